@@ -1,0 +1,77 @@
+import type { IncomingMessage } from "node:http";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from "fastify";
+import type { Deps } from "./deps.js";
+import { installErrorHandling } from "./http/errors.js";
+import { type ApiDescription, registerOpenApi } from "./http/openapi.js";
+import { installRequestContext } from "./http/request-context.js";
+import { requestIdFor } from "./http/request-id.js";
+import { RequestLogController } from "./http/request-log.js";
+import { validatorCompiler } from "./http/validation.js";
+
+export const API_PREFIX = "/api/v1";
+
+// `/api/…` is an alias of `/api/v1/…` (the seeds use both); rewriting keeps one route table.
+const UNVERSIONED = /^\/api(?=[/?]|$)(?!\/v1(?=[/?]|$))/;
+function aliasUnversioned(request: IncomingMessage): string {
+  const url = request.url ?? "/";
+  return UNVERSIONED.test(url) ? `${API_PREFIX}${url.slice(4)}` : url;
+}
+
+function registerHealth(app: FastifyInstance, deps: Deps): void {
+  const hide = { schema: { hide: true } };
+  app.get("/healthz", hide, async () => ({ status: "ok" }));
+  app.get("/readyz", hide, async (_request, reply) => {
+    const database = (await deps.db.ping()) ? "ok" : "unavailable";
+    const ready = database === "ok";
+    return reply.code(ready ? 200 : 503).send({ status: ready ? "ready" : "not_ready", checks: { database } });
+  });
+}
+
+function echoRequestId(app: FastifyInstance): void {
+  app.addHook("onRequest", async (request, reply) => {
+    reply.header("x-request-id", request.id);
+  });
+}
+
+async function buildApp(deps: Deps, api: ApiDescription, routes: FastifyPluginAsync): Promise<FastifyInstance> {
+  const { config } = deps;
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    logController: new RequestLogController(),
+    genReqId: requestIdFor,
+    requestIdHeader: false,
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: config.trustedProxies.length > 0 ? [...config.trustedProxies] : false,
+    rewriteUrl: aliasUnversioned,
+    return503OnClosing: true,
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  installErrorHandling(app, config.bodyLimitBytes);
+  installRequestContext(app);
+  echoRequestId(app);
+  await registerOpenApi(app, api);
+  registerHealth(app, deps);
+  await app.register(routes, { prefix: API_PREFIX });
+  return app;
+}
+
+/** The consumer API (browsers, apps, and merchant servers acting for consumers). Never listens. */
+export function buildConsumerApp(deps: Deps): Promise<FastifyInstance> {
+  return buildApp(
+    deps,
+    {
+      title: "Fanfare consumer API",
+      description: "Consumer sessions, experiences and queues for browsers, apps and merchant servers.",
+    },
+    async () => {},
+  );
+}
+
+/** The admin API (merchant servers with secret keys, and the dashboard). Never listens. */
+export function buildAdminApp(deps: Deps): Promise<FastifyInstance> {
+  return buildApp(
+    deps,
+    { title: "Fanfare admin API", description: "Manage API keys, experiences, queues and consumers." },
+    async () => {},
+  );
+}

@@ -1,0 +1,105 @@
+import { mkdtempSync, readFileSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "./config.js";
+
+const SECRET = "s".repeat(32);
+
+function freshDir(): string {
+  return mkdtempSync(join(tmpdir(), "fanfare-config-"));
+}
+
+function errorOf(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig({ FANFARE_DATA_DIR: freshDir(), FANFARE_SECRET: SECRET, ...env });
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("loadConfig", () => {
+  it("applies the documented defaults", () => {
+    const config = loadConfig({ FANFARE_DATA_DIR: freshDir(), FANFARE_SECRET: SECRET });
+    expect(config).toMatchObject({
+      host: "127.0.0.1",
+      consumerPort: 4000,
+      adminPort: 4001,
+      databaseUrl: undefined,
+      redisUrl: undefined,
+      logLevel: "info",
+      bodyLimitBytes: 65536,
+      trustedProxies: [],
+      production: false,
+      secretSource: "env",
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it("reads every documented variable", () => {
+    const dir = freshDir();
+    const config = loadConfig({
+      FANFARE_DATA_DIR: dir,
+      FANFARE_DATABASE_URL: "postgres://u@db:5432/fanfare",
+      FANFARE_REDIS_URL: "redis://cache:6379",
+      FANFARE_HOST: "0.0.0.0",
+      FANFARE_CONSUMER_PORT: "0",
+      FANFARE_ADMIN_PORT: "8081",
+      FANFARE_SECRET: SECRET,
+      FANFARE_LOG_LEVEL: "warn",
+      FANFARE_TRUSTED_PROXIES: "10.0.0.0/8, ::1",
+    });
+    expect(config).toMatchObject({
+      dataDir: dir,
+      databaseUrl: "postgres://u@db:5432/fanfare",
+      redisUrl: "redis://cache:6379",
+      host: "0.0.0.0",
+      consumerPort: 0,
+      adminPort: 8081,
+      logLevel: "warn",
+      trustedProxies: ["10.0.0.0/8", "::1"],
+    });
+  });
+
+  it.each([
+    [{ FANFARE_CONSUMER_PORT: "http" }, "FANFARE_CONSUMER_PORT"],
+    [{ FANFARE_ADMIN_PORT: "70000" }, "FANFARE_ADMIN_PORT"],
+    [{ FANFARE_DATABASE_URL: "mysql://localhost/x" }, "FANFARE_DATABASE_URL"],
+    [{ FANFARE_DATABASE_URL: "not a url" }, "FANFARE_DATABASE_URL"],
+    [{ FANFARE_REDIS_URL: "http://localhost" }, "FANFARE_REDIS_URL"],
+    [{ FANFARE_LOG_LEVEL: "loud" }, "FANFARE_LOG_LEVEL"],
+    [{ FANFARE_SECRET: "too-short" }, "FANFARE_SECRET"],
+    [{ FANFARE_TRUSTED_PROXIES: "10.0.0.0/99" }, "FANFARE_TRUSTED_PROXIES"],
+    [{ FANFARE_BODY_LIMIT_BYTES: "-5" }, "FANFARE_BODY_LIMIT_BYTES"],
+  ])("names the bad variable in %j", (env, variable) => {
+    const error = errorOf(env);
+    expect(error.variable).toBe(variable);
+    expect(error.message).toContain(variable);
+  });
+
+  it("requires FANFARE_SECRET in production", () => {
+    const error = (() => {
+      try {
+        loadConfig({ NODE_ENV: "production", FANFARE_DATA_DIR: freshDir() });
+      } catch (err) {
+        return err as ConfigError;
+      }
+      throw new Error("expected a ConfigError");
+    })();
+    expect(error.variable).toBe("FANFARE_SECRET");
+    expect(error.message).toMatch(/required when NODE_ENV=production/);
+  });
+
+  it("generates a development secret once, private to its owner, and reuses it", () => {
+    const dir = freshDir();
+    const first = loadConfig({ FANFARE_DATA_DIR: dir });
+    expect(first.secretSource).toBe("generated-file");
+    expect(Buffer.byteLength(first.secret)).toBeGreaterThanOrEqual(32);
+    const file = join(dir, "secret");
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(readFileSync(file, "utf8").trim()).toBe(first.secret);
+    expect(loadConfig({ FANFARE_DATA_DIR: dir }).secret).toBe(first.secret);
+  });
+});

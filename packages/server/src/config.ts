@@ -1,0 +1,146 @@
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { isIP } from "node:net";
+import { join, resolve } from "node:path";
+import { randomBase62 } from "./lib/secrets.js";
+
+export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+const LOG_LEVELS: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
+export interface Config {
+  readonly production: boolean;
+  readonly dataDir: string;
+  /** `postgres://…` when set; otherwise SQLite at `<dataDir>/fanfare.db`. */
+  readonly databaseUrl: string | undefined;
+  readonly redisUrl: string | undefined;
+  readonly host: string;
+  readonly consumerPort: number;
+  readonly adminPort: number;
+  readonly secret: string;
+  /** Where the secret came from: the environment, or a file generated for development. */
+  readonly secretSource: "env" | "generated-file";
+  readonly logLevel: LogLevel;
+  readonly bodyLimitBytes: number;
+  /** Proxies whose X-Forwarded-For is believed when finding the client IP (IPs or CIDRs). */
+  readonly trustedProxies: readonly string[];
+}
+
+/** A configuration problem, always naming the variable at fault. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`Invalid configuration: ${variable} ${problem}`);
+    this.name = "ConfigError";
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function readPort(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const port = Number(raw);
+  if (!/^\d+$/.test(raw) || port > 65535) {
+    throw new ConfigError(name, `must be a port number from 0 to 65535 (got "${raw}")`);
+  }
+  return port;
+}
+
+function readPositiveInt(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1) {
+    throw new ConfigError(name, `must be a positive whole number (got "${raw}")`);
+  }
+  return Number(raw);
+}
+
+function readUrl(env: Env, name: string, protocols: readonly string[]): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `must be a URL (${protocols.join(" or ")})`);
+  }
+  if (!protocols.includes(url.protocol)) {
+    throw new ConfigError(name, `must use ${protocols.join(" or ")} (got "${url.protocol}")`);
+  }
+  return raw;
+}
+
+function readProxies(env: Env, name: string): string[] {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === "") return [];
+  return raw.split(",").map((entry) => {
+    const value = entry.trim();
+    const [address, bits, extra] = value.split("/");
+    const family = isIP(address ?? "");
+    const maxBits = family === 6 ? 128 : 32;
+    const bitsOk = bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= maxBits);
+    if (family === 0 || !bitsOk || extra !== undefined) {
+      throw new ConfigError(
+        name,
+        `must be a comma-separated list of IP addresses or CIDR ranges (bad entry "${value}")`,
+      );
+    }
+    return value;
+  });
+}
+
+const SECRET_FILE = "secret";
+const MIN_SECRET_BYTES = 32;
+
+/**
+ * In development a missing FANFARE_SECRET is generated once and kept in the data directory
+ * (mode 0600), so keys and digests survive restarts; production must provide it.
+ */
+function resolveSecret(env: Env, dataDir: string, production: boolean): Pick<Config, "secret" | "secretSource"> {
+  const fromEnv = env.FANFARE_SECRET;
+  if (fromEnv !== undefined && fromEnv !== "") {
+    if (Buffer.byteLength(fromEnv, "utf8") < MIN_SECRET_BYTES) {
+      throw new ConfigError("FANFARE_SECRET", `must be at least ${MIN_SECRET_BYTES} bytes long`);
+    }
+    return { secret: fromEnv, secretSource: "env" };
+  }
+  if (production) throw new ConfigError("FANFARE_SECRET", "is required when NODE_ENV=production");
+  const file = join(dataDir, SECRET_FILE);
+  if (existsSync(file)) {
+    const stored = readFileSync(file, "utf8").trim();
+    if (Buffer.byteLength(stored, "utf8") < MIN_SECRET_BYTES) {
+      throw new ConfigError("FANFARE_SECRET", `is unset and the generated secret in ${file} is too short`);
+    }
+    return { secret: stored, secretSource: "generated-file" };
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const generated = randomBase62(64);
+  writeFileSync(file, `${generated}\n`, { mode: 0o600, flag: "wx" });
+  chmodSync(file, 0o600);
+  return { secret: generated, secretSource: "generated-file" };
+}
+
+/** Reads and validates the environment once; the result is frozen. The only reader of process.env. */
+export function loadConfig(env: Env = process.env): Config {
+  const production = env.NODE_ENV === "production";
+  const dataDir = resolve(env.FANFARE_DATA_DIR || "./data");
+  const logLevel = (env.FANFARE_LOG_LEVEL || "info") as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError("FANFARE_LOG_LEVEL", `must be one of ${LOG_LEVELS.join(", ")} (got "${logLevel}")`);
+  }
+  const config: Config = {
+    production,
+    dataDir,
+    databaseUrl: readUrl(env, "FANFARE_DATABASE_URL", ["postgres:", "postgresql:"]),
+    redisUrl: readUrl(env, "FANFARE_REDIS_URL", ["redis:", "rediss:"]),
+    host: env.FANFARE_HOST || "127.0.0.1",
+    consumerPort: readPort(env, "FANFARE_CONSUMER_PORT", 4000),
+    adminPort: readPort(env, "FANFARE_ADMIN_PORT", 4001),
+    logLevel,
+    bodyLimitBytes: readPositiveInt(env, "FANFARE_BODY_LIMIT_BYTES", 64 * 1024),
+    trustedProxies: readProxies(env, "FANFARE_TRUSTED_PROXIES"),
+    ...resolveSecret(env, dataDir, production),
+  };
+  return Object.freeze(config);
+}

@@ -1,0 +1,10 @@
+import type { Migration } from "kysely";
+import * as m0001 from "./0001-organizations-and-keys.js";
+
+/**
+ * Forward-only, numbered migrations, run in order inside a transaction each (both dialects
+ * support transactional DDL). Never edit a landed migration: add the next number.
+ */
+export const migrations: Record<string, Migration> = {
+  "0001-organizations-and-keys": m0001,
+};

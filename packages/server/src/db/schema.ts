@@ -1,0 +1,51 @@
+/** Timestamps are ISO-8601 UTC text in both dialects, so they compare and sort as strings. */
+type Timestamp = string;
+
+export type Plan = "free" | "basic" | "pro" | "enterprise";
+export type Mode = "live" | "test";
+export type KeyKind = "publishable" | "secret";
+
+export interface OrganizationsTable {
+  id: string;
+  name: string;
+  slug: string;
+  plan: Plan;
+  /** Only for `enterprise`: the custom per-minute limit. */
+  rate_limit_per_minute: number | null;
+  access_token_ttl_seconds: number;
+  refresh_token_ttl_seconds: number;
+  /** JSON array of origins allowed for publishable-key browser use (`*.example.com` wildcards). */
+  allowed_origins: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  organization_id: string;
+  mode: Mode;
+  kind: KeyKind;
+  name: string;
+  /** `v1$` + base64url HMAC-SHA-256 of the full key; never the key itself. */
+  digest: string;
+  /** Prefix + first 4 + last 4 characters, safe to display. */
+  hint: string;
+  /** JSON array of scopes. */
+  permissions: string;
+  status: "active" | "inactive";
+  expires_at: Timestamp | null;
+  /** JSON array of CIDR ranges a secret key may be used from; empty = anywhere. */
+  allowed_cidrs: string;
+  created_at: Timestamp;
+  /** `key_…` or `mbr_…` of whoever created it; null for the CLI. */
+  created_by: string | null;
+  last_used_at: Timestamp | null;
+  /** Set when deleted: the row stays as a tombstone for the audit log and usage history. */
+  deleted_at: Timestamp | null;
+  updated_at: Timestamp;
+}
+
+export interface Database {
+  organizations: OrganizationsTable;
+  api_keys: ApiKeysTable;
+}

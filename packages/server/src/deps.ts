@@ -1,0 +1,76 @@
+import type { DestinationStream, Logger } from "pino";
+import { pino } from "pino";
+import type { Config } from "./config.js";
+import { type Db, openDatabase } from "./db/database.js";
+import { logRedaction } from "./http/redact.js";
+import { type Clock, systemClock } from "./lib/clock.js";
+import { type DerivedKeys, deriveKeys } from "./lib/secrets.js";
+
+/** Work that must run before the database closes (buffered counters and the like). */
+export type ShutdownTask = () => Promise<void>;
+
+/** Everything both apps share, built once per process. */
+export interface Deps {
+  readonly config: Config;
+  readonly db: Db;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly secrets: DerivedKeys;
+  /** Registers work for graceful shutdown; tasks run in registration order. */
+  onShutdown(task: ShutdownTask): void;
+  /** Runs every shutdown task (flushes buffers); safe to call more than once. */
+  flush(): Promise<void>;
+  /** Flushes, then releases the database and any connections. */
+  close(): Promise<void>;
+}
+
+export interface DepsOverrides {
+  clock?: Clock;
+  /** Where log lines go (tests capture them); stdout by default. */
+  logStream?: DestinationStream;
+}
+
+export function createLogger(config: Config, stream?: DestinationStream): Logger {
+  const options = {
+    level: config.logLevel,
+    redact: logRedaction,
+    base: { service: "fanfare" },
+    timestamp: pino.stdTimeFunctions.isoTime,
+  };
+  return stream ? pino(options, stream) : pino(options);
+}
+
+export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps {
+  const logger = createLogger(config, overrides.logStream);
+  const db = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const tasks: ShutdownTask[] = [];
+  let closed = false;
+
+  async function flush(): Promise<void> {
+    for (const task of tasks) {
+      try {
+        await task();
+      } catch (err) {
+        logger.error({ err }, "shutdown task failed");
+      }
+    }
+  }
+
+  return {
+    config,
+    db,
+    clock: overrides.clock ?? systemClock,
+    logger,
+    secrets: deriveKeys(config.secret),
+    onShutdown: (task) => {
+      tasks.push(task);
+    },
+    flush,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await flush();
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,139 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+
+export interface ErrorBody {
+  error: string;
+  message?: string;
+  [extra: string]: unknown;
+}
+
+/**
+ * Every error a client can see. `body` is sent as-is, so the seeds' bodies (e.g.
+ * `{"error":"Authentication required"}`) are reproduced byte for byte; `headers` carries things
+ * like `Retry-After`.
+ */
+export class AppError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: ErrorBody,
+    readonly headers: Readonly<Record<string, string>> = {},
+  ) {
+    super(body.message ?? body.error);
+    this.name = "AppError";
+  }
+}
+
+export interface ValidationIssue {
+  path: string;
+  message: string;
+}
+
+/** The catalog: one function per public error, so the same condition always answers the same. */
+export const errors = {
+  authenticationRequired: () => new AppError(401, { error: "Authentication required" }),
+  secretKeyRequired: () => new AppError(401, { error: "Secret key required" }),
+  invalidApiKey: () => new AppError(401, { error: "Invalid API key" }),
+  notFound: () => new AppError(404, { error: "Not found" }),
+  resourceNotFound: (what: string) => new AppError(404, { error: "not_found", message: `${what} not found` }),
+  conflict: (message: string) => new AppError(409, { error: "conflict", message }),
+  validation: (message: string, issues: ValidationIssue[]) =>
+    new AppError(400, { error: "validation_error", message, issues }),
+  invalidJson: (message: string) => new AppError(400, { error: "invalid_json", message }),
+  unsupportedMediaType: () =>
+    new AppError(415, {
+      error: "unsupported_media_type",
+      message: "Send the request body as JSON with Content-Type: application/json.",
+    }),
+  payloadTooLarge: (limitBytes: number) =>
+    new AppError(413, {
+      error: "payload_too_large",
+      message: `The request body exceeds the limit of ${limitBytes} bytes.`,
+    }),
+  badRequest: (message: string) => new AppError(400, { error: "bad_request", message }),
+  serviceUnavailable: () =>
+    new AppError(503, { error: "service_unavailable", message: "The service is temporarily unavailable." }),
+  internal: (requestId: string) =>
+    new AppError(500, { error: "internal_error", message: "An unexpected error occurred.", requestId }),
+};
+
+interface AjvError {
+  keyword: string;
+  instancePath: string;
+  message?: string;
+  params: Record<string, unknown>;
+}
+
+const LOCATION: Record<string, string> = {
+  body: "body",
+  querystring: "query",
+  params: "path",
+  headers: "headers",
+};
+
+const MAX_ISSUES = 20;
+
+function issueFrom(location: string, error: AjvError): ValidationIssue {
+  const segments = error.instancePath.split("/").filter(Boolean);
+  let message = error.message ?? "is invalid";
+  if (error.keyword === "required") {
+    segments.push(String(error.params.missingProperty));
+    message = "is required";
+  } else if (error.keyword === "additionalProperties") {
+    segments.push(String(error.params.additionalProperty));
+    message = "is not a recognised field";
+  } else if (error.keyword === "format") {
+    message = `must be a valid ${String(error.params.format)}`;
+  } else if (error.keyword === "enum") {
+    message = `must be one of: ${(error.params.allowedValues as unknown[]).join(", ")}`;
+  }
+  return { path: [location, ...segments].join("."), message };
+}
+
+function fromValidation(error: FastifyError): AppError {
+  const location = LOCATION[error.validationContext ?? "body"] ?? "body";
+  const issues = (error.validation as unknown as AjvError[]).slice(0, MAX_ISSUES).map((e) => issueFrom(location, e));
+  const first = issues[0];
+  const summary = first ? `${first.path} ${first.message}` : "the request is invalid";
+  return errors.validation(`Invalid request: ${summary}.`, issues);
+}
+
+/** Maps Fastify's own errors (body parsing, limits) onto the catalog. */
+function fromFramework(error: FastifyError, bodyLimit: number): AppError | undefined {
+  switch (error.code) {
+    case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+      return errors.unsupportedMediaType();
+    case "FST_ERR_CTP_BODY_TOO_LARGE":
+      return errors.payloadTooLarge(bodyLimit);
+    case "FST_ERR_CTP_EMPTY_JSON_BODY":
+      return errors.invalidJson("The request body is empty but Content-Type is application/json.");
+    case "FST_ERR_CTP_INVALID_JSON_BODY":
+      return errors.invalidJson("The request body is not valid JSON.");
+    case "FST_ERR_CTP_INVALID_CONTENT_LENGTH":
+      return errors.badRequest("The request body size did not match Content-Length.");
+  }
+  const status = error.statusCode ?? 500;
+  if (status >= 400 && status < 500) return new AppError(status, { error: "bad_request", message: error.message });
+  return undefined;
+}
+
+export function sendError(reply: FastifyReply, error: AppError): FastifyReply {
+  for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
+  return reply.code(error.status).send(error.body);
+}
+
+/** The one place errors become HTTP: catalogued errors as they are, anything else a logged 500. */
+export function installErrorHandling(app: FastifyInstance, bodyLimit: number): void {
+  app.setErrorHandler((raw: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    let error: AppError | undefined;
+    if (raw instanceof AppError) error = raw;
+    else if (raw.validation) error = fromValidation(raw);
+    else error = fromFramework(raw, bodyLimit);
+    if (!error) {
+      request.log.error({ err: raw }, "unhandled error");
+      error = errors.internal(request.id);
+    } else if (error.status >= 500) {
+      request.log.error({ err: raw }, "request failed");
+    }
+    return sendError(reply, error);
+  });
+  app.setNotFoundHandler((_request, reply) => sendError(reply, errors.notFound()));
+}

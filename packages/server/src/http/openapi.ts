@@ -1,0 +1,30 @@
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import type { FastifyInstance } from "fastify";
+
+export interface ApiDescription {
+  title: string;
+  description: string;
+}
+
+/**
+ * OpenAPI 3.1 generated from the route schemas (the single source of truth), served as JSON at
+ * /openapi.json and browsable at /docs. Must be registered before the routes it describes.
+ */
+export async function registerOpenApi(app: FastifyInstance, api: ApiDescription): Promise<void> {
+  await app.register(swagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: { title: api.title, description: api.description, version: "1.0.0" },
+      components: {
+        securitySchemes: {
+          SecretKey: { type: "http", scheme: "bearer", description: "A secret key: `sk_live_…` or `sk_test_…`." },
+          PublishableKey: { type: "apiKey", in: "header", name: "X-Publishable-Key" },
+          ConsumerToken: { type: "http", scheme: "bearer", bearerFormat: "JWT" },
+        },
+      },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: "/docs" });
+  app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+}

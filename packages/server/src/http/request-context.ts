@@ -1,0 +1,20 @@
+import type { FastifyInstance } from "fastify";
+
+/** Who a request turned out to be, filled in by authentication and read by logging and usage. */
+export interface RequestIdentity {
+  organizationId?: string;
+  keyId?: string;
+}
+
+declare module "fastify" {
+  interface FastifyRequest {
+    identity: RequestIdentity;
+  }
+}
+
+export function installRequestContext(app: FastifyInstance): void {
+  app.decorateRequest("identity", null as unknown as RequestIdentity);
+  app.addHook("onRequest", async (request) => {
+    request.identity = {};
+  });
+}

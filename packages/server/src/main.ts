@@ -1,0 +1,105 @@
+import type { AddressInfo } from "node:net";
+import type { FastifyInstance } from "fastify";
+import { buildAdminApp, buildConsumerApp } from "./app.js";
+import type { Config } from "./config.js";
+import { migrateToLatest } from "./db/migrate.js";
+import { createDeps, type Deps, type DepsOverrides } from "./deps.js";
+import { type BootstrapKeys, createOrganization } from "./modules/orgs/service.js";
+import { countOrganizations, type Organization } from "./modules/orgs/store.js";
+
+export interface StartOptions {
+  /** On an empty database outside production, create a development organization. */
+  devBootstrap?: boolean;
+  overrides?: DepsOverrides;
+}
+
+export interface RunningServer {
+  readonly deps: Deps;
+  readonly consumer: FastifyInstance;
+  readonly admin: FastifyInstance;
+  readonly consumerUrl: string;
+  readonly adminUrl: string;
+  /** Set when this start created the development organization (its keys are shown once). */
+  readonly bootstrapped?: { organization: Organization; keys: BootstrapKeys };
+  /** Stops accepting, finishes in-flight requests, flushes buffers, closes the database. */
+  shutdown(): Promise<void>;
+}
+
+function urlOf(app: FastifyInstance): string {
+  const address = app.server.address() as AddressInfo;
+  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}`;
+}
+
+async function bootstrapDevelopment(deps: Deps): Promise<RunningServer["bootstrapped"]> {
+  if (deps.config.production || (await countOrganizations(deps.db)) > 0) return undefined;
+  return createOrganization(deps, { name: "Development", plan: "pro" });
+}
+
+/** config → deps → migrations → both apps → listen. The only place that listens. */
+export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
+  const deps = createDeps(config, options.overrides);
+  try {
+    const { applied } = await migrateToLatest(deps.db);
+    if (applied.length > 0) deps.logger.info({ applied, database: deps.db.dialect }, "migrations applied");
+    const bootstrapped = options.devBootstrap ? await bootstrapDevelopment(deps) : undefined;
+    const consumer = await buildConsumerApp(deps);
+    const admin = await buildAdminApp(deps);
+    await consumer.listen({ host: config.host, port: config.consumerPort });
+    await admin.listen({ host: config.host, port: config.adminPort });
+    let stopping: Promise<void> | undefined;
+    const shutdown = () => {
+      stopping ??= (async () => {
+        await Promise.all([consumer.close(), admin.close()]);
+        await deps.close();
+      })();
+      return stopping;
+    };
+    return {
+      deps,
+      consumer,
+      admin,
+      consumerUrl: urlOf(consumer),
+      adminUrl: urlOf(admin),
+      ...(bootstrapped ? { bootstrapped } : {}),
+      shutdown,
+    };
+  } catch (err) {
+    await deps.close();
+    throw err;
+  }
+}
+
+const SHUTDOWN_DEADLINE_MS = 30_000;
+
+/** SIGTERM/SIGINT: graceful shutdown, then exit 0; a second signal or the deadline forces exit 1. */
+export function exitOnSignals(server: RunningServer): void {
+  const { logger } = server.deps;
+  let signalled = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) {
+      logger.warn({ signal }, "second signal: exiting without finishing shutdown");
+      process.exit(1);
+    }
+    signalled = true;
+    logger.info({ signal }, "shutting down: finishing in-flight requests and flushing buffers");
+    const deadline = setTimeout(() => {
+      logger.error("shutdown deadline passed: exiting");
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS);
+    deadline.unref();
+    server.shutdown().then(
+      () => {
+        logger.info("shutdown complete");
+        logger.flush();
+        process.exit(0);
+      },
+      (err: unknown) => {
+        logger.error({ err }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+}

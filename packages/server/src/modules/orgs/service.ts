@@ -1,0 +1,135 @@
+import type { Plan } from "../../db/schema.js";
+import type { Deps } from "../../deps.js";
+import { errors } from "../../http/errors.js";
+import { isoNow } from "../../lib/clock.js";
+import { newId } from "../../lib/ids.js";
+import { randomBase62 } from "../../lib/secrets.js";
+import { mintKey } from "../keys/service.js";
+import { findOrganization, insertOrganization, type Organization, slugExists, updatePlan } from "./store.js";
+
+export const PLANS: readonly Plan[] = ["free", "basic", "pro", "enterprise"];
+export const DEFAULT_ACCESS_TOKEN_TTL_SECONDS = 3600;
+export const DEFAULT_REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 3600;
+const RESERVED_SLUGS = new Set([
+  "admin",
+  "api",
+  "app",
+  "auth",
+  "dashboard",
+  "settings",
+  "account",
+  "fanfare",
+  "waitify",
+  "support",
+  "www",
+  "mail",
+  "ftp",
+  "cdn",
+]);
+
+export interface CreateOrganizationInput {
+  name: string;
+  plan?: Plan;
+  /** Required for, and only allowed with, the enterprise plan. */
+  rateLimitPerMinute?: number | null;
+}
+
+/** The four keys every organization starts with; shown to the creator once. */
+export interface BootstrapKeys {
+  publishableLive: string;
+  secretLive: string;
+  publishableTest: string;
+  secretTest: string;
+}
+
+function checkPlan(plan: Plan, limit: number | null | undefined): number | null {
+  if (!PLANS.includes(plan)) {
+    throw errors.validation(`Unknown plan "${plan}"`, [
+      { path: "plan", message: `must be one of: ${PLANS.join(", ")}` },
+    ]);
+  }
+  if (plan === "enterprise") {
+    if (limit === undefined || limit === null || !Number.isInteger(limit) || limit < 1) {
+      throw errors.validation("The enterprise plan needs a custom rate limit", [
+        { path: "rateLimitPerMinute", message: "must be a positive whole number of requests per minute" },
+      ]);
+    }
+    return limit;
+  }
+  if (limit !== undefined && limit !== null) {
+    throw errors.validation("Only the enterprise plan takes a custom rate limit", [
+      { path: "rateLimitPerMinute", message: "is only allowed with the enterprise plan" },
+    ]);
+  }
+  return null;
+}
+
+function slugify(name: string): string {
+  return name
+    .toLowerCase()
+    .normalize("NFKD")
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, 40)
+    .replace(/-+$/g, "");
+}
+
+async function uniqueSlug(deps: Deps, name: string): Promise<string> {
+  const base = slugify(name);
+  if (base.length >= 3 && !RESERVED_SLUGS.has(base) && !(await slugExists(deps.db, base))) return base;
+  for (;;) {
+    const candidate = `${base || "org"}-${randomBase62(6).toLowerCase()}`;
+    if (!(await slugExists(deps.db, candidate))) return candidate;
+  }
+}
+
+/** Creates an organization and its four starting keys in one transaction. */
+export async function createOrganization(
+  deps: Deps,
+  input: CreateOrganizationInput,
+): Promise<{ organization: Organization; keys: BootstrapKeys }> {
+  const name = input.name.trim();
+  if (name.length < 1 || name.length > 100) {
+    throw errors.validation("Invalid organization name", [{ path: "name", message: "must be 1 to 100 characters" }]);
+  }
+  const plan = input.plan ?? "free";
+  const rateLimitPerMinute = checkPlan(plan, input.rateLimitPerMinute);
+  const now = isoNow(deps.clock);
+  const organization: Organization = {
+    id: newId("organization", deps.clock.now()),
+    name,
+    slug: await uniqueSlug(deps, name),
+    plan,
+    rateLimitPerMinute,
+    accessTokenTtlSeconds: DEFAULT_ACCESS_TOKEN_TTL_SECONDS,
+    refreshTokenTtlSeconds: DEFAULT_REFRESH_TOKEN_TTL_SECONDS,
+    allowedOrigins: [],
+    createdAt: now,
+    updatedAt: now,
+  };
+  const keys = await deps.db.kysely.transaction().execute(async (trx) => {
+    await insertOrganization(trx, organization);
+    const live = { organizationId: organization.id, mode: "live" as const };
+    const test = { organizationId: organization.id, mode: "test" as const };
+    return {
+      publishableLive: (await mintKey(deps, trx, live, { kind: "publishable", name: "Default publishable key" })).key,
+      secretLive: (await mintKey(deps, trx, live, { kind: "secret", name: "Default secret key" })).key,
+      publishableTest: (await mintKey(deps, trx, test, { kind: "publishable", name: "Default publishable key" })).key,
+      secretTest: (await mintKey(deps, trx, test, { kind: "secret", name: "Default secret key" })).key,
+    };
+  });
+  return { organization, keys };
+}
+
+export async function setPlan(
+  deps: Deps,
+  idOrSlug: string,
+  plan: Plan,
+  rateLimitPerMinute?: number | null,
+): Promise<Organization> {
+  const limit = checkPlan(plan, rateLimitPerMinute);
+  const organization = await findOrganization(deps.db, idOrSlug);
+  if (!organization) throw errors.resourceNotFound(`Organization ${idOrSlug}`);
+  await updatePlan(deps.db, organization.id, plan, limit, isoNow(deps.clock));
+  return { ...organization, plan, rateLimitPerMinute: limit };
+}

@@ -1,0 +1,93 @@
+import type { Transaction } from "kysely";
+import type { Db } from "../../db/database.js";
+import type { Database, OrganizationsTable, Plan } from "../../db/schema.js";
+
+export interface Organization {
+  id: string;
+  name: string;
+  slug: string;
+  plan: Plan;
+  rateLimitPerMinute: number | null;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+  allowedOrigins: string[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+type Executor = Db["kysely"] | Transaction<Database>;
+
+function toOrganization(row: OrganizationsTable): Organization {
+  return {
+    id: row.id,
+    name: row.name,
+    slug: row.slug,
+    plan: row.plan,
+    rateLimitPerMinute: row.rate_limit_per_minute,
+    accessTokenTtlSeconds: row.access_token_ttl_seconds,
+    refreshTokenTtlSeconds: row.refresh_token_ttl_seconds,
+    allowedOrigins: JSON.parse(row.allowed_origins) as string[],
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export async function insertOrganization(executor: Executor, org: Organization): Promise<void> {
+  await executor
+    .insertInto("organizations")
+    .values({
+      id: org.id,
+      name: org.name,
+      slug: org.slug,
+      plan: org.plan,
+      rate_limit_per_minute: org.rateLimitPerMinute,
+      access_token_ttl_seconds: org.accessTokenTtlSeconds,
+      refresh_token_ttl_seconds: org.refreshTokenTtlSeconds,
+      allowed_origins: JSON.stringify(org.allowedOrigins),
+      created_at: org.createdAt,
+      updated_at: org.updatedAt,
+    })
+    .execute();
+}
+
+export async function findOrganization(db: Db, idOrSlug: string): Promise<Organization | undefined> {
+  const row = await db.kysely
+    .selectFrom("organizations")
+    .selectAll()
+    .where((eb) => eb.or([eb("id", "=", idOrSlug), eb("slug", "=", idOrSlug)]))
+    .executeTakeFirst();
+  return row ? toOrganization(row) : undefined;
+}
+
+export async function slugExists(db: Db, slug: string): Promise<boolean> {
+  const row = await db.kysely.selectFrom("organizations").select("id").where("slug", "=", slug).executeTakeFirst();
+  return row !== undefined;
+}
+
+export async function listOrganizations(db: Db): Promise<Organization[]> {
+  const rows = await db.kysely.selectFrom("organizations").selectAll().orderBy("id").execute();
+  return rows.map(toOrganization);
+}
+
+export async function countOrganizations(db: Db): Promise<number> {
+  const row = await db.kysely
+    .selectFrom("organizations")
+    .select((eb) => eb.fn.countAll<number>().as("count"))
+    .executeTakeFirstOrThrow();
+  return Number(row.count);
+}
+
+export async function updatePlan(
+  db: Db,
+  organizationId: string,
+  plan: Plan,
+  rateLimitPerMinute: number | null,
+  updatedAt: string,
+): Promise<boolean> {
+  const result = await db.kysely
+    .updateTable("organizations")
+    .set({ plan, rate_limit_per_minute: rateLimitPerMinute, updated_at: updatedAt })
+    .where("id", "=", organizationId)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}

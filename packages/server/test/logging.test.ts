@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateKey } from "../src/modules/keys/format.js";
+import { createTestServer, type TestServer } from "./harness.js";
+
+describe("request logging", () => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await createTestServer("sqlite");
+    server.admin.post("/api/v1/echo", async (request) => ({ received: Object.keys(request.body as object) }));
+    server.admin.get("/api/v1/boom", async () => {
+      throw new Error("kaboom");
+    });
+  });
+  afterAll(() => server.close());
+
+  it("writes one line per request with id, route, status and latency", async () => {
+    const response = await server.admin.inject({ method: "GET", url: "/healthz" });
+    const requestId = response.headers["x-request-id"];
+    const lines = server.logs.entries().filter((entry) => entry.requestId === requestId);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      msg: "request completed",
+      method: "GET",
+      url: "/healthz",
+      route: "/healthz",
+      status: 200,
+      level: 30,
+    });
+    expect(typeof lines[0]?.ms).toBe("number");
+  });
+
+  it("never writes a key, token or code to the log, wherever it was sent", async () => {
+    const secretKey = generateKey("secret", "live");
+    const publishableKey = generateKey("publishable", "live");
+    const queryKey = generateKey("secret", "test");
+    const bodyKey = generateKey("secret", "live");
+    const token = "eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJzZWNyZXQtY29uc3VtZXIifQ.c2lnbmF0dXJl";
+
+    await server.admin.inject({
+      method: "GET",
+      url: `/api/v1/nothing?api_key=${queryKey}&token=${token}`,
+      headers: { authorization: `Bearer ${secretKey}`, "x-publishable-key": publishableKey },
+    });
+    await server.admin.inject({
+      method: "POST",
+      url: "/api/v1/echo",
+      headers: { authorization: `Bearer ${token}`, cookie: `fanfare_session=${token}` },
+      payload: { key: bodyKey, code: "123456", refreshToken: token },
+    });
+    await server.admin.inject({
+      method: "GET",
+      url: "/api/v1/boom",
+      headers: { authorization: `Bearer ${secretKey}` },
+    });
+    // Even an object logged by mistake is censored by the pino redaction paths.
+    server.deps.logger.info({ req: { headers: { authorization: `Bearer ${secretKey}` } }, body: { code: "654321" } });
+
+    const text = server.logs.text;
+    for (const secret of [secretKey, publishableKey, queryKey, bodyKey, token, "123456", "654321"]) {
+      expect(text).not.toContain(secret);
+    }
+    expect(text).toContain("api_key=[redacted]");
+    expect(text).toContain("kaboom"); // the 500's cause is logged, for operators
+  });
+});
