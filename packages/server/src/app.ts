@@ -1,12 +1,16 @@
 import type { IncomingMessage } from "node:http";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from "fastify";
 import type { Deps } from "./deps.js";
+import { installAuthentication } from "./http/auth.js";
 import { installErrorHandling } from "./http/errors.js";
 import { type ApiDescription, registerOpenApi } from "./http/openapi.js";
 import { installRequestContext } from "./http/request-context.js";
 import { requestIdFor } from "./http/request-id.js";
 import { RequestLogController } from "./http/request-log.js";
 import { validatorCompiler } from "./http/validation.js";
+import { auditRoutes } from "./modules/audit/routes.js";
+import { apiKeyRoutes } from "./modules/keys/routes.js";
+import { organizationAdminRoutes, organizationConsumerRoutes } from "./modules/orgs/routes.js";
 
 export const API_PREFIX = "/api/v1";
 
@@ -33,7 +37,7 @@ function echoRequestId(app: FastifyInstance): void {
   });
 }
 
-async function buildApp(deps: Deps, api: ApiDescription, routes: FastifyPluginAsync): Promise<FastifyInstance> {
+async function buildApp(deps: Deps, api: ApiDescription, routes: FastifyPluginAsync[]): Promise<FastifyInstance> {
   const { config } = deps;
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
@@ -49,9 +53,10 @@ async function buildApp(deps: Deps, api: ApiDescription, routes: FastifyPluginAs
   installErrorHandling(app, config.bodyLimitBytes);
   installRequestContext(app);
   echoRequestId(app);
+  installAuthentication(app, deps, API_PREFIX);
   await registerOpenApi(app, api);
   registerHealth(app, deps);
-  await app.register(routes, { prefix: API_PREFIX });
+  for (const plugin of routes) await app.register(plugin, { prefix: API_PREFIX });
   return app;
 }
 
@@ -63,7 +68,7 @@ export function buildConsumerApp(deps: Deps): Promise<FastifyInstance> {
       title: "Fanfare consumer API",
       description: "Consumer sessions, experiences and queues for browsers, apps and merchant servers.",
     },
-    async () => {},
+    [organizationConsumerRoutes(deps)],
   );
 }
 
@@ -72,6 +77,6 @@ export function buildAdminApp(deps: Deps): Promise<FastifyInstance> {
   return buildApp(
     deps,
     { title: "Fanfare admin API", description: "Manage API keys, experiences, queues and consumers." },
-    async () => {},
+    [apiKeyRoutes(deps), auditRoutes(deps), organizationAdminRoutes(deps)],
   );
 }

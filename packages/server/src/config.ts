@@ -22,6 +22,8 @@ export interface Config {
   readonly bodyLimitBytes: number;
   /** Proxies whose X-Forwarded-For is believed when finding the client IP (IPs or CIDRs). */
   readonly trustedProxies: readonly string[];
+  /** How often buffered `last_used_at` times are written (each key at most once per interval). */
+  readonly lastUsedFlushMs: number;
 }
 
 /** A configuration problem, always naming the variable at fault. */
@@ -54,6 +56,12 @@ function readPositiveInt(env: Env, name: string, fallback: number): number {
     throw new ConfigError(name, `must be a positive whole number (got "${raw}")`);
   }
   return Number(raw);
+}
+
+function readIntInRange(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const value = readPositiveInt(env, name, fallback);
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max} (got ${value})`);
+  return value;
 }
 
 function readUrl(env: Env, name: string, protocols: readonly string[]): string | undefined {
@@ -140,6 +148,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel,
     bodyLimitBytes: readPositiveInt(env, "FANFARE_BODY_LIMIT_BYTES", 64 * 1024),
     trustedProxies: readProxies(env, "FANFARE_TRUSTED_PROXIES"),
+    lastUsedFlushMs: readIntInRange(env, "FANFARE_LAST_USED_FLUSH_MS", 1000, 1000, 60_000),
     ...resolveSecret(env, dataDir, production),
   };
   return Object.freeze(config);

@@ -1,10 +1,14 @@
 import type { DestinationStream, Logger } from "pino";
 import { pino } from "pino";
+import { type InvalidationBus, localBus, postgresBus, redisBus } from "./cache/invalidation.js";
 import type { Config } from "./config.js";
 import { type Db, openDatabase } from "./db/database.js";
 import { logRedaction } from "./http/redact.js";
 import { type Clock, systemClock } from "./lib/clock.js";
 import { type DerivedKeys, deriveKeys } from "./lib/secrets.js";
+import { LastUsedBuffer } from "./modules/keys/last-used.js";
+import { KeyVerifier } from "./modules/keys/verify.js";
+import { OrganizationCache } from "./modules/orgs/cache.js";
 
 /** Work that must run before the database closes (buffered counters and the like). */
 export type ShutdownTask = () => Promise<void>;
@@ -16,6 +20,11 @@ export interface Deps {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly secrets: DerivedKeys;
+  /** Cross-process cache invalidation: Redis when configured, else PostgreSQL, else in-process. */
+  readonly invalidation: InvalidationBus;
+  readonly keys: KeyVerifier;
+  readonly lastUsed: LastUsedBuffer;
+  readonly organizations: OrganizationCache;
   /** Registers work for graceful shutdown; tasks run in registration order. */
   onShutdown(task: ShutdownTask): void;
   /** Runs every shutdown task (flushes buffers); safe to call more than once. */
@@ -43,7 +52,22 @@ export function createLogger(config: Config, stream?: DestinationStream): Logger
 export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps {
   const logger = createLogger(config, overrides.logStream);
   const db = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  const tasks: ShutdownTask[] = [];
+  const clock = overrides.clock ?? systemClock;
+  const secrets = deriveKeys(config.secret);
+  const invalidation = config.redisUrl
+    ? redisBus(config.redisUrl, logger)
+    : config.databaseUrl
+      ? postgresBus(db, config.databaseUrl, logger)
+      : localBus();
+  const keys = new KeyVerifier(db, clock, secrets["api-key-digest"]);
+  const organizations = new OrganizationCache(db, clock);
+  invalidation.subscribe((event) => {
+    keys.apply(event);
+    organizations.apply(event);
+  });
+  const lastUsed = new LastUsedBuffer(db, logger);
+  lastUsed.start(config.lastUsedFlushMs);
+  const tasks: ShutdownTask[] = [() => lastUsed.flush()];
   let closed = false;
 
   async function flush(): Promise<void> {
@@ -59,9 +83,13 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
   return {
     config,
     db,
-    clock: overrides.clock ?? systemClock,
+    clock,
     logger,
-    secrets: deriveKeys(config.secret),
+    secrets,
+    invalidation,
+    keys,
+    lastUsed,
+    organizations,
     onShutdown: (task) => {
       tasks.push(task);
     },
@@ -69,7 +97,9 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
     async close() {
       if (closed) return;
       closed = true;
+      lastUsed.stop();
       await flush();
+      await invalidation.close();
       await db.close();
     },
   };

@@ -18,8 +18,9 @@ describe.each(dialects())("HTTP contract (%s)", (dialect) => {
     server = await createTestServer(dialect);
     for (const app of [server.consumer, server.admin]) {
       // A route with a JSON body, to exercise parsing and validation through the real error handler.
-      app.post("/api/v1/echo", { schema: { body: EchoBody } }, async (request) => request.body);
-      app.get("/api/v1/boom", async () => {
+      const config = { auth: { kind: "none" as const } };
+      app.post("/api/v1/echo", { config, schema: { body: EchoBody } }, async (request) => request.body);
+      app.get("/api/v1/boom", { config }, async () => {
         throw new Error("database password is hunter2");
       });
     }

@@ -7,8 +7,11 @@ describe("request logging", () => {
 
   beforeAll(async () => {
     server = await createTestServer("sqlite");
-    server.admin.post("/api/v1/echo", async (request) => ({ received: Object.keys(request.body as object) }));
-    server.admin.get("/api/v1/boom", async () => {
+    const config = { auth: { kind: "none" as const } };
+    server.admin.post("/api/v1/echo", { config }, async (request) => ({
+      received: Object.keys(request.body as object),
+    }));
+    server.admin.get("/api/v1/boom", { config }, async () => {
       throw new Error("kaboom");
     });
   });

@@ -45,7 +45,36 @@ export interface ApiKeysTable {
   updated_at: Timestamp;
 }
 
+export interface ApiKeyPreviousDigestsTable {
+  digest: string;
+  key_id: string;
+  /** The end of the grace period a regeneration granted to the old key. */
+  expires_at: Timestamp;
+}
+
+export type ActorType = "api_key" | "member" | "cli";
+
+export interface AuditLogTable {
+  id: string;
+  organization_id: string;
+  mode: Mode;
+  /** e.g. `api_key.created`, `api_key.regenerated`, `organization.updated`. */
+  action: string;
+  actor_type: ActorType;
+  actor_id: string | null;
+  target_type: string;
+  target_id: string;
+  ip: string | null;
+  request_id: string | null;
+  /** JSON snapshots with secrets left out. */
+  before: string | null;
+  after: string | null;
+  created_at: Timestamp;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   api_keys: ApiKeysTable;
+  api_key_previous_digests: ApiKeyPreviousDigestsTable;
+  audit_log: AuditLogTable;
 }

@@ -32,6 +32,33 @@ export const errors = {
   authenticationRequired: () => new AppError(401, { error: "Authentication required" }),
   secretKeyRequired: () => new AppError(401, { error: "Secret key required" }),
   invalidApiKey: () => new AppError(401, { error: "Invalid API key" }),
+  apiKeyInactive: () =>
+    new AppError(401, {
+      error: "api_key_inactive",
+      message: "This API key has been deactivated. Activate it again or use another key.",
+    }),
+  apiKeyExpired: (expiresAt: string) =>
+    new AppError(401, { error: "api_key_expired", message: `This API key expired at ${expiresAt}.` }),
+  apiKeyInQuery: () =>
+    new AppError(400, {
+      error: "api_key_in_query",
+      message:
+        "API keys are not accepted in the URL, where they end up in logs and browser history. " +
+        "Send secret keys as 'Authorization: Bearer <key>' and publishable keys in 'X-Publishable-Key'.",
+    }),
+  permissionDenied: (scope: string) =>
+    new AppError(403, { error: "Permission denied", message: `This key lacks the ${scope} permission` }),
+  modeMismatch: (mode: string) =>
+    new AppError(403, {
+      error: "Permission denied",
+      message: `A ${mode}-mode key can only manage ${mode}-mode keys`,
+    }),
+  ipNotAllowed: () =>
+    new AppError(403, {
+      error: "ip_not_allowed",
+      message: "This key may not be used from this IP address.",
+    }),
+  originNotAllowed: () => new AppError(403, { error: "origin_not_allowed" }),
   notFound: () => new AppError(404, { error: "Not found" }),
   resourceNotFound: (what: string) => new AppError(404, { error: "not_found", message: `${what} not found` }),
   conflict: (message: string) => new AppError(409, { error: "conflict", message }),

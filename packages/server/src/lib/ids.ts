@@ -32,16 +32,39 @@ function encodeTime(ms: number): string {
   return out;
 }
 
-function encodeRandom(): string {
-  const bytes = randomBytes(16);
-  let out = "";
-  for (let i = 0; i < 16; i++) out += CROCKFORD[(bytes[i] as number) & 31];
-  return out;
+function randomDigits(): number[] {
+  return [...randomBytes(16)].map((byte) => byte & 31);
 }
 
-/** A ULID: 48-bit millisecond time + 80 random bits, so ids sort by creation time. */
+/** Adds one to the base-32 random part; it has 80 bits, so it does not overflow in practice. */
+function increment(digits: number[]): number[] {
+  const next = [...digits];
+  for (let i = next.length - 1; i >= 0; i--) {
+    if ((next[i] as number) < 31) {
+      next[i] = (next[i] as number) + 1;
+      return next;
+    }
+    next[i] = 0;
+  }
+  return next;
+}
+
+let lastTime = -1;
+let lastDigits: number[] = [];
+
+/**
+ * A monotonic ULID: 48-bit millisecond time + 80 random bits. Within one millisecond (or if
+ * the clock steps back) the random part is incremented, so ids from this process always sort
+ * in creation order — lists paginate by id.
+ */
 export function ulid(nowMs: number = Date.now()): string {
-  return encodeTime(nowMs) + encodeRandom();
+  if (nowMs <= lastTime) {
+    lastDigits = increment(lastDigits);
+  } else {
+    lastTime = nowMs;
+    lastDigits = randomDigits();
+  }
+  return encodeTime(lastTime) + lastDigits.map((d) => CROCKFORD[d]).join("");
 }
 
 export function newId(kind: IdKind, nowMs?: number): string {

@@ -1,5 +1,6 @@
 import type { Migration } from "kysely";
 import * as m0001 from "./0001-organizations-and-keys.js";
+import * as m0002 from "./0002-key-rotation-and-audit.js";
 
 /**
  * Forward-only, numbered migrations, run in order inside a transaction each (both dialects
@@ -7,4 +8,5 @@ import * as m0001 from "./0001-organizations-and-keys.js";
  */
 export const migrations: Record<string, Migration> = {
   "0001-organizations-and-keys": m0001,
+  "0002-key-rotation-and-audit": m0002,
 };

@@ -93,6 +93,142 @@ export async function listKeys(db: Db, scope: TenantScope): Promise<ApiKeyRecord
   return rows.map(toRecord);
 }
 
+export type KeyStatusFilter = "active" | "inactive" | "expired";
+
+export interface KeyListQuery {
+  first: number;
+  /** Id of the last key on the previous page (newest first). */
+  after?: string | undefined;
+  kind?: KeyKind | undefined;
+  status?: KeyStatusFilter | undefined;
+  /** Now, ISO: decides which active keys count as expired. */
+  now: string;
+}
+
+/** One page, newest first; deleted keys are never listed. Fetches one extra row to know if more follow. */
+export async function listKeysPage(
+  db: Db,
+  scope: TenantScope,
+  query: KeyListQuery,
+): Promise<{ keys: ApiKeyRecord[]; hasNextPage: boolean }> {
+  let select = db.kysely
+    .selectFrom("api_keys")
+    .selectAll()
+    .where("organization_id", "=", scope.organizationId)
+    .where("mode", "=", scope.mode)
+    .where("deleted_at", "is", null);
+  if (query.after) select = select.where("id", "<", query.after);
+  if (query.kind) select = select.where("kind", "=", query.kind);
+  if (query.status === "inactive") select = select.where("status", "=", "inactive");
+  if (query.status === "active") {
+    select = select
+      .where("status", "=", "active")
+      .where((eb) => eb.or([eb("expires_at", "is", null), eb("expires_at", ">", query.now)]));
+  }
+  if (query.status === "expired") {
+    select = select.where("status", "=", "active").where("expires_at", "<=", query.now);
+  }
+  const rows = await select
+    .orderBy("id", "desc")
+    .limit(query.first + 1)
+    .execute();
+  return { keys: rows.slice(0, query.first).map(toRecord), hasNextPage: rows.length > query.first };
+}
+
+export type KeyChanges = Partial<
+  Pick<ApiKeyRecord, "name" | "permissions" | "expiresAt" | "allowedCidrs" | "status" | "deletedAt">
+> & { updatedAt: string };
+
+export async function updateKey(
+  executor: Executor,
+  scope: TenantScope,
+  id: string,
+  changes: KeyChanges,
+): Promise<void> {
+  await executor
+    .updateTable("api_keys")
+    .set({
+      ...(changes.name !== undefined ? { name: changes.name } : {}),
+      ...(changes.permissions !== undefined ? { permissions: JSON.stringify(changes.permissions) } : {}),
+      ...(changes.expiresAt !== undefined ? { expires_at: changes.expiresAt } : {}),
+      ...(changes.allowedCidrs !== undefined ? { allowed_cidrs: JSON.stringify(changes.allowedCidrs) } : {}),
+      ...(changes.status !== undefined ? { status: changes.status } : {}),
+      ...(changes.deletedAt !== undefined ? { deleted_at: changes.deletedAt } : {}),
+      updated_at: changes.updatedAt,
+    })
+    .where("organization_id", "=", scope.organizationId)
+    .where("mode", "=", scope.mode)
+    .where("id", "=", id)
+    .execute();
+}
+
+/**
+ * Swaps a key's digest for a new one. With a grace period the old digest is kept, tied to the
+ * same key row, until `graceUntil`; without one it is gone at once.
+ */
+export async function replaceDigest(
+  trx: Transaction<Database>,
+  scope: TenantScope,
+  id: string,
+  next: { digest: string; hint: string; updatedAt: string; graceUntil: string | null },
+): Promise<void> {
+  const current = await trx
+    .selectFrom("api_keys")
+    .select("digest")
+    .where("organization_id", "=", scope.organizationId)
+    .where("mode", "=", scope.mode)
+    .where("id", "=", id)
+    .executeTakeFirstOrThrow();
+  await trx
+    .updateTable("api_keys")
+    .set({ digest: next.digest, hint: next.hint, updated_at: next.updatedAt })
+    .where("organization_id", "=", scope.organizationId)
+    .where("mode", "=", scope.mode)
+    .where("id", "=", id)
+    .execute();
+  if (next.graceUntil) {
+    await trx
+      .insertInto("api_key_previous_digests")
+      .values({ digest: current.digest, key_id: id, expires_at: next.graceUntil })
+      .execute();
+  }
+}
+
+/** Ends every grace period of a key at once (deletion, or a regeneration after a leak). */
+export async function dropPreviousDigests(executor: Executor, keyId: string): Promise<void> {
+  await executor.deleteFrom("api_key_previous_digests").where("key_id", "=", keyId).execute();
+}
+
+/** A digest that a regeneration retired: the key it belonged to and when its grace ends. */
+export async function findByPreviousDigest(
+  db: Db,
+  digest: string,
+): Promise<{ key: ApiKeyRecord; graceUntil: string } | undefined> {
+  const row = await db.kysely
+    .selectFrom("api_key_previous_digests")
+    .innerJoin("api_keys", "api_keys.id", "api_key_previous_digests.key_id")
+    .selectAll("api_keys")
+    .select("api_key_previous_digests.expires_at as grace_until")
+    .where("api_key_previous_digests.digest", "=", digest)
+    .executeTakeFirst();
+  return row ? { key: toRecord(row), graceUntil: row.grace_until } : undefined;
+}
+
+/** Writes buffered last-used times in one transaction; never moves a time backwards. */
+export async function writeLastUsed(db: Db, entries: ReadonlyArray<{ id: string; at: string }>): Promise<void> {
+  if (entries.length === 0) return;
+  await db.kysely.transaction().execute(async (trx) => {
+    for (const { id, at } of entries) {
+      await trx
+        .updateTable("api_keys")
+        .set({ last_used_at: at })
+        .where("id", "=", id)
+        .where((eb) => eb.or([eb("last_used_at", "is", null), eb("last_used_at", "<", at)]))
+        .execute();
+    }
+  });
+}
+
 /**
  * The one lookup that is not tenant-scoped: a presented key is what tells us the tenant. The
  * caller must still check that the row's kind and mode match the key's own prefix.

@@ -1,11 +1,21 @@
 import type { Plan } from "../../db/schema.js";
 import type { Deps } from "../../deps.js";
 import { errors } from "../../http/errors.js";
-import { isoNow } from "../../lib/clock.js";
+import { isoAt, isoNow } from "../../lib/clock.js";
 import { newId } from "../../lib/ids.js";
+import { isValidOriginRule } from "../../lib/origin.js";
 import { randomBase62 } from "../../lib/secrets.js";
+import type { TenantScope } from "../../lib/tenant.js";
+import { type Actor, recordAudit } from "../audit/service.js";
 import { mintKey } from "../keys/service.js";
-import { findOrganization, insertOrganization, type Organization, slugExists, updatePlan } from "./store.js";
+import {
+  findOrganization,
+  insertOrganization,
+  type Organization,
+  slugExists,
+  updateOrganization,
+  updatePlan,
+} from "./store.js";
 
 export const PLANS: readonly Plan[] = ["free", "basic", "pro", "enterprise"];
 export const DEFAULT_ACCESS_TOKEN_TTL_SECONDS = 3600;
@@ -132,4 +142,56 @@ export async function setPlan(
   if (!organization) throw errors.resourceNotFound(`Organization ${idOrSlug}`);
   await updatePlan(deps.db, organization.id, plan, limit, isoNow(deps.clock));
   return { ...organization, plan, rateLimitPerMinute: limit };
+}
+
+export interface OrganizationChanges {
+  name?: string | undefined;
+  allowedOrigins?: string[] | undefined;
+}
+
+/** Changes settings with an audit row, then drops the cached copy in every process. */
+export async function updateOrganizationSettings(
+  deps: Deps,
+  tenant: TenantScope,
+  actor: Actor,
+  changes: OrganizationChanges,
+): Promise<Organization> {
+  const current = await findOrganization(deps.db, tenant.organizationId);
+  if (!current) throw errors.resourceNotFound("Organization");
+  changes.allowedOrigins?.forEach((origin, index) => {
+    if (!isValidOriginRule(origin)) {
+      const path = `body.allowedOrigins.${index}`;
+      const message = "must be an origin (https://shop.example.com), a host, or a wildcard (*.example.com)";
+      throw errors.validation(`Invalid request: ${path} ${message}.`, [{ path, message }]);
+    }
+  });
+  const now = deps.clock.now();
+  const updated: Organization = {
+    ...current,
+    ...(changes.name !== undefined ? { name: changes.name.trim() } : {}),
+    ...(changes.allowedOrigins !== undefined ? { allowedOrigins: changes.allowedOrigins } : {}),
+    updatedAt: isoAt(now),
+  };
+  await deps.db.kysely.transaction().execute(async (trx) => {
+    await updateOrganization(trx, current.id, {
+      name: updated.name,
+      allowedOrigins: updated.allowedOrigins,
+      updatedAt: updated.updatedAt,
+    });
+    await recordAudit(
+      trx,
+      tenant,
+      actor,
+      {
+        action: "organization.updated",
+        targetType: "organization",
+        targetId: current.id,
+        before: current,
+        after: updated,
+      },
+      now,
+    );
+  });
+  await deps.invalidation.publish({ type: "organization", organizationId: current.id });
+  return updated;
 }

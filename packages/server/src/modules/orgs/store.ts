@@ -91,3 +91,19 @@ export async function updatePlan(
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }
+
+export async function updateOrganization(
+  executor: Executor,
+  organizationId: string,
+  changes: { name?: string; allowedOrigins?: string[]; updatedAt: string },
+): Promise<void> {
+  await executor
+    .updateTable("organizations")
+    .set({
+      ...(changes.name !== undefined ? { name: changes.name } : {}),
+      ...(changes.allowedOrigins !== undefined ? { allowed_origins: JSON.stringify(changes.allowedOrigins) } : {}),
+      updated_at: changes.updatedAt,
+    })
+    .where("id", "=", organizationId)
+    .execute();
+}

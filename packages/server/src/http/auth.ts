@@ -1,0 +1,156 @@
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { KeyKind } from "../db/schema.js";
+import type { Deps } from "../deps.js";
+import { originAllowed } from "../lib/origin.js";
+import type { TenantScope } from "../lib/tenant.js";
+import type { Actor } from "../modules/audit/service.js";
+import type { SecretScope } from "../modules/keys/scopes.js";
+import type { KeyOutcome, VerifiedKey } from "../modules/keys/verify.js";
+import { type AppError, errors } from "./errors.js";
+
+/**
+ * What a route accepts, declared in its `config.auth`. Every `/api/v1` route must declare one
+ * (checked when the app is built), so a route cannot ship unauthenticated by omission.
+ */
+export type RouteAuth =
+  | { kind: "none" }
+  /** A secret key holding `scope`. */
+  | { kind: "secret"; scope: SecretScope }
+  /** A publishable key (browsers), or a secret key for server-side calls. */
+  | { kind: "publishable" };
+
+/** Who made an authenticated request: its tenant and the key that proved it. */
+export interface RequestAuth {
+  readonly tenant: TenantScope;
+  readonly key: VerifiedKey;
+}
+
+/** One row per API route: what it requires. Tests walk it to prove every route enforces it. */
+export interface RouteAuthEntry {
+  method: string;
+  url: string;
+  auth: RouteAuth;
+}
+
+declare module "fastify" {
+  interface FastifyContextConfig {
+    auth?: RouteAuth;
+  }
+  interface FastifyRequest {
+    auth: RequestAuth | null;
+  }
+  interface FastifyInstance {
+    routeAuthTable: RouteAuthEntry[];
+  }
+}
+
+export interface PresentedCredentials {
+  /** The value of `Authorization: Bearer <value>`. */
+  bearer?: string;
+  /** `Authorization` was sent but is not a Bearer credential. */
+  malformedAuthorization: boolean;
+  publishableHeader?: string;
+}
+
+/** Pure: what was sent, with no verification. */
+export function readCredentials(headers: FastifyRequest["headers"]): PresentedCredentials {
+  const authorization = headers.authorization;
+  const publishable = headers["x-publishable-key"];
+  const credentials: PresentedCredentials = { malformedAuthorization: false };
+  if (typeof publishable === "string" && publishable !== "") credentials.publishableHeader = publishable.trim();
+  if (typeof authorization === "string" && authorization !== "") {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    if (match?.[1]) credentials.bearer = match[1];
+    else credentials.malformedAuthorization = true;
+  }
+  return credentials;
+}
+
+const KEY_IN_QUERY = /[?&](api[_-]?key|secret[_-]?key|publishable[_-]?key|key)=/i;
+
+export function keyInQuery(url: string): boolean {
+  return url.includes("?") && KEY_IN_QUERY.test(url);
+}
+
+const isSecretKey = (value: string | undefined) => value?.startsWith("sk_") ?? false;
+const isPublishableKey = (value: string | undefined) => value?.startsWith("pk_") ?? false;
+
+/** Which key string a route should verify, or the error that ends the request first. */
+export function selectKey(
+  auth: RouteAuth,
+  credentials: PresentedCredentials,
+): { key: string; kind: KeyKind } | AppError {
+  const { bearer, publishableHeader } = credentials;
+  if (auth.kind === "secret") {
+    if (isSecretKey(bearer)) return { key: bearer as string, kind: "secret" };
+    if (isPublishableKey(bearer) || publishableHeader !== undefined) return errors.secretKeyRequired();
+    if (bearer === undefined && !credentials.malformedAuthorization) return errors.authenticationRequired();
+    return errors.invalidApiKey();
+  }
+  if (isSecretKey(bearer)) return { key: bearer as string, kind: "secret" };
+  if (publishableHeader !== undefined) return { key: publishableHeader, kind: "publishable" };
+  if (isPublishableKey(bearer)) return { key: bearer as string, kind: "publishable" };
+  return errors.authenticationRequired();
+}
+
+function rejection(outcome: Extract<KeyOutcome, { ok: false }>): AppError {
+  if (outcome.reason === "inactive") return errors.apiKeyInactive();
+  if (outcome.reason === "expired") return errors.apiKeyExpired(outcome.key?.record.expiresAt ?? "");
+  return errors.invalidApiKey();
+}
+
+async function authenticate(deps: Deps, request: FastifyRequest, auth: RouteAuth): Promise<void> {
+  const selected = selectKey(auth, readCredentials(request.headers));
+  if (!("key" in selected)) throw selected;
+  const outcome = await deps.keys.verify(selected.key);
+  if (!outcome.ok) throw rejection(outcome);
+  const { key } = outcome;
+  const record = key.record;
+  if (record.kind !== selected.kind) throw errors.invalidApiKey();
+  // Network restrictions come before anything else is spent on the request.
+  if (!key.allowlist.allows(request.ip)) throw errors.ipNotAllowed();
+  if (auth.kind === "secret" && !key.scopes.has(auth.scope)) throw errors.permissionDenied(auth.scope);
+  if (record.kind === "publishable") {
+    const origin = request.headers.origin;
+    if (typeof origin === "string") {
+      const organization = await deps.organizations.get(record.organizationId);
+      if (!organization || !originAllowed(origin, organization.allowedOrigins)) throw errors.originNotAllowed();
+    }
+  }
+  request.auth = { tenant: { organizationId: record.organizationId, mode: record.mode }, key };
+  request.identity.organizationId = record.organizationId;
+  request.identity.keyId = record.id;
+  deps.lastUsed.record(record.id, deps.clock.now());
+}
+
+/** Verifies each request against its route's declared `auth`, before the body is read. */
+export function installAuthentication(app: FastifyInstance, deps: Deps, apiPrefix: string): void {
+  const table: RouteAuthEntry[] = [];
+  app.decorate("routeAuthTable", table);
+  app.decorateRequest("auth", null);
+  app.addHook("onRoute", (route) => {
+    if (!route.url.startsWith(apiPrefix)) return;
+    const auth = route.config?.auth;
+    if (!auth) throw new Error(`Route ${route.method} ${route.url} must declare config.auth`);
+    for (const method of [route.method].flat()) {
+      if (method !== "HEAD") table.push({ method, url: route.url, auth });
+    }
+  });
+  app.addHook("onRequest", async (request) => {
+    const auth = request.routeOptions.config.auth;
+    if (!auth || auth.kind === "none") return;
+    if (keyInQuery(request.url)) throw errors.apiKeyInQuery();
+    await authenticate(deps, request, auth);
+  });
+}
+
+/** The authenticated caller; only for routes whose `auth` is not `none`. */
+export function authOf(request: FastifyRequest): RequestAuth {
+  if (!request.auth) throw new Error(`Route ${request.routeOptions.url} read auth but does not authenticate`);
+  return request.auth;
+}
+
+/** The audit actor for a key-authenticated request. */
+export function actorOf(request: FastifyRequest): Actor {
+  return { type: "api_key", id: authOf(request).key.record.id, ip: request.ip, requestId: request.id };
+}

@@ -1,0 +1,130 @@
+import type { InvalidationEvent } from "../../cache/invalidation.js";
+import type { Db } from "../../db/database.js";
+import type { Clock } from "../../lib/clock.js";
+import { IpAllowlist } from "../../lib/ip.js";
+import { LruCache } from "../../lib/lru.js";
+import { keyDigest, parseKey } from "./format.js";
+import { effectiveScopes } from "./scopes.js";
+import { type ApiKeyRecord, findByPreviousDigest, findKeyByDigest } from "./store.js";
+
+/** A key as the request path needs it: the record plus what is pre-computed once per cache fill. */
+export interface VerifiedKey {
+  readonly record: ApiKeyRecord;
+  readonly scopes: ReadonlySet<string>;
+  readonly allowlist: IpAllowlist;
+  readonly expiresAtMs: number | null;
+  /** Set when the presented string is a regenerated key's old value, usable until then. */
+  readonly graceUntilMs: number | null;
+}
+
+export type KeyRejection = "malformed" | "unknown" | "inactive" | "expired";
+export type KeyOutcome = { ok: true; key: VerifiedKey } | { ok: false; reason: KeyRejection; key?: VerifiedKey };
+
+interface CacheEntry {
+  key: VerifiedKey | null;
+  cachedAtMs: number;
+}
+
+export interface KeyVerifierOptions {
+  capacity?: number;
+  /** How long a found key is trusted without a look at the database (events usually beat it). */
+  positiveTtlMs?: number;
+  /** How long "no such key" is remembered, so garbage cannot hammer the database. */
+  negativeTtlMs?: number;
+}
+
+function toVerified(record: ApiKeyRecord, graceUntil: string | null): VerifiedKey {
+  return {
+    record,
+    scopes: effectiveScopes(record.permissions),
+    allowlist: new IpAllowlist(record.allowedCidrs),
+    expiresAtMs: record.expiresAt ? Date.parse(record.expiresAt) : null,
+    graceUntilMs: graceUntil ? Date.parse(graceUntil) : null,
+  };
+}
+
+/** Status, expiry and grace, judged against the clock on every request (never cached). */
+export function judgeKey(key: VerifiedKey, nowMs: number): KeyOutcome {
+  if (key.record.deletedAt !== null) return { ok: false, reason: "unknown" };
+  if (key.graceUntilMs !== null && nowMs >= key.graceUntilMs) return { ok: false, reason: "unknown" };
+  if (key.record.status === "inactive") return { ok: false, reason: "inactive", key };
+  if (key.expiresAtMs !== null && nowMs >= key.expiresAtMs) return { ok: false, reason: "expired", key };
+  return { ok: true, key };
+}
+
+/**
+ * Verifies presented keys: format and checksum (no I/O), then an LRU keyed by digest, then
+ * the database on a miss. Misses are cached briefly too. Changes arrive as invalidation events.
+ */
+export class KeyVerifier {
+  private readonly cache: LruCache<string, CacheEntry>;
+  private readonly digestsByKey = new Map<string, Set<string>>();
+  /** One database lookup per digest at a time: a surge on a cold cache costs one query. */
+  private readonly loading = new Map<string, Promise<VerifiedKey | null>>();
+  private readonly positiveTtlMs: number;
+  private readonly negativeTtlMs: number;
+
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly digestKey: Buffer,
+    options: KeyVerifierOptions = {},
+  ) {
+    this.cache = new LruCache(options.capacity ?? 50_000);
+    this.positiveTtlMs = options.positiveTtlMs ?? 60_000;
+    this.negativeTtlMs = options.negativeTtlMs ?? 10_000;
+  }
+
+  async verify(presented: string): Promise<KeyOutcome> {
+    const parsed = parseKey(presented);
+    if (!parsed) return { ok: false, reason: "malformed" };
+    const digest = keyDigest(this.digestKey, presented);
+    const now = this.clock.now();
+    let entry = this.cache.get(digest);
+    const ttl = entry?.key ? this.positiveTtlMs : this.negativeTtlMs;
+    if (!entry || now - entry.cachedAtMs >= ttl) {
+      entry = { key: await this.loadOnce(digest), cachedAtMs: now };
+      this.remember(digest, entry);
+    }
+    const key = entry.key;
+    // The row is the truth for kind and mode; a mismatch with the prefix means tampering.
+    if (!key || key.record.kind !== parsed.kind || key.record.mode !== parsed.mode) {
+      return { ok: false, reason: "unknown" };
+    }
+    return judgeKey(key, now);
+  }
+
+  apply(event: InvalidationEvent): void {
+    if (event.type === "all") {
+      this.cache.clear();
+      this.digestsByKey.clear();
+    } else if (event.type === "key") {
+      for (const digest of this.digestsByKey.get(event.keyId) ?? []) this.cache.delete(digest);
+      this.digestsByKey.delete(event.keyId);
+    }
+  }
+
+  private loadOnce(digest: string): Promise<VerifiedKey | null> {
+    let pending = this.loading.get(digest);
+    if (!pending) {
+      pending = this.load(digest).finally(() => this.loading.delete(digest));
+      this.loading.set(digest, pending);
+    }
+    return pending;
+  }
+
+  private async load(digest: string): Promise<VerifiedKey | null> {
+    const current = await findKeyByDigest(this.db, digest);
+    if (current) return toVerified(current, null);
+    const previous = await findByPreviousDigest(this.db, digest);
+    return previous ? toVerified(previous.key, previous.graceUntil) : null;
+  }
+
+  private remember(digest: string, entry: CacheEntry): void {
+    this.cache.set(digest, entry);
+    if (!entry.key) return;
+    const digests = this.digestsByKey.get(entry.key.record.id) ?? new Set<string>();
+    digests.add(digest);
+    this.digestsByKey.set(entry.key.record.id, digests);
+  }
+}

@@ -1,0 +1,103 @@
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { Type } from "typebox";
+import type { Deps } from "../../deps.js";
+import { actorOf, authOf } from "../../http/auth.js";
+import { errors } from "../../http/errors.js";
+import { updateOrganizationSettings } from "./service.js";
+import type { Organization } from "./store.js";
+
+const OrganizationView = Type.Object({
+  id: Type.String(),
+  object: Type.Literal("organization"),
+  name: Type.String(),
+  slug: Type.String(),
+  plan: Type.String(),
+  rateLimitPerMinute: Type.Union([Type.Integer(), Type.Null()]),
+  accessTokenTtlSeconds: Type.Integer(),
+  refreshTokenTtlSeconds: Type.Integer(),
+  allowedOrigins: Type.Array(Type.String()),
+  createdAt: Type.String({ format: "date-time" }),
+  updatedAt: Type.String({ format: "date-time" }),
+});
+
+const OrganizationPatch = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    allowedOrigins: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 253 }), {
+        maxItems: 100,
+        uniqueItems: true,
+        description: "Origins allowed to use publishable keys from a browser; empty = any",
+      }),
+    ),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+
+const PublicOrganization = Type.Object({
+  id: Type.String(),
+  object: Type.Literal("organization"),
+  name: Type.String(),
+  slug: Type.String(),
+  mode: Type.Union([Type.Literal("live"), Type.Literal("test")]),
+});
+
+function view(organization: Organization) {
+  return { object: "organization" as const, ...organization };
+}
+
+const adminAuth = { kind: "secret", scope: "admin" } as const;
+const tags = ["Organization"];
+
+/** Admin API: the organization's own settings. */
+export function organizationAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.get(
+      "/organization",
+      {
+        config: { auth: adminAuth },
+        schema: { tags, security: [{ SecretKey: [] }], response: { 200: OrganizationView } },
+      },
+      async (request) => {
+        const organization = await deps.organizations.get(authOf(request).tenant.organizationId);
+        if (!organization) throw errors.resourceNotFound("Organization");
+        return view(organization);
+      },
+    );
+
+    app.patch(
+      "/organization",
+      {
+        config: { auth: adminAuth },
+        schema: { tags, security: [{ SecretKey: [] }], body: OrganizationPatch, response: { 200: OrganizationView } },
+      },
+      async (request) =>
+        view(await updateOrganizationSettings(deps, authOf(request).tenant, actorOf(request), request.body)),
+    );
+  };
+}
+
+/** Consumer API: what a client integration may know about the organization behind its key. */
+export function organizationConsumerRoutes(deps: Deps): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.get(
+      "/organizations/current",
+      {
+        config: { auth: { kind: "publishable" } },
+        schema: { tags, security: [{ PublishableKey: [] }], response: { 200: PublicOrganization } },
+      },
+      async (request) => {
+        const { tenant } = authOf(request);
+        const organization = await deps.organizations.get(tenant.organizationId);
+        if (!organization) throw errors.resourceNotFound("Organization");
+        return {
+          id: organization.id,
+          object: "organization" as const,
+          name: organization.name,
+          slug: organization.slug,
+          mode: tenant.mode,
+        };
+      },
+    );
+  };
+}
