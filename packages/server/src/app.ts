@@ -31,6 +31,13 @@ function registerHealth(app: FastifyInstance, deps: Deps): void {
   });
 }
 
+// A POST whose body fields are all optional may be sent without a body: validate it as `{}`.
+function defaultEmptyBody(app: FastifyInstance): void {
+  app.addHook("preValidation", async (request) => {
+    if (request.body === undefined && request.routeOptions.schema?.body) request.body = {};
+  });
+}
+
 function echoRequestId(app: FastifyInstance): void {
   app.addHook("onRequest", async (request, reply) => {
     reply.header("x-request-id", request.id);
@@ -53,6 +60,7 @@ async function buildApp(deps: Deps, api: ApiDescription, routes: FastifyPluginAs
   installErrorHandling(app, config.bodyLimitBytes);
   installRequestContext(app);
   echoRequestId(app);
+  defaultEmptyBody(app);
   installAuthentication(app, deps, API_PREFIX);
   await registerOpenApi(app, api);
   registerHealth(app, deps);

@@ -1,3 +1,4 @@
+import net from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config.js";
 import { createDeps } from "../src/deps.js";
@@ -52,5 +53,52 @@ describe.each(dialects())("fanfare serve (%s)", (dialect) => {
     expect(second.stdout().match(KEY)).toBeNull();
     second.child.kill("SIGINT");
     expect(await second.exited).toBe(0);
+  });
+
+  it("on SIGTERM finishes a request still in flight, flushes last-used times, and exits 0", async () => {
+    database = await createTestDatabase(dialect);
+    const server = await startServerProcess({ ...database.env, FANFARE_LAST_USED_FLUSH_MS: "60000" }, [
+      "--dev-bootstrap",
+    ]);
+    const secretLive = (server.stdout().match(/sk_live_[0-9A-Za-z]{38}/) ?? [])[0] ?? "";
+    const used = await fetch(`${server.adminUrl}/api/v1/organization`, {
+      headers: { authorization: `Bearer ${secretLive}` },
+    });
+    expect(used.status).toBe(200);
+
+    // Start a request, send half of its body, then ask the server to stop.
+    const { port } = new URL(server.adminUrl);
+    const socket = net.connect({ host: "127.0.0.1", port: Number(port) });
+    await new Promise((resolve) => socket.once("connect", resolve));
+    const body = JSON.stringify({ name: "created during shutdown", type: "secret" });
+    let response = "";
+    socket.on("data", (chunk) => {
+      response += chunk.toString();
+    });
+    socket.write(
+      `POST /api/v1/api-keys HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${secretLive}\r\n` +
+        `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n` +
+        body.slice(0, 10),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    server.child.kill("SIGTERM");
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    socket.write(body.slice(10));
+    await new Promise((resolve) => socket.once("close", resolve));
+    expect(response).toMatch(/^HTTP\/1\.1 201 /);
+    expect(await server.exited).toBe(0);
+
+    const deps = createDeps(loadConfig(database.env));
+    try {
+      const rows = await deps.db.kysely
+        .selectFrom("api_keys")
+        .select(["name", "kind", "mode", "last_used_at"])
+        .execute();
+      expect(rows.map((r) => r.name)).toContain("created during shutdown");
+      const defaultSecret = rows.find((r) => r.name === "Default secret key" && r.mode === "live");
+      expect(defaultSecret?.last_used_at).not.toBeNull();
+    } finally {
+      await deps.close();
+    }
   });
 });

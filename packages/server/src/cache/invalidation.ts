@@ -128,7 +128,7 @@ export function postgresBus(db: Db, url: string, logger: Logger): InvalidationBu
 /** Redis pub/sub: one subscriber and one publisher connection; ioredis reconnects by itself. */
 export function redisBus(url: string, logger: Logger): InvalidationBus {
   const fanout = new Fanout();
-  const options = { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: false };
+  const options = { maxRetriesPerRequest: 1, enableOfflineQueue: false, autoResubscribe: false };
   const subscriber = new Redis(url, options);
   const publisher = new Redis(url, options);
   let lost = false;
@@ -137,15 +137,18 @@ export function redisBus(url: string, logger: Logger): InvalidationBus {
     if (!lost) logger.warn("invalidation subscriber lost its Redis connection; reconnecting");
     lost = true;
   });
+  // Subscribe on every (re)connection: with the offline queue off, an early SUBSCRIBE would be lost.
   subscriber.on("ready", () => {
     if (lost) logger.info("invalidation subscriber reconnected");
     lost = false;
-    fanout.emit({ type: "all" });
+    subscriber.subscribe(CHANNEL).then(
+      () => fanout.emit({ type: "all" }),
+      (err: unknown) => logger.error({ err }, "could not subscribe to cache invalidations on Redis"),
+    );
   });
   subscriber.on("message", (channel: string, payload: string) => {
     if (channel === CHANNEL) fanout.receive(payload);
   });
-  void subscriber.subscribe(CHANNEL).catch(() => {});
 
   return {
     transport: "redis",

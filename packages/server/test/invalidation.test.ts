@@ -1,0 +1,65 @@
+import { afterEach, describe, expect, inject, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "./harness.js";
+import { runCli, type ServerProcess, startServerProcess } from "./process.js";
+import { REDIS_URL } from "./services.js";
+
+const transports = inject("postgres") ? ["postgres", ...(inject("redis") ? ["redis"] : [])] : [];
+
+async function timeUntil(check: () => Promise<boolean>, limitMs: number): Promise<number> {
+  const started = Date.now();
+  while (Date.now() - started < limitMs) {
+    if (await check()) return Date.now() - started;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`condition not met within ${limitMs} ms`);
+}
+
+describe.each(transports)("key changes reach every server process (%s)", (transport) => {
+  let database: TestDatabase;
+  const servers: ServerProcess[] = [];
+
+  afterEach(async () => {
+    for (const server of servers.splice(0)) {
+      server.child.kill("SIGTERM");
+      await server.exited;
+    }
+    await database.drop();
+  });
+
+  it("a key deactivated or regenerated through process A is refused by process B within 1 s", async () => {
+    database = await createTestDatabase("postgres");
+    const env = { ...database.env, ...(transport === "redis" ? { FANFARE_REDIS_URL: REDIS_URL } : {}) };
+    const { keys } = JSON.parse(runCli(["init", "--name", "Two Nodes", "--json"], env).stdout);
+    const [a, b] = await Promise.all([startServerProcess(env), startServerProcess(env)]);
+    servers.push(a as ServerProcess, b as ServerProcess);
+    if (!a || !b) throw new Error("servers did not start");
+    const admin = (base: string, method: string, path: string, key: string, body?: unknown) =>
+      fetch(`${base}/api/v1${path}`, {
+        method,
+        headers: { authorization: `Bearer ${key}`, ...(body ? { "content-type": "application/json" } : {}) },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
+
+    const created = (await (
+      await admin(a.adminUrl, "POST", "/api-keys", keys.secretLive, { name: "shared", type: "secret" })
+    ).json()) as { id: string; key: string };
+    expect((await admin(b.adminUrl, "GET", "/api-keys", created.key)).status).toBe(200); // cached on B
+
+    expect((await admin(a.adminUrl, "POST", `/api-keys/${created.id}/deactivate`, keys.secretLive)).status).toBe(200);
+    const deactivation = await timeUntil(
+      async () => (await admin(b.adminUrl, "GET", "/api-keys", created.key)).status === 401,
+      1000,
+    );
+    expect(deactivation).toBeLessThan(1000);
+
+    await admin(a.adminUrl, "POST", `/api-keys/${created.id}/activate`, keys.secretLive);
+    await timeUntil(async () => (await admin(b.adminUrl, "GET", "/api-keys", created.key)).status === 200, 1000);
+    const rotated = await admin(a.adminUrl, "POST", `/api-keys/${created.id}/regenerate`, keys.secretLive);
+    expect(rotated.status).toBe(200);
+    const regeneration = await timeUntil(
+      async () => (await admin(b.adminUrl, "GET", "/api-keys", created.key)).status === 401,
+      1000,
+    );
+    expect(regeneration).toBeLessThan(1000);
+  });
+});
