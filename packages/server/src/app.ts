@@ -11,6 +11,8 @@ import { validatorCompiler } from "./http/validation.js";
 import { auditRoutes } from "./modules/audit/routes.js";
 import { apiKeyRoutes } from "./modules/keys/routes.js";
 import { organizationAdminRoutes, organizationConsumerRoutes } from "./modules/orgs/routes.js";
+import { sessionRoutes } from "./modules/sessions/routes.js";
+import { jwksRoutes, registerRootJwks } from "./modules/tokens/routes.js";
 
 export const API_PREFIX = "/api/v1";
 
@@ -44,7 +46,12 @@ function echoRequestId(app: FastifyInstance): void {
   });
 }
 
-async function buildApp(deps: Deps, api: ApiDescription, routes: FastifyPluginAsync[]): Promise<FastifyInstance> {
+async function buildApp(
+  deps: Deps,
+  api: ApiDescription,
+  routes: FastifyPluginAsync[],
+  extraRootRoutes?: (app: FastifyInstance) => void,
+): Promise<FastifyInstance> {
   const { config } = deps;
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
@@ -64,6 +71,7 @@ async function buildApp(deps: Deps, api: ApiDescription, routes: FastifyPluginAs
   installAuthentication(app, deps, API_PREFIX);
   await registerOpenApi(app, api);
   registerHealth(app, deps);
+  extraRootRoutes?.(app);
   for (const plugin of routes) await app.register(plugin, { prefix: API_PREFIX });
   return app;
 }
@@ -76,7 +84,8 @@ export function buildConsumerApp(deps: Deps): Promise<FastifyInstance> {
       title: "Fanfare consumer API",
       description: "Consumer sessions, experiences and queues for browsers, apps and merchant servers.",
     },
-    [organizationConsumerRoutes(deps)],
+    [organizationConsumerRoutes(deps), sessionRoutes(deps), jwksRoutes(deps)],
+    (app) => registerRootJwks(app, deps),
   );
 }
 

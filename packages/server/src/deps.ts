@@ -3,12 +3,16 @@ import { pino } from "pino";
 import { type InvalidationBus, localBus, postgresBus, redisBus } from "./cache/invalidation.js";
 import type { Config } from "./config.js";
 import { type Db, openDatabase } from "./db/database.js";
+import { migrateToLatest } from "./db/migrate.js";
 import { logRedaction } from "./http/redact.js";
-import { type Clock, systemClock } from "./lib/clock.js";
+import { type Clock, isoAt, systemClock } from "./lib/clock.js";
 import { type DerivedKeys, deriveKeys } from "./lib/secrets.js";
 import { LastUsedBuffer } from "./modules/keys/last-used.js";
 import { KeyVerifier } from "./modules/keys/verify.js";
 import { OrganizationCache } from "./modules/orgs/cache.js";
+import { isSessionLive } from "./modules/sessions/store.js";
+import { AccessTokenVerifier } from "./modules/tokens/access-tokens.js";
+import { SigningKeyRing } from "./modules/tokens/signing-keys.js";
 
 /** Work that must run before the database closes (buffered counters and the like). */
 export type ShutdownTask = () => Promise<void>;
@@ -25,6 +29,8 @@ export interface Deps {
   readonly keys: KeyVerifier;
   readonly lastUsed: LastUsedBuffer;
   readonly organizations: OrganizationCache;
+  readonly signingKeys: SigningKeyRing;
+  readonly accessTokens: AccessTokenVerifier;
   /** Registers work for graceful shutdown; tasks run in registration order. */
   onShutdown(task: ShutdownTask): void;
   /** Runs every shutdown task (flushes buffers); safe to call more than once. */
@@ -61,9 +67,14 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
       : localBus();
   const keys = new KeyVerifier(db, clock, secrets["api-key-digest"]);
   const organizations = new OrganizationCache(db, clock);
+  const signingKeys = new SigningKeyRing(db, clock, secrets["signing-key-encryption"]);
+  const accessTokens = new AccessTokenVerifier(signingKeys, clock, (sessionId) =>
+    isSessionLive(db, sessionId, isoAt(clock.now())),
+  );
   invalidation.subscribe((event) => {
     keys.apply(event);
     organizations.apply(event);
+    accessTokens.apply(event);
   });
   const lastUsed = new LastUsedBuffer(db, logger);
   lastUsed.start(config.lastUsedFlushMs);
@@ -90,6 +101,8 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
     keys,
     lastUsed,
     organizations,
+    signingKeys,
+    accessTokens,
     onShutdown: (task) => {
       tasks.push(task);
     },
@@ -103,4 +116,11 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
       await db.close();
     },
   };
+}
+
+/** Brings the database up to date and makes sure a token signing key exists. */
+export async function prepareDatabase(deps: Deps): Promise<string[]> {
+  const { applied } = await migrateToLatest(deps.db);
+  await deps.signingKeys.ensureKey();
+  return applied;
 }

@@ -2,8 +2,7 @@ import type { AddressInfo } from "node:net";
 import type { FastifyInstance } from "fastify";
 import { buildAdminApp, buildConsumerApp } from "./app.js";
 import type { Config } from "./config.js";
-import { migrateToLatest } from "./db/migrate.js";
-import { createDeps, type Deps, type DepsOverrides } from "./deps.js";
+import { createDeps, type Deps, type DepsOverrides, prepareDatabase } from "./deps.js";
 import { type BootstrapKeys, createOrganization } from "./modules/orgs/service.js";
 import { countOrganizations, type Organization } from "./modules/orgs/store.js";
 
@@ -40,7 +39,7 @@ async function bootstrapDevelopment(deps: Deps): Promise<RunningServer["bootstra
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const deps = createDeps(config, options.overrides);
   try {
-    const { applied } = await migrateToLatest(deps.db);
+    const applied = await prepareDatabase(deps);
     if (applied.length > 0) deps.logger.info({ applied, database: deps.db.dialect }, "migrations applied");
     const bootstrapped = options.devBootstrap ? await bootstrapDevelopment(deps) : undefined;
     const consumer = await buildConsumerApp(deps);

@@ -8,8 +8,7 @@ import { inject } from "vitest";
 import { buildAdminApp, buildConsumerApp } from "../src/app.js";
 import { type Config, loadConfig } from "../src/config.js";
 import type { DialectName } from "../src/db/database.js";
-import { migrateToLatest } from "../src/db/migrate.js";
-import { createDeps, type Deps } from "../src/deps.js";
+import { createDeps, type Deps, prepareDatabase } from "../src/deps.js";
 import { randomBase62 } from "../src/lib/secrets.js";
 import { createOrganization } from "../src/modules/orgs/service.js";
 import { ManualClock } from "./clock.js";
@@ -89,7 +88,7 @@ export async function createTestServer(dialect: DialectName, env: Record<string,
   const clock = new ManualClock();
   const logs = new LogCapture();
   const deps = createDeps(config, { clock, logStream: logs });
-  await migrateToLatest(deps.db);
+  await prepareDatabase(deps);
   const consumer = await buildConsumerApp(deps);
   const admin = await buildAdminApp(deps);
   return {

@@ -9,6 +9,7 @@ import type { Db } from "../db/database.js";
 export type InvalidationEvent =
   | { type: "key"; keyId: string }
   | { type: "organization"; organizationId: string }
+  | { type: "session"; sessionId: string }
   | { type: "all" };
 
 export type InvalidationHandler = (event: InvalidationEvent) => void;

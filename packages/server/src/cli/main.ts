@@ -5,6 +5,7 @@ import { registerInit } from "./commands/init.js";
 import { registerMigrate } from "./commands/migrate.js";
 import { registerOrgs } from "./commands/orgs.js";
 import { registerServe } from "./commands/serve.js";
+import { registerSigningKeys } from "./commands/signing-keys.js";
 
 export function buildProgram(): Command {
   const program = new Command("fanfare")
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
   registerMigrate(program);
   registerInit(program);
   registerOrgs(program);
+  registerSigningKeys(program);
   return program;
 }
 

@@ -72,9 +72,61 @@ export interface AuditLogTable {
   created_at: Timestamp;
 }
 
+export interface SigningKeysTable {
+  kid: string;
+  public_jwk: string;
+  private_key_encrypted: string;
+  created_at: Timestamp;
+  retired_at: Timestamp | null;
+}
+
+export type ConsumerKind = "guest" | "consumer";
+
+export interface ConsumersTable {
+  id: string;
+  organization_id: string;
+  mode: Mode;
+  kind: ConsumerKind;
+  email: string | null;
+  phone: string | null;
+  full_name: string | null;
+  name: string | null;
+  upgraded_to: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export type SessionType = "guest" | "authenticated";
+
+export interface SessionsTable {
+  id: string;
+  organization_id: string;
+  mode: Mode;
+  consumer_id: string;
+  type: SessionType;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  last_refreshed_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+  revoked_reason: string | null;
+}
+
+export interface RefreshTokensTable {
+  digest: string;
+  session_id: string;
+  status: "active" | "rotated";
+  created_at: Timestamp;
+  rotated_at: Timestamp | null;
+  successor_encrypted: string | null;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   api_keys: ApiKeysTable;
   api_key_previous_digests: ApiKeyPreviousDigestsTable;
   audit_log: AuditLogTable;
+  signing_keys: SigningKeysTable;
+  consumers: ConsumersTable;
+  sessions: SessionsTable;
+  refresh_tokens: RefreshTokensTable;
 }

@@ -6,7 +6,8 @@ import type { TenantScope } from "../lib/tenant.js";
 import type { Actor } from "../modules/audit/service.js";
 import type { SecretScope } from "../modules/keys/scopes.js";
 import type { KeyOutcome, VerifiedKey } from "../modules/keys/verify.js";
-import { type AppError, errors } from "./errors.js";
+import type { AccessClaims } from "../modules/tokens/access-tokens.js";
+import { AppError, errors } from "./errors.js";
 
 /**
  * What a route accepts, declared in its `config.auth`. Every `/api/v1` route must declare one
@@ -17,12 +18,18 @@ export type RouteAuth =
   /** A secret key holding `scope`. */
   | { kind: "secret"; scope: SecretScope }
   /** A publishable key (browsers), or a secret key for server-side calls. */
-  | { kind: "publishable" };
+  | { kind: "publishable" }
+  /**
+   * A consumer's access token (`Authorization: Bearer <jwt>`). A publishable key may accompany
+   * it and must then belong to the token's organization and mode.
+   */
+  | { kind: "consumer" };
 
-/** Who made an authenticated request: its tenant and the key that proved it. */
+/** Who made an authenticated request: its tenant, the key that proved it, and the consumer. */
 export interface RequestAuth {
   readonly tenant: TenantScope;
-  readonly key: VerifiedKey;
+  readonly key: VerifiedKey | null;
+  readonly consumer: AccessClaims | null;
 }
 
 /** One row per API route: what it requires. Tests walk it to prove every route enforces it. */
@@ -99,9 +106,12 @@ function rejection(outcome: Extract<KeyOutcome, { ok: false }>): AppError {
   return errors.invalidApiKey();
 }
 
-async function authenticate(deps: Deps, request: FastifyRequest, auth: RouteAuth): Promise<void> {
-  const selected = selectKey(auth, readCredentials(request.headers));
-  if (!("key" in selected)) throw selected;
+async function verifyKey(
+  deps: Deps,
+  request: FastifyRequest,
+  auth: RouteAuth,
+  selected: { key: string; kind: KeyKind },
+): Promise<VerifiedKey> {
   const outcome = await deps.keys.verify(selected.key);
   if (!outcome.ok) throw rejection(outcome);
   const { key } = outcome;
@@ -117,10 +127,48 @@ async function authenticate(deps: Deps, request: FastifyRequest, auth: RouteAuth
       if (!organization || !originAllowed(origin, organization.allowedOrigins)) throw errors.originNotAllowed();
     }
   }
-  request.auth = { tenant: { organizationId: record.organizationId, mode: record.mode }, key };
   request.identity.organizationId = record.organizationId;
   request.identity.keyId = record.id;
   deps.lastUsed.record(record.id, deps.clock.now());
+  return key;
+}
+
+export const invalidToken = (reason: "invalid" | "expired" | "revoked") =>
+  reason === "expired"
+    ? new AppError(401, { error: "token_expired", message: "The access token has expired: refresh it." })
+    : new AppError(401, { error: "invalid_token", message: "The access token is not valid." });
+
+async function authenticateConsumer(deps: Deps, request: FastifyRequest): Promise<void> {
+  const credentials = readCredentials(request.headers);
+  const token = credentials.bearer;
+  if (!token || isSecretKey(token) || isPublishableKey(token)) throw errors.authenticationRequired();
+  const outcome = await deps.accessTokens.verify(token);
+  if (!outcome.ok) throw invalidToken(outcome.reason);
+  const claims = outcome.claims;
+  let key: VerifiedKey | null = null;
+  if (credentials.publishableHeader !== undefined) {
+    key = await verifyKey(
+      deps,
+      request,
+      { kind: "publishable" },
+      { key: credentials.publishableHeader, kind: "publishable" },
+    );
+    // A token is only good with a key of its own organization and mode.
+    if (key.record.organizationId !== claims.organizationId || key.record.mode !== claims.mode) {
+      throw invalidToken("invalid");
+    }
+  }
+  request.auth = { tenant: { organizationId: claims.organizationId, mode: claims.mode }, key, consumer: claims };
+  request.identity.organizationId = claims.organizationId;
+}
+
+async function authenticate(deps: Deps, request: FastifyRequest, auth: RouteAuth): Promise<void> {
+  if (auth.kind === "consumer") return authenticateConsumer(deps, request);
+  const selected = selectKey(auth, readCredentials(request.headers));
+  if (!("key" in selected)) throw selected;
+  const key = await verifyKey(deps, request, auth, selected);
+  const tenant = { organizationId: key.record.organizationId, mode: key.record.mode };
+  request.auth = { tenant, key, consumer: null };
 }
 
 /** Verifies each request against its route's declared `auth`, before the body is read. */
@@ -152,5 +200,12 @@ export function authOf(request: FastifyRequest): RequestAuth {
 
 /** The audit actor for a key-authenticated request. */
 export function actorOf(request: FastifyRequest): Actor {
-  return { type: "api_key", id: authOf(request).key.record.id, ip: request.ip, requestId: request.id };
+  return { type: "api_key", id: authOf(request).key?.record.id ?? null, ip: request.ip, requestId: request.id };
+}
+
+/** The signed-in consumer; only for routes whose `auth` is `consumer`. */
+export function consumerOf(request: FastifyRequest): AccessClaims {
+  const consumer = authOf(request).consumer;
+  if (!consumer) throw new Error(`Route ${request.routeOptions.url} read a consumer but does not require one`);
+  return consumer;
 }

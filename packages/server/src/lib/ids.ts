@@ -15,6 +15,8 @@ export const ID_PREFIXES = {
   member: "mbr",
   auditEvent: "aud",
   request: "req",
+  signingKey: "sig",
+  jwt: "jti",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

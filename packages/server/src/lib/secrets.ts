@@ -21,7 +21,13 @@ export function toBase62(value: number, width: number): string {
 }
 
 /** The purposes FANFARE_SECRET is split into; each gets an independent HKDF-derived key. */
-export const KEY_PURPOSES = ["api-key-digest", "otp-digest", "token-digest", "signing-key-encryption"] as const;
+export const KEY_PURPOSES = [
+  "api-key-digest",
+  "otp-digest",
+  "token-digest",
+  "signing-key-encryption",
+  "refresh-successor-encryption",
+] as const;
 export type KeyPurpose = (typeof KEY_PURPOSES)[number];
 export type DerivedKeys = Readonly<Record<KeyPurpose, Buffer>>;
 

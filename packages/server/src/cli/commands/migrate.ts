@@ -1,8 +1,7 @@
 import type { Command } from "commander";
 import { pino } from "pino";
 import { loadConfig } from "../../config.js";
-import { migrateToLatest } from "../../db/migrate.js";
-import { createDeps } from "../../deps.js";
+import { createDeps, prepareDatabase } from "../../deps.js";
 
 export function registerMigrate(program: Command): void {
   program
@@ -11,7 +10,7 @@ export function registerMigrate(program: Command): void {
     .action(async () => {
       const deps = createDeps(loadConfig(), { logStream: pino.destination(2) });
       try {
-        const { applied } = await migrateToLatest(deps.db);
+        const applied = await prepareDatabase(deps);
         const where = `${deps.db.dialect} (${deps.db.location})`;
         process.stdout.write(
           applied.length > 0

@@ -1,7 +1,6 @@
 import { pino } from "pino";
 import { loadConfig } from "../../config.js";
-import { migrateToLatest } from "../../db/migrate.js";
-import { createDeps, type Deps } from "../../deps.js";
+import { createDeps, type Deps, prepareDatabase } from "../../deps.js";
 
 /**
  * Deps for one-shot commands: logs go to stderr so stdout stays machine-readable (`--json`),
@@ -10,7 +9,7 @@ import { createDeps, type Deps } from "../../deps.js";
 export async function withDeps<T>(work: (deps: Deps) => Promise<T>): Promise<T> {
   const deps = createDeps(loadConfig(), { logStream: pino.destination(2) });
   try {
-    await migrateToLatest(deps.db);
+    await prepareDatabase(deps);
     return await work(deps);
   } finally {
     await deps.close();

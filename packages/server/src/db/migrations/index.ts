@@ -1,6 +1,7 @@
 import type { Migration } from "kysely";
 import * as m0001 from "./0001-organizations-and-keys.js";
 import * as m0002 from "./0002-key-rotation-and-audit.js";
+import * as m0003 from "./0003-consumer-auth.js";
 
 /**
  * Forward-only, numbered migrations, run in order inside a transaction each (both dialects
@@ -9,4 +10,5 @@ import * as m0002 from "./0002-key-rotation-and-audit.js";
 export const migrations: Record<string, Migration> = {
   "0001-organizations-and-keys": m0001,
   "0002-key-rotation-and-audit": m0002,
+  "0003-consumer-auth": m0003,
 };

@@ -1,0 +1,148 @@
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { Type } from "typebox";
+import type { Deps } from "../../deps.js";
+import { authOf, consumerOf } from "../../http/auth.js";
+import { errors } from "../../http/errors.js";
+import { listSessions, refreshSession, revokeConsumerSessions, startGuestSession } from "./service.js";
+
+const Timestamp = Type.String({ format: "date-time" });
+
+const TokenPair = {
+  accessToken: Type.String(),
+  accessTokenExpiresAt: Timestamp,
+  refreshToken: Type.String({ description: "Opaque; rotated on every refresh" }),
+  refreshTokenTtlSeconds: Type.Integer(),
+};
+
+export const SessionEnvelopeSchema = Type.Object({
+  session: Type.Object({
+    type: Type.Union([Type.Literal("guest"), Type.Literal("authenticated")]),
+    consumerId: Type.String(),
+    guestId: Type.Optional(Type.String()),
+    email: Type.Optional(Type.String()),
+    phone: Type.Optional(Type.String()),
+    expiresAt: Timestamp,
+  }),
+  ...TokenPair,
+});
+
+const SessionView = Type.Object({
+  id: Type.String(),
+  type: Type.String(),
+  current: Type.Boolean(),
+  createdAt: Timestamp,
+  lastRefreshedAt: Type.Union([Timestamp, Type.Null()]),
+  expiresAt: Timestamp,
+});
+
+const tags = ["Consumer authentication"];
+const publishable = { auth: { kind: "publishable" } } as const;
+const consumer = { auth: { kind: "consumer" } } as const;
+
+/** Consumer API: guest sessions, token refresh, logout and a consumer's own sessions. */
+export function sessionRoutes(deps: Deps): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.post(
+      "/auth/guest",
+      {
+        config: publishable,
+        schema: { tags, security: [{ PublishableKey: [] }], response: { 200: SessionEnvelopeSchema } },
+      },
+      async (request) => startGuestSession(deps, authOf(request).tenant),
+    );
+
+    app.post(
+      "/auth/refresh",
+      {
+        config: publishable,
+        schema: {
+          tags,
+          security: [{ PublishableKey: [] }],
+          body: Type.Object(
+            { refreshToken: Type.String({ minLength: 1, maxLength: 200 }) },
+            { additionalProperties: false },
+          ),
+          response: { 200: Type.Object(TokenPair) },
+        },
+      },
+      async (request) => refreshSession(deps, authOf(request).tenant, request.body.refreshToken),
+    );
+
+    app.post(
+      "/auth/logout",
+      {
+        config: consumer,
+        schema: {
+          tags,
+          security: [{ ConsumerToken: [] }],
+          body: Type.Object(
+            {
+              scope: Type.Optional(Type.Union([Type.Literal("session"), Type.Literal("all")], { default: "session" })),
+            },
+            { additionalProperties: false },
+          ),
+        },
+      },
+      async (request, reply) => {
+        const claims = consumerOf(request);
+        const everywhere = request.body.scope === "all";
+        await revokeConsumerSessions(
+          deps,
+          authOf(request).tenant,
+          { consumerId: claims.consumerId, ...(everywhere ? {} : { sessionId: claims.sessionId }) },
+          everywhere ? "logout_all" : "logout",
+        );
+        return reply.code(204).send();
+      },
+    );
+
+    app.get(
+      "/auth/sessions",
+      {
+        config: consumer,
+        schema: {
+          tags,
+          security: [{ ConsumerToken: [] }],
+          response: { 200: Type.Object({ data: Type.Array(SessionView) }) },
+        },
+      },
+      async (request) => {
+        const claims = consumerOf(request);
+        const sessions = await listSessions(deps, authOf(request).tenant, claims.consumerId);
+        return {
+          data: sessions.map((session) => ({
+            id: session.id,
+            type: session.type,
+            current: session.id === claims.sessionId,
+            createdAt: session.createdAt,
+            lastRefreshedAt: session.lastRefreshedAt,
+            expiresAt: session.expiresAt,
+          })),
+        };
+      },
+    );
+
+    app.delete(
+      "/auth/sessions/:id",
+      {
+        config: consumer,
+        schema: {
+          tags,
+          security: [{ ConsumerToken: [] }],
+          params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
+        },
+      },
+      async (request, reply) => {
+        const claims = consumerOf(request);
+        const revoked = await revokeConsumerSessions(
+          deps,
+          authOf(request).tenant,
+          { consumerId: claims.consumerId, sessionId: request.params.id },
+          "revoked_by_consumer",
+        );
+        if (revoked.length === 0) throw errors.resourceNotFound("Session");
+        return reply.code(204).send();
+      },
+    );
+  };
+}

@@ -1,0 +1,165 @@
+import type { Transaction } from "kysely";
+import type { Db } from "../../db/database.js";
+import type { Database, SessionsTable, SessionType } from "../../db/schema.js";
+import type { TenantScope } from "../../lib/tenant.js";
+
+export interface SessionRecord {
+  id: string;
+  consumerId: string;
+  type: SessionType;
+  createdAt: string;
+  expiresAt: string;
+  lastRefreshedAt: string | null;
+  revokedAt: string | null;
+}
+
+type Executor = Db["kysely"] | Transaction<Database>;
+
+function toSession(row: SessionsTable): SessionRecord {
+  return {
+    id: row.id,
+    consumerId: row.consumer_id,
+    type: row.type,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    lastRefreshedAt: row.last_refreshed_at,
+    revokedAt: row.revoked_at,
+  };
+}
+
+export async function insertSession(trx: Executor, scope: TenantScope, session: SessionRecord): Promise<void> {
+  await trx
+    .insertInto("sessions")
+    .values({
+      id: session.id,
+      organization_id: scope.organizationId,
+      mode: scope.mode,
+      consumer_id: session.consumerId,
+      type: session.type,
+      created_at: session.createdAt,
+      expires_at: session.expiresAt,
+      last_refreshed_at: null,
+      revoked_at: null,
+      revoked_reason: null,
+    })
+    .execute();
+}
+
+/** Not tenant-scoped: a verified token names its session; the token's tenant was checked already. */
+export async function isSessionLive(db: Db, sessionId: string, now: string): Promise<boolean> {
+  const row = await db.kysely
+    .selectFrom("sessions")
+    .select("id")
+    .where("id", "=", sessionId)
+    .where("revoked_at", "is", null)
+    .where("expires_at", ">", now)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+export async function listLiveSessions(
+  db: Db,
+  scope: TenantScope,
+  consumerId: string,
+  now: string,
+): Promise<SessionRecord[]> {
+  const rows = await db.kysely
+    .selectFrom("sessions")
+    .selectAll()
+    .where("organization_id", "=", scope.organizationId)
+    .where("mode", "=", scope.mode)
+    .where("consumer_id", "=", consumerId)
+    .where("revoked_at", "is", null)
+    .where("expires_at", ">", now)
+    .orderBy("id", "desc")
+    .execute();
+  return rows.map(toSession);
+}
+
+/** Revokes live sessions matching the filter; returns the ids it revoked. */
+export async function revokeSessions(
+  db: Db,
+  scope: TenantScope,
+  filter: { sessionId?: string; consumerId: string },
+  reason: string,
+  now: string,
+): Promise<string[]> {
+  let query = db.kysely
+    .updateTable("sessions")
+    .set({ revoked_at: now, revoked_reason: reason })
+    .where("organization_id", "=", scope.organizationId)
+    .where("mode", "=", scope.mode)
+    .where("consumer_id", "=", filter.consumerId)
+    .where("revoked_at", "is", null);
+  if (filter.sessionId) query = query.where("id", "=", filter.sessionId);
+  const rows = await query.returning("id").execute();
+  return rows.map((row) => row.id);
+}
+
+export interface RefreshTokenRow {
+  status: "active" | "rotated";
+  rotatedAt: string | null;
+  successorEncrypted: string | null;
+  organizationId: string;
+  mode: "live" | "test";
+  session: SessionRecord;
+}
+
+export async function insertRefreshToken(trx: Executor, digest: string, sessionId: string, now: string): Promise<void> {
+  await trx
+    .insertInto("refresh_tokens")
+    .values({
+      digest,
+      session_id: sessionId,
+      status: "active",
+      created_at: now,
+      rotated_at: null,
+      successor_encrypted: null,
+    })
+    .execute();
+}
+
+export async function findRefreshToken(db: Db, digest: string): Promise<RefreshTokenRow | undefined> {
+  const row = await db.kysely
+    .selectFrom("refresh_tokens")
+    .innerJoin("sessions", "sessions.id", "refresh_tokens.session_id")
+    .selectAll("sessions")
+    .select([
+      "refresh_tokens.status as token_status",
+      "refresh_tokens.rotated_at as token_rotated_at",
+      "refresh_tokens.successor_encrypted as token_successor",
+    ])
+    .where("refresh_tokens.digest", "=", digest)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  return {
+    status: row.token_status,
+    rotatedAt: row.token_rotated_at,
+    successorEncrypted: row.token_successor,
+    organizationId: row.organization_id,
+    mode: row.mode,
+    session: toSession(row),
+  };
+}
+
+/**
+ * Marks an active refresh token rotated and records its successor, in one conditional update:
+ * of two concurrent refreshes with the same token, exactly one wins.
+ */
+export async function rotateRefreshToken(
+  trx: Transaction<Database>,
+  digest: string,
+  successor: { digest: string; sealed: string; sessionId: string },
+  now: string,
+): Promise<boolean> {
+  const result = await trx
+    .updateTable("refresh_tokens")
+    .set({ status: "rotated", rotated_at: now, successor_encrypted: successor.sealed })
+    .where("digest", "=", digest)
+    .where("status", "=", "active")
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) !== 1) return false;
+  await insertRefreshToken(trx, successor.digest, successor.sessionId, now);
+  await trx.updateTable("sessions").set({ last_refreshed_at: now }).where("id", "=", successor.sessionId).execute();
+  return true;
+}

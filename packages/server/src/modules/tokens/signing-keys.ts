@@ -1,0 +1,125 @@
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
+import type { Db } from "../../db/database.js";
+import { type Clock, isoAt } from "../../lib/clock.js";
+import { isId, newId } from "../../lib/ids.js";
+import { LruCache } from "../../lib/lru.js";
+import { open, seal } from "../../lib/sealed-box.js";
+
+/** A retired key stays published this long: longer than any access token it signed can live. */
+export const RETIRED_KEY_RETENTION_MS = 25 * 3600 * 1000;
+const ACTIVE_KEY_TTL_MS = 60_000;
+const UNKNOWN_KID_TTL_MS = 10_000;
+
+export interface ActiveSigningKey {
+  kid: string;
+  privateKey: KeyObject;
+}
+
+export interface PublicJwk {
+  kty: "OKP";
+  crv: "Ed25519";
+  x: string;
+  kid: string;
+  alg: "EdDSA";
+  use: "sig";
+}
+
+/**
+ * The Ed25519 keys that sign access tokens. Private halves are stored sealed with a key derived
+ * from FANFARE_SECRET; public halves are published as a JWKS. The newest unretired key signs.
+ */
+export class SigningKeyRing {
+  private active: { key: ActiveSigningKey; loadedAtMs: number } | undefined;
+  private readonly publicKeys = new LruCache<string, { key: KeyObject | null; loadedAtMs: number }>(1000);
+
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly encryptionKey: Buffer,
+  ) {}
+
+  /** Adds a new signing key and retires the previous ones (they stay in the JWKS for a while). */
+  async rotate(): Promise<string> {
+    const { privateKey, publicKey } = generateKeyPairSync("ed25519");
+    const now = this.clock.now();
+    const kid = newId("signingKey", now);
+    const jwk = { ...publicKey.export({ format: "jwk" }), kid, alg: "EdDSA", use: "sig" };
+    await this.db.kysely.transaction().execute(async (trx) => {
+      await trx
+        .updateTable("signing_keys")
+        .set({ retired_at: isoAt(now) })
+        .where("retired_at", "is", null)
+        .execute();
+      await trx
+        .insertInto("signing_keys")
+        .values({
+          kid,
+          public_jwk: JSON.stringify(jwk),
+          private_key_encrypted: seal(this.encryptionKey, privateKey.export({ format: "der", type: "pkcs8" })),
+          created_at: isoAt(now),
+          retired_at: null,
+        })
+        .execute();
+    });
+    this.active = undefined;
+    return kid;
+  }
+
+  /** Creates the first signing key on a fresh database. */
+  async ensureKey(): Promise<void> {
+    const existing = await this.db.kysely
+      .selectFrom("signing_keys")
+      .select("kid")
+      .where("retired_at", "is", null)
+      .executeTakeFirst();
+    if (!existing) await this.rotate();
+  }
+
+  async activeKey(): Promise<ActiveSigningKey> {
+    const now = this.clock.now();
+    if (this.active && now - this.active.loadedAtMs < ACTIVE_KEY_TTL_MS) return this.active.key;
+    const row = await this.db.kysely
+      .selectFrom("signing_keys")
+      .selectAll()
+      .where("retired_at", "is", null)
+      .orderBy("kid", "desc")
+      .executeTakeFirst();
+    if (!row) throw new Error("No signing key: run migrations and start the server once");
+    const privateKey = createPrivateKey({
+      key: open(this.encryptionKey, row.private_key_encrypted),
+      format: "der",
+      type: "pkcs8",
+    });
+    this.active = { key: { kid: row.kid, privateKey }, loadedAtMs: now };
+    return this.active.key;
+  }
+
+  /** The public key for a `kid`, or null; unknown kids are remembered briefly. */
+  async publicKey(kid: string): Promise<KeyObject | null> {
+    if (!isId("signingKey", kid)) return null;
+    const now = this.clock.now();
+    const cached = this.publicKeys.get(kid);
+    if (cached && (cached.key || now - cached.loadedAtMs < UNKNOWN_KID_TTL_MS)) return cached.key;
+    const row = await this.db.kysely
+      .selectFrom("signing_keys")
+      .select(["public_jwk", "retired_at"])
+      .where("kid", "=", kid)
+      .executeTakeFirst();
+    const usable = row && (row.retired_at === null || Date.parse(row.retired_at) + RETIRED_KEY_RETENTION_MS > now);
+    const key = usable ? createPublicKey({ key: JSON.parse(row.public_jwk), format: "jwk" }) : null;
+    this.publicKeys.set(kid, { key, loadedAtMs: now });
+    return key;
+  }
+
+  /** The JWKS: every key that may have signed a token that is still valid. */
+  async jwks(): Promise<{ keys: PublicJwk[] }> {
+    const cutoff = isoAt(this.clock.now() - RETIRED_KEY_RETENTION_MS);
+    const rows = await this.db.kysely
+      .selectFrom("signing_keys")
+      .select("public_jwk")
+      .where((eb) => eb.or([eb("retired_at", "is", null), eb("retired_at", ">", cutoff)]))
+      .orderBy("kid", "desc")
+      .execute();
+    return { keys: rows.map((row) => JSON.parse(row.public_jwk) as PublicJwk) };
+  }
+}
