@@ -31,8 +31,7 @@ describe.each(transports)("key changes reach every server process (%s)", (transp
     const env = { ...database.env, ...(transport === "redis" ? { FANFARE_REDIS_URL: REDIS_URL } : {}) };
     const { keys } = JSON.parse(runCli(["init", "--name", "Two Nodes", "--json"], env).stdout);
     const [a, b] = await Promise.all([startServerProcess(env), startServerProcess(env)]);
-    servers.push(a as ServerProcess, b as ServerProcess);
-    if (!a || !b) throw new Error("servers did not start");
+    servers.push(a, b);
     const admin = (base: string, method: string, path: string, key: string, body?: unknown) =>
       fetch(`${base}/api/v1${path}`, {
         method,
@@ -61,5 +60,29 @@ describe.each(transports)("key changes reach every server process (%s)", (transp
       1000,
     );
     expect(regeneration).toBeLessThan(1000);
+  });
+
+  it("a session logged out through process A is refused by process B within 1 s", async () => {
+    database = await createTestDatabase("postgres");
+    const env = { ...database.env, ...(transport === "redis" ? { FANFARE_REDIS_URL: REDIS_URL } : {}) };
+    const { keys } = JSON.parse(runCli(["init", "--name", "Two Nodes", "--json"], env).stdout);
+    const [a, b] = await Promise.all([startServerProcess(env), startServerProcess(env)]);
+    servers.push(a, b);
+    const guest = await fetch(`${a.consumerUrl}/api/v1/auth/guest`, {
+      method: "POST",
+      headers: { "x-publishable-key": keys.publishableLive },
+    });
+    const { accessToken } = (await guest.json()) as { accessToken: string };
+    const sessionsOn = (base: string) =>
+      fetch(`${base}/api/v1/auth/sessions`, { headers: { authorization: `Bearer ${accessToken}` } });
+    expect((await sessionsOn(b.consumerUrl)).status).toBe(200); // verified and cached on B
+
+    const logout = await fetch(`${a.consumerUrl}/api/v1/auth/logout`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${accessToken}` },
+    });
+    expect(logout.status).toBe(204);
+    const elapsed = await timeUntil(async () => (await sessionsOn(b.consumerUrl)).status === 401, 1000);
+    expect(elapsed).toBeLessThan(1000);
   });
 });
