@@ -9,6 +9,7 @@ import { requestIdFor } from "./http/request-id.js";
 import { RequestLogController } from "./http/request-log.js";
 import { validatorCompiler } from "./http/validation.js";
 import { auditRoutes } from "./modules/audit/routes.js";
+import { externalAuthRoutes } from "./modules/external/routes.js";
 import { apiKeyRoutes } from "./modules/keys/routes.js";
 import { organizationAdminRoutes, organizationConsumerRoutes } from "./modules/orgs/routes.js";
 import { sessionRoutes } from "./modules/sessions/routes.js";
@@ -84,7 +85,7 @@ export function buildConsumerApp(deps: Deps): Promise<FastifyInstance> {
       title: "Fanfare consumer API",
       description: "Consumer sessions, experiences and queues for browsers, apps and merchant servers.",
     },
-    [organizationConsumerRoutes(deps), sessionRoutes(deps), jwksRoutes(deps)],
+    [organizationConsumerRoutes(deps), sessionRoutes(deps), externalAuthRoutes(deps), jwksRoutes(deps)],
     (app) => registerRootJwks(app, deps),
   );
 }

@@ -246,8 +246,8 @@ describe.each(dialects())("consumer sessions and tokens (%s)", (dialect) => {
       // More sessions for the same consumer, as a second sign-in on other devices would open.
       const tenant = { organizationId, mode: "live" as const };
       const consumer = { id: consumerId, kind: "guest" as const, email: null, phone: null, createdAt: "" };
-      const second = await startSession(server.deps, tenant, consumer, { createConsumer: false });
-      const third = await startSession(server.deps, tenant, consumer, { createConsumer: false });
+      const second = (await startSession(server.deps, tenant, consumer, { createConsumer: false })).envelope;
+      const third = (await startSession(server.deps, tenant, consumer, { createConsumer: false })).envelope;
       expect((await sessions(first.accessToken)).json().data).toHaveLength(3);
 
       const thirdId = decodeJwt(third.accessToken).sessionId as string;

@@ -64,11 +64,14 @@ describe.each(dialects())("request authentication (%s)", (dialect) => {
       expect(server.logs.text).not.toContain(keys.secretLive);
     });
 
-    it("enforces the declared scope on every admin route (table-driven)", async () => {
-      const routes = server.admin.routeAuthTable;
-      expect(routes.length).toBeGreaterThan(5);
-      for (const route of routes) {
-        expect(route.auth.kind, `${route.method} ${route.url}`).toBe("secret");
+    it("enforces the declared scope on every secret-key route of both APIs (table-driven)", async () => {
+      expect(server.admin.routeAuthTable.every((route) => route.auth.kind === "secret")).toBe(true);
+      const routes = [
+        ...server.admin.routeAuthTable.map((route) => ({ app: server.admin, route })),
+        ...server.consumer.routeAuthTable.map((route) => ({ app: server.consumer, route })),
+      ];
+      expect(routes.length).toBeGreaterThan(10);
+      for (const { app, route } of routes) {
         if (route.auth.kind !== "secret") continue;
         const required = route.auth.scope;
         // Every scope that does not grant the required one, on one key.
@@ -80,7 +83,7 @@ describe.each(dialects())("request authentication (%s)", (dialect) => {
           })
         ).json();
         const path = route.url.replace(":id", "key_01J0000000000000000000000");
-        const response = await call(server.admin, route.method as "GET", path, { key: created.key });
+        const response = await call(app, route.method as "GET", path, { key: created.key });
         expect(response.statusCode, `${route.method} ${route.url}`).toBe(403);
         expect(response.json()).toEqual({
           error: "Permission denied",

@@ -120,6 +120,29 @@ export interface RefreshTokensTable {
   successor_encrypted: string | null;
 }
 
+export interface ExternalIdentitiesTable {
+  organization_id: string;
+  mode: Mode;
+  provider: string;
+  issuer: string;
+  subject: string;
+  consumer_id: string;
+  canonical_subject: string | null;
+  email: string | null;
+  created_at: Timestamp;
+}
+
+export interface ExchangeCodesTable {
+  digest: string;
+  organization_id: string;
+  mode: Mode;
+  consumer_id: string;
+  expires_at: Timestamp;
+  consumed_at: Timestamp | null;
+  session_id: string | null;
+  created_at: Timestamp;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   api_keys: ApiKeysTable;
@@ -129,4 +152,6 @@ export interface Database {
   consumers: ConsumersTable;
   sessions: SessionsTable;
   refresh_tokens: RefreshTokensTable;
+  external_identities: ExternalIdentitiesTable;
+  exchange_codes: ExchangeCodesTable;
 }

@@ -2,6 +2,7 @@ import type { Migration } from "kysely";
 import * as m0001 from "./0001-organizations-and-keys.js";
 import * as m0002 from "./0002-key-rotation-and-audit.js";
 import * as m0003 from "./0003-consumer-auth.js";
+import * as m0004 from "./0004-external-identities.js";
 
 /**
  * Forward-only, numbered migrations, run in order inside a transaction each (both dialects
@@ -11,4 +12,5 @@ export const migrations: Record<string, Migration> = {
   "0001-organizations-and-keys": m0001,
   "0002-key-rotation-and-audit": m0002,
   "0003-consumer-auth": m0003,
+  "0004-external-identities": m0004,
 };

@@ -46,3 +46,39 @@ export async function getConsumer(db: Db, scope: TenantScope, id: string): Promi
     .executeTakeFirst();
   return row ? toConsumer(row) : undefined;
 }
+
+export interface ProfileClaims {
+  email?: string | undefined;
+  fullName?: string | undefined;
+  name?: string | undefined;
+}
+
+/** Claims only fill empty fields; an email already used by another consumer is left out. */
+export async function backfillProfile(db: Db, scope: TenantScope, id: string, claims: ProfileClaims, now: string) {
+  const tenant = (eb: Db["kysely"]) =>
+    eb
+      .updateTable("consumers")
+      .where("organization_id", "=", scope.organizationId)
+      .where("mode", "=", scope.mode)
+      .where("id", "=", id);
+  if (claims.fullName) {
+    await tenant(db.kysely)
+      .set({ full_name: claims.fullName, updated_at: now })
+      .where("full_name", "is", null)
+      .execute();
+  }
+  if (claims.name) {
+    await tenant(db.kysely).set({ name: claims.name, updated_at: now }).where("name", "is", null).execute();
+  }
+  if (claims.email) {
+    const taken = await db.kysely
+      .selectFrom("consumers")
+      .select("id")
+      .where("organization_id", "=", scope.organizationId)
+      .where("mode", "=", scope.mode)
+      .where("email", "=", claims.email)
+      .executeTakeFirst();
+    if (!taken)
+      await tenant(db.kysely).set({ email: claims.email, updated_at: now }).where("email", "is", null).execute();
+  }
+}

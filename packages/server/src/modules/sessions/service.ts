@@ -82,13 +82,13 @@ async function tokensFor(
   };
 }
 
-/** Opens a session for a consumer (creating a guest when asked) and issues its first tokens. */
+/** Opens a session for a consumer (creating it when asked) and issues its first tokens. */
 export async function startSession(
   deps: Deps,
   tenant: TenantScope,
   consumer: Consumer,
   options: { createConsumer: boolean },
-): Promise<SessionEnvelope> {
+): Promise<{ sessionId: string; envelope: SessionEnvelope }> {
   const { refreshTtl } = await lifetimes(deps, tenant);
   const now = deps.clock.now();
   const session: SessionRecord = {
@@ -107,7 +107,7 @@ export async function startSession(
     await insertRefreshToken(trx, refreshDigest(deps, refreshToken), session.id, session.createdAt);
   });
   const tokens = await tokensFor(deps, tenant, session, refreshToken);
-  return {
+  const envelope: SessionEnvelope = {
     session: {
       type: session.type,
       consumerId: consumer.id,
@@ -118,12 +118,13 @@ export async function startSession(
     },
     ...tokens,
   };
+  return { sessionId: session.id, envelope };
 }
 
 export async function startGuestSession(deps: Deps, tenant: TenantScope): Promise<SessionEnvelope> {
   const now = deps.clock.now();
   const guest: Consumer = { id: newId("guest", now), kind: "guest", email: null, phone: null, createdAt: isoAt(now) };
-  return startSession(deps, tenant, guest, { createConsumer: true });
+  return (await startSession(deps, tenant, guest, { createConsumer: true })).envelope;
 }
 
 /** Revokes sessions, then tells every process so cached access tokens die within a second. */

@@ -1,0 +1,129 @@
+import { randomBytes } from "node:crypto";
+import type { Deps } from "../../deps.js";
+import { AppError } from "../../http/errors.js";
+import { isoAt } from "../../lib/clock.js";
+import { newId } from "../../lib/ids.js";
+import { hmacSha256 } from "../../lib/secrets.js";
+import type { TenantScope } from "../../lib/tenant.js";
+import { backfillProfile, getConsumer, insertConsumer, type ProfileClaims } from "../consumers/store.js";
+import { revokeConsumerSessions, type SessionEnvelope, startSession } from "../sessions/service.js";
+import {
+  consumeExchangeCode,
+  findCanonicalConsumer,
+  findExchangeCode,
+  findIdentityConsumer,
+  type IdentityKey,
+  insertExchangeCode,
+  insertIdentity,
+  recordExchangeSession,
+} from "./store.js";
+
+/** Fixed by the product, not configurable: the code only bridges a redirect. */
+export const EXCHANGE_CODE_TTL_MS = 60_000;
+
+export const exchangeErrors = {
+  invalid: () =>
+    new AppError(401, {
+      error: "invalid_exchange_code",
+      message: "This exchange code is unknown or has already been used.",
+    }),
+  expired: () =>
+    new AppError(401, {
+      error: "exchange_code_expired",
+      message: "This exchange code has expired: ask the merchant's server for a new one.",
+    }),
+};
+
+export interface AuthorizeInput extends IdentityKey {
+  claims?: (ProfileClaims & Record<string, unknown>) | undefined;
+  canonicalSubject?: string | undefined;
+}
+
+export type Resolution = "created" | "existing" | "linked";
+
+function codeDigest(deps: Deps, code: string): string {
+  return hmacSha256(deps.secrets["token-digest"], code).toString("base64url");
+}
+
+/**
+ * Resolves the merchant's user to a consumer and mints a one-time exchange code. The identity
+ * (provider, issuer, subject) is the key; identities are never linked by email, only through a
+ * canonicalSubject given when the identity is first seen.
+ */
+export async function authorizeExternal(
+  deps: Deps,
+  tenant: TenantScope,
+  input: AuthorizeInput,
+): Promise<{ exchangeCode: string; expiresAt: string; resolution: Resolution }> {
+  const now = deps.clock.now();
+  const claims = input.claims ?? {};
+  const email = typeof claims.email === "string" ? claims.email.trim().toLowerCase() : undefined;
+  const { consumerId, resolution } = await deps.db.kysely.transaction().execute(async (trx) => {
+    const known = await findIdentityConsumer(trx, tenant, input);
+    if (known) return { consumerId: known, resolution: "existing" as const };
+    const canonical = input.canonicalSubject
+      ? await findCanonicalConsumer(trx, tenant, input.canonicalSubject)
+      : undefined;
+    const id = canonical ?? newId("consumer", now);
+    if (!canonical) {
+      await insertConsumer(trx, tenant, { id, kind: "consumer", email: null, phone: null, createdAt: isoAt(now) });
+    }
+    await insertIdentity(trx, tenant, {
+      ...input,
+      consumerId: id,
+      canonicalSubject: input.canonicalSubject ?? null,
+      email: email ?? null,
+      now: isoAt(now),
+    });
+    return { consumerId: id, resolution: canonical ? ("linked" as const) : ("created" as const) };
+  });
+  await backfillProfile(
+    deps.db,
+    tenant,
+    consumerId,
+    {
+      email,
+      fullName: typeof claims.fullName === "string" ? claims.fullName : undefined,
+      name: typeof claims.name === "string" ? claims.name : undefined,
+    },
+    isoAt(now),
+  );
+  const exchangeCode = `exc_${randomBytes(32).toString("base64url")}`;
+  const expiresAt = isoAt(now + EXCHANGE_CODE_TTL_MS);
+  await insertExchangeCode(deps.db, tenant, {
+    digest: codeDigest(deps, exchangeCode),
+    consumerId,
+    expiresAt,
+    now: isoAt(now),
+  });
+  return { exchangeCode, expiresAt, resolution };
+}
+
+/**
+ * Redeems a code once for a session. A second redemption means the code leaked: it fails and
+ * revokes the session the first redemption opened.
+ */
+export async function exchangeCode(deps: Deps, tenant: TenantScope, code: string): Promise<SessionEnvelope> {
+  const digest = codeDigest(deps, code);
+  const now = isoAt(deps.clock.now());
+  if (!(await consumeExchangeCode(deps.db, tenant, digest, now))) {
+    const row = await findExchangeCode(deps.db, tenant, digest);
+    if (!row) throw exchangeErrors.invalid();
+    if (row.consumed_at === null) throw exchangeErrors.expired();
+    if (row.session_id) {
+      await revokeConsumerSessions(
+        deps,
+        tenant,
+        { consumerId: row.consumer_id, sessionId: row.session_id },
+        "exchange_code_replay",
+      );
+    }
+    throw exchangeErrors.invalid();
+  }
+  const row = await findExchangeCode(deps.db, tenant, digest);
+  const consumer = row ? await getConsumer(deps.db, tenant, row.consumer_id) : undefined;
+  if (!consumer) throw exchangeErrors.invalid();
+  const { sessionId, envelope } = await startSession(deps, tenant, consumer, { createConsumer: false });
+  await recordExchangeSession(deps.db, digest, sessionId);
+  return envelope;
+}

@@ -1,0 +1,106 @@
+import type { Transaction } from "kysely";
+import type { Db } from "../../db/database.js";
+import type { Database } from "../../db/schema.js";
+import type { TenantScope } from "../../lib/tenant.js";
+
+export interface IdentityKey {
+  provider: string;
+  issuer: string;
+  subject: string;
+}
+
+type Executor = Db["kysely"] | Transaction<Database>;
+
+export async function findIdentityConsumer(db: Executor, scope: TenantScope, identity: IdentityKey) {
+  const row = await db
+    .selectFrom("external_identities")
+    .select("consumer_id")
+    .where("organization_id", "=", scope.organizationId)
+    .where("mode", "=", scope.mode)
+    .where("provider", "=", identity.provider)
+    .where("issuer", "=", identity.issuer)
+    .where("subject", "=", identity.subject)
+    .executeTakeFirst();
+  return row?.consumer_id;
+}
+
+export async function findCanonicalConsumer(db: Executor, scope: TenantScope, canonicalSubject: string) {
+  const row = await db
+    .selectFrom("external_identities")
+    .select("consumer_id")
+    .where("organization_id", "=", scope.organizationId)
+    .where("mode", "=", scope.mode)
+    .where("canonical_subject", "=", canonicalSubject)
+    .orderBy("created_at")
+    .executeTakeFirst();
+  return row?.consumer_id;
+}
+
+export async function insertIdentity(
+  trx: Executor,
+  scope: TenantScope,
+  identity: IdentityKey & { consumerId: string; canonicalSubject: string | null; email: string | null; now: string },
+): Promise<void> {
+  await trx
+    .insertInto("external_identities")
+    .values({
+      organization_id: scope.organizationId,
+      mode: scope.mode,
+      provider: identity.provider,
+      issuer: identity.issuer,
+      subject: identity.subject,
+      consumer_id: identity.consumerId,
+      canonical_subject: identity.canonicalSubject,
+      email: identity.email,
+      created_at: identity.now,
+    })
+    .execute();
+}
+
+export async function insertExchangeCode(
+  db: Db,
+  scope: TenantScope,
+  code: { digest: string; consumerId: string; expiresAt: string; now: string },
+): Promise<void> {
+  await db.kysely
+    .insertInto("exchange_codes")
+    .values({
+      digest: code.digest,
+      organization_id: scope.organizationId,
+      mode: scope.mode,
+      consumer_id: code.consumerId,
+      expires_at: code.expiresAt,
+      consumed_at: null,
+      session_id: null,
+      created_at: code.now,
+    })
+    .execute();
+}
+
+/** Consumes a live code of this tenant in one conditional update: of two redemptions, one wins. */
+export async function consumeExchangeCode(db: Db, scope: TenantScope, digest: string, now: string): Promise<boolean> {
+  const result = await db.kysely
+    .updateTable("exchange_codes")
+    .set({ consumed_at: now })
+    .where("digest", "=", digest)
+    .where("organization_id", "=", scope.organizationId)
+    .where("mode", "=", scope.mode)
+    .where("consumed_at", "is", null)
+    .where("expires_at", ">", now)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+export async function findExchangeCode(db: Db, scope: TenantScope, digest: string) {
+  return db.kysely
+    .selectFrom("exchange_codes")
+    .select(["consumer_id", "consumed_at", "expires_at", "session_id"])
+    .where("digest", "=", digest)
+    .where("organization_id", "=", scope.organizationId)
+    .where("mode", "=", scope.mode)
+    .executeTakeFirst();
+}
+
+export async function recordExchangeSession(db: Db, digest: string, sessionId: string): Promise<void> {
+  await db.kysely.updateTable("exchange_codes").set({ session_id: sessionId }).where("digest", "=", digest).execute();
+}

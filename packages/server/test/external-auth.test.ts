@@ -1,0 +1,137 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { BootstrapKeys } from "../src/modules/orgs/service.js";
+import { createTestOrganization, createTestServer, dialects, type TestServer } from "./harness.js";
+import { call } from "./http.js";
+
+const SHOPIFY = { provider: "shopify", issuer: "https://your-store.myshopify.com", subject: "customer_123456" };
+
+describe.each(dialects())("external authentication (%s)", (dialect) => {
+  let server: TestServer;
+  let keys: BootstrapKeys;
+
+  beforeAll(async () => {
+    server = await createTestServer(dialect);
+  });
+  afterAll(() => server.close());
+  beforeEach(async () => {
+    ({ keys } = await createTestOrganization(server));
+  });
+
+  const authorize = (body: Record<string, unknown>, key = keys.secretLive) =>
+    call(server.consumer, "POST", "/api/v1/auth/external/authorize", { key, body });
+  const exchange = (exchangeCode: string, publishable = keys.publishableLive) =>
+    call(server.consumer, "POST", "/api/v1/auth/external/exchange", {
+      headers: { "x-publishable-key": publishable },
+      body: { exchangeCode },
+    });
+  const sessions = (token: string) => call(server.consumer, "GET", "/api/v1/auth/sessions", { key: token });
+
+  async function codeFor(body: Record<string, unknown>) {
+    const response = await authorize(body);
+    expect(response.statusCode).toBe(200);
+    return response.json() as { exchangeCode: string; expiresAt: string; resolution: string };
+  }
+
+  it("authorizes with a secret key and exchanges the code once for an authenticated session", async () => {
+    const minted = await codeFor({ ...SHOPIFY, claims: { email: "Jane@Example.com", name: "Jane" } });
+    expect(minted.exchangeCode).toMatch(/^exc_[A-Za-z0-9_-]{43}$/);
+    expect(minted.expiresAt).toBe(new Date(server.clock.now() + 60_000).toISOString());
+    expect(minted.resolution).toBe("created");
+    const response = await exchange(minted.exchangeCode);
+    expect(response.statusCode).toBe(200);
+    const envelope = response.json();
+    expect(envelope.session).toMatchObject({
+      type: "authenticated",
+      consumerId: expect.stringMatching(/^cons_/),
+      email: "jane@example.com",
+    });
+    expect(envelope.session).not.toHaveProperty("guestId");
+    expect((await sessions(envelope.accessToken)).statusCode).toBe(200);
+    expect(server.logs.text).not.toContain(minted.exchangeCode);
+  });
+
+  it("refuses a publishable key on authorize with exactly {error: Secret key required}", async () => {
+    const variants: Record<string, string>[] = [
+      { authorization: `Bearer ${keys.publishableLive}` },
+      { "x-publishable-key": keys.publishableLive },
+    ];
+    for (const headers of variants) {
+      const response = await call(server.consumer, "POST", "/api/v1/auth/external/authorize", {
+        headers,
+        body: SHOPIFY,
+      });
+      expect(response.statusCode).toBe(401);
+      expect(response.body).toBe('{"error":"Secret key required"}');
+    }
+  });
+
+  it("resolves known identities to the same consumer and links only through canonicalSubject", async () => {
+    const first = await codeFor({ ...SHOPIFY, canonicalSubject: "person-1", claims: { email: "a@example.com" } });
+    const firstConsumer = (await exchange(first.exchangeCode)).json().session.consumerId;
+
+    const again = await codeFor(SHOPIFY);
+    expect(again.resolution).toBe("existing");
+    expect((await exchange(again.exchangeCode)).json().session.consumerId).toBe(firstConsumer);
+
+    const linked = await codeFor({
+      provider: "auth0",
+      issuer: "https://acme.auth0.com",
+      subject: "u1",
+      canonicalSubject: "person-1",
+    });
+    expect(linked.resolution).toBe("linked");
+    expect((await exchange(linked.exchangeCode)).json().session.consumerId).toBe(firstConsumer);
+
+    // Same email, no canonicalSubject: a different consumer (never linked by email).
+    const sameEmail = await codeFor({
+      provider: "auth0",
+      issuer: "https://acme.auth0.com",
+      subject: "u2",
+      claims: { email: "a@example.com" },
+    });
+    expect(sameEmail.resolution).toBe("created");
+    expect((await exchange(sameEmail.exchangeCode)).json().session.consumerId).not.toBe(firstConsumer);
+  });
+
+  it("fails a replayed code and revokes the session the first redemption opened", async () => {
+    const { exchangeCode } = await codeFor(SHOPIFY);
+    const first = (await exchange(exchangeCode)).json();
+    const replay = await exchange(exchangeCode);
+    expect(replay.statusCode).toBe(401);
+    expect(replay.json().error).toBe("invalid_exchange_code");
+    expect((await sessions(first.accessToken)).statusCode).toBe(401);
+  });
+
+  it("redeems a code exactly once under concurrency", async () => {
+    const { exchangeCode } = await codeFor(SHOPIFY);
+    const results = await Promise.all(Array.from({ length: 5 }, () => exchange(exchangeCode)));
+    expect(results.filter((r) => r.statusCode === 200)).toHaveLength(1);
+  });
+
+  it("expires codes after 60 seconds", async () => {
+    const { exchangeCode } = await codeFor(SHOPIFY);
+    server.clock.advance(60_000);
+    const response = await exchange(exchangeCode);
+    expect(response.statusCode).toBe(401);
+    expect(response.json().error).toBe("exchange_code_expired");
+  });
+
+  it("binds a code to the minting organization and mode", async () => {
+    const { exchangeCode } = await codeFor(SHOPIFY);
+    const other = await createTestOrganization(server, "Other Shop");
+    for (const publishable of [keys.publishableTest, other.keys.publishableLive]) {
+      const response = await exchange(exchangeCode, publishable);
+      expect(response.statusCode).toBe(401);
+      expect(response.json().error).toBe("invalid_exchange_code");
+    }
+    expect((await exchange(exchangeCode)).statusCode).toBe(200);
+    expect((await exchange("exc_unknown")).json().error).toBe("invalid_exchange_code");
+  });
+
+  it("validates the request, including the 10,000-character claims limit", async () => {
+    expect((await authorize({ provider: "shopify", issuer: "x" })).statusCode).toBe(400);
+    const huge = await authorize({ ...SHOPIFY, claims: { bio: "x".repeat(10_001) } });
+    expect(huge.statusCode).toBe(400);
+    expect(huge.json().issues).toEqual([{ path: "body.claims", message: "must be at most 10000 characters of JSON" }]);
+  });
+});
