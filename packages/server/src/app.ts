@@ -12,6 +12,7 @@ import { auditRoutes } from "./modules/audit/routes.js";
 import { externalAuthRoutes } from "./modules/external/routes.js";
 import { apiKeyRoutes } from "./modules/keys/routes.js";
 import { organizationAdminRoutes, organizationConsumerRoutes } from "./modules/orgs/routes.js";
+import { otpRoutes, testOutboxRoutes } from "./modules/otp/routes.js";
 import { sessionRoutes } from "./modules/sessions/routes.js";
 import { jwksRoutes, registerRootJwks } from "./modules/tokens/routes.js";
 
@@ -85,7 +86,13 @@ export function buildConsumerApp(deps: Deps): Promise<FastifyInstance> {
       title: "Fanfare consumer API",
       description: "Consumer sessions, experiences and queues for browsers, apps and merchant servers.",
     },
-    [organizationConsumerRoutes(deps), sessionRoutes(deps), externalAuthRoutes(deps), jwksRoutes(deps)],
+    [
+      organizationConsumerRoutes(deps),
+      sessionRoutes(deps),
+      otpRoutes(deps),
+      externalAuthRoutes(deps),
+      jwksRoutes(deps),
+    ],
     (app) => registerRootJwks(app, deps),
   );
 }
@@ -95,6 +102,6 @@ export function buildAdminApp(deps: Deps): Promise<FastifyInstance> {
   return buildApp(
     deps,
     { title: "Fanfare admin API", description: "Manage API keys, experiences, queues and consumers." },
-    [apiKeyRoutes(deps), auditRoutes(deps), organizationAdminRoutes(deps)],
+    [apiKeyRoutes(deps), auditRoutes(deps), organizationAdminRoutes(deps), testOutboxRoutes(deps)],
   );
 }

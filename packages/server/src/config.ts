@@ -24,6 +24,11 @@ export interface Config {
   readonly trustedProxies: readonly string[];
   /** How often buffered `last_used_at` times are written (each key at most once per interval). */
   readonly lastUsedFlushMs: number;
+  /** Where live-mode one-time codes go. Test mode never delivers: codes go to the test outbox. */
+  readonly otpDelivery:
+    | { provider: "console" }
+    | { provider: "smtp"; url: string; from: string }
+    | { provider: "webhook"; url: string };
 }
 
 /** A configuration problem, always naming the variable at fault. */
@@ -129,6 +134,22 @@ function resolveSecret(env: Env, dataDir: string, production: boolean): Pick<Con
   return { secret: generated, secretSource: "generated-file" };
 }
 
+function readOtpDelivery(env: Env): Config["otpDelivery"] {
+  const provider = env.FANFARE_OTP_DELIVERY || "console";
+  if (provider === "console") return { provider };
+  if (provider === "smtp") {
+    const url = readUrl(env, "FANFARE_SMTP_URL", ["smtp:", "smtps:"]);
+    if (!url) throw new ConfigError("FANFARE_SMTP_URL", "is required when FANFARE_OTP_DELIVERY=smtp");
+    return { provider, url, from: env.FANFARE_SMTP_FROM || "Fanfare <no-reply@fanfare.local>" };
+  }
+  if (provider === "webhook") {
+    const url = readUrl(env, "FANFARE_OTP_WEBHOOK_URL", ["https:", "http:"]);
+    if (!url) throw new ConfigError("FANFARE_OTP_WEBHOOK_URL", "is required when FANFARE_OTP_DELIVERY=webhook");
+    return { provider, url };
+  }
+  throw new ConfigError("FANFARE_OTP_DELIVERY", `must be console, smtp or webhook (got "${provider}")`);
+}
+
 /** Reads and validates the environment once; the result is frozen. The only reader of process.env. */
 export function loadConfig(env: Env = process.env): Config {
   const production = env.NODE_ENV === "production";
@@ -149,6 +170,7 @@ export function loadConfig(env: Env = process.env): Config {
     bodyLimitBytes: readPositiveInt(env, "FANFARE_BODY_LIMIT_BYTES", 64 * 1024),
     trustedProxies: readProxies(env, "FANFARE_TRUSTED_PROXIES"),
     lastUsedFlushMs: readIntInRange(env, "FANFARE_LAST_USED_FLUSH_MS", 1000, 1000, 60_000),
+    otpDelivery: readOtpDelivery(env),
     ...resolveSecret(env, dataDir, production),
   };
   return Object.freeze(config);

@@ -10,6 +10,7 @@ import { type DerivedKeys, deriveKeys } from "./lib/secrets.js";
 import { LastUsedBuffer } from "./modules/keys/last-used.js";
 import { KeyVerifier } from "./modules/keys/verify.js";
 import { OrganizationCache } from "./modules/orgs/cache.js";
+import { consoleDelivery, type OtpDelivery, smtpDelivery, webhookDelivery } from "./modules/otp/delivery.js";
 import { isSessionLive } from "./modules/sessions/store.js";
 import { AccessTokenVerifier } from "./modules/tokens/access-tokens.js";
 import { SigningKeyRing } from "./modules/tokens/signing-keys.js";
@@ -31,6 +32,7 @@ export interface Deps {
   readonly organizations: OrganizationCache;
   readonly signingKeys: SigningKeyRing;
   readonly accessTokens: AccessTokenVerifier;
+  readonly otpDelivery: OtpDelivery;
   /** Registers work for graceful shutdown; tasks run in registration order. */
   onShutdown(task: ShutdownTask): void;
   /** Runs every shutdown task (flushes buffers); safe to call more than once. */
@@ -53,6 +55,13 @@ export function createLogger(config: Config, stream?: DestinationStream): Logger
     timestamp: pino.stdTimeFunctions.isoTime,
   };
   return stream ? pino(options, stream) : pino(options);
+}
+
+function createOtpDelivery(config: Config, logger: Logger): OtpDelivery {
+  const choice = config.otpDelivery;
+  if (choice.provider === "smtp") return smtpDelivery(choice.url, choice.from, logger);
+  if (choice.provider === "webhook") return webhookDelivery(choice.url);
+  return consoleDelivery();
 }
 
 export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps {
@@ -103,6 +112,7 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
     organizations,
     signingKeys,
     accessTokens,
+    otpDelivery: createOtpDelivery(config, logger),
     onShutdown: (task) => {
       tasks.push(task);
     },

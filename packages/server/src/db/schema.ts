@@ -1,3 +1,5 @@
+import type { Generated } from "kysely";
+
 /** Timestamps are ISO-8601 UTC text in both dialects, so they compare and sort as strings. */
 type Timestamp = string;
 
@@ -16,6 +18,8 @@ export interface OrganizationsTable {
   refresh_token_ttl_seconds: number;
   /** JSON array of origins allowed for publishable-key browser use (`*.example.com` wildcards). */
   allowed_origins: string;
+  /** JSON array of ISO 3166 country codes SMS codes may be sent to (SMS-pumping guard). */
+  sms_allowed_countries: Generated<string>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -143,6 +147,33 @@ export interface ExchangeCodesTable {
   created_at: Timestamp;
 }
 
+export type OtpChannel = "email" | "sms";
+
+export interface OtpCodesTable {
+  organization_id: string;
+  mode: Mode;
+  identifier: string;
+  channel: OtpChannel;
+  digest: string;
+  expires_at: Timestamp;
+  attempts: number;
+  sent_at: Timestamp;
+  consumed_at: Timestamp | null;
+  failures: number;
+  failure_window_started_at: Timestamp | null;
+  locked_until: Timestamp | null;
+}
+
+export interface TestOutboxTable {
+  id: string;
+  organization_id: string;
+  mode: Mode;
+  recipient: string;
+  channel: OtpChannel;
+  code: string;
+  created_at: Timestamp;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   api_keys: ApiKeysTable;
@@ -154,4 +185,6 @@ export interface Database {
   refresh_tokens: RefreshTokensTable;
   external_identities: ExternalIdentitiesTable;
   exchange_codes: ExchangeCodesTable;
+  otp_codes: OtpCodesTable;
+  test_outbox: TestOutboxTable;
 }

@@ -17,6 +17,7 @@ export const ID_PREFIXES = {
   request: "req",
   signingKey: "sig",
   jwt: "jti",
+  outboxMessage: "msg",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

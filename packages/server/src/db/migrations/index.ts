@@ -3,6 +3,7 @@ import * as m0001 from "./0001-organizations-and-keys.js";
 import * as m0002 from "./0002-key-rotation-and-audit.js";
 import * as m0003 from "./0003-consumer-auth.js";
 import * as m0004 from "./0004-external-identities.js";
+import * as m0005 from "./0005-one-time-codes.js";
 
 /**
  * Forward-only, numbered migrations, run in order inside a transaction each (both dialects
@@ -13,4 +14,5 @@ export const migrations: Record<string, Migration> = {
   "0002-key-rotation-and-audit": m0002,
   "0003-consumer-auth": m0003,
   "0004-external-identities": m0004,
+  "0005-one-time-codes": m0005,
 };

@@ -114,6 +114,7 @@ export async function createOrganization(
     accessTokenTtlSeconds: DEFAULT_ACCESS_TOKEN_TTL_SECONDS,
     refreshTokenTtlSeconds: DEFAULT_REFRESH_TOKEN_TTL_SECONDS,
     allowedOrigins: [],
+    smsAllowedCountries: ["US"],
     createdAt: now,
     updatedAt: now,
   };

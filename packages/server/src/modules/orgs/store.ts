@@ -1,4 +1,4 @@
-import type { Transaction } from "kysely";
+import type { Selectable, Transaction } from "kysely";
 import type { Db } from "../../db/database.js";
 import type { Database, OrganizationsTable, Plan } from "../../db/schema.js";
 
@@ -11,13 +11,14 @@ export interface Organization {
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
   allowedOrigins: string[];
+  smsAllowedCountries: string[];
   createdAt: string;
   updatedAt: string;
 }
 
 type Executor = Db["kysely"] | Transaction<Database>;
 
-function toOrganization(row: OrganizationsTable): Organization {
+function toOrganization(row: Selectable<OrganizationsTable>): Organization {
   return {
     id: row.id,
     name: row.name,
@@ -27,6 +28,7 @@ function toOrganization(row: OrganizationsTable): Organization {
     accessTokenTtlSeconds: row.access_token_ttl_seconds,
     refreshTokenTtlSeconds: row.refresh_token_ttl_seconds,
     allowedOrigins: JSON.parse(row.allowed_origins) as string[],
+    smsAllowedCountries: JSON.parse(row.sms_allowed_countries) as string[],
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -44,6 +46,7 @@ export async function insertOrganization(executor: Executor, org: Organization):
       access_token_ttl_seconds: org.accessTokenTtlSeconds,
       refresh_token_ttl_seconds: org.refreshTokenTtlSeconds,
       allowed_origins: JSON.stringify(org.allowedOrigins),
+      sms_allowed_countries: JSON.stringify(org.smsAllowedCountries),
       created_at: org.createdAt,
       updated_at: org.updatedAt,
     })

@@ -1,0 +1,69 @@
+import nodemailer from "nodemailer";
+import type { Logger } from "pino";
+import type { OtpChannel } from "../../db/schema.js";
+
+export interface OtpMessage {
+  to: string;
+  channel: OtpChannel;
+  code: string;
+  organizationName: string;
+}
+
+/** Sends codes to people. Chosen once in deps from configuration. */
+export interface OtpDelivery {
+  readonly name: string;
+  send(message: OtpMessage): Promise<void>;
+}
+
+function text(message: OtpMessage): string {
+  return `${message.code} is your ${message.organizationName} verification code. It expires in 10 minutes.`;
+}
+
+/**
+ * Development: the code is printed on the terminal (stderr), outside the structured log, so a
+ * developer can sign in without a mail server. Never used unless configured or in development.
+ */
+export function consoleDelivery(): OtpDelivery {
+  return {
+    name: "console",
+    async send(message) {
+      process.stderr.write(`[fanfare] ${message.channel} to ${message.to}: ${text(message)}\n`);
+    },
+  };
+}
+
+/** Email through SMTP (nodemailer). SMS needs the webhook provider. */
+export function smtpDelivery(url: string, from: string, logger: Logger): OtpDelivery {
+  const transport = nodemailer.createTransport(url);
+  return {
+    name: "smtp",
+    async send(message) {
+      if (message.channel !== "email") {
+        logger.error({ channel: message.channel }, "the smtp provider cannot send SMS: configure the webhook provider");
+        return;
+      }
+      await transport.sendMail({
+        from,
+        to: message.to,
+        subject: `Your ${message.organizationName} verification code`,
+        text: text(message),
+      });
+    },
+  };
+}
+
+/** POSTs the message to a merchant URL: the way to plug in any SMS or email gateway. */
+export function webhookDelivery(url: string): OtpDelivery {
+  return {
+    name: "webhook",
+    async send(message) {
+      const response = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ ...message, text: text(message) }),
+        signal: AbortSignal.timeout(10_000),
+      });
+      if (!response.ok) throw new Error(`OTP webhook answered ${response.status}`);
+    },
+  };
+}

@@ -1,0 +1,133 @@
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import type { FastifyRequest } from "fastify";
+import { Type } from "typebox";
+import type { Deps } from "../../deps.js";
+import { authOf, invalidToken, readCredentials } from "../../http/auth.js";
+import { AppError } from "../../http/errors.js";
+import { SessionEnvelopeSchema } from "../sessions/routes.js";
+import type { AccessClaims } from "../tokens/access-tokens.js";
+import { identifierFrom, normalizeEmail } from "./identifiers.js";
+import { requestCode, verifyCode } from "./service.js";
+import { listOutbox } from "./store.js";
+
+const Identity = {
+  // Checked after normalisation (trimmed; parsed with libphonenumber), not by the schema.
+  email: Type.Optional(Type.String({ minLength: 1, maxLength: 320 })),
+  phone: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
+  defaultCountry: Type.Optional(
+    Type.String({ pattern: "^[A-Z]{2}$", description: "ISO 3166 country for local numbers" }),
+  ),
+};
+
+const tags = ["Consumer authentication"];
+const security = [{ PublishableKey: [] }];
+
+/** A guest's access token sent along with the code upgrades that guest; any other token is ignored. */
+async function guestOf(deps: Deps, request: FastifyRequest): Promise<AccessClaims | null> {
+  const bearer = readCredentials(request.headers).bearer;
+  if (!bearer || bearer.startsWith("sk_") || bearer.startsWith("pk_")) return null;
+  const outcome = await deps.accessTokens.verify(bearer);
+  if (!outcome.ok) throw invalidToken(outcome.reason);
+  const { tenant } = authOf(request);
+  const claims = outcome.claims;
+  if (claims.organizationId !== tenant.organizationId || claims.mode !== tenant.mode) throw invalidToken("invalid");
+  return claims.isGuest ? claims : null;
+}
+
+/** Consumer API: one-time codes by email or SMS. */
+export function otpRoutes(deps: Deps): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.post(
+      "/auth/otp/request",
+      {
+        config: { auth: { kind: "publishable" } },
+        schema: {
+          tags,
+          security,
+          body: Type.Object(
+            { ...Identity, name: Type.Optional(Type.String({ maxLength: 200 })) },
+            { additionalProperties: false },
+          ),
+          response: { 200: Type.Object({ ok: Type.Boolean() }) },
+        },
+      },
+      async (request) => {
+        await requestCode(deps, authOf(request).tenant, identifierFrom(request.body));
+        return { ok: true };
+      },
+    );
+
+    app.post(
+      "/auth/otp/verify",
+      {
+        config: { auth: { kind: "publishable" } },
+        schema: {
+          tags,
+          security,
+          body: Type.Object(
+            { ...Identity, code: Type.String({ pattern: "^[0-9]{6}$", description: "The 6-digit code" }) },
+            { additionalProperties: false },
+          ),
+          response: { 200: SessionEnvelopeSchema },
+        },
+      },
+      async (request) => {
+        const identifier = identifierFrom(request.body);
+        const guest = await guestOf(deps, request);
+        return verifyCode(deps, authOf(request).tenant, identifier, request.body.code, guest);
+      },
+    );
+  };
+}
+
+/** Admin API, test mode only: the codes that test-mode requests would have sent. */
+export function testOutboxRoutes(deps: Deps): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.get(
+      "/test/messages",
+      {
+        config: { auth: { kind: "secret", scope: "read:consumers" } },
+        schema: {
+          tags: ["Testing"],
+          security: [{ SecretKey: [] }],
+          querystring: Type.Object(
+            { to: Type.Optional(Type.String({ maxLength: 320 })) },
+            { additionalProperties: false },
+          ),
+          response: {
+            200: Type.Object({
+              data: Type.Array(
+                Type.Object({
+                  to: Type.String(),
+                  channel: Type.String(),
+                  code: Type.String(),
+                  createdAt: Type.String(),
+                }),
+              ),
+            }),
+          },
+        },
+      },
+      async (request) => {
+        const { tenant } = authOf(request);
+        if (tenant.mode !== "test") {
+          throw new AppError(403, {
+            error: "Permission denied",
+            message: "The test outbox can only be read with a test-mode key; live codes are never exposed.",
+          });
+        }
+        const to = request.query.to;
+        const recipient = to === undefined ? undefined : to.includes("@") ? normalizeEmail(to) : to.trim();
+        const rows = await listOutbox(deps.db, tenant, recipient);
+        return {
+          data: rows.map((row) => ({
+            to: row.recipient,
+            channel: row.channel,
+            code: row.code,
+            createdAt: row.created_at,
+          })),
+        };
+      },
+    );
+  };
+}

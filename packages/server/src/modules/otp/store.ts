@@ -1,0 +1,161 @@
+import type { Db } from "../../db/database.js";
+import type { OtpChannel } from "../../db/schema.js";
+import type { TenantScope } from "../../lib/tenant.js";
+
+export interface CodeState {
+  sentAt: string;
+  lockedUntil: string | null;
+}
+
+function byIdentifier(db: Db, scope: TenantScope, identifier: string) {
+  return db.kysely
+    .selectFrom("otp_codes")
+    .where("organization_id", "=", scope.organizationId)
+    .where("mode", "=", scope.mode)
+    .where("identifier", "=", identifier);
+}
+
+export async function getCodeState(db: Db, scope: TenantScope, identifier: string): Promise<CodeState | undefined> {
+  const row = await byIdentifier(db, scope, identifier).select(["sent_at", "locked_until"]).executeTakeFirst();
+  return row ? { sentAt: row.sent_at, lockedUntil: row.locked_until } : undefined;
+}
+
+/** Stores a new code, replacing (and so killing) the previous one; the failure budget is kept. */
+export async function putCode(
+  db: Db,
+  scope: TenantScope,
+  code: { identifier: string; channel: OtpChannel; digest: string; expiresAt: string; now: string },
+): Promise<void> {
+  const fresh = {
+    channel: code.channel,
+    digest: code.digest,
+    expires_at: code.expiresAt,
+    attempts: 0,
+    sent_at: code.now,
+  };
+  await db.kysely
+    .insertInto("otp_codes")
+    .values({
+      organization_id: scope.organizationId,
+      mode: scope.mode,
+      identifier: code.identifier,
+      ...fresh,
+      consumed_at: null,
+      failures: 0,
+      failure_window_started_at: null,
+      locked_until: null,
+    })
+    .onConflict((oc) =>
+      oc.columns(["organization_id", "mode", "identifier"]).doUpdateSet({ ...fresh, consumed_at: null }),
+    )
+    .execute();
+}
+
+/**
+ * Counts an attempt before anything is compared, in one statement, so parallel guesses cannot
+ * share an attempt. Returns the live code's state after the increment, or undefined.
+ */
+export async function countAttempt(db: Db, scope: TenantScope, identifier: string) {
+  return db.kysely
+    .updateTable("otp_codes")
+    .set((eb) => ({ attempts: eb("attempts", "+", 1) }))
+    .where("organization_id", "=", scope.organizationId)
+    .where("mode", "=", scope.mode)
+    .where("identifier", "=", identifier)
+    .where("consumed_at", "is", null)
+    .returning(["attempts", "digest", "expires_at", "locked_until"])
+    .executeTakeFirst();
+}
+
+/** Check-and-consume in one statement: of two right guesses, exactly one gets the code. */
+export async function consumeCode(
+  db: Db,
+  scope: TenantScope,
+  identifier: string,
+  digest: string,
+  now: string,
+): Promise<boolean> {
+  const result = await db.kysely
+    .updateTable("otp_codes")
+    .set({ consumed_at: now })
+    .where("organization_id", "=", scope.organizationId)
+    .where("mode", "=", scope.mode)
+    .where("identifier", "=", identifier)
+    .where("digest", "=", digest)
+    .where("consumed_at", "is", null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+export async function recordFailure(
+  db: Db,
+  scope: TenantScope,
+  identifier: string,
+  failure: { failures: number; windowStartedAt: string; lockedUntil: string | null },
+): Promise<void> {
+  await db.kysely
+    .updateTable("otp_codes")
+    .set({
+      failures: failure.failures,
+      failure_window_started_at: failure.windowStartedAt,
+      locked_until: failure.lockedUntil,
+    })
+    .where("organization_id", "=", scope.organizationId)
+    .where("mode", "=", scope.mode)
+    .where("identifier", "=", identifier)
+    .execute();
+}
+
+export async function getFailureBudget(db: Db, scope: TenantScope, identifier: string) {
+  return byIdentifier(db, scope, identifier).select(["failures", "failure_window_started_at"]).executeTakeFirst();
+}
+
+export async function insertOutboxMessage(
+  db: Db,
+  scope: TenantScope,
+  message: { id: string; recipient: string; channel: OtpChannel; code: string; now: string },
+): Promise<void> {
+  await db.kysely
+    .insertInto("test_outbox")
+    .values({
+      id: message.id,
+      organization_id: scope.organizationId,
+      mode: scope.mode,
+      recipient: message.recipient,
+      channel: message.channel,
+      code: message.code,
+      created_at: message.now,
+    })
+    .execute();
+}
+
+export async function listOutbox(db: Db, scope: TenantScope, recipient: string | undefined) {
+  let query = db.kysely
+    .selectFrom("test_outbox")
+    .select(["id", "recipient", "channel", "code", "created_at"])
+    .where("organization_id", "=", scope.organizationId)
+    .where("mode", "=", scope.mode);
+  if (recipient) query = query.where("recipient", "=", recipient);
+  return query.orderBy("id", "desc").limit(100).execute();
+}
+
+/** The identified consumer that owns an email or phone in this tenant, if any. */
+export async function findConsumerByIdentifier(db: Db, scope: TenantScope, channel: OtpChannel, value: string) {
+  return db.kysely
+    .selectFrom("consumers")
+    .select(["id", "email", "phone"])
+    .where("organization_id", "=", scope.organizationId)
+    .where("mode", "=", scope.mode)
+    .where(channel === "email" ? "email" : "phone", "=", value)
+    .executeTakeFirst();
+}
+
+export async function markGuestUpgraded(db: Db, scope: TenantScope, guestId: string, consumerId: string, now: string) {
+  await db.kysely
+    .updateTable("consumers")
+    .set({ upgraded_to: consumerId, updated_at: now })
+    .where("organization_id", "=", scope.organizationId)
+    .where("mode", "=", scope.mode)
+    .where("id", "=", guestId)
+    .execute();
+}

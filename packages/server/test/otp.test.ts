@@ -1,0 +1,244 @@
+import type { AddressInfo } from "node:net";
+import { decodeJwt } from "jose";
+import { SMTPServer } from "smtp-server";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { BootstrapKeys } from "../src/modules/orgs/service.js";
+import { createTestOrganization, createTestServer, dialects, type TestServer } from "./harness.js";
+import { call } from "./http.js";
+
+const EXPIRED = '{"error":"otp_expired","message":"Your verification code has expired. Please request a new one."}';
+const INVALID = '{"error":"otp_invalid","message":"Invalid verification code. Please try again."}';
+
+describe.each(dialects())("one-time codes (%s)", (dialect) => {
+  let server: TestServer;
+  let keys: BootstrapKeys;
+
+  beforeAll(async () => {
+    server = await createTestServer(dialect);
+  });
+  afterAll(() => server.close());
+  beforeEach(async () => {
+    ({ keys } = await createTestOrganization(server));
+  });
+
+  const pk = (key = keys.publishableTest) => ({ "x-publishable-key": key });
+  const request = (body: Record<string, unknown>, key?: string) =>
+    call(server.consumer, "POST", "/api/v1/auth/otp/request", { headers: pk(key), body });
+  const verify = (body: Record<string, unknown>, headers: Record<string, string> = {}) =>
+    call(server.consumer, "POST", "/api/v1/auth/otp/verify", { headers: { ...pk(), ...headers }, body });
+  async function outbox(to: string): Promise<string[]> {
+    const response = await call(server.admin, "GET", `/api/v1/test/messages?to=${encodeURIComponent(to)}`, {
+      key: keys.secretTest,
+    });
+    expect(response.statusCode).toBe(200);
+    return response.json().data.map((m: { code: string }) => m.code);
+  }
+  async function codeFor(email: string): Promise<string> {
+    expect((await request({ email })).json()).toEqual({ ok: true });
+    return (await outbox(email))[0] as string;
+  }
+  const wrong = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(6, "0");
+
+  it("signs a consumer in by email: request, read the test outbox, verify", async () => {
+    const code = await codeFor("  Jane.Doe@EXAMPLE.com ");
+    expect(code).toMatch(/^\d{6}$/);
+    const response = await verify({ email: "Jane.Doe@example.com", code });
+    expect(response.statusCode).toBe(200);
+    const envelope = response.json();
+    expect(envelope.session).toMatchObject({
+      type: "authenticated",
+      consumerId: expect.stringMatching(/^cons_/),
+      email: "Jane.Doe@example.com",
+    });
+    expect(decodeJwt(envelope.accessToken)).toMatchObject({ isGuest: false, mode: "test" });
+    // The same identifier signs in to the same consumer next time; codes are single use.
+    expect((await verify({ email: "Jane.Doe@example.com", code })).body).toBe(INVALID);
+    server.clock.advance(60_000);
+    const again = await verify({ email: "Jane.Doe@example.com", code: await codeFor("Jane.Doe@example.com") });
+    expect(again.json().session.consumerId).toBe(envelope.session.consumerId);
+    expect(server.logs.text).not.toContain(code);
+  });
+
+  it("answers wrong and expired codes with the seed's exact bodies", async () => {
+    const code = await codeFor("a@example.com");
+    const bad = await verify({ email: "a@example.com", code: wrong(code) });
+    expect(bad.statusCode).toBe(401);
+    expect(bad.body).toBe(INVALID);
+    server.clock.advance(10 * 60_000);
+    const late = await verify({ email: "a@example.com", code });
+    expect(late.statusCode).toBe(401);
+    expect(late.body).toBe(EXPIRED);
+  });
+
+  it("kills a code after five wrong attempts, even for the right digits", async () => {
+    const code = await codeFor("b@example.com");
+    for (let i = 0; i < 5; i++)
+      expect((await verify({ email: "b@example.com", code: wrong(code) })).body).toBe(INVALID);
+    expect((await verify({ email: "b@example.com", code })).body).toBe(INVALID);
+  });
+
+  it("counts at most five of fifty parallel wrong guesses", async () => {
+    const code = await codeFor("c@example.com");
+    const guesses = await Promise.all(
+      Array.from({ length: 50 }, () => verify({ email: "c@example.com", code: wrong(code) })),
+    );
+    expect(guesses.every((g) => g.body === INVALID)).toBe(true);
+    const row = await server.deps.db.kysely
+      .selectFrom("otp_codes")
+      .select(["attempts", "failures"])
+      .where("identifier", "=", "c@example.com")
+      .executeTakeFirstOrThrow();
+    expect(row.attempts).toBe(50);
+    expect(row.failures).toBeLessThanOrEqual(5);
+    expect((await verify({ email: "c@example.com", code })).body).toBe(INVALID);
+  });
+
+  it("gives exactly one session to two parallel right guesses", async () => {
+    const code = await codeFor("d@example.com");
+    const results = await Promise.all([
+      verify({ email: "d@example.com", code }),
+      verify({ email: "d@example.com", code }),
+    ]);
+    expect(results.map((r) => r.statusCode).sort()).toEqual([200, 401]);
+  });
+
+  it("enforces a 60 s resend cooldown, and a new code kills the previous one", async () => {
+    const first = await codeFor("e@example.com");
+    const soon = await request({ email: "e@example.com" });
+    expect(soon.statusCode).toBe(429);
+    expect(soon.json()).toEqual({ error: "Rate limit exceeded", retryAfter: 60 });
+    expect(soon.headers["retry-after"]).toBe("60");
+    server.clock.advance(60_000);
+    const second = await codeFor("e@example.com");
+    if (second !== first) expect((await verify({ email: "e@example.com", code: first })).body).toBe(INVALID);
+    expect((await verify({ email: "e@example.com", code: second })).statusCode).toBe(200);
+  });
+
+  it("answers identically for known and unknown identifiers", async () => {
+    await verify({ email: "known@example.com", code: await codeFor("known@example.com") });
+    server.clock.advance(60_000);
+    const known = await request({ email: "known@example.com" });
+    const unknown = await request({ email: "nobody@example.com" });
+    expect([known.statusCode, known.body]).toEqual([unknown.statusCode, unknown.body]);
+    const knownAgain = await request({ email: "known@example.com" });
+    const unknownAgain = await request({ email: "nobody@example.com" });
+    expect([knownAgain.statusCode, knownAgain.body]).toEqual([unknownAgain.statusCode, unknownAgain.body]);
+  });
+
+  it("locks an identifier for 15 minutes after 10 failures in an hour", async () => {
+    for (let round = 0; round < 2; round++) {
+      const code = await codeFor("f@example.com");
+      for (let i = 0; i < 5; i++) await verify({ email: "f@example.com", code: wrong(code) });
+      server.clock.advance(60_000);
+    }
+    const locked = await request({ email: "f@example.com" });
+    expect(locked.statusCode).toBe(429);
+    expect(locked.json().retryAfter).toBeGreaterThan(800);
+    server.clock.advance(15 * 60_000);
+    expect((await request({ email: "f@example.com" })).statusCode).toBe(200);
+  });
+
+  it("parses phones to E.164, refuses unparsable numbers and countries outside the SMS list", async () => {
+    expect((await request({ phone: "(202) 555-1234", defaultCountry: "US" })).statusCode).toBe(200);
+    const [code] = await outbox("+12025551234");
+    expect(code).toMatch(/^\d{6}$/);
+    const signedIn = await verify({ phone: "+1 202 555 1234", code });
+    expect(signedIn.json().session.phone).toBe("+12025551234");
+
+    const garbage = await request({ phone: "12", defaultCountry: "US" });
+    expect(garbage.statusCode).toBe(400);
+    expect(garbage.json().error).toBe("invalid_phone");
+    const abroad = await request({ phone: "+447911123456" });
+    expect(abroad.statusCode).toBe(400);
+    expect(abroad.json().error).toBe("sms_country_not_allowed");
+    for (const body of [{}, { email: "not-an-email" }, { email: "x@example.com", phone: "+12025550000" }]) {
+      expect((await request(body)).json().error).toBe("validation_error");
+    }
+  });
+
+  it("upgrades a guest who verifies, and refuses an identifier that belongs to someone else", async () => {
+    const guest = (await call(server.consumer, "POST", "/api/v1/auth/guest", { headers: pk() })).json();
+    const code = await codeFor("upgrade@example.com");
+    const upgraded = await verify(
+      { email: "upgrade@example.com", code },
+      { authorization: `Bearer ${guest.accessToken}` },
+    );
+    expect(upgraded.statusCode).toBe(200);
+    expect(upgraded.json().session).toMatchObject({
+      type: "authenticated",
+      consumerId: expect.stringMatching(/^cons_/),
+      guestId: guest.session.consumerId,
+    });
+    const oldToken = await call(server.consumer, "GET", "/api/v1/auth/sessions", { key: guest.accessToken });
+    expect(oldToken.statusCode).toBe(401);
+
+    const other = (await call(server.consumer, "POST", "/api/v1/auth/guest", { headers: pk() })).json();
+    server.clock.advance(60_000);
+    const conflict = await verify(
+      { email: "upgrade@example.com", code: await codeFor("upgrade@example.com") },
+      { authorization: `Bearer ${other.accessToken}` },
+    );
+    expect(conflict.statusCode).toBe(409);
+    expect(conflict.json().error).toBe("already_linked");
+  });
+
+  it("never exposes live codes: the outbox is test-mode only and live requests do not fill it", async () => {
+    const response = await call(server.admin, "GET", "/api/v1/test/messages", { key: keys.secretLive });
+    expect(response.statusCode).toBe(403);
+    expect((await request({ email: "live@example.com" }, keys.publishableLive)).statusCode).toBe(200);
+    expect(await outbox("live@example.com")).toEqual([]);
+  });
+});
+
+describe("one-time codes delivered over SMTP", () => {
+  let smtp: SMTPServer;
+  const received: string[] = [];
+
+  beforeAll(async () => {
+    smtp = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ["STARTTLS"],
+      onData(stream, _session, done) {
+        let data = "";
+        stream.on("data", (chunk: Buffer) => {
+          data += chunk.toString();
+        });
+        stream.on("end", () => {
+          received.push(data);
+          done();
+        });
+      },
+    });
+    await new Promise<void>((resolve) => smtp.listen(0, "127.0.0.1", resolve));
+  });
+  afterAll(() => new Promise<void>((resolve) => smtp.close(() => resolve())));
+
+  it("sends a live-mode code by email through a real SMTP listener", async () => {
+    const { port } = smtp.server.address() as AddressInfo;
+    const server = await createTestServer("sqlite", {
+      FANFARE_OTP_DELIVERY: "smtp",
+      FANFARE_SMTP_URL: `smtp://127.0.0.1:${port}`,
+      FANFARE_SMTP_FROM: "Drops <codes@drops.example>",
+    });
+    try {
+      const { keys } = await createTestOrganization(server, "Sneaker Drops");
+      const headers = { "x-publishable-key": keys.publishableLive };
+      const body = { email: "shopper@example.com" };
+      expect((await call(server.consumer, "POST", "/api/v1/auth/otp/request", { headers, body })).statusCode).toBe(200);
+      const deadline = Date.now() + 5000;
+      while (received.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      const mail = received[0] ?? "";
+      expect(mail).toContain("To: shopper@example.com");
+      expect(mail).toContain("Sneaker Drops");
+      const code = /(\d{6}) is your/.exec(mail)?.[1] ?? "";
+      const verified = await call(server.consumer, "POST", "/api/v1/auth/otp/verify", {
+        headers,
+        body: { ...body, code },
+      });
+      expect(verified.statusCode).toBe(200);
+      expect(server.logs.text).not.toContain(code);
+    } finally {
+      await server.close();
+    }
+  });
+});
