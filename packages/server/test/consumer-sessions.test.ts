@@ -72,6 +72,24 @@ describe.each(dialects())("consumer sessions and tokens (%s)", (dialect) => {
     expect(server.logs.text).not.toContain(envelope.accessToken);
   });
 
+  it("uses the organization's token lifetimes, changed through the admin API at once", async () => {
+    const patch = await call(server.admin, "PATCH", "/api/v1/organization", {
+      key: keys.secretLive,
+      body: { accessTokenTtlSeconds: 600, refreshTokenTtlSeconds: 7200 },
+    });
+    expect(patch.statusCode).toBe(200);
+    expect(patch.json()).toMatchObject({ accessTokenTtlSeconds: 600, refreshTokenTtlSeconds: 7200 });
+    const envelope = await guest();
+    const claims = decodeJwt(envelope.accessToken);
+    expect((claims.exp ?? 0) - (claims.iat ?? 0)).toBe(600);
+    expect(envelope.refreshTokenTtlSeconds).toBe(7200);
+    const tooShort = await call(server.admin, "PATCH", "/api/v1/organization", {
+      key: keys.secretLive,
+      body: { accessTokenTtlSeconds: 10 },
+    });
+    expect(tooShort.statusCode).toBe(400);
+  });
+
   it("lets a merchant verify tokens offline through the JWKS, before and after a key rotation", async () => {
     const address = await server.consumer.listen({ host: "127.0.0.1", port: 0 });
     const jwks = createRemoteJWKSet(new URL(`${address}/.well-known/jwks.json`));

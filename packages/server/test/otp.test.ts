@@ -148,9 +148,16 @@ describe.each(dialects())("one-time codes (%s)", (dialect) => {
     const garbage = await request({ phone: "12", defaultCountry: "US" });
     expect(garbage.statusCode).toBe(400);
     expect(garbage.json().error).toBe("invalid_phone");
-    const abroad = await request({ phone: "+447911123456" });
+    const abroad = await request({ phone: "+447400123456" });
     expect(abroad.statusCode).toBe(400);
     expect(abroad.json().error).toBe("sms_country_not_allowed");
+    const widened = await call(server.admin, "PATCH", "/api/v1/organization", {
+      key: keys.secretTest,
+      body: { smsAllowedCountries: ["US", "GB"] },
+    });
+    expect(widened.json().smsAllowedCountries).toEqual(["US", "GB"]);
+    const uk = await request({ phone: "+447400123456" });
+    expect(uk.json()).toEqual({ ok: true });
     for (const body of [{}, { email: "not-an-email" }, { email: "x@example.com", phone: "+12025550000" }]) {
       expect((await request(body)).json().error).toBe("validation_error");
     }

@@ -16,6 +16,7 @@ const OrganizationView = Type.Object({
   accessTokenTtlSeconds: Type.Integer(),
   refreshTokenTtlSeconds: Type.Integer(),
   allowedOrigins: Type.Array(Type.String()),
+  smsAllowedCountries: Type.Array(Type.String()),
   createdAt: Type.String({ format: "date-time" }),
   updatedAt: Type.String({ format: "date-time" }),
 });
@@ -28,6 +29,19 @@ const OrganizationPatch = Type.Object(
         maxItems: 100,
         uniqueItems: true,
         description: "Origins allowed to use publishable keys from a browser; empty = any",
+      }),
+    ),
+    accessTokenTtlSeconds: Type.Optional(
+      Type.Integer({ minimum: 60, maximum: 86_400, description: "Consumer access token lifetime (1 min to 24 h)" }),
+    ),
+    refreshTokenTtlSeconds: Type.Optional(
+      Type.Integer({ minimum: 3600, maximum: 31_536_000, description: "Absolute session lifetime (1 h to 1 year)" }),
+    ),
+    smsAllowedCountries: Type.Optional(
+      Type.Array(Type.String({ pattern: "^[A-Z]{2}$" }), {
+        maxItems: 250,
+        uniqueItems: true,
+        description: "ISO 3166 countries SMS codes may be sent to",
       }),
     ),
   },

@@ -148,6 +148,9 @@ export async function setPlan(
 export interface OrganizationChanges {
   name?: string | undefined;
   allowedOrigins?: string[] | undefined;
+  accessTokenTtlSeconds?: number | undefined;
+  refreshTokenTtlSeconds?: number | undefined;
+  smsAllowedCountries?: string[] | undefined;
 }
 
 /** Changes settings with an audit row, then drops the cached copy in every process. */
@@ -167,18 +170,15 @@ export async function updateOrganizationSettings(
     }
   });
   const now = deps.clock.now();
+  const defined = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
   const updated: Organization = {
     ...current,
-    ...(changes.name !== undefined ? { name: changes.name.trim() } : {}),
-    ...(changes.allowedOrigins !== undefined ? { allowedOrigins: changes.allowedOrigins } : {}),
+    ...defined,
+    name: (changes.name ?? current.name).trim(),
     updatedAt: isoAt(now),
   };
   await deps.db.kysely.transaction().execute(async (trx) => {
-    await updateOrganization(trx, current.id, {
-      name: updated.name,
-      allowedOrigins: updated.allowedOrigins,
-      updatedAt: updated.updatedAt,
-    });
+    await updateOrganization(trx, current.id, updated);
     await recordAudit(
       trx,
       tenant,

@@ -98,14 +98,17 @@ export async function updatePlan(
 export async function updateOrganization(
   executor: Executor,
   organizationId: string,
-  changes: { name?: string; allowedOrigins?: string[]; updatedAt: string },
+  organization: Organization,
 ): Promise<void> {
   await executor
     .updateTable("organizations")
     .set({
-      ...(changes.name !== undefined ? { name: changes.name } : {}),
-      ...(changes.allowedOrigins !== undefined ? { allowed_origins: JSON.stringify(changes.allowedOrigins) } : {}),
-      updated_at: changes.updatedAt,
+      name: organization.name,
+      allowed_origins: JSON.stringify(organization.allowedOrigins),
+      access_token_ttl_seconds: organization.accessTokenTtlSeconds,
+      refresh_token_ttl_seconds: organization.refreshTokenTtlSeconds,
+      sms_allowed_countries: JSON.stringify(organization.smsAllowedCountries),
+      updated_at: organization.updatedAt,
     })
     .where("id", "=", organizationId)
     .execute();
