@@ -14,6 +14,9 @@ import { consoleDelivery, type OtpDelivery, smtpDelivery, webhookDelivery } from
 import { isSessionLive } from "./modules/sessions/store.js";
 import { AccessTokenVerifier } from "./modules/tokens/access-tokens.js";
 import { SigningKeyRing } from "./modules/tokens/signing-keys.js";
+import type { RateLimiter } from "./ratelimit/limiter.js";
+import { MemoryLimiter } from "./ratelimit/memory.js";
+import { RedisLimiter } from "./ratelimit/redis.js";
 
 /** Work that must run before the database closes (buffered counters and the like). */
 export type ShutdownTask = () => Promise<void>;
@@ -33,6 +36,8 @@ export interface Deps {
   readonly signingKeys: SigningKeyRing;
   readonly accessTokens: AccessTokenVerifier;
   readonly otpDelivery: OtpDelivery;
+  /** Redis when FANFARE_REDIS_URL is set (shared by every process), else in-process. */
+  readonly limiter: RateLimiter;
   /** Registers work for graceful shutdown; tasks run in registration order. */
   onShutdown(task: ShutdownTask): void;
   /** Runs every shutdown task (flushes buffers); safe to call more than once. */
@@ -85,6 +90,7 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
     organizations.apply(event);
     accessTokens.apply(event);
   });
+  const limiter = config.redisUrl ? new RedisLimiter(config.redisUrl, clock, logger) : new MemoryLimiter(clock);
   const lastUsed = new LastUsedBuffer(db, logger);
   lastUsed.start(config.lastUsedFlushMs);
   const tasks: ShutdownTask[] = [() => lastUsed.flush()];
@@ -113,6 +119,7 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
     signingKeys,
     accessTokens,
     otpDelivery: createOtpDelivery(config, logger),
+    limiter,
     onShutdown: (task) => {
       tasks.push(task);
     },
@@ -123,14 +130,16 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
       lastUsed.stop();
       await flush();
       await invalidation.close();
+      await limiter.close();
       await db.close();
     },
   };
 }
 
-/** Brings the database up to date and makes sure a token signing key exists. */
+/** Brings the database up to date, makes sure a signing key exists, and connects to Redis. */
 export async function prepareDatabase(deps: Deps): Promise<string[]> {
   const { applied } = await migrateToLatest(deps.db);
   await deps.signingKeys.ensureKey();
+  if (deps.limiter instanceof RedisLimiter) await deps.limiter.connect();
   return applied;
 }

@@ -110,6 +110,16 @@ describe.each(dialects())("consumer sessions and tokens (%s)", (dialect) => {
     expect((await sessions(after.accessToken)).statusCode).toBe(200);
   });
 
+  it("limits guest creation per client IP, not per key", async () => {
+    const create = (remoteAddress: string) =>
+      call(server.consumer, "POST", "/api/v1/auth/guest", { headers: pk(), remoteAddress });
+    for (let i = 0; i < 120; i++) expect((await create("203.0.113.50")).statusCode).toBe(200);
+    const over = await create("203.0.113.50");
+    expect(over.statusCode).toBe(429);
+    expect(over.json()).toEqual({ error: "Rate limit exceeded", retryAfter: expect.any(Number) });
+    expect((await create("203.0.113.51")).statusCode).toBe(200);
+  });
+
   it("lists the consumer's own sessions with the current one marked", async () => {
     const envelope = await guest();
     const response = await sessions(envelope.accessToken, pk());

@@ -114,6 +114,33 @@ describe.each(dialects())("one-time codes (%s)", (dialect) => {
     expect((await verify({ email: "e@example.com", code: second })).statusCode).toBe(200);
   });
 
+  it("limits requests to 5 per identifier and 20 per IP in 10 minutes, with rate-limit headers", async () => {
+    for (let i = 0; i < 5; i++) {
+      expect((await request({ email: "busy@example.com" })).statusCode).toBe(200);
+      server.clock.advance(60_000);
+    }
+    const sixth = await request({ email: "busy@example.com" });
+    expect(sixth.statusCode).toBe(429);
+    expect(sixth.json().error).toBe("Rate limit exceeded");
+    expect(Number(sixth.headers["retry-after"])).toBeGreaterThan(0);
+
+    const fromIp = (n: number, remoteAddress = "198.51.100.7") =>
+      call(server.consumer, "POST", "/api/v1/auth/otp/request", {
+        headers: pk(),
+        body: { email: `ip-${n}@example.com` },
+        remoteAddress,
+      });
+    for (let n = 0; n < 20; n++) {
+      const ok = await fromIp(n);
+      expect(ok.statusCode).toBe(200);
+      expect(ok.headers["x-ratelimit-limit"]).toBeDefined();
+    }
+    const over = await fromIp(20);
+    expect(over.statusCode).toBe(429);
+    expect(over.headers["x-ratelimit-remaining"]).toBe("0");
+    expect((await fromIp(21, "198.51.100.8")).statusCode).toBe(200);
+  });
+
   it("answers identically for known and unknown identifiers", async () => {
     await verify({ email: "known@example.com", code: await codeFor("known@example.com") });
     server.clock.advance(60_000);

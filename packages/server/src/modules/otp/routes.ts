@@ -4,6 +4,7 @@ import { Type } from "typebox";
 import type { Deps } from "../../deps.js";
 import { authOf, invalidToken, readCredentials } from "../../http/auth.js";
 import { AppError } from "../../http/errors.js";
+import { enforceLimits } from "../../http/rate-limit.js";
 import { SessionEnvelopeSchema } from "../sessions/routes.js";
 import type { AccessClaims } from "../tokens/access-tokens.js";
 import { identifierFrom, normalizeEmail } from "./identifiers.js";
@@ -20,6 +21,7 @@ const Identity = {
 };
 
 const tags = ["Consumer authentication"];
+const TEN_MINUTES = 10 * 60_000;
 const security = [{ PublishableKey: [] }];
 
 /** A guest's access token sent along with the code upgrades that guest; any other token is ignored. */
@@ -51,8 +53,15 @@ export function otpRoutes(deps: Deps): FastifyPluginAsyncTypebox {
           response: { 200: Type.Object({ ok: Type.Boolean() }) },
         },
       },
-      async (request) => {
-        await requestCode(deps, authOf(request).tenant, identifierFrom(request.body));
+      async (request, reply) => {
+        const { tenant } = authOf(request);
+        const identifier = identifierFrom(request.body);
+        const scope = `${tenant.organizationId}:${tenant.mode}`;
+        await enforceLimits(deps.limiter, reply, [
+          { key: `otp-request:ip:${scope}:${request.ip}`, limit: 20, windowMs: TEN_MINUTES },
+          { key: `otp-request:id:${scope}:${identifier.value}`, limit: 5, windowMs: TEN_MINUTES },
+        ]);
+        await requestCode(deps, tenant, identifier);
         return { ok: true };
       },
     );
@@ -71,10 +80,18 @@ export function otpRoutes(deps: Deps): FastifyPluginAsyncTypebox {
           response: { 200: SessionEnvelopeSchema },
         },
       },
-      async (request) => {
+      async (request, reply) => {
+        const { tenant } = authOf(request);
+        await enforceLimits(deps.limiter, reply, [
+          {
+            key: `otp-verify:ip:${tenant.organizationId}:${tenant.mode}:${request.ip}`,
+            limit: 60,
+            windowMs: TEN_MINUTES,
+          },
+        ]);
         const identifier = identifierFrom(request.body);
         const guest = await guestOf(deps, request);
-        return verifyCode(deps, authOf(request).tenant, identifier, request.body.code, guest);
+        return verifyCode(deps, tenant, identifier, request.body.code, guest);
       },
     );
   };

@@ -1,6 +1,7 @@
 import { randomInt } from "node:crypto";
 import type { Deps } from "../../deps.js";
 import { AppError, errors } from "../../http/errors.js";
+import { rateLimitExceeded } from "../../http/rate-limit.js";
 import { isoAt } from "../../lib/clock.js";
 import { newId } from "../../lib/ids.js";
 import { digestsEqual, hmacSha256 } from "../../lib/secrets.js";
@@ -49,8 +50,7 @@ export const otpErrors = {
 };
 
 function tooSoon(untilMs: number, nowMs: number): AppError {
-  const retryAfter = Math.max(1, Math.ceil((untilMs - nowMs) / 1000));
-  return new AppError(429, { error: "Rate limit exceeded", retryAfter }, { "retry-after": String(retryAfter) });
+  return rateLimitExceeded(Math.max(1, Math.ceil((untilMs - nowMs) / 1000)));
 }
 
 function codeDigest(deps: Deps, tenant: TenantScope, identifier: string, code: string): Buffer {

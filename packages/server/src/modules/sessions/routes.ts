@@ -3,6 +3,7 @@ import { Type } from "typebox";
 import type { Deps } from "../../deps.js";
 import { authOf, consumerOf } from "../../http/auth.js";
 import { errors } from "../../http/errors.js";
+import { enforceLimits } from "../../http/rate-limit.js";
 import { listSessions, refreshSession, revokeConsumerSessions, startGuestSession } from "./service.js";
 
 const Timestamp = Type.String({ format: "date-time" });
@@ -48,7 +49,14 @@ export function sessionRoutes(deps: Deps): FastifyPluginAsyncTypebox {
         config: publishable,
         schema: { tags, security: [{ PublishableKey: [] }], response: { 200: SessionEnvelopeSchema } },
       },
-      async (request) => startGuestSession(deps, authOf(request).tenant),
+      async (request, reply) => {
+        const { tenant } = authOf(request);
+        // Generous: shoppers behind one carrier NAT share an address during a drop.
+        await enforceLimits(deps.limiter, reply, [
+          { key: `guest:ip:${tenant.organizationId}:${tenant.mode}:${request.ip}`, limit: 120, windowMs: 60_000 },
+        ]);
+        return startGuestSession(deps, tenant);
+      },
     );
 
     app.post(

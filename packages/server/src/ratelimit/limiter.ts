@@ -1,0 +1,49 @@
+/** The outcome of one request against one limit. */
+export interface LimitDecision {
+  allowed: boolean;
+  limit: number;
+  remaining: number;
+  /** When the current window ends (ms since epoch): `X-RateLimit-Reset`. */
+  resetAtMs: number;
+  /** When denied: how long until a request would be allowed. */
+  retryAfterMs: number;
+}
+
+/**
+ * Sliding-window limiter: the previous fixed window's count, weighted by how much of it still
+ * overlaps the sliding window, plus the current window's count. Correct at window edges (a
+ * burst straddling a boundary is still counted), O(1) memory per key.
+ */
+export interface RateLimiter {
+  readonly backend: "memory" | "redis";
+  consume(key: string, limit: number, windowMs: number): Promise<LimitDecision>;
+  close(): Promise<void>;
+}
+
+/** Pure: the decision for counts already known. `current` excludes this request. */
+export function decide(
+  previous: number,
+  current: number,
+  limit: number,
+  windowMs: number,
+  windowStartMs: number,
+  nowMs: number,
+): LimitDecision {
+  const elapsed = nowMs - windowStartMs;
+  const weight = 1 - elapsed / windowMs;
+  const used = previous * weight + current;
+  const resetAtMs = windowStartMs + windowMs;
+  if (used + 1 <= limit) {
+    return { allowed: true, limit, remaining: Math.max(0, Math.floor(limit - used - 1)), resetAtMs, retryAfterMs: 0 };
+  }
+  // When will the weighted count have room for one more?
+  let retryAfterMs: number;
+  if (current + 1 <= limit && previous > 0) {
+    const until = windowMs * (1 - (limit - 1 - current) / previous);
+    retryAfterMs = Math.max(1, Math.ceil(until - elapsed));
+  } else {
+    const intoNext = current > 0 ? Math.max(0, windowMs * (1 - (limit - 1) / current)) : 0;
+    retryAfterMs = Math.max(1, Math.ceil(resetAtMs - nowMs + intoNext));
+  }
+  return { allowed: false, limit, remaining: 0, resetAtMs, retryAfterMs };
+}
