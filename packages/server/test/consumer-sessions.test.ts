@@ -171,6 +171,27 @@ describe.each(dialects())("consumer sessions and tokens (%s)", (dialect) => {
       expect((await sessions(real.accessToken)).statusCode).toBe(200);
     });
 
+    it("refuses validly signed tokens with a future nbf, another audience or another issuer", async () => {
+      const real = await guest();
+      const claims = decodeJwt(real.accessToken);
+      const { kid, privateKey } = await server.deps.signingKeys.activeKey();
+      const nowSeconds = Math.floor(server.clock.now() / 1000);
+      const signed = (overrides: Record<string, unknown>) =>
+        new SignJWT({ ...claims, ...overrides }).setProtectedHeader({ alg: "EdDSA", typ: "JWT", kid }).sign(privateKey);
+      // Control: our key, our claims, verifies.
+      expect((await sessions(await signed({ jti: "jti_control" }))).statusCode).toBe(200);
+      for (const overrides of [
+        { nbf: nowSeconds + 3600 },
+        { aud: "org_01JOTHERORGANIZATION00000" },
+        { iss: "https://evil.example" },
+        { mode: "staging" },
+      ]) {
+        const response = await sessions(await signed(overrides));
+        expect(response.statusCode, JSON.stringify(overrides)).toBe(401);
+        expect(response.json().error).toBe("invalid_token");
+      }
+    });
+
     it("refuses an expired token (after a small skew) with token_expired", async () => {
       const envelope = await guest();
       server.clock.advance(3_600_000 + 1_000);
