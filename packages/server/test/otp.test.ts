@@ -1,7 +1,9 @@
+import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
 import { decodeJwt } from "jose";
 import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { verifyWebhook } from "../src/lib/webhook-signature.js";
 import type { BootstrapKeys } from "../src/modules/orgs/service.js";
 import { createTestOrganization, createTestServer, dialects, type TestServer } from "./harness.js";
 import { call } from "./http.js";
@@ -273,6 +275,72 @@ describe("one-time codes delivered over SMTP", () => {
       expect(server.logs.text).not.toContain(code);
     } finally {
       await server.close();
+    }
+  });
+});
+
+describe("one-time codes sent to the organization's own webhook", () => {
+  it("signs each delivery so the merchant's gateway can verify it, and shows the secret once", async () => {
+    const received: { headers: IncomingHttpHeaders; body: string }[] = [];
+    const receiver = createServer((req, res) => {
+      let body = "";
+      req.on("data", (chunk: Buffer) => {
+        body += chunk.toString();
+      });
+      req.on("end", () => {
+        received.push({ headers: req.headers, body });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+    const server = await createTestServer("sqlite");
+    try {
+      const { keys } = await createTestOrganization(server, "Gateway Org");
+      const { port } = receiver.address() as AddressInfo;
+      const patch = await call(server.admin, "PATCH", "/api/v1/organization", {
+        key: keys.secretLive,
+        body: { otpWebhookUrl: `http://127.0.0.1:${port}/sms` },
+      });
+      expect(patch.statusCode).toBe(200);
+      const secret = patch.json().otpWebhookSecret as string;
+      expect(secret).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
+      const shown = await call(server.admin, "GET", "/api/v1/organization", { key: keys.secretLive });
+      expect(shown.json().otpWebhookUrl).toBe(`http://127.0.0.1:${port}/sms`);
+      expect(shown.body).not.toContain("whsec_");
+      const audit = await call(server.admin, "GET", "/api/v1/audit-log", { key: keys.secretLive });
+      expect(audit.body).not.toContain(secret);
+      expect(audit.body).not.toContain("otpWebhookSecretSealed");
+
+      const headers = { "x-publishable-key": keys.publishableLive };
+      const body = { phone: "+12025550147" };
+      expect((await call(server.consumer, "POST", "/api/v1/auth/otp/request", { headers, body })).statusCode).toBe(200);
+      const deadline = Date.now() + 5000;
+      while (received.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      const delivery = received[0];
+      if (!delivery) throw new Error("no delivery");
+      const signed = {
+        timestamp: String(delivery.headers["x-fanfare-timestamp"]),
+        signature: String(delivery.headers["x-fanfare-signature"]),
+      };
+      expect(verifyWebhook(secret, signed, delivery.body, Math.floor(Date.now() / 1000))).toBe(true);
+      expect(verifyWebhook("whsec_wrong", signed, delivery.body, Math.floor(Date.now() / 1000))).toBe(false);
+      const message = JSON.parse(delivery.body);
+      expect(message).toMatchObject({ type: "otp.requested", to: "+12025550147", channel: "sms" });
+      const verified = await call(server.consumer, "POST", "/api/v1/auth/otp/verify", {
+        headers,
+        body: { ...body, code: message.code },
+      });
+      expect(verified.statusCode).toBe(200);
+
+      const bad = await call(server.admin, "PATCH", "/api/v1/organization", {
+        key: keys.secretLive,
+        body: { otpWebhookUrl: "ftp://example.com/x" },
+      });
+      expect(bad.statusCode).toBe(400);
+      expect(bad.json().issues[0].path).toBe("body.otpWebhookUrl");
+    } finally {
+      await server.close();
+      await new Promise<void>((resolve) => receiver.close(() => resolve()));
     }
   });
 });

@@ -20,6 +20,9 @@ export interface OrganizationsTable {
   allowed_origins: string;
   /** JSON array of ISO 3166 country codes SMS codes may be sent to (SMS-pumping guard). */
   sms_allowed_countries: Generated<string>;
+  /** The organization's own code-delivery endpoint, if any, and its signing secret (sealed). */
+  otp_webhook_url: string | null;
+  otp_webhook_secret_sealed: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

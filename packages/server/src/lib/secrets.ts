@@ -27,6 +27,7 @@ export const KEY_PURPOSES = [
   "token-digest",
   "signing-key-encryption",
   "refresh-successor-encryption",
+  "webhook-secret-encryption",
 ] as const;
 export type KeyPurpose = (typeof KEY_PURPOSES)[number];
 export type DerivedKeys = Readonly<Record<KeyPurpose, Buffer>>;

@@ -4,6 +4,7 @@ import * as m0002 from "./0002-key-rotation-and-audit.js";
 import * as m0003 from "./0003-consumer-auth.js";
 import * as m0004 from "./0004-external-identities.js";
 import * as m0005 from "./0005-one-time-codes.js";
+import * as m0006 from "./0006-organization-otp-webhook.js";
 
 /**
  * Forward-only, numbered migrations, run in order inside a transaction each (both dialects
@@ -15,4 +16,5 @@ export const migrations: Record<string, Migration> = {
   "0003-consumer-auth": m0003,
   "0004-external-identities": m0004,
   "0005-one-time-codes": m0005,
+  "0006-organization-otp-webhook": m0006,
 };

@@ -3,7 +3,7 @@ import { Type } from "typebox";
 import type { Deps } from "../../deps.js";
 import { actorOf, authOf } from "../../http/auth.js";
 import { errors } from "../../http/errors.js";
-import { updateOrganizationSettings } from "./service.js";
+import { publicSettings, updateOrganizationSettings } from "./service.js";
 import type { Organization } from "./store.js";
 
 const OrganizationView = Type.Object({
@@ -17,6 +17,10 @@ const OrganizationView = Type.Object({
   refreshTokenTtlSeconds: Type.Integer(),
   allowedOrigins: Type.Array(Type.String()),
   smsAllowedCountries: Type.Array(Type.String()),
+  otpWebhookUrl: Type.Union([Type.String(), Type.Null()]),
+  otpWebhookSecret: Type.Optional(
+    Type.String({ description: "Signing secret of a newly set otpWebhookUrl. Shown once: store it now." }),
+  ),
   createdAt: Type.String({ format: "date-time" }),
   updatedAt: Type.String({ format: "date-time" }),
 });
@@ -37,6 +41,11 @@ const OrganizationPatch = Type.Object(
     refreshTokenTtlSeconds: Type.Optional(
       Type.Integer({ minimum: 3600, maximum: 31_536_000, description: "Absolute session lifetime (1 h to 1 year)" }),
     ),
+    otpWebhookUrl: Type.Optional(
+      Type.Union([Type.String({ maxLength: 2000 }), Type.Null()], {
+        description: "Send this organization's codes to your own gateway (signed POSTs); null = server default",
+      }),
+    ),
     smsAllowedCountries: Type.Optional(
       Type.Array(Type.String({ pattern: "^[A-Z]{2}$" }), {
         maxItems: 250,
@@ -56,8 +65,12 @@ const PublicOrganization = Type.Object({
   mode: Type.Union([Type.Literal("live"), Type.Literal("test")]),
 });
 
-function view(organization: Organization) {
-  return { object: "organization" as const, ...organization };
+function view(organization: Organization, otpWebhookSecret?: string) {
+  return {
+    object: "organization" as const,
+    ...publicSettings(organization),
+    ...(otpWebhookSecret ? { otpWebhookSecret } : {}),
+  };
 }
 
 const adminAuth = { kind: "secret", scope: "admin" } as const;
@@ -85,8 +98,11 @@ export function organizationAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
         config: { auth: adminAuth },
         schema: { tags, security: [{ SecretKey: [] }], body: OrganizationPatch, response: { 200: OrganizationView } },
       },
-      async (request) =>
-        view(await updateOrganizationSettings(deps, authOf(request).tenant, actorOf(request), request.body)),
+      async (request) => {
+        const { tenant } = authOf(request);
+        const updated = await updateOrganizationSettings(deps, tenant, actorOf(request), request.body);
+        return view(updated.organization, updated.otpWebhookSecret);
+      },
     );
   };
 }

@@ -1,9 +1,11 @@
+import { randomBytes } from "node:crypto";
 import type { Plan } from "../../db/schema.js";
 import type { Deps } from "../../deps.js";
 import { errors } from "../../http/errors.js";
 import { isoAt, isoNow } from "../../lib/clock.js";
 import { newId } from "../../lib/ids.js";
 import { isValidOriginRule } from "../../lib/origin.js";
+import { seal } from "../../lib/sealed-box.js";
 import { randomBase62 } from "../../lib/secrets.js";
 import type { TenantScope } from "../../lib/tenant.js";
 import { type Actor, recordAudit } from "../audit/service.js";
@@ -115,6 +117,8 @@ export async function createOrganization(
     refreshTokenTtlSeconds: DEFAULT_REFRESH_TOKEN_TTL_SECONDS,
     allowedOrigins: [],
     smsAllowedCountries: ["US"],
+    otpWebhookUrl: null,
+    otpWebhookSecretSealed: null,
     createdAt: now,
     updatedAt: now,
   };
@@ -151,6 +155,30 @@ export interface OrganizationChanges {
   accessTokenTtlSeconds?: number | undefined;
   refreshTokenTtlSeconds?: number | undefined;
   smsAllowedCountries?: string[] | undefined;
+  /** The organization's own code-delivery webhook; null removes it. */
+  otpWebhookUrl?: string | null | undefined;
+}
+
+/** What the audit log and the API may show of an organization: never a secret, even sealed. */
+export function publicSettings(organization: Organization): Omit<Organization, "otpWebhookSecretSealed"> {
+  const { otpWebhookSecretSealed: _sealed, ...visible } = organization;
+  return visible;
+}
+
+function checkWebhookUrl(url: string, production: boolean): void {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  const allowed = production ? ["https:"] : ["https:", "http:"];
+  if (!parsed || !allowed.includes(parsed.protocol)) {
+    const message = production ? "must be an https URL" : "must be an http(s) URL";
+    throw errors.validation(`Invalid request: body.otpWebhookUrl ${message}.`, [
+      { path: "body.otpWebhookUrl", message },
+    ]);
+  }
 }
 
 /** Changes settings with an audit row, then drops the cached copy in every process. */
@@ -159,7 +187,7 @@ export async function updateOrganizationSettings(
   tenant: TenantScope,
   actor: Actor,
   changes: OrganizationChanges,
-): Promise<Organization> {
+): Promise<{ organization: Organization; otpWebhookSecret?: string }> {
   const current = await findOrganization(deps.db, tenant.organizationId);
   if (!current) throw errors.resourceNotFound("Organization");
   changes.allowedOrigins?.forEach((origin, index) => {
@@ -169,6 +197,7 @@ export async function updateOrganizationSettings(
       throw errors.validation(`Invalid request: ${path} ${message}.`, [{ path, message }]);
     }
   });
+  if (changes.otpWebhookUrl) checkWebhookUrl(changes.otpWebhookUrl, deps.config.production);
   const now = deps.clock.now();
   const defined = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
   const updated: Organization = {
@@ -177,6 +206,13 @@ export async function updateOrganizationSettings(
     name: (changes.name ?? current.name).trim(),
     updatedAt: isoAt(now),
   };
+  // A new endpoint gets a new signing secret, shown once; removing the endpoint drops it.
+  let otpWebhookSecret: string | undefined;
+  if (changes.otpWebhookUrl === null) updated.otpWebhookSecretSealed = null;
+  if (changes.otpWebhookUrl && changes.otpWebhookUrl !== current.otpWebhookUrl) {
+    otpWebhookSecret = `whsec_${randomBytes(32).toString("base64url")}`;
+    updated.otpWebhookSecretSealed = seal(deps.secrets["webhook-secret-encryption"], otpWebhookSecret);
+  }
   await deps.db.kysely.transaction().execute(async (trx) => {
     await updateOrganization(trx, current.id, updated);
     await recordAudit(
@@ -187,12 +223,12 @@ export async function updateOrganizationSettings(
         action: "organization.updated",
         targetType: "organization",
         targetId: current.id,
-        before: current,
-        after: updated,
+        before: publicSettings(current),
+        after: publicSettings(updated),
       },
       now,
     );
   });
   await deps.invalidation.publish({ type: "organization", organizationId: current.id });
-  return updated;
+  return { organization: updated, ...(otpWebhookSecret ? { otpWebhookSecret } : {}) };
 }

@@ -12,6 +12,9 @@ export interface Organization {
   refreshTokenTtlSeconds: number;
   allowedOrigins: string[];
   smsAllowedCountries: string[];
+  otpWebhookUrl: string | null;
+  /** Sealed with a key derived from FANFARE_SECRET; never returned by the API. */
+  otpWebhookSecretSealed: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -29,6 +32,8 @@ function toOrganization(row: Selectable<OrganizationsTable>): Organization {
     refreshTokenTtlSeconds: row.refresh_token_ttl_seconds,
     allowedOrigins: JSON.parse(row.allowed_origins) as string[],
     smsAllowedCountries: JSON.parse(row.sms_allowed_countries) as string[],
+    otpWebhookUrl: row.otp_webhook_url,
+    otpWebhookSecretSealed: row.otp_webhook_secret_sealed,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -47,6 +52,8 @@ export async function insertOrganization(executor: Executor, org: Organization):
       refresh_token_ttl_seconds: org.refreshTokenTtlSeconds,
       allowed_origins: JSON.stringify(org.allowedOrigins),
       sms_allowed_countries: JSON.stringify(org.smsAllowedCountries),
+      otp_webhook_url: org.otpWebhookUrl,
+      otp_webhook_secret_sealed: org.otpWebhookSecretSealed,
       created_at: org.createdAt,
       updated_at: org.updatedAt,
     })
@@ -108,6 +115,8 @@ export async function updateOrganization(
       access_token_ttl_seconds: organization.accessTokenTtlSeconds,
       refresh_token_ttl_seconds: organization.refreshTokenTtlSeconds,
       sms_allowed_countries: JSON.stringify(organization.smsAllowedCountries),
+      otp_webhook_url: organization.otpWebhookUrl,
+      otp_webhook_secret_sealed: organization.otpWebhookSecretSealed,
       updated_at: organization.updatedAt,
     })
     .where("id", "=", organizationId)

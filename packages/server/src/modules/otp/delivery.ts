@@ -1,6 +1,7 @@
 import nodemailer from "nodemailer";
 import type { Logger } from "pino";
 import type { OtpChannel } from "../../db/schema.js";
+import { signWebhook } from "../../lib/webhook-signature.js";
 
 export interface OtpMessage {
   to: string;
@@ -52,15 +53,26 @@ export function smtpDelivery(url: string, from: string, logger: Logger): OtpDeli
   };
 }
 
-/** POSTs the message to a merchant URL: the way to plug in any SMS or email gateway. */
-export function webhookDelivery(url: string): OtpDelivery {
+/**
+ * POSTs the message to a merchant URL: the way to plug in any SMS or email gateway. With a
+ * secret, each request is signed (X-Fanfare-Timestamp, X-Fanfare-Signature) so the receiver
+ * can tell it came from us.
+ */
+export function webhookDelivery(url: string, secret?: string): OtpDelivery {
   return {
     name: "webhook",
     async send(message) {
+      const body = JSON.stringify({ type: "otp.requested", ...message, text: text(message) });
+      const timestamp = Math.floor(Date.now() / 1000);
+      const headers: Record<string, string> = { "content-type": "application/json" };
+      if (secret) {
+        headers["x-fanfare-timestamp"] = String(timestamp);
+        headers["x-fanfare-signature"] = signWebhook(secret, timestamp, body);
+      }
       const response = await fetch(url, {
         method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ ...message, text: text(message) }),
+        headers,
+        body,
         signal: AbortSignal.timeout(10_000),
       });
       if (!response.ok) throw new Error(`OTP webhook answered ${response.status}`);

@@ -4,11 +4,13 @@ import { AppError, errors } from "../../http/errors.js";
 import { rateLimitExceeded } from "../../http/rate-limit.js";
 import { isoAt } from "../../lib/clock.js";
 import { newId } from "../../lib/ids.js";
+import { open } from "../../lib/sealed-box.js";
 import { digestsEqual, hmacSha256 } from "../../lib/secrets.js";
 import type { TenantScope } from "../../lib/tenant.js";
 import type { Consumer } from "../consumers/store.js";
 import { revokeConsumerSessions, type SessionEnvelope, startSession } from "../sessions/service.js";
 import type { AccessClaims } from "../tokens/access-tokens.js";
+import { webhookDelivery } from "./delivery.js";
 import type { Identifier } from "./identifiers.js";
 import {
   consumeCode,
@@ -93,9 +95,18 @@ export async function requestCode(deps: Deps, tenant: TenantScope, identifier: I
     });
     return;
   }
+  // The organization's own gateway when it has one, else the server-wide provider.
+  const delivery = organization.otpWebhookUrl
+    ? webhookDelivery(
+        organization.otpWebhookUrl,
+        organization.otpWebhookSecretSealed
+          ? open(deps.secrets["webhook-secret-encryption"], organization.otpWebhookSecretSealed).toString("utf8")
+          : undefined,
+      )
+    : deps.otpDelivery;
   setImmediate(() => {
-    deps.otpDelivery.send(message).catch((err: unknown) => {
-      deps.logger.error({ err, provider: deps.otpDelivery.name, channel: message.channel }, "code delivery failed");
+    delivery.send(message).catch((err: unknown) => {
+      deps.logger.error({ err, provider: delivery.name, channel: message.channel }, "code delivery failed");
     });
   });
 }
