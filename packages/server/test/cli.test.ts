@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { loadConfig } from "../src/config.js";
+import { createDeps } from "../src/deps.js";
 import { parseKey } from "../src/modules/keys/format.js";
 import { createTestDatabase, dialects, type TestDatabase } from "./harness.js";
 import { runCli } from "./process.js";
@@ -47,6 +49,24 @@ describe.each(dialects())("fanfare CLI (%s)", (dialect) => {
     const unknown = runCli(["orgs", "set-plan", "org_nope", "pro"], database.env);
     expect(unknown.status).toBe(1);
     expect(unknown.stderr).toContain("Organization org_nope not found");
+  });
+
+  it("signing-keys rotate adds a key that signs from then on, keeping the old one published", async () => {
+    database = await createTestDatabase(dialect);
+    runCli(["migrate"], database.env);
+    const rotated = runCli(["signing-keys", "rotate"], database.env);
+    expect(rotated.status).toBe(0);
+    const kid = /New signing key (sig_[0-9A-Z]{26})/.exec(rotated.stdout)?.[1];
+    expect(kid).toBeDefined();
+    const deps = createDeps(loadConfig(database.env));
+    try {
+      expect((await deps.signingKeys.activeKey()).kid).toBe(kid);
+      const published = (await deps.signingKeys.jwks()).keys.map((key) => key.kid);
+      expect(published).toHaveLength(2);
+      expect(published[0]).toBe(kid);
+    } finally {
+      await deps.close();
+    }
   });
 
   it("migrate reports what it applied, then that the database is up to date", async () => {
