@@ -9,6 +9,7 @@ import { requestIdFor } from "./http/request-id.js";
 import { RequestLogController } from "./http/request-log.js";
 import { validatorCompiler } from "./http/validation.js";
 import { auditRoutes } from "./modules/audit/routes.js";
+import { experienceAdminRoutes, experienceConsumerRoutes } from "./modules/experiences/routes.js";
 import { externalAuthRoutes } from "./modules/external/routes.js";
 import { apiKeyRoutes } from "./modules/keys/routes.js";
 import { organizationAdminRoutes, organizationConsumerRoutes } from "./modules/orgs/routes.js";
@@ -88,6 +89,7 @@ export function buildConsumerApp(deps: Deps): Promise<FastifyInstance> {
     },
     [
       organizationConsumerRoutes(deps),
+      experienceConsumerRoutes(deps),
       sessionRoutes(deps),
       otpRoutes(deps),
       externalAuthRoutes(deps),
@@ -102,6 +104,12 @@ export function buildAdminApp(deps: Deps): Promise<FastifyInstance> {
   return buildApp(
     deps,
     { title: "Fanfare admin API", description: "Manage API keys, experiences, queues and consumers." },
-    [apiKeyRoutes(deps), auditRoutes(deps), organizationAdminRoutes(deps), testOutboxRoutes(deps)],
+    [
+      apiKeyRoutes(deps),
+      auditRoutes(deps),
+      organizationAdminRoutes(deps),
+      experienceAdminRoutes(deps),
+      testOutboxRoutes(deps),
+    ],
   );
 }

@@ -177,6 +177,20 @@ export interface TestOutboxTable {
   created_at: Timestamp;
 }
 
+export interface ExperiencesTable {
+  id: string;
+  organization_id: string;
+  mode: Mode;
+  name: string;
+  open_at: Timestamp | null;
+  close_at: Timestamp | null;
+  /** IANA zone the merchant thinks in (for display); times are stored in UTC. */
+  time_zone: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  deleted_at: Timestamp | null;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   api_keys: ApiKeysTable;
@@ -190,4 +204,5 @@ export interface Database {
   exchange_codes: ExchangeCodesTable;
   otp_codes: OtpCodesTable;
   test_outbox: TestOutboxTable;
+  experiences: ExperiencesTable;
 }

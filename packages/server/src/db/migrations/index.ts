@@ -5,6 +5,7 @@ import * as m0003 from "./0003-consumer-auth.js";
 import * as m0004 from "./0004-external-identities.js";
 import * as m0005 from "./0005-one-time-codes.js";
 import * as m0006 from "./0006-organization-otp-webhook.js";
+import * as m0007 from "./0007-experiences.js";
 
 /**
  * Forward-only, numbered migrations, run in order inside a transaction each (both dialects
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   "0004-external-identities": m0004,
   "0005-one-time-codes": m0005,
   "0006-organization-otp-webhook": m0006,
+  "0007-experiences": m0007,
 };

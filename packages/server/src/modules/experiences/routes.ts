@@ -1,0 +1,148 @@
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { Type } from "typebox";
+import type { Deps } from "../../deps.js";
+import { actorOf, authOf } from "../../http/auth.js";
+import { decodeCursor, Page, PageQuery, pageOf } from "../../http/pagination.js";
+import { isId } from "../../lib/ids.js";
+import { createExperience, deleteExperience, experienceNotFound, updateExperience } from "./service.js";
+import { type Experience, getExperience, listExperiences } from "./store.js";
+
+const Timestamp = Type.String({ format: "date-time" });
+const NullableTimestamp = Type.Union([Timestamp, Type.Null()]);
+
+const ExperienceView = Type.Object({
+  id: Type.String(),
+  object: Type.Literal("experience"),
+  name: Type.String(),
+  openAt: NullableTimestamp,
+  closeAt: NullableTimestamp,
+  timeZone: Type.String(),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+
+const Fields = {
+  openAt: Type.Optional(NullableTimestamp),
+  closeAt: Type.Optional(NullableTimestamp),
+  timeZone: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: "IANA zone; default UTC" })),
+};
+const CreateBody = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 200 }), ...Fields },
+  { additionalProperties: false },
+);
+const UpdateBody = Type.Object(
+  { name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })), ...Fields },
+  { additionalProperties: false, minProperties: 1 },
+);
+const Params = Type.Object({ id: Type.String({ maxLength: 64 }) });
+
+const view = (experience: Experience) => ({ object: "experience" as const, ...experience });
+const read = { auth: { kind: "secret", scope: "read:experiences" } } as const;
+const write = { auth: { kind: "secret", scope: "write:experiences" } } as const;
+const tags = ["Experiences"];
+const security = [{ SecretKey: [] }];
+
+/** Admin API: experiences (drops), in the mode of the key that manages them. */
+export function experienceAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.post(
+      "/experiences",
+      { config: write, schema: { tags, security, body: CreateBody, response: { 201: ExperienceView } } },
+      async (request, reply) => {
+        const created = await createExperience(deps, authOf(request).tenant, actorOf(request), request.body);
+        return reply.code(201).send(view(created));
+      },
+    );
+
+    app.get(
+      "/experiences",
+      {
+        config: read,
+        schema: {
+          tags,
+          security,
+          querystring: Type.Object(PageQuery, { additionalProperties: false }),
+          response: { 200: Page(ExperienceView) },
+        },
+      },
+      async (request) => {
+        const { experiences, hasNextPage } = await listExperiences(deps.db, authOf(request).tenant, {
+          first: request.query.first ?? 20,
+          after: decodeCursor(request.query.after, (id) => isId("experience", id)),
+        });
+        return pageOf(experiences, hasNextPage, view);
+      },
+    );
+
+    app.get(
+      "/experiences/:id",
+      { config: read, schema: { tags, security, params: Params, response: { 200: ExperienceView } } },
+      async (request) => {
+        const experience = await getExperience(deps.db, authOf(request).tenant, request.params.id);
+        if (!experience) throw experienceNotFound();
+        return view(experience);
+      },
+    );
+
+    app.patch(
+      "/experiences/:id",
+      {
+        config: write,
+        schema: { tags, security, params: Params, body: UpdateBody, response: { 200: ExperienceView } },
+      },
+      async (request) =>
+        view(await updateExperience(deps, authOf(request).tenant, actorOf(request), request.params.id, request.body)),
+    );
+
+    app.delete(
+      "/experiences/:id",
+      {
+        config: write,
+        schema: {
+          tags,
+          security,
+          params: Params,
+          response: {
+            200: Type.Object({ id: Type.String(), object: Type.Literal("experience"), deleted: Type.Literal(true) }),
+          },
+        },
+      },
+      async (request) => {
+        await deleteExperience(deps, authOf(request).tenant, actorOf(request), request.params.id);
+        return { id: request.params.id, object: "experience" as const, deleted: true as const };
+      },
+    );
+  };
+}
+
+/** Consumer API: the public view of an experience, for browsers with a publishable key. */
+export function experienceConsumerRoutes(deps: Deps): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.get(
+      "/experiences/:id",
+      {
+        config: { auth: { kind: "publishable" } },
+        schema: {
+          tags,
+          security: [{ PublishableKey: [] }],
+          params: Params,
+          response: {
+            200: Type.Object({
+              id: Type.String(),
+              object: Type.Literal("experience"),
+              name: Type.String(),
+              openAt: NullableTimestamp,
+              closeAt: NullableTimestamp,
+              timeZone: Type.String(),
+            }),
+          },
+        },
+      },
+      async (request) => {
+        const experience = await getExperience(deps.db, authOf(request).tenant, request.params.id);
+        if (!experience) throw experienceNotFound();
+        return view(experience);
+      },
+    );
+  };
+}

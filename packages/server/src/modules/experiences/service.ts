@@ -1,0 +1,100 @@
+import type { Deps } from "../../deps.js";
+import { AppError, errors } from "../../http/errors.js";
+import { isoAt } from "../../lib/clock.js";
+import { newId } from "../../lib/ids.js";
+import type { TenantScope } from "../../lib/tenant.js";
+import { type Actor, recordAudit } from "../audit/service.js";
+import { type Experience, getExperience, insertExperience, saveExperience } from "./store.js";
+
+export const experienceNotFound = () => new AppError(404, { error: "Experience not found" });
+
+export interface ExperienceInput {
+  name?: string | undefined;
+  openAt?: string | null | undefined;
+  closeAt?: string | null | undefined;
+  timeZone?: string | undefined;
+}
+
+function invalid(path: string, message: string): AppError {
+  return errors.validation(`Invalid request: ${path} ${message}.`, [{ path, message }]);
+}
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const normalize = (value: string | null | undefined) =>
+  value === undefined || value === null ? value : isoAt(Date.parse(value));
+
+/** Applies input over an experience and checks what a schema cannot: the window and the zone. */
+function merged(base: Experience, input: ExperienceInput, now: string): Experience {
+  const next: Experience = {
+    ...base,
+    ...(input.name !== undefined ? { name: input.name.trim() } : {}),
+    ...(input.openAt !== undefined ? { openAt: normalize(input.openAt) ?? null } : {}),
+    ...(input.closeAt !== undefined ? { closeAt: normalize(input.closeAt) ?? null } : {}),
+    ...(input.timeZone !== undefined ? { timeZone: input.timeZone } : {}),
+    updatedAt: now,
+  };
+  if (next.name === "") throw invalid("body.name", "must not be blank");
+  if (!isTimeZone(next.timeZone)) throw invalid("body.timeZone", "must be an IANA time zone such as Europe/Paris");
+  if (next.openAt && next.closeAt && next.closeAt <= next.openAt) throw invalid("body.closeAt", "must be after openAt");
+  return next;
+}
+
+export async function createExperience(deps: Deps, tenant: TenantScope, actor: Actor, input: ExperienceInput) {
+  const nowMs = deps.clock.now();
+  const now = isoAt(nowMs);
+  const blank: Experience = {
+    id: newId("experience", nowMs),
+    name: "",
+    openAt: null,
+    closeAt: null,
+    timeZone: "UTC",
+    createdAt: now,
+    updatedAt: now,
+  };
+  const experience = merged(blank, input, now);
+  await deps.db.kysely.transaction().execute(async (trx) => {
+    await insertExperience(trx, tenant, experience);
+    const change = { action: "experience.created", targetType: "experience", targetId: experience.id };
+    await recordAudit(trx, tenant, actor, { ...change, after: experience }, nowMs);
+  });
+  return experience;
+}
+
+export async function updateExperience(
+  deps: Deps,
+  tenant: TenantScope,
+  actor: Actor,
+  id: string,
+  input: ExperienceInput,
+): Promise<Experience> {
+  const current = await getExperience(deps.db, tenant, id);
+  if (!current) throw experienceNotFound();
+  const nowMs = deps.clock.now();
+  const updated = merged(current, input, isoAt(nowMs));
+  await deps.db.kysely.transaction().execute(async (trx) => {
+    await saveExperience(trx, tenant, updated);
+    const change = { action: "experience.updated", targetType: "experience", targetId: id };
+    await recordAudit(trx, tenant, actor, { ...change, before: current, after: updated }, nowMs);
+  });
+  return updated;
+}
+
+/** Soft delete: the row stays for history; the API no longer shows it. */
+export async function deleteExperience(deps: Deps, tenant: TenantScope, actor: Actor, id: string): Promise<void> {
+  const current = await getExperience(deps.db, tenant, id);
+  if (!current) throw experienceNotFound();
+  const nowMs = deps.clock.now();
+  await deps.db.kysely.transaction().execute(async (trx) => {
+    await saveExperience(trx, tenant, { ...current, updatedAt: isoAt(nowMs) }, isoAt(nowMs));
+    const change = { action: "experience.deleted", targetType: "experience", targetId: id };
+    await recordAudit(trx, tenant, actor, { ...change, before: current }, nowMs);
+  });
+}
