@@ -14,6 +14,7 @@ import { externalAuthRoutes } from "./modules/external/routes.js";
 import { apiKeyRoutes } from "./modules/keys/routes.js";
 import { organizationAdminRoutes, organizationConsumerRoutes } from "./modules/orgs/routes.js";
 import { otpRoutes, testOutboxRoutes } from "./modules/otp/routes.js";
+import { queueAdminRoutes, queueConsumerRoutes } from "./modules/queues/routes.js";
 import { sessionRoutes } from "./modules/sessions/routes.js";
 import { jwksRoutes, registerRootJwks } from "./modules/tokens/routes.js";
 
@@ -90,6 +91,7 @@ export function buildConsumerApp(deps: Deps): Promise<FastifyInstance> {
     [
       organizationConsumerRoutes(deps),
       experienceConsumerRoutes(deps),
+      queueConsumerRoutes(deps),
       sessionRoutes(deps),
       otpRoutes(deps),
       externalAuthRoutes(deps),
@@ -109,6 +111,7 @@ export function buildAdminApp(deps: Deps): Promise<FastifyInstance> {
       auditRoutes(deps),
       organizationAdminRoutes(deps),
       experienceAdminRoutes(deps),
+      queueAdminRoutes(deps),
       testOutboxRoutes(deps),
     ],
   );

@@ -191,6 +191,24 @@ export interface ExperiencesTable {
   deleted_at: Timestamp | null;
 }
 
+export type QueueStatus = "PENDING" | "OPEN" | "CLOSED";
+
+export interface QueuesTable {
+  id: string;
+  organization_id: string;
+  mode: Mode;
+  experience_id: string;
+  name: string;
+  capacity: number | null;
+  open_at: Timestamp | null;
+  close_at: Timestamp | null;
+  status_override: "OPEN" | "CLOSED" | null;
+  admission_ttl_seconds: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  deleted_at: Timestamp | null;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   api_keys: ApiKeysTable;
@@ -205,4 +223,5 @@ export interface Database {
   otp_codes: OtpCodesTable;
   test_outbox: TestOutboxTable;
   experiences: ExperiencesTable;
+  queues: QueuesTable;
 }

@@ -6,6 +6,7 @@ import * as m0004 from "./0004-external-identities.js";
 import * as m0005 from "./0005-one-time-codes.js";
 import * as m0006 from "./0006-organization-otp-webhook.js";
 import * as m0007 from "./0007-experiences.js";
+import * as m0008 from "./0008-queues.js";
 
 /**
  * Forward-only, numbered migrations, run in order inside a transaction each (both dialects
@@ -19,4 +20,5 @@ export const migrations: Record<string, Migration> = {
   "0005-one-time-codes": m0005,
   "0006-organization-otp-webhook": m0006,
   "0007-experiences": m0007,
+  "0008-queues": m0008,
 };

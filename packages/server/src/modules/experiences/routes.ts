@@ -4,8 +4,8 @@ import type { Deps } from "../../deps.js";
 import { actorOf, authOf } from "../../http/auth.js";
 import { decodeCursor, Page, PageQuery, pageOf } from "../../http/pagination.js";
 import { isId } from "../../lib/ids.js";
-import { createExperience, deleteExperience, experienceNotFound, updateExperience } from "./service.js";
-import { type Experience, getExperience, listExperiences } from "./store.js";
+import { createExperience, deleteExperience, requireExperience, updateExperience } from "./service.js";
+import { type Experience, listExperiences } from "./store.js";
 
 const Timestamp = Type.String({ format: "date-time" });
 const NullableTimestamp = Type.Union([Timestamp, Type.Null()]);
@@ -77,11 +77,7 @@ export function experienceAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
     app.get(
       "/experiences/:id",
       { config: read, schema: { tags, security, params: Params, response: { 200: ExperienceView } } },
-      async (request) => {
-        const experience = await getExperience(deps.db, authOf(request).tenant, request.params.id);
-        if (!experience) throw experienceNotFound();
-        return view(experience);
-      },
+      async (request) => view(await requireExperience(deps, authOf(request).tenant, request.params.id)),
     );
 
     app.patch(
@@ -138,11 +134,7 @@ export function experienceConsumerRoutes(deps: Deps): FastifyPluginAsyncTypebox 
           },
         },
       },
-      async (request) => {
-        const experience = await getExperience(deps.db, authOf(request).tenant, request.params.id);
-        if (!experience) throw experienceNotFound();
-        return view(experience);
-      },
+      async (request) => view(await requireExperience(deps, authOf(request).tenant, request.params.id)),
     );
   };
 }

@@ -4,6 +4,7 @@ import { isoAt } from "../../lib/clock.js";
 import { newId } from "../../lib/ids.js";
 import type { TenantScope } from "../../lib/tenant.js";
 import { type Actor, recordAudit } from "../audit/service.js";
+import { deleteQueuesOfExperience } from "../queues/service.js";
 import { type Experience, getExperience, insertExperience, saveExperience } from "./store.js";
 
 export const experienceNotFound = () => new AppError(404, { error: "Experience not found" });
@@ -68,6 +69,12 @@ export async function createExperience(deps: Deps, tenant: TenantScope, actor: A
   return experience;
 }
 
+export async function requireExperience(deps: Deps, tenant: TenantScope, id: string): Promise<Experience> {
+  const experience = await getExperience(deps.db, tenant, id);
+  if (!experience) throw experienceNotFound();
+  return experience;
+}
+
 export async function updateExperience(
   deps: Deps,
   tenant: TenantScope,
@@ -75,8 +82,7 @@ export async function updateExperience(
   id: string,
   input: ExperienceInput,
 ): Promise<Experience> {
-  const current = await getExperience(deps.db, tenant, id);
-  if (!current) throw experienceNotFound();
+  const current = await requireExperience(deps, tenant, id);
   const nowMs = deps.clock.now();
   const updated = merged(current, input, isoAt(nowMs));
   await deps.db.kysely.transaction().execute(async (trx) => {
@@ -87,13 +93,13 @@ export async function updateExperience(
   return updated;
 }
 
-/** Soft delete: the row stays for history; the API no longer shows it. */
+/** Soft delete, with its queues: the rows stay for history; the API no longer shows them. */
 export async function deleteExperience(deps: Deps, tenant: TenantScope, actor: Actor, id: string): Promise<void> {
-  const current = await getExperience(deps.db, tenant, id);
-  if (!current) throw experienceNotFound();
+  const current = await requireExperience(deps, tenant, id);
   const nowMs = deps.clock.now();
   await deps.db.kysely.transaction().execute(async (trx) => {
     await saveExperience(trx, tenant, { ...current, updatedAt: isoAt(nowMs) }, isoAt(nowMs));
+    await deleteQueuesOfExperience(trx, tenant, id, isoAt(nowMs));
     const change = { action: "experience.deleted", targetType: "experience", targetId: id };
     await recordAudit(trx, tenant, actor, { ...change, before: current }, nowMs);
   });
