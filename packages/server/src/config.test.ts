@@ -73,10 +73,33 @@ describe("loadConfig", () => {
     [{ FANFARE_SECRET: "too-short" }, "FANFARE_SECRET"],
     [{ FANFARE_TRUSTED_PROXIES: "10.0.0.0/99" }, "FANFARE_TRUSTED_PROXIES"],
     [{ FANFARE_BODY_LIMIT_BYTES: "-5" }, "FANFARE_BODY_LIMIT_BYTES"],
+    [{ FANFARE_LAST_USED_FLUSH_MS: "500" }, "FANFARE_LAST_USED_FLUSH_MS"],
+    [{ FANFARE_OTP_DELIVERY: "pigeon" }, "FANFARE_OTP_DELIVERY"],
+    [{ FANFARE_OTP_DELIVERY: "smtp" }, "FANFARE_SMTP_URL"],
+    [{ FANFARE_OTP_DELIVERY: "webhook", FANFARE_OTP_WEBHOOK_URL: "ftp://x" }, "FANFARE_OTP_WEBHOOK_URL"],
+    [{ NODE_ENV: "production", FANFARE_OTP_DELIVERY: "console" }, "FANFARE_OTP_DELIVERY"],
   ])("names the bad variable in %j", (env, variable) => {
     const error = errorOf(env);
     expect(error.variable).toBe(variable);
     expect(error.message).toContain(variable);
+  });
+
+  it("never prints codes on a production server: no server-wide delivery unless configured", () => {
+    const dev = loadConfig({ FANFARE_DATA_DIR: freshDir(), FANFARE_SECRET: SECRET });
+    expect(dev.otpDelivery).toEqual({ provider: "console" });
+    const prod = loadConfig({ NODE_ENV: "production", FANFARE_DATA_DIR: freshDir(), FANFARE_SECRET: SECRET });
+    expect(prod.otpDelivery).toEqual({ provider: "none" });
+    const smtp = loadConfig({
+      FANFARE_DATA_DIR: freshDir(),
+      FANFARE_SECRET: SECRET,
+      FANFARE_OTP_DELIVERY: "smtp",
+      FANFARE_SMTP_URL: "smtp://mail.example.com:587",
+    });
+    expect(smtp.otpDelivery).toEqual({
+      provider: "smtp",
+      url: "smtp://mail.example.com:587",
+      from: "Fanfare <no-reply@fanfare.local>",
+    });
   });
 
   it("requires FANFARE_SECRET in production", () => {

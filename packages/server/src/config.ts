@@ -26,6 +26,7 @@ export interface Config {
   readonly lastUsedFlushMs: number;
   /** Where live-mode one-time codes go. Test mode never delivers: codes go to the test outbox. */
   readonly otpDelivery:
+    | { provider: "none" }
     | { provider: "console" }
     | { provider: "smtp"; url: string; from: string }
     | { provider: "webhook"; url: string };
@@ -134,9 +135,14 @@ function resolveSecret(env: Env, dataDir: string, production: boolean): Pick<Con
   return { secret: generated, secretSource: "generated-file" };
 }
 
-function readOtpDelivery(env: Env): Config["otpDelivery"] {
-  const provider = env.FANFARE_OTP_DELIVERY || "console";
-  if (provider === "console") return { provider };
+function readOtpDelivery(env: Env, production: boolean): Config["otpDelivery"] {
+  // Console delivery prints codes: never on a production server.
+  const provider = env.FANFARE_OTP_DELIVERY || (production ? "none" : "console");
+  if (provider === "none") return { provider };
+  if (provider === "console") {
+    if (production) throw new ConfigError("FANFARE_OTP_DELIVERY", "cannot be console when NODE_ENV=production");
+    return { provider };
+  }
   if (provider === "smtp") {
     const url = readUrl(env, "FANFARE_SMTP_URL", ["smtp:", "smtps:"]);
     if (!url) throw new ConfigError("FANFARE_SMTP_URL", "is required when FANFARE_OTP_DELIVERY=smtp");
@@ -147,7 +153,7 @@ function readOtpDelivery(env: Env): Config["otpDelivery"] {
     if (!url) throw new ConfigError("FANFARE_OTP_WEBHOOK_URL", "is required when FANFARE_OTP_DELIVERY=webhook");
     return { provider, url };
   }
-  throw new ConfigError("FANFARE_OTP_DELIVERY", `must be console, smtp or webhook (got "${provider}")`);
+  throw new ConfigError("FANFARE_OTP_DELIVERY", `must be none, console, smtp or webhook (got "${provider}")`);
 }
 
 /** Reads and validates the environment once; the result is frozen. The only reader of process.env. */
@@ -170,7 +176,7 @@ export function loadConfig(env: Env = process.env): Config {
     bodyLimitBytes: readPositiveInt(env, "FANFARE_BODY_LIMIT_BYTES", 64 * 1024),
     trustedProxies: readProxies(env, "FANFARE_TRUSTED_PROXIES"),
     lastUsedFlushMs: readIntInRange(env, "FANFARE_LAST_USED_FLUSH_MS", 1000, 1000, 60_000),
-    otpDelivery: readOtpDelivery(env),
+    otpDelivery: readOtpDelivery(env, production),
     ...resolveSecret(env, dataDir, production),
   };
   return Object.freeze(config);

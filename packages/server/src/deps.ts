@@ -10,7 +10,13 @@ import { type DerivedKeys, deriveKeys } from "./lib/secrets.js";
 import { LastUsedBuffer } from "./modules/keys/last-used.js";
 import { KeyVerifier } from "./modules/keys/verify.js";
 import { OrganizationCache } from "./modules/orgs/cache.js";
-import { consoleDelivery, type OtpDelivery, smtpDelivery, webhookDelivery } from "./modules/otp/delivery.js";
+import {
+  consoleDelivery,
+  noDelivery,
+  type OtpDelivery,
+  smtpDelivery,
+  webhookDelivery,
+} from "./modules/otp/delivery.js";
 import { isSessionLive } from "./modules/sessions/store.js";
 import { AccessTokenVerifier } from "./modules/tokens/access-tokens.js";
 import { SigningKeyRing } from "./modules/tokens/signing-keys.js";
@@ -66,6 +72,7 @@ function createOtpDelivery(config: Config, logger: Logger): OtpDelivery {
   const choice = config.otpDelivery;
   if (choice.provider === "smtp") return smtpDelivery(choice.url, choice.from, logger);
   if (choice.provider === "webhook") return webhookDelivery(choice.url);
+  if (choice.provider === "none") return noDelivery(logger);
   return consoleDelivery();
 }
 

@@ -20,6 +20,19 @@ function text(message: OtpMessage): string {
   return `${message.code} is your ${message.organizationName} verification code. It expires in 10 minutes.`;
 }
 
+/** No server-wide provider: only organizations with their own webhook can send codes. */
+export function noDelivery(logger: Logger): OtpDelivery {
+  return {
+    name: "none",
+    async send(message) {
+      logger.error(
+        { channel: message.channel },
+        "no code delivery configured: set FANFARE_OTP_DELIVERY or the organization's otpWebhookUrl",
+      );
+    },
+  };
+}
+
 /**
  * Development: the code is printed on the terminal (stderr), outside the structured log, so a
  * developer can sign in without a mail server. Never used unless configured or in development.
