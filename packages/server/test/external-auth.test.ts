@@ -102,10 +102,17 @@ describe.each(dialects())("external authentication (%s)", (dialect) => {
     expect((await sessions(first.accessToken)).statusCode).toBe(401);
   });
 
-  it("redeems a code exactly once under concurrency", async () => {
-    const { exchangeCode } = await codeFor(SHOPIFY);
-    const results = await Promise.all(Array.from({ length: 5 }, () => exchange(exchangeCode)));
-    expect(results.filter((r) => r.statusCode === 200)).toHaveLength(1);
+  it("treats concurrent redemptions as a replay: at most one answer, and no live session", async () => {
+    for (let round = 0; round < 5; round++) {
+      const { exchangeCode } = await codeFor(SHOPIFY);
+      const results = await Promise.all(Array.from({ length: 3 }, () => exchange(exchangeCode)));
+      const granted = results.filter((r) => r.statusCode === 200);
+      expect(granted.length).toBeLessThanOrEqual(1);
+      for (const refused of results.filter((r) => r.statusCode !== 200)) {
+        expect(refused.json().error).toBe("invalid_exchange_code");
+      }
+      for (const response of granted) expect((await sessions(response.json().accessToken)).statusCode).toBe(401);
+    }
   });
 
   it("expires codes after 60 seconds", async () => {

@@ -79,3 +79,34 @@ describe.each(dialects())("KeyVerifier (%s)", (dialect) => {
     expect(await verifier.verify(key)).toMatchObject({ ok: false, reason: "inactive" });
   });
 });
+
+describe.each(dialects())("KeyVerifier invalidation races (%s)", (dialect) => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await createTestServer(dialect);
+  });
+  afterAll(() => server.close());
+
+  it("does not cache a read that an invalidation overtook", async () => {
+    const { keys } = await createTestOrganization(server, "Race Org");
+    const verifier = new KeyVerifier(server.deps.db, server.clock, server.deps.secrets["api-key-digest"]);
+    const record = await server.deps.db.kysely
+      .selectFrom("api_keys")
+      .select("id")
+      .where("kind", "=", "secret")
+      .where("mode", "=", "live")
+      .where("name", "=", "Default secret key")
+      .orderBy("id", "desc")
+      .executeTakeFirstOrThrow();
+    const inFlight = verifier.verify(keys.secretLive); // the read starts…
+    verifier.apply({ type: "key", keyId: record.id }); // …a change is announced before it ends
+    expect((await inFlight).ok).toBe(true);
+    await server.deps.db.kysely
+      .updateTable("api_keys")
+      .set({ status: "inactive" })
+      .where("id", "=", record.id)
+      .execute();
+    expect(await verifier.verify(keys.secretLive)).toMatchObject({ ok: false, reason: "inactive" });
+  });
+});

@@ -147,6 +147,7 @@ export interface ExchangeCodesTable {
   expires_at: Timestamp;
   consumed_at: Timestamp | null;
   session_id: string | null;
+  replayed_at: Timestamp | null;
   created_at: Timestamp;
 }
 

@@ -30,6 +30,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn("consumed_at", "text")
     /** The session the first redemption opened: a replay revokes it. */
     .addColumn("session_id", "text")
+    /** Set by a second redemption, so a first one still finishing revokes its own session. */
+    .addColumn("replayed_at", "text")
     .addColumn("created_at", "text", (c) => c.notNull())
     .execute();
 }

@@ -15,6 +15,7 @@ import {
   type IdentityKey,
   insertExchangeCode,
   insertIdentity,
+  markReplayed,
   recordExchangeSession,
 } from "./store.js";
 
@@ -107,23 +108,23 @@ export async function exchangeCode(deps: Deps, tenant: TenantScope, code: string
   const digest = codeDigest(deps, code);
   const now = isoAt(deps.clock.now());
   if (!(await consumeExchangeCode(deps.db, tenant, digest, now))) {
-    const row = await findExchangeCode(deps.db, tenant, digest);
-    if (!row) throw exchangeErrors.invalid();
-    if (row.consumed_at === null) throw exchangeErrors.expired();
-    if (row.session_id) {
-      await revokeConsumerSessions(
-        deps,
-        tenant,
-        { consumerId: row.consumer_id, sessionId: row.session_id },
-        "exchange_code_replay",
-      );
+    const replay = await markReplayed(deps.db, tenant, digest, now);
+    if (replay?.session_id) {
+      const target = { consumerId: replay.consumer_id, sessionId: replay.session_id };
+      await revokeConsumerSessions(deps, tenant, target, "exchange_code_replay");
     }
-    throw exchangeErrors.invalid();
+    if (replay) throw exchangeErrors.invalid();
+    const row = await findExchangeCode(deps.db, tenant, digest);
+    throw row && row.consumed_at === null ? exchangeErrors.expired() : exchangeErrors.invalid();
   }
   const row = await findExchangeCode(deps.db, tenant, digest);
   const consumer = row ? await getConsumer(deps.db, tenant, row.consumer_id) : undefined;
   if (!consumer) throw exchangeErrors.invalid();
   const { sessionId, envelope } = await startSession(deps, tenant, consumer, { createConsumer: false });
-  await recordExchangeSession(deps.db, digest, sessionId);
+  if ((await recordExchangeSession(deps.db, digest, sessionId)).replayed) {
+    // A replay arrived while this session was being opened: it dies too.
+    await revokeConsumerSessions(deps, tenant, { consumerId: consumer.id, sessionId }, "exchange_code_replay");
+    throw exchangeErrors.invalid();
+  }
   return envelope;
 }

@@ -72,6 +72,7 @@ export async function insertExchangeCode(
       expires_at: code.expiresAt,
       consumed_at: null,
       session_id: null,
+      replayed_at: null,
       created_at: code.now,
     })
     .execute();
@@ -101,6 +102,28 @@ export async function findExchangeCode(db: Db, scope: TenantScope, digest: strin
     .executeTakeFirst();
 }
 
-export async function recordExchangeSession(db: Db, digest: string, sessionId: string): Promise<void> {
-  await db.kysely.updateTable("exchange_codes").set({ session_id: sessionId }).where("digest", "=", digest).execute();
+/**
+ * The two sides of a replay race, each one statement on the same row: whichever runs second
+ * sees the other's mark, so the first redemption's session is always revoked.
+ */
+export async function recordExchangeSession(db: Db, digest: string, sessionId: string): Promise<{ replayed: boolean }> {
+  const row = await db.kysely
+    .updateTable("exchange_codes")
+    .set({ session_id: sessionId })
+    .where("digest", "=", digest)
+    .returning("replayed_at")
+    .executeTakeFirst();
+  return { replayed: row?.replayed_at != null };
+}
+
+export async function markReplayed(db: Db, scope: TenantScope, digest: string, now: string) {
+  return db.kysely
+    .updateTable("exchange_codes")
+    .set({ replayed_at: now })
+    .where("digest", "=", digest)
+    .where("organization_id", "=", scope.organizationId)
+    .where("mode", "=", scope.mode)
+    .where("consumed_at", "is not", null)
+    .returning(["consumer_id", "session_id"])
+    .executeTakeFirst();
 }

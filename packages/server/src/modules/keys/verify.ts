@@ -60,7 +60,9 @@ export class KeyVerifier {
   private readonly cache: LruCache<string, CacheEntry>;
   private readonly digestsByKey = new Map<string, Set<string>>();
   /** One database lookup per digest at a time: a surge on a cold cache costs one query. */
-  private readonly loading = new Map<string, Promise<VerifiedKey | null>>();
+  private loading = new Map<string, Promise<VerifiedKey | null>>();
+  /** Bumped by every invalidation: a load that an invalidation overtook must not be cached. */
+  private generation = 0;
   private readonly positiveTtlMs: number;
   private readonly negativeTtlMs: number;
 
@@ -83,8 +85,10 @@ export class KeyVerifier {
     let entry = this.cache.get(digest);
     const ttl = entry?.key ? this.positiveTtlMs : this.negativeTtlMs;
     if (!entry || now - entry.cachedAtMs >= ttl) {
-      entry = { key: await this.loadOnce(digest), cachedAtMs: now };
-      this.remember(digest, entry);
+      const generation = this.generation;
+      entry = { key: await this.loadOnce(digest), cachedAtMs: this.clock.now() };
+      // A change was announced while we read: what we read may predate it, so it is not cached.
+      if (generation === this.generation) this.remember(digest, entry);
     }
     const key = entry.key;
     // The row is the truth for kind and mode; a mismatch with the prefix means tampering.
@@ -95,6 +99,8 @@ export class KeyVerifier {
   }
 
   apply(event: InvalidationEvent): void {
+    this.generation++;
+    this.loading = new Map(); // later requests must not join reads that started before the change
     if (event.type === "all") {
       this.cache.clear();
       this.digestsByKey.clear();

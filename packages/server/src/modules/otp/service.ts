@@ -17,7 +17,6 @@ import {
   countAttempt,
   findConsumerByIdentifier,
   getCodeState,
-  getFailureBudget,
   insertOutboxMessage,
   markGuestUpgraded,
   putCode,
@@ -111,15 +110,12 @@ export async function requestCode(deps: Deps, tenant: TenantScope, identifier: I
   });
 }
 
-async function noteFailure(deps: Deps, tenant: TenantScope, identifier: string, nowMs: number): Promise<void> {
-  const budget = await getFailureBudget(deps.db, tenant, identifier);
-  const started = budget?.failure_window_started_at ? Date.parse(budget.failure_window_started_at) : 0;
-  const fresh = nowMs - started >= FAILURE_WINDOW_MS;
-  const failures = fresh ? 1 : (budget?.failures ?? 0) + 1;
-  await recordFailure(deps.db, tenant, identifier, {
-    failures,
-    windowStartedAt: isoAt(fresh ? nowMs : started),
-    lockedUntil: failures >= FAILURES_BEFORE_LOCK ? isoAt(nowMs + LOCK_MS) : null,
+function noteFailure(deps: Deps, tenant: TenantScope, identifier: string, nowMs: number): Promise<void> {
+  return recordFailure(deps.db, tenant, identifier, {
+    now: isoAt(nowMs),
+    windowStartedBefore: isoAt(nowMs - FAILURE_WINDOW_MS),
+    maxFailures: FAILURES_BEFORE_LOCK,
+    lockUntil: isoAt(nowMs + LOCK_MS),
   });
 }
 
@@ -128,6 +124,7 @@ async function checkCode(deps: Deps, tenant: TenantScope, identifier: string, co
   const now = deps.clock.now();
   const live = await countAttempt(deps.db, tenant, identifier);
   if (!live) throw otpErrors.invalid();
+  if (live.locked_until && Date.parse(live.locked_until) > now) throw tooSoon(Date.parse(live.locked_until), now);
   if (Date.parse(live.expires_at) <= now) throw otpErrors.expired();
   if (live.attempts > MAX_ATTEMPTS) throw otpErrors.invalid();
   const presented = codeDigest(deps, tenant, identifier, code);

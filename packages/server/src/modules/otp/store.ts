@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import type { Db } from "../../db/database.js";
 import type { OtpChannel } from "../../db/schema.js";
 import type { TenantScope } from "../../lib/tenant.js";
@@ -87,27 +88,32 @@ export async function consumeCode(
   return Number(result.numUpdatedRows) === 1;
 }
 
+/**
+ * Counts one failed comparison in one statement (parallel failures all count): a failure
+ * window older than `windowStartedBefore` starts over; reaching `maxFailures` sets the lock,
+ * and an existing lock is never shortened.
+ */
 export async function recordFailure(
   db: Db,
   scope: TenantScope,
   identifier: string,
-  failure: { failures: number; windowStartedAt: string; lockedUntil: string | null },
+  rule: { now: string; windowStartedBefore: string; maxFailures: number; lockUntil: string },
 ): Promise<void> {
+  const stale = sql<boolean>`(failure_window_started_at is null or failure_window_started_at <= ${rule.windowStartedBefore})`;
+  const next = sql<number>`(case when ${stale} then 1 else failures + 1 end)`;
   await db.kysely
     .updateTable("otp_codes")
     .set({
-      failures: failure.failures,
-      failure_window_started_at: failure.windowStartedAt,
-      locked_until: failure.lockedUntil,
+      failures: next,
+      failure_window_started_at: sql<string>`(case when ${stale} then ${rule.now} else failure_window_started_at end)`,
+      locked_until: sql<
+        string | null
+      >`(case when ${next} >= ${rule.maxFailures} then ${rule.lockUntil} else locked_until end)`,
     })
     .where("organization_id", "=", scope.organizationId)
     .where("mode", "=", scope.mode)
     .where("identifier", "=", identifier)
     .execute();
-}
-
-export async function getFailureBudget(db: Db, scope: TenantScope, identifier: string) {
-  return byIdentifier(db, scope, identifier).select(["failures", "failure_window_started_at"]).executeTakeFirst();
 }
 
 export async function insertOutboxMessage(

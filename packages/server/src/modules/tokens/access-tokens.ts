@@ -82,14 +82,21 @@ function isClaims(payload: Record<string, unknown>): payload is AccessClaims & R
  * revoked sessions arrive as events and are refused from the cache at once.
  */
 export class AccessTokenVerifier {
-  private readonly cache = new LruCache<string, AccessClaims>(100_000);
-  private readonly revokedSessions = new LruCache<string, true>(100_000);
+  private readonly cache: LruCache<string, AccessClaims>;
+  /** Cached tokens by session, so a revocation removes them instead of only marking them. */
+  private readonly tokensBySession = new Map<string, Set<string>>();
+  private readonly revokedSessions: LruCache<string, true>;
+  private generation = 0;
 
   constructor(
     private readonly ring: SigningKeyRing,
     private readonly clock: Clock,
     private readonly sessionIsLive: SessionCheck,
-  ) {}
+    capacity = 100_000,
+  ) {
+    this.cache = new LruCache(capacity);
+    this.revokedSessions = new LruCache(capacity);
+  }
 
   async verify(token: string): Promise<TokenOutcome> {
     const nowSeconds = this.clock.now() / 1000;
@@ -114,16 +121,37 @@ export class AccessTokenVerifier {
     } catch (err) {
       return { ok: false, reason: err instanceof joseErrors.JWTExpired ? "expired" : "invalid" };
     }
+    const generation = this.generation;
     if (this.revokedSessions.get(claims.sessionId) || !(await this.sessionIsLive(claims.sessionId))) {
       return { ok: false, reason: "revoked" };
     }
-    this.cache.set(token, claims);
+    // A revocation announced during the session check must not be outlived by a cached copy.
+    if (generation === this.generation) this.remember(token, claims);
     return { ok: true, claims };
   }
 
   apply(event: InvalidationEvent): void {
-    if (event.type === "session") this.revokedSessions.set(event.sessionId, true);
-    else if (event.type === "all") this.cache.clear();
+    this.generation++;
+    if (event.type === "session") {
+      this.revokedSessions.set(event.sessionId, true);
+      for (const token of this.tokensBySession.get(event.sessionId) ?? []) this.cache.delete(token);
+      this.tokensBySession.delete(event.sessionId);
+    } else if (event.type === "all") {
+      this.cache.clear();
+      this.tokensBySession.clear();
+    }
+  }
+
+  private remember(token: string, claims: AccessClaims): void {
+    // The index only grows with the cache; reset both together when it outgrows it.
+    if (this.tokensBySession.size > this.cache.size * 2 + 1000) {
+      this.cache.clear();
+      this.tokensBySession.clear();
+    }
+    this.cache.set(token, claims);
+    const tokens = this.tokensBySession.get(claims.sessionId) ?? new Set<string>();
+    tokens.add(token);
+    this.tokensBySession.set(claims.sessionId, tokens);
   }
 
   private async keyFor(header: JWTHeaderParameters) {

@@ -30,7 +30,10 @@ export interface PublicJwk {
  */
 export class SigningKeyRing {
   private active: { key: ActiveSigningKey; loadedAtMs: number } | undefined;
-  private readonly publicKeys = new LruCache<string, { key: KeyObject | null; loadedAtMs: number }>(1000);
+  private readonly publicKeys = new LruCache<
+    string,
+    { key: KeyObject | null; loadedAtMs: number; usableUntilMs: number }
+  >(1000);
 
   constructor(
     private readonly db: Db,
@@ -99,15 +102,19 @@ export class SigningKeyRing {
     if (!isId("signingKey", kid)) return null;
     const now = this.clock.now();
     const cached = this.publicKeys.get(kid);
-    if (cached && (cached.key || now - cached.loadedAtMs < UNKNOWN_KID_TTL_MS)) return cached.key;
+    if (cached?.key && now < cached.usableUntilMs) return cached.key;
+    if (cached && !cached.key && now - cached.loadedAtMs < UNKNOWN_KID_TTL_MS) return null;
     const row = await this.db.kysely
       .selectFrom("signing_keys")
       .select(["public_jwk", "retired_at"])
       .where("kid", "=", kid)
       .executeTakeFirst();
-    const usable = row && (row.retired_at === null || Date.parse(row.retired_at) + RETIRED_KEY_RETENTION_MS > now);
-    const key = usable ? createPublicKey({ key: JSON.parse(row.public_jwk), format: "jwk" }) : null;
-    this.publicKeys.set(kid, { key, loadedAtMs: now });
+    // A retired key verifies only while tokens it signed can still be alive; re-read active ones now and then.
+    const usableUntilMs = row?.retired_at
+      ? Date.parse(row.retired_at) + RETIRED_KEY_RETENTION_MS
+      : now + ACTIVE_KEY_TTL_MS;
+    const key = row && now < usableUntilMs ? createPublicKey({ key: JSON.parse(row.public_jwk), format: "jwk" }) : null;
+    this.publicKeys.set(kid, { key, loadedAtMs: now, usableUntilMs });
     return key;
   }
 
