@@ -3,12 +3,10 @@ import { Type } from "typebox";
 import type { Deps } from "../../deps.js";
 import { actorOf, authOf } from "../../http/auth.js";
 import { decodeCursor, Page, PageQuery, pageOf } from "../../http/pagination.js";
+import { Deleted, IdParams, NullableTimestamp, Timestamp } from "../../http/schemas.js";
 import { isId } from "../../lib/ids.js";
 import { createExperience, deleteExperience, requireExperience, updateExperience } from "./service.js";
 import { type Experience, listExperiences } from "./store.js";
-
-const Timestamp = Type.String({ format: "date-time" });
-const NullableTimestamp = Type.Union([Timestamp, Type.Null()]);
 
 const ExperienceView = Type.Object({
   id: Type.String(),
@@ -34,7 +32,6 @@ const UpdateBody = Type.Object(
   { name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })), ...Fields },
   { additionalProperties: false, minProperties: 1 },
 );
-const Params = Type.Object({ id: Type.String({ maxLength: 64 }) });
 
 const view = (experience: Experience) => ({ object: "experience" as const, ...experience });
 const read = { auth: { kind: "secret", scope: "read:experiences" } } as const;
@@ -76,7 +73,7 @@ export function experienceAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
 
     app.get(
       "/experiences/:id",
-      { config: read, schema: { tags, security, params: Params, response: { 200: ExperienceView } } },
+      { config: read, schema: { tags, security, params: IdParams, response: { 200: ExperienceView } } },
       async (request) => view(await requireExperience(deps, authOf(request).tenant, request.params.id)),
     );
 
@@ -84,7 +81,7 @@ export function experienceAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       "/experiences/:id",
       {
         config: write,
-        schema: { tags, security, params: Params, body: UpdateBody, response: { 200: ExperienceView } },
+        schema: { tags, security, params: IdParams, body: UpdateBody, response: { 200: ExperienceView } },
       },
       async (request) =>
         view(await updateExperience(deps, authOf(request).tenant, actorOf(request), request.params.id, request.body)),
@@ -97,10 +94,8 @@ export function experienceAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
         schema: {
           tags,
           security,
-          params: Params,
-          response: {
-            200: Type.Object({ id: Type.String(), object: Type.Literal("experience"), deleted: Type.Literal(true) }),
-          },
+          params: IdParams,
+          response: { 200: Deleted("experience") },
         },
       },
       async (request) => {
@@ -121,7 +116,7 @@ export function experienceConsumerRoutes(deps: Deps): FastifyPluginAsyncTypebox 
         schema: {
           tags,
           security: [{ PublishableKey: [] }],
-          params: Params,
+          params: IdParams,
           response: {
             200: Type.Object({
               id: Type.String(),

@@ -1,9 +1,9 @@
 import { Type } from "typebox";
 import { Page, PageQuery } from "../../http/pagination.js";
+import { Deleted, IdParams, Timestamp } from "../../http/schemas.js";
 import { SECRET_SCOPES } from "./scopes.js";
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()]);
-const Timestamp = Type.String({ format: "date-time" });
 const Mode = Type.Union([Type.Literal("live"), Type.Literal("test")]);
 const KeyType = Type.Union([Type.Literal("publishable"), Type.Literal("secret")]);
 const Permissions = Type.Array(Type.Union(SECRET_SCOPES.map((scope) => Type.Literal(scope))), {
@@ -88,10 +88,6 @@ export const ListApiKeysQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export const KeyIdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+export const KeyIdParams = IdParams;
 export const ApiKeyPage = Page(ApiKeyView);
-export const DeletedApiKey = Type.Object({
-  id: Type.String(),
-  object: Type.Literal("api_key"),
-  deleted: Type.Literal(true),
-});
+export const DeletedApiKey = Deleted("api_key");

@@ -2,12 +2,11 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import type { Deps } from "../../deps.js";
 import { actorOf, authOf } from "../../http/auth.js";
+import { Deleted, IdParams, NullableTimestamp, Timestamp } from "../../http/schemas.js";
 import { requireExperience } from "../experiences/service.js";
 import { createQueue, deleteQueue, queueStatus, requireQueue, updateQueue } from "./service.js";
 import { listQueues, type Queue } from "./store.js";
 
-const Timestamp = Type.String({ format: "date-time" });
-const NullableTimestamp = Type.Union([Timestamp, Type.Null()]);
 const Status = Type.Union([Type.Literal("PENDING"), Type.Literal("OPEN"), Type.Literal("CLOSED")]);
 
 const QueueView = Type.Object({
@@ -44,7 +43,6 @@ const UpdateBody = Type.Object(
   { name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })), ...Fields },
   { additionalProperties: false, minProperties: 1 },
 );
-const Params = Type.Object({ id: Type.String({ maxLength: 64 }) });
 
 const read = { auth: { kind: "secret", scope: "read:experiences" } } as const;
 const write = { auth: { kind: "secret", scope: "write:experiences" } } as const;
@@ -62,7 +60,7 @@ export function queueAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
 
     app.post(
       "/experiences/:id/queues",
-      { config: write, schema: { tags, security, params: Params, body: CreateBody, response: { 201: QueueView } } },
+      { config: write, schema: { tags, security, params: IdParams, body: CreateBody, response: { 201: QueueView } } },
       async (request, reply) => {
         const { tenant } = authOf(request);
         const queue = await createQueue(deps, tenant, actorOf(request), request.params.id, request.body);
@@ -74,7 +72,7 @@ export function queueAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       "/experiences/:id/queues",
       {
         config: read,
-        schema: { tags, security, params: Params, response: { 200: Type.Object({ data: Type.Array(QueueView) }) } },
+        schema: { tags, security, params: IdParams, response: { 200: Type.Object({ data: Type.Array(QueueView) }) } },
       },
       async (request) => {
         const { tenant } = authOf(request);
@@ -85,13 +83,13 @@ export function queueAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
 
     app.get(
       "/queues/:id",
-      { config: read, schema: { tags, security, params: Params, response: { 200: QueueView } } },
+      { config: read, schema: { tags, security, params: IdParams, response: { 200: QueueView } } },
       async (request) => view(await requireQueue(deps, authOf(request).tenant, request.params.id)),
     );
 
     app.patch(
       "/queues/:id",
-      { config: write, schema: { tags, security, params: Params, body: UpdateBody, response: { 200: QueueView } } },
+      { config: write, schema: { tags, security, params: IdParams, body: UpdateBody, response: { 200: QueueView } } },
       async (request) =>
         view(await updateQueue(deps, authOf(request).tenant, actorOf(request), request.params.id, request.body)),
     );
@@ -103,10 +101,8 @@ export function queueAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
         schema: {
           tags,
           security,
-          params: Params,
-          response: {
-            200: Type.Object({ id: Type.String(), object: Type.Literal("queue"), deleted: Type.Literal(true) }),
-          },
+          params: IdParams,
+          response: { 200: Deleted("queue") },
         },
       },
       async (request) => {
@@ -127,7 +123,7 @@ export function queueConsumerRoutes(deps: Deps): FastifyPluginAsyncTypebox {
         schema: {
           tags,
           security: [{ PublishableKey: [] }],
-          params: Params,
+          params: IdParams,
           response: {
             200: Type.Object({
               id: Type.String(),
