@@ -80,7 +80,8 @@ describe.each(dialects())("fanfare serve (%s)", (dialect) => {
         `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n` +
         body.slice(0, 10),
     );
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Give the server ample time to read the headers, even on a loaded machine.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
     server.child.kill("SIGTERM");
     await new Promise((resolve) => setTimeout(resolve, 300));
     socket.write(body.slice(10));
