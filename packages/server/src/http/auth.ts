@@ -60,7 +60,7 @@ export interface PresentedCredentials {
 }
 
 /** Pure: what was sent, with no verification. */
-export function readCredentials(headers: FastifyRequest["headers"]): PresentedCredentials {
+function readCredentials(headers: FastifyRequest["headers"]): PresentedCredentials {
   const authorization = headers.authorization;
   const publishable = headers["x-publishable-key"];
   const credentials: PresentedCredentials = { malformedAuthorization: false };
@@ -138,13 +138,19 @@ export const invalidToken = (reason: "invalid" | "expired" | "revoked") =>
     ? new AppError(401, { error: "token_expired", message: "The access token has expired: refresh it." })
     : new AppError(401, { error: "invalid_token", message: "The access token is not valid." });
 
-async function authenticateConsumer(deps: Deps, request: FastifyRequest): Promise<void> {
-  const credentials = readCredentials(request.headers);
-  const token = credentials.bearer;
-  if (!token || isSecretKey(token) || isPublishableKey(token)) throw errors.authenticationRequired();
+/** The access token in `Authorization: Bearer`, verified; null when the bearer is absent or a key. */
+export async function presentedAccessToken(deps: Deps, request: FastifyRequest): Promise<AccessClaims | null> {
+  const token = readCredentials(request.headers).bearer;
+  if (!token || isSecretKey(token) || isPublishableKey(token)) return null;
   const outcome = await deps.accessTokens.verify(token);
   if (!outcome.ok) throw invalidToken(outcome.reason);
-  const claims = outcome.claims;
+  return outcome.claims;
+}
+
+async function authenticateConsumer(deps: Deps, request: FastifyRequest): Promise<void> {
+  const credentials = readCredentials(request.headers);
+  const claims = await presentedAccessToken(deps, request);
+  if (!claims) throw errors.authenticationRequired();
   let key: VerifiedKey | null = null;
   if (credentials.publishableHeader !== undefined) {
     key = await verifyKey(

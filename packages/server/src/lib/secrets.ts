@@ -45,6 +45,11 @@ export function hmacSha256(key: Buffer, data: string): Buffer {
   return createHmac("sha256", key).update(data).digest();
 }
 
+/** The digest stored for an opaque secret (refresh tokens, exchange codes): never the secret itself. */
+export function secretDigest(key: Buffer, secret: string): string {
+  return hmacSha256(key, secret).toString("base64url");
+}
+
 /** Constant-time comparison of two secrets' digests; unequal lengths are simply unequal. */
 export function digestsEqual(a: Buffer | string, b: Buffer | string): boolean {
   const left = typeof a === "string" ? Buffer.from(a) : a;

@@ -3,7 +3,7 @@ import type { Deps } from "../../deps.js";
 import { AppError } from "../../http/errors.js";
 import { isoAt } from "../../lib/clock.js";
 import { newId } from "../../lib/ids.js";
-import { hmacSha256 } from "../../lib/secrets.js";
+import { secretDigest } from "../../lib/secrets.js";
 import type { TenantScope } from "../../lib/tenant.js";
 import { backfillProfile, getConsumer, insertConsumer, type ProfileClaims } from "../consumers/store.js";
 import { revokeConsumerSessions, type SessionEnvelope, startSession } from "../sessions/service.js";
@@ -43,7 +43,7 @@ export interface AuthorizeInput extends IdentityKey {
 export type Resolution = "created" | "existing" | "linked";
 
 function codeDigest(deps: Deps, code: string): string {
-  return hmacSha256(deps.secrets["token-digest"], code).toString("base64url");
+  return secretDigest(deps.secrets["token-digest"], code);
 }
 
 /**
@@ -107,7 +107,8 @@ export async function authorizeExternal(
 export async function exchangeCode(deps: Deps, tenant: TenantScope, code: string): Promise<SessionEnvelope> {
   const digest = codeDigest(deps, code);
   const now = isoAt(deps.clock.now());
-  if (!(await consumeExchangeCode(deps.db, tenant, digest, now))) {
+  const consumed = await consumeExchangeCode(deps.db, tenant, digest, now);
+  if (!consumed) {
     const replay = await markReplayed(deps.db, tenant, digest, now);
     if (replay?.session_id) {
       const target = { consumerId: replay.consumer_id, sessionId: replay.session_id };
@@ -117,8 +118,7 @@ export async function exchangeCode(deps: Deps, tenant: TenantScope, code: string
     const row = await findExchangeCode(deps.db, tenant, digest);
     throw row && row.consumed_at === null ? exchangeErrors.expired() : exchangeErrors.invalid();
   }
-  const row = await findExchangeCode(deps.db, tenant, digest);
-  const consumer = row ? await getConsumer(deps.db, tenant, row.consumer_id) : undefined;
+  const consumer = await getConsumer(deps.db, tenant, consumed.consumerId);
   if (!consumer) throw exchangeErrors.invalid();
   const { sessionId, envelope } = await startSession(deps, tenant, consumer, { createConsumer: false });
   if ((await recordExchangeSession(deps.db, digest, sessionId)).replayed) {

@@ -78,9 +78,12 @@ export async function insertExchangeCode(
     .execute();
 }
 
-/** Consumes a live code of this tenant in one conditional update: of two redemptions, one wins. */
-export async function consumeExchangeCode(db: Db, scope: TenantScope, digest: string, now: string): Promise<boolean> {
-  const result = await db.kysely
+/**
+ * Consumes a live code of this tenant in one conditional update: of two redemptions, one wins
+ * and learns whose code it was; the other gets undefined.
+ */
+export async function consumeExchangeCode(db: Db, scope: TenantScope, digest: string, now: string) {
+  const row = await db.kysely
     .updateTable("exchange_codes")
     .set({ consumed_at: now })
     .where("digest", "=", digest)
@@ -88,14 +91,15 @@ export async function consumeExchangeCode(db: Db, scope: TenantScope, digest: st
     .where("mode", "=", scope.mode)
     .where("consumed_at", "is", null)
     .where("expires_at", ">", now)
+    .returning("consumer_id")
     .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+  return row ? { consumerId: row.consumer_id } : undefined;
 }
 
 export async function findExchangeCode(db: Db, scope: TenantScope, digest: string) {
   return db.kysely
     .selectFrom("exchange_codes")
-    .select(["consumer_id", "consumed_at", "expires_at", "session_id"])
+    .select("consumed_at")
     .where("digest", "=", digest)
     .where("organization_id", "=", scope.organizationId)
     .where("mode", "=", scope.mode)

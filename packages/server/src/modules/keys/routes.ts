@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { Deps } from "../../deps.js";
 import { actorOf, authOf } from "../../http/auth.js";
 import { decodeCursor, pageOf } from "../../http/pagination.js";
+import { isoAt } from "../../lib/clock.js";
 import { isId } from "../../lib/ids.js";
 import {
   ApiKeyPage,
@@ -66,7 +67,7 @@ export function apiKeyRoutes(deps: Deps): FastifyPluginAsyncTypebox {
           after: decodeCursor(query.after, (id) => isId("apiKey", id)),
           kind: query.type,
           status: query.status,
-          now: new Date(deps.clock.now()).toISOString(),
+          now: isoAt(deps.clock.now()),
         });
         return pageOf(keys, hasNextPage, (record) => viewOf({ deps }, record));
       },

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { FastifyRequest } from "fastify";
 import { Type } from "typebox";
 import type { Deps } from "../../deps.js";
-import { authOf, invalidToken, readCredentials } from "../../http/auth.js";
+import { authOf, invalidToken, presentedAccessToken } from "../../http/auth.js";
 import { AppError } from "../../http/errors.js";
 import { enforceLimits } from "../../http/rate-limit.js";
 import { SessionEnvelopeSchema } from "../sessions/routes.js";
@@ -26,12 +26,9 @@ const security = [{ PublishableKey: [] }];
 
 /** A guest's access token sent along with the code upgrades that guest; any other token is ignored. */
 async function guestOf(deps: Deps, request: FastifyRequest): Promise<AccessClaims | null> {
-  const bearer = readCredentials(request.headers).bearer;
-  if (!bearer || bearer.startsWith("sk_") || bearer.startsWith("pk_")) return null;
-  const outcome = await deps.accessTokens.verify(bearer);
-  if (!outcome.ok) throw invalidToken(outcome.reason);
+  const claims = await presentedAccessToken(deps, request);
+  if (!claims) return null;
   const { tenant } = authOf(request);
-  const claims = outcome.claims;
   if (claims.organizationId !== tenant.organizationId || claims.mode !== tenant.mode) throw invalidToken("invalid");
   return claims.isGuest ? claims : null;
 }

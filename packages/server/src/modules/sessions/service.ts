@@ -5,7 +5,7 @@ import { AppError, errors } from "../../http/errors.js";
 import { isoAt } from "../../lib/clock.js";
 import { newId } from "../../lib/ids.js";
 import { open, seal } from "../../lib/sealed-box.js";
-import { hmacSha256 } from "../../lib/secrets.js";
+import { secretDigest } from "../../lib/secrets.js";
 import type { TenantScope } from "../../lib/tenant.js";
 import { type Consumer, insertConsumer } from "../consumers/store.js";
 import { issueAccessToken } from "../tokens/access-tokens.js";
@@ -48,7 +48,7 @@ function newRefreshToken(): string {
 }
 
 function refreshDigest(deps: Deps, token: string): string {
-  return hmacSha256(deps.secrets["token-digest"], token).toString("base64url");
+  return secretDigest(deps.secrets["token-digest"], token);
 }
 
 async function lifetimes(deps: Deps, tenant: TenantScope) {
