@@ -9,11 +9,13 @@ import { requestIdFor } from "./http/request-id.js";
 import { RequestLogController } from "./http/request-log.js";
 import { validatorCompiler } from "./http/validation.js";
 import { auditRoutes } from "./modules/audit/routes.js";
+import { consumerAdminRoutes, consumerSelfRoutes } from "./modules/consumers/routes.js";
 import { experienceAdminRoutes, experienceConsumerRoutes } from "./modules/experiences/routes.js";
 import { externalAuthRoutes } from "./modules/external/routes.js";
 import { apiKeyRoutes } from "./modules/keys/routes.js";
 import { organizationAdminRoutes, organizationConsumerRoutes } from "./modules/orgs/routes.js";
 import { otpRoutes, testOutboxRoutes } from "./modules/otp/routes.js";
+import { queueEntryRoutes } from "./modules/queues/entry-routes.js";
 import { queueAdminRoutes, queueConsumerRoutes } from "./modules/queues/routes.js";
 import { sessionRoutes } from "./modules/sessions/routes.js";
 import { jwksRoutes, registerRootJwks } from "./modules/tokens/routes.js";
@@ -92,6 +94,8 @@ export function buildConsumerApp(deps: Deps): Promise<FastifyInstance> {
       organizationConsumerRoutes(deps),
       experienceConsumerRoutes(deps),
       queueConsumerRoutes(deps),
+      queueEntryRoutes(deps),
+      consumerSelfRoutes(deps),
       sessionRoutes(deps),
       otpRoutes(deps),
       externalAuthRoutes(deps),
@@ -112,6 +116,7 @@ export function buildAdminApp(deps: Deps): Promise<FastifyInstance> {
       organizationAdminRoutes(deps),
       experienceAdminRoutes(deps),
       queueAdminRoutes(deps),
+      consumerAdminRoutes(deps),
       testOutboxRoutes(deps),
     ],
   );

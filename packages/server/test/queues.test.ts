@@ -109,6 +109,7 @@ describe.each(dialects())("queues (%s)", (dialect) => {
       openAt: null,
       closeAt: null,
       status: "OPEN",
+      consumerCount: 0,
     });
     expect((await browser(keys.publishableTest)).statusCode).toBe(404);
     expect((await browser(other.keys.publishableLive)).statusCode).toBe(404);

@@ -99,6 +99,8 @@ export interface ConsumersTable {
   full_name: string | null;
   name: string | null;
   upgraded_to: string | null;
+  /** Set when the merchant erased the consumer: personal fields are nulled, counts stay. */
+  erased_at: Generated<Timestamp | null>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -205,9 +207,39 @@ export interface QueuesTable {
   close_at: Timestamp | null;
   status_override: "OPEN" | "CLOSED" | null;
   admission_ttl_seconds: number;
+  /** The last arrival number handed out; entries take `last_seq + 1` under the row's lock. */
+  last_seq: Generated<number>;
+  waiting_count: Generated<number>;
+  admitted_count: Generated<number>;
   created_at: Timestamp;
   updated_at: Timestamp;
   deleted_at: Timestamp | null;
+}
+
+/** `EXPIRED`: admitted, but the admission ran out before `complete`; the place is freed. */
+export type EntryStatus = "QUEUED" | "ADMITTED" | "COMPLETED" | "DENIED" | "LEFT" | "EXPIRED";
+export type DenyReason = "ORDER_LIMIT_EXCEEDED" | "FRAUD_DETECTED" | "ADMIN_ACTION";
+
+export interface QueueEntriesTable {
+  queue_id: string;
+  consumer_id: string;
+  organization_id: string;
+  mode: Mode;
+  seq: number;
+  status: EntryStatus;
+  fingerprint: string | null;
+  entered_at: Timestamp;
+  admitted_at: Timestamp | null;
+  admission_expires_at: Timestamp | null;
+  finished_at: Timestamp | null;
+  deny_reason: DenyReason | null;
+  updated_at: Timestamp;
+}
+
+export interface QueueDeparturesTable {
+  queue_id: string;
+  node: number;
+  departed: number;
 }
 
 export interface Database {
@@ -225,4 +257,6 @@ export interface Database {
   test_outbox: TestOutboxTable;
   experiences: ExperiencesTable;
   queues: QueuesTable;
+  queue_entries: QueueEntriesTable;
+  queue_departures: QueueDeparturesTable;
 }

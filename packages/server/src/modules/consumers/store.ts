@@ -1,4 +1,4 @@
-import type { Transaction } from "kysely";
+import type { Selectable, Transaction } from "kysely";
 import type { Db } from "../../db/database.js";
 import type { ConsumerKind, ConsumersTable, Database } from "../../db/schema.js";
 import type { TenantScope } from "../../lib/tenant.js";
@@ -13,7 +13,7 @@ export interface Consumer {
 
 type Executor = Db["kysely"] | Transaction<Database>;
 
-function toConsumer(row: ConsumersTable): Consumer {
+function toConsumer(row: Selectable<ConsumersTable>): Consumer {
   return { id: row.id, kind: row.kind, email: row.email, phone: row.phone, createdAt: row.created_at };
 }
 
@@ -81,4 +81,104 @@ export async function backfillProfile(db: Db, scope: TenantScope, id: string, cl
     if (!taken)
       await tenant(db.kysely).set({ email: claims.email, updated_at: now }).where("email", "is", null).execute();
   }
+}
+
+/** The full record the admin API shows. */
+export interface ConsumerRecord extends Consumer {
+  fullName: string | null;
+  name: string | null;
+  upgradedTo: string | null;
+  updatedAt: string;
+}
+
+function toRecord(row: Selectable<ConsumersTable>): ConsumerRecord {
+  return {
+    ...toConsumer(row),
+    fullName: row.full_name,
+    name: row.name,
+    upgradedTo: row.upgraded_to,
+    updatedAt: row.updated_at,
+  };
+}
+
+function visible(db: Db, scope: TenantScope) {
+  return db.kysely
+    .selectFrom("consumers")
+    .selectAll()
+    .where("organization_id", "=", scope.organizationId)
+    .where("mode", "=", scope.mode)
+    .where("erased_at", "is", null);
+}
+
+/** A consumer that has not been erased. */
+export async function getConsumerRecord(db: Db, scope: TenantScope, id: string): Promise<ConsumerRecord | undefined> {
+  const row = await visible(db, scope).where("id", "=", id).executeTakeFirst();
+  return row ? toRecord(row) : undefined;
+}
+
+export interface ConsumerFilter {
+  email?: string | undefined;
+  phone?: string | undefined;
+}
+
+/** Newest first (guests and identified consumers interleaved by creation), keyset-paginated. */
+export async function listConsumers(
+  db: Db,
+  scope: TenantScope,
+  filter: ConsumerFilter,
+  page: { first: number; after?: string | undefined },
+): Promise<{ consumers: ConsumerRecord[]; hasNextPage: boolean }> {
+  let query = visible(db, scope);
+  if (filter.email !== undefined) query = query.where("email", "=", filter.email);
+  if (filter.phone !== undefined) query = query.where("phone", "=", filter.phone);
+  if (page.after) {
+    const cursor = await getConsumerRecord(db, scope, page.after);
+    if (!cursor) return { consumers: [], hasNextPage: false };
+    query = query.where((eb) =>
+      eb.or([
+        eb("created_at", "<", cursor.createdAt),
+        eb.and([eb("created_at", "=", cursor.createdAt), eb("id", "<", cursor.id)]),
+      ]),
+    );
+  }
+  const rows = await query
+    .orderBy("created_at", "desc")
+    .orderBy("id", "desc")
+    .limit(page.first + 1)
+    .execute();
+  return { consumers: rows.slice(0, page.first).map(toRecord), hasNextPage: rows.length > page.first };
+}
+
+/**
+ * Erasure: personal fields are nulled and the identities and codes that could lead back to the
+ * person are deleted; the row stays (tombstoned) so counts and foreign keys hold.
+ */
+export async function eraseConsumer(trx: Transaction<Database>, scope: TenantScope, consumer: Consumer, now: string) {
+  await trx
+    .updateTable("consumers")
+    .set({ email: null, phone: null, full_name: null, name: null, erased_at: now, updated_at: now })
+    .where("organization_id", "=", scope.organizationId)
+    .where("mode", "=", scope.mode)
+    .where("id", "=", consumer.id)
+    .execute();
+  await trx
+    .deleteFrom("external_identities")
+    .where("organization_id", "=", scope.organizationId)
+    .where("mode", "=", scope.mode)
+    .where("consumer_id", "=", consumer.id)
+    .execute();
+  const identifiers = [consumer.email, consumer.phone].filter((value): value is string => value !== null);
+  if (identifiers.length === 0) return;
+  await trx
+    .deleteFrom("otp_codes")
+    .where("organization_id", "=", scope.organizationId)
+    .where("mode", "=", scope.mode)
+    .where("identifier", "in", identifiers)
+    .execute();
+  await trx
+    .deleteFrom("test_outbox")
+    .where("organization_id", "=", scope.organizationId)
+    .where("mode", "=", scope.mode)
+    .where("recipient", "in", identifiers)
+    .execute();
 }

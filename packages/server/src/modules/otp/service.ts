@@ -8,6 +8,7 @@ import { open } from "../../lib/sealed-box.js";
 import { digestsEqual, hmacSha256 } from "../../lib/secrets.js";
 import type { TenantScope } from "../../lib/tenant.js";
 import type { Consumer } from "../consumers/store.js";
+import { moveEntries } from "../queues/entries-store.js";
 import { revokeConsumerSessions, type SessionEnvelope, startSession } from "../sessions/service.js";
 import type { AccessClaims } from "../tokens/access-tokens.js";
 import { webhookDelivery } from "./delivery.js";
@@ -163,6 +164,8 @@ export async function verifyCode(
   const { envelope } = await startSession(deps, tenant, consumer, { createConsumer: !owner });
   if (guest) {
     await markGuestUpgraded(deps.db, tenant, guest.consumerId, consumer.id, isoAt(now));
+    // The guest keeps every place they held: the entries (and their arrival numbers) move over.
+    await moveEntries(deps.db, tenant, guest.consumerId, consumer.id, isoAt(now));
     await revokeConsumerSessions(deps, tenant, { consumerId: guest.consumerId }, "upgraded");
     return { ...envelope, session: { ...envelope.session, guestId: guest.consumerId } };
   }

@@ -20,6 +20,7 @@ const QueueView = Type.Object({
   status: Status,
   statusOverride: Type.Union([Type.Literal("OPEN"), Type.Literal("CLOSED"), Type.Null()]),
   admissionTtlSeconds: Type.Integer(),
+  consumerCount: Type.Integer({ description: "Consumers holding a place: waiting or admitted" }),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
@@ -134,6 +135,7 @@ export function queueConsumerRoutes(deps: Deps): FastifyPluginAsyncTypebox {
               openAt: NullableTimestamp,
               closeAt: NullableTimestamp,
               status: Status,
+              consumerCount: Type.Integer({ description: "Consumers holding a place: waiting or admitted" }),
             }),
           },
         },

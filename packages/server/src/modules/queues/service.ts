@@ -74,6 +74,7 @@ export async function createQueue(
     closeAt: null,
     statusOverride: null,
     admissionTtlSeconds: DEFAULT_ADMISSION_TTL_SECONDS,
+    consumerCount: 0,
     createdAt: now,
     updatedAt: now,
   };

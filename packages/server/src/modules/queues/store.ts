@@ -1,4 +1,4 @@
-import type { Transaction } from "kysely";
+import type { Selectable, Transaction } from "kysely";
 import type { Db } from "../../db/database.js";
 import type { Database, QueuesTable } from "../../db/schema.js";
 import type { TenantScope } from "../../lib/tenant.js";
@@ -12,13 +12,15 @@ export interface Queue {
   closeAt: string | null;
   statusOverride: "OPEN" | "CLOSED" | null;
   admissionTtlSeconds: number;
+  /** Places held: waiting or admitted. Read-only here; entries change it under the queue's lock. */
+  consumerCount: number;
   createdAt: string;
   updatedAt: string;
 }
 
 type Executor = Db["kysely"] | Transaction<Database>;
 
-function toQueue(row: QueuesTable): Queue {
+function toQueue(row: Selectable<QueuesTable>): Queue {
   return {
     id: row.id,
     experienceId: row.experience_id,
@@ -28,6 +30,7 @@ function toQueue(row: QueuesTable): Queue {
     closeAt: row.close_at,
     statusOverride: row.status_override,
     admissionTtlSeconds: row.admission_ttl_seconds,
+    consumerCount: row.waiting_count + row.admitted_count,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

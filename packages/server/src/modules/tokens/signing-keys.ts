@@ -1,4 +1,5 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
+import type { JWTHeaderParameters } from "jose";
 import type { Db } from "../../db/database.js";
 import { type Clock, isoAt } from "../../lib/clock.js";
 import { isId, newId } from "../../lib/ids.js";
@@ -9,6 +10,7 @@ import { open, seal } from "../../lib/sealed-box.js";
 export const RETIRED_KEY_RETENTION_MS = 25 * 3600 * 1000;
 const ACTIVE_KEY_TTL_MS = 60_000;
 const UNKNOWN_KID_TTL_MS = 10_000;
+const FORBIDDEN_HEADERS = ["jwk", "jku", "x5u", "x5c", "x5t", "crit"] as const;
 
 export interface ActiveSigningKey {
   kid: string;
@@ -115,6 +117,17 @@ export class SigningKeyRing {
       : now + ACTIVE_KEY_TTL_MS;
     const key = row && now < usableUntilMs ? createPublicKey({ key: JSON.parse(row.public_jwk), format: "jwk" }) : null;
     this.publicKeys.set(kid, { key, loadedAtMs: now, usableUntilMs });
+    return key;
+  }
+
+  /**
+   * The key a JWT's header asks for, for `jwtVerify`. Headers that would let a token choose its
+   * own verification key are never honoured: such a token is refused.
+   */
+  async verificationKey(header: JWTHeaderParameters): Promise<KeyObject> {
+    if (FORBIDDEN_HEADERS.some((name) => name in header)) throw new Error("forbidden JOSE header");
+    const key = header.kid ? await this.publicKey(header.kid) : null;
+    if (!key) throw new Error("unknown kid");
     return key;
   }
 

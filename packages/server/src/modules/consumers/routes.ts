@@ -1,0 +1,152 @@
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { Type } from "typebox";
+import type { Deps } from "../../deps.js";
+import { actorOf, authOf, consumerOf } from "../../http/auth.js";
+import { decodeCursor, Page, PageQuery, pageOf } from "../../http/pagination.js";
+import { Deleted, IdParams, Timestamp } from "../../http/schemas.js";
+import { isId } from "../../lib/ids.js";
+import { identifierFrom, normalizeEmail } from "../otp/identifiers.js";
+import { activeEntries } from "../queues/entries.js";
+import { QueueConsumerState } from "../queues/entry-routes.js";
+import { eraseConsumerData, requireConsumer, signOutEverywhere } from "./service.js";
+import { type ConsumerRecord, listConsumers } from "./store.js";
+
+const NullableString = Type.Union([Type.String(), Type.Null()]);
+const ConsumerView = Type.Object({
+  id: Type.String(),
+  object: Type.Literal("consumer"),
+  type: Type.Union([Type.Literal("guest"), Type.Literal("consumer")]),
+  email: NullableString,
+  phone: NullableString,
+  fullName: NullableString,
+  name: NullableString,
+  upgradedTo: Type.Union([Type.String(), Type.Null()], { description: "The consumer a signed-in guest became" }),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+
+const view = ({ kind, ...consumer }: ConsumerRecord) => ({ object: "consumer" as const, type: kind, ...consumer });
+const isConsumerId = (id: string) => isId("consumer", id) || isId("guest", id);
+const read = { auth: { kind: "secret", scope: "read:consumers" } } as const;
+const write = { auth: { kind: "secret", scope: "write:consumers" } } as const;
+const tags = ["Consumers"];
+const security = [{ SecretKey: [] }];
+
+/** Admin API: the merchant's shoppers — find them, sign them out, erase them. */
+export function consumerAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.get(
+      "/consumers",
+      {
+        config: read,
+        schema: {
+          tags,
+          security,
+          querystring: Type.Object(
+            {
+              ...PageQuery,
+              email: Type.Optional(Type.String({ minLength: 3, maxLength: 320, description: "Exact email" })),
+              phone: Type.Optional(
+                Type.String({ minLength: 3, maxLength: 32, description: "Phone, E.164 or +country" }),
+              ),
+            },
+            { additionalProperties: false },
+          ),
+          response: { 200: Page(ConsumerView) },
+        },
+      },
+      async (request) => {
+        const { email, phone, first, after } = request.query;
+        const filter = {
+          email: email === undefined ? undefined : normalizeEmail(email),
+          phone: phone === undefined ? undefined : identifierFrom({ phone }).value,
+        };
+        const { consumers, hasNextPage } = await listConsumers(deps.db, authOf(request).tenant, filter, {
+          first: first ?? 20,
+          after: decodeCursor(after, isConsumerId),
+        });
+        return pageOf(consumers, hasNextPage, view);
+      },
+    );
+
+    app.get(
+      "/consumers/:id",
+      { config: read, schema: { tags, security, params: IdParams, response: { 200: ConsumerView } } },
+      async (request) => view(await requireConsumer(deps, authOf(request).tenant, request.params.id)),
+    );
+
+    app.post(
+      "/consumers/:id/sessions/revoke",
+      {
+        config: write,
+        schema: {
+          tags,
+          summary: "Sign the consumer out everywhere",
+          security,
+          params: IdParams,
+          response: { 200: Type.Object({ consumerId: Type.String(), revokedSessions: Type.Integer() }) },
+        },
+      },
+      async (request) => signOutEverywhere(deps, authOf(request).tenant, actorOf(request), request.params.id),
+    );
+
+    app.delete(
+      "/consumers/:id",
+      {
+        config: write,
+        schema: {
+          tags,
+          summary: "Erase the consumer's personal data (counts are kept, anonymised)",
+          security,
+          params: IdParams,
+          response: { 200: Deleted("consumer") },
+        },
+      },
+      async (request) => {
+        await eraseConsumerData(deps, authOf(request).tenant, actorOf(request), request.params.id);
+        return { id: request.params.id, object: "consumer" as const, deleted: true as const };
+      },
+    );
+  };
+}
+
+/** Consumer API: the signed-in consumer's own profile and the places they hold. */
+export function consumerSelfRoutes(deps: Deps): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.get(
+      "/consumers/me",
+      {
+        config: { auth: { kind: "consumer" } },
+        schema: {
+          tags,
+          security: [{ PublishableKey: [], ConsumerToken: [] }],
+          response: {
+            200: Type.Object({
+              id: Type.String(),
+              isGuest: Type.Boolean(),
+              email: NullableString,
+              phone: NullableString,
+              fullName: NullableString,
+              createdAt: Timestamp,
+              active: Type.Object({ queues: Type.Array(QueueConsumerState) }),
+            }),
+          },
+        },
+      },
+      async (request) => {
+        const { tenant } = authOf(request);
+        const { consumerId } = consumerOf(request);
+        const consumer = await requireConsumer(deps, tenant, consumerId);
+        return {
+          id: consumer.id,
+          isGuest: consumer.kind === "guest",
+          email: consumer.email,
+          phone: consumer.phone,
+          fullName: consumer.fullName,
+          createdAt: consumer.createdAt,
+          active: { queues: await activeEntries(deps, tenant, consumerId) },
+        };
+      },
+    );
+  };
+}

@@ -1,0 +1,45 @@
+import type { Deps } from "../../deps.js";
+import { AppError } from "../../http/errors.js";
+import { isoAt } from "../../lib/clock.js";
+import type { TenantScope } from "../../lib/tenant.js";
+import { type Actor, recordAudit } from "../audit/service.js";
+import { activeEntries, leaveQueue } from "../queues/entries.js";
+import { forgetFingerprints } from "../queues/entries-store.js";
+import { revokeConsumerSessions } from "../sessions/service.js";
+import { type ConsumerRecord, eraseConsumer, getConsumerRecord } from "./store.js";
+
+export const consumerNotFound = () => new AppError(404, { error: "Consumer not found" });
+
+export async function requireConsumer(deps: Deps, tenant: TenantScope, id: string): Promise<ConsumerRecord> {
+  const consumer = await getConsumerRecord(deps.db, tenant, id);
+  if (!consumer) throw consumerNotFound();
+  return consumer;
+}
+
+/** Signs the consumer out everywhere: every session, on every server process within a second. */
+export async function signOutEverywhere(deps: Deps, tenant: TenantScope, actor: Actor, id: string) {
+  await requireConsumer(deps, tenant, id);
+  const revoked = await revokeConsumerSessions(deps, tenant, { consumerId: id }, "revoked_by_merchant");
+  const change = { action: "consumer.sessions_revoked", targetType: "consumer", targetId: id };
+  const after = { revokedSessions: revoked.length };
+  await deps.db.kysely
+    .transaction()
+    .execute((trx) => recordAudit(trx, tenant, actor, { ...change, after }, deps.clock.now()));
+  return { consumerId: id, revokedSessions: revoked.length };
+}
+
+/**
+ * Erases a consumer's personal data: the places they held are given up, their sessions end,
+ * and what stays (entries, counts, the audit trail) no longer names them.
+ */
+export async function eraseConsumerData(deps: Deps, tenant: TenantScope, actor: Actor, id: string): Promise<void> {
+  const consumer = await requireConsumer(deps, tenant, id);
+  for (const place of await activeEntries(deps, tenant, id)) await leaveQueue(deps, tenant, place.queueId, id);
+  const nowMs = deps.clock.now();
+  await deps.db.kysely.transaction().execute(async (trx) => {
+    await eraseConsumer(trx, tenant, consumer, isoAt(nowMs));
+    await forgetFingerprints(trx, tenant, id);
+    await recordAudit(trx, tenant, actor, { action: "consumer.erased", targetType: "consumer", targetId: id }, nowMs);
+  });
+  await revokeConsumerSessions(deps, tenant, { consumerId: id }, "erased");
+}

@@ -1,0 +1,326 @@
+import type { Transaction } from "kysely";
+import type { Database, DenyReason, EntryStatus } from "../../db/schema.js";
+import type { Deps } from "../../deps.js";
+import { AppError, errors } from "../../http/errors.js";
+import { isoAt } from "../../lib/clock.js";
+import type { TenantScope } from "../../lib/tenant.js";
+import { checkAdmissionToken, signAdmission } from "./admission-tokens.js";
+import {
+  adjustCounts,
+  admitThrough,
+  departedThrough,
+  type Entry,
+  entriesOfConsumer,
+  expireAdmissions,
+  getEntry,
+  insertEntry,
+  lockQueue,
+  nextWaiting,
+  recordDepartures,
+  takeSeq,
+  updateEntry,
+} from "./entries-store.js";
+import { positionOf } from "./positions.js";
+import { queueNotFound, queueStatus, requireQueue } from "./service.js";
+import type { Queue } from "./store.js";
+
+export interface QueueConsumerState {
+  queueId: string;
+  consumerId: string;
+  status: EntryStatus;
+  /** Waiting: entries ahead still waiting + 1; admitted: 0; otherwise null. */
+  position: number | null;
+  enteredAt: string;
+  admittedAt: string | null;
+  admissionToken: string | null;
+  admissionExpiresAt: string | null;
+  denyReason: DenyReason | null;
+}
+
+export const entryErrors = {
+  notOpenYet: (retryAfterSeconds: number) =>
+    new AppError(423, { error: "Queue is not open yet" }, { "retry-after": String(retryAfterSeconds) }),
+  closed: () => new AppError(423, { error: "Queue is closed" }),
+  full: () => new AppError(429, { error: "Queue is full" }),
+  notInQueue: () => new AppError(404, { error: "Consumer not in queue" }),
+  wrongState: (status: EntryStatus) =>
+    errors.conflict(`The consumer's place in this queue is ${status}; this action does not apply to it.`),
+  invalidAdmission: (headers: Record<string, string> = {}) =>
+    new AppError(403, { valid: false, error: "invalid_admission" }, headers),
+};
+
+/** An admission past its expiry no longer holds a place, even before a sweep has marked it. */
+function effectiveStatus(entry: Entry, nowMs: number): EntryStatus {
+  if (entry.status === "ADMITTED" && entry.admission_expires_at && Date.parse(entry.admission_expires_at) <= nowMs) {
+    return "EXPIRED";
+  }
+  return entry.status;
+}
+
+const holdsNoPlace = (status: EntryStatus) => status === "LEFT" || status === "EXPIRED";
+
+export async function stateOf(deps: Deps, tenant: TenantScope, entry: Entry): Promise<QueueConsumerState> {
+  const nowMs = deps.clock.now();
+  const status = effectiveStatus(entry, nowMs);
+  let position: number | null = null;
+  if (status === "QUEUED")
+    position = positionOf(entry.seq, await departedThrough(deps.db.kysely, entry.queue_id, entry.seq - 1));
+  if (status === "ADMITTED") position = 0;
+  const admitted = status === "ADMITTED" && entry.admitted_at && entry.admission_expires_at;
+  const admissionToken = admitted
+    ? await signAdmission(deps.signingKeys, {
+        ...tenant,
+        queueId: entry.queue_id,
+        consumerId: entry.consumer_id,
+        seq: entry.seq,
+        fingerprint: entry.fingerprint,
+        admittedAtMs: Date.parse(entry.admitted_at as string),
+        expiresAtMs: Date.parse(entry.admission_expires_at as string),
+      })
+    : null;
+  return {
+    queueId: entry.queue_id,
+    consumerId: entry.consumer_id,
+    status,
+    position,
+    enteredAt: entry.entered_at,
+    admittedAt: entry.admitted_at,
+    admissionToken,
+    admissionExpiresAt: admitted ? entry.admission_expires_at : null,
+    denyReason: entry.deny_reason,
+  };
+}
+
+function refuseUnlessOpen(queue: Queue, nowMs: number): void {
+  const status = queueStatus(queue, nowMs);
+  if (status === "CLOSED") throw entryErrors.closed();
+  if (status === "PENDING") {
+    const opensAt = queue.openAt ? Date.parse(queue.openAt) : nowMs;
+    throw entryErrors.notOpenYet(Math.max(1, Math.ceil((opensAt - nowMs) / 1000)));
+  }
+}
+
+/** Thrown inside a transaction to roll it back when a concurrent request already holds the place. */
+class AlreadyEntered extends Error {}
+
+/**
+ * Takes a place at the back of the queue; entering again returns the place already held.
+ * The queue row's lock orders concurrent entries, so arrival numbers are dense and unique.
+ */
+export async function enterQueue(
+  deps: Deps,
+  tenant: TenantScope,
+  queueId: string,
+  consumerId: string,
+  fingerprint: string | null,
+): Promise<{ state: QueueConsumerState; created: boolean }> {
+  const nowMs = deps.clock.now();
+  const held = await getEntry(deps.db.kysely, tenant, queueId, consumerId);
+  if (held && !holdsNoPlace(effectiveStatus(held, nowMs)))
+    return { state: await stateOf(deps, tenant, held), created: false };
+  refuseUnlessOpen(await requireQueue(deps, tenant, queueId), nowMs);
+
+  const now = isoAt(nowMs);
+  try {
+    const entry = await deps.db.kysely.transaction().execute(async (trx) => {
+      const counters = await takeSeq(trx, tenant, queueId);
+      if (!counters) throw queueNotFound();
+      const previous = await getEntry(trx, tenant, queueId, consumerId);
+      if (previous && !holdsNoPlace(effectiveStatus(previous, nowMs))) throw new AlreadyEntered();
+      if (counters.capacity !== null && counters.waiting + counters.admitted > counters.capacity) {
+        const freed = await expireAdmissions(trx, queueId, now);
+        await adjustCounts(trx, queueId, { waiting: 0, admitted: -freed });
+        if (counters.waiting + counters.admitted - freed > counters.capacity) throw entryErrors.full();
+      }
+      const fresh: Entry = {
+        queue_id: queueId,
+        consumer_id: consumerId,
+        organization_id: tenant.organizationId,
+        mode: tenant.mode,
+        seq: counters.lastSeq,
+        status: "QUEUED",
+        fingerprint,
+        entered_at: now,
+        admitted_at: null,
+        admission_expires_at: null,
+        finished_at: null,
+        deny_reason: null,
+        updated_at: now,
+      };
+      if (!previous) await insertEntry(trx, fresh);
+      else {
+        // An admission that ran out unnoticed still counts as admitted until now.
+        if (previous.status === "ADMITTED") await adjustCounts(trx, queueId, { waiting: 0, admitted: -1 });
+        await updateEntry(trx, previous, fresh);
+      }
+      return fresh;
+    });
+    return { state: await stateOf(deps, tenant, entry), created: true };
+  } catch (err) {
+    if (!(err instanceof AlreadyEntered)) throw err;
+    return { state: await requireState(deps, tenant, queueId, consumerId), created: false };
+  }
+}
+
+async function requireState(deps: Deps, tenant: TenantScope, queueId: string, consumerId: string) {
+  const entry = await getEntry(deps.db.kysely, tenant, queueId, consumerId);
+  if (!entry) throw entryErrors.notInQueue();
+  return stateOf(deps, tenant, entry);
+}
+
+/** The consumer's place in a queue that exists in this tenant. */
+export async function entryState(deps: Deps, tenant: TenantScope, queueId: string, consumerId: string) {
+  await requireQueue(deps, tenant, queueId);
+  return requireState(deps, tenant, queueId, consumerId);
+}
+
+type Transition = { status: EntryStatus } & Partial<
+  Pick<Entry, "admitted_at" | "admission_expires_at" | "deny_reason">
+>;
+
+/**
+ * Moves one entry to a new status under the queue's lock, keeping the counters and the
+ * departures tree in step. `allowed` lists the states the move may start from; the target
+ * state itself is accepted as already done (retries are safe).
+ */
+async function transition(
+  deps: Deps,
+  tenant: TenantScope,
+  queueId: string,
+  consumerId: string,
+  allowed: readonly EntryStatus[],
+  next: (queue: { admissionTtlSeconds: number }, nowMs: number) => Transition,
+): Promise<Entry> {
+  const queue = await requireQueue(deps, tenant, queueId);
+  const nowMs = deps.clock.now();
+  const now = isoAt(nowMs);
+  return deps.db.kysely.transaction().execute(async (trx) => {
+    if (!(await lockQueue(trx, tenant, queueId))) throw queueNotFound();
+    const entry = await getEntry(trx, tenant, queueId, consumerId);
+    if (!entry) throw entryErrors.notInQueue();
+    const change = next(queue, nowMs);
+    const current = effectiveStatus(entry, nowMs);
+    if (current === change.status) return entry;
+    if (!allowed.includes(current)) throw entryErrors.wrongState(current);
+    const finished = change.status !== "QUEUED" && change.status !== "ADMITTED";
+    const updated: Entry = { ...entry, ...change, finished_at: finished ? now : null, updated_at: now };
+    await updateEntry(trx, entry, updated);
+    await settle(trx, queueId, [entry], change.status);
+    return updated;
+  });
+}
+
+/** Counters and departures for entries that left their stored status for `to`. */
+async function settle(trx: Transaction<Database>, queueId: string, from: Entry[], to: EntryStatus): Promise<void> {
+  const leftWaiting = from.filter((entry) => entry.status === "QUEUED");
+  const leftAdmitted = from.filter((entry) => entry.status === "ADMITTED").length;
+  await recordDepartures(
+    trx,
+    queueId,
+    leftWaiting.map((entry) => entry.seq),
+  );
+  await adjustCounts(trx, queueId, {
+    waiting: -leftWaiting.length,
+    admitted: (to === "ADMITTED" ? from.length : 0) - leftAdmitted,
+  });
+}
+
+const admissionWindow = (queue: { admissionTtlSeconds: number }, nowMs: number) => ({
+  admitted_at: isoAt(nowMs),
+  admission_expires_at: isoAt(nowMs + queue.admissionTtlSeconds * 1000),
+});
+
+export async function leaveQueue(deps: Deps, tenant: TenantScope, queueId: string, consumerId: string) {
+  const entry = await transition(deps, tenant, queueId, consumerId, ["QUEUED", "ADMITTED", "EXPIRED"], () => ({
+    status: "LEFT",
+  }));
+  return { queueId: entry.queue_id, consumerId: entry.consumer_id, status: "LEFT" as const, position: null };
+}
+
+export async function admitConsumer(deps: Deps, tenant: TenantScope, queueId: string, consumerId: string) {
+  const entry = await transition(deps, tenant, queueId, consumerId, ["QUEUED"], (queue, nowMs) => ({
+    status: "ADMITTED",
+    ...admissionWindow(queue, nowMs),
+  }));
+  return stateOf(deps, tenant, entry);
+}
+
+export const MAX_ADMIT_BATCH = 1000;
+
+/** Admits the next `count` waiting consumers in arrival order. */
+export async function admitNext(deps: Deps, tenant: TenantScope, queueId: string, count: number) {
+  const queue = await requireQueue(deps, tenant, queueId);
+  const nowMs = deps.clock.now();
+  const window = admissionWindow(queue, nowMs);
+  const admitted = await deps.db.kysely.transaction().execute(async (trx) => {
+    if (!(await lockQueue(trx, tenant, queueId))) throw queueNotFound();
+    const batch = await nextWaiting(trx, queueId, count);
+    const last = batch.at(-1);
+    if (!last) return [];
+    await admitThrough(trx, queueId, last.seq, window);
+    await settle(trx, queueId, batch, "ADMITTED");
+    return batch.map((entry): Entry => ({ ...entry, status: "ADMITTED", ...window, updated_at: window.admitted_at }));
+  });
+  return Promise.all(admitted.map((entry) => stateOf(deps, tenant, entry)));
+}
+
+export async function completeAdmission(deps: Deps, tenant: TenantScope, queueId: string, consumerId: string) {
+  // An admission that ran out while the checkout was finishing still completes: the order exists.
+  const entry = await transition(deps, tenant, queueId, consumerId, ["ADMITTED", "EXPIRED"], () => ({
+    status: "COMPLETED",
+  }));
+  return {
+    queueId: entry.queue_id,
+    consumerId: entry.consumer_id,
+    status: "COMPLETED" as const,
+    completedAt: entry.finished_at as string,
+  };
+}
+
+export async function denyConsumer(
+  deps: Deps,
+  tenant: TenantScope,
+  queueId: string,
+  consumerId: string,
+  reason: DenyReason,
+) {
+  const entry = await transition(deps, tenant, queueId, consumerId, ["QUEUED", "ADMITTED", "EXPIRED"], () => ({
+    status: "DENIED",
+    deny_reason: reason,
+  }));
+  return stateOf(deps, tenant, entry);
+}
+
+/**
+ * Server-side check of an admission token at checkout: the signature, its expiry and its
+ * bindings, and that the entry is still admitted under the same arrival number — so
+ * `complete`, `deny` or leaving makes every copy of the token useless.
+ */
+export async function validateAdmission(
+  deps: Deps,
+  tenant: TenantScope,
+  queueId: string,
+  presented: { consumerId: string; token: string; fingerprint: string | null },
+): Promise<void> {
+  await requireQueue(deps, tenant, queueId);
+  const check = await checkAdmissionToken(deps.signingKeys, deps.clock, presented.token, {
+    ...tenant,
+    queueId,
+    consumerId: presented.consumerId,
+    fingerprint: presented.fingerprint,
+  });
+  if (!check.ok) {
+    throw entryErrors.invalidAdmission(check.reason === "device_mismatch" ? { "x-fingerprint-mismatch": "true" } : {});
+  }
+  const entry = await getEntry(deps.db.kysely, tenant, queueId, presented.consumerId);
+  if (!entry || entry.seq !== check.seq || effectiveStatus(entry, deps.clock.now()) !== "ADMITTED") {
+    throw entryErrors.invalidAdmission();
+  }
+}
+
+/** The places a consumer holds right now (waiting or admitted), for `GET /consumers/me`. */
+export async function activeEntries(deps: Deps, tenant: TenantScope, consumerId: string) {
+  const entries = await entriesOfConsumer(deps.db, tenant, consumerId, ["QUEUED", "ADMITTED"], 100);
+  const states = await Promise.all(entries.map((entry) => stateOf(deps, tenant, entry)));
+  return states.filter((state) => state.status === "QUEUED" || state.status === "ADMITTED");
+}

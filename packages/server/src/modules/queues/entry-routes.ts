@@ -1,0 +1,243 @@
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import type { FastifyRequest } from "fastify";
+import { Type } from "typebox";
+import type { Deps } from "../../deps.js";
+import { authOf, consumerOf } from "../../http/auth.js";
+import { AppError } from "../../http/errors.js";
+import { IdParams, NullableTimestamp, Timestamp } from "../../http/schemas.js";
+import {
+  admitConsumer,
+  admitNext,
+  completeAdmission,
+  denyConsumer,
+  enterQueue,
+  entryState,
+  leaveQueue,
+  MAX_ADMIT_BATCH,
+  validateAdmission,
+} from "./entries.js";
+
+const EntryStatus = Type.Union([
+  Type.Literal("QUEUED"),
+  Type.Literal("ADMITTED"),
+  Type.Literal("COMPLETED"),
+  Type.Literal("DENIED"),
+  Type.Literal("LEFT"),
+  Type.Literal("EXPIRED"),
+]);
+const DenyReason = Type.Union([
+  Type.Literal("ORDER_LIMIT_EXCEEDED"),
+  Type.Literal("FRAUD_DETECTED"),
+  Type.Literal("ADMIN_ACTION"),
+]);
+const NullableString = Type.Union([Type.String(), Type.Null()]);
+
+export const QueueConsumerState = Type.Object({
+  queueId: Type.String(),
+  consumerId: Type.String(),
+  status: EntryStatus,
+  position: Type.Union([Type.Integer(), Type.Null()]),
+  enteredAt: Timestamp,
+  admittedAt: NullableTimestamp,
+  admissionToken: NullableString,
+  admissionExpiresAt: NullableTimestamp,
+  denyReason: Type.Union([DenyReason, Type.Null()]),
+});
+
+const ConsumerIdBody = Type.Object(
+  { consumerId: Type.String({ minLength: 1, maxLength: 64 }) },
+  { additionalProperties: false },
+);
+const Fingerprint = Type.String({ pattern: "^[A-Za-z0-9_.:-]{1,200}$" });
+
+const fingerprintInvalid = () =>
+  new AppError(
+    400,
+    {
+      error: "FINGERPRINT_INVALID",
+      code: "FP003",
+      message: "X-Fingerprint must be 1–200 letters, digits, '_', '-', '.' or ':'.",
+    },
+    { "x-fingerprint-error": "true" },
+  );
+
+const FINGERPRINT_PATTERN = /^[A-Za-z0-9_.:-]{1,200}$/;
+
+/** The optional device fingerprint a browser sends with `X-Fingerprint`. */
+function fingerprintOf(request: FastifyRequest): string | null {
+  const header = request.headers["x-fingerprint"];
+  if (header === undefined) return null;
+  if (typeof header !== "string" || !FINGERPRINT_PATTERN.test(header)) throw fingerprintInvalid();
+  return header;
+}
+
+const tags = ["Queue participation"];
+const consumerAuth = { auth: { kind: "consumer" } } as const;
+const consumerSecurity = [{ PublishableKey: [], ConsumerToken: [] }];
+const serverWrite = { auth: { kind: "secret", scope: "write:experiences" } } as const;
+const serverRead = { auth: { kind: "secret", scope: "read:experiences" } } as const;
+const serverSecurity = [{ SecretKey: [] }];
+
+/** Consumer API: a consumer's own place in a queue, and the merchant server's control of it. */
+export function queueEntryRoutes(deps: Deps): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.post(
+      "/queues/:id/enter",
+      {
+        config: consumerAuth,
+        schema: {
+          tags,
+          summary: "Take a place in the queue (idempotent)",
+          security: consumerSecurity,
+          params: IdParams,
+          response: { 200: QueueConsumerState, 201: QueueConsumerState },
+        },
+      },
+      async (request, reply) => {
+        const { tenant } = authOf(request);
+        const fingerprint = fingerprintOf(request);
+        const consumer = consumerOf(request);
+        const { state, created } = await enterQueue(deps, tenant, request.params.id, consumer.consumerId, fingerprint);
+        return reply.code(created ? 201 : 200).send(state);
+      },
+    );
+
+    app.post(
+      "/queues/:id/leave",
+      {
+        config: consumerAuth,
+        schema: {
+          tags,
+          summary: "Give up the place",
+          security: consumerSecurity,
+          params: IdParams,
+          response: {
+            200: Type.Object({
+              queueId: Type.String(),
+              consumerId: Type.String(),
+              status: Type.Literal("LEFT"),
+              position: Type.Null(),
+            }),
+          },
+        },
+      },
+      async (request) => leaveQueue(deps, authOf(request).tenant, request.params.id, consumerOf(request).consumerId),
+    );
+
+    app.get(
+      "/queues/:id/status",
+      {
+        config: consumerAuth,
+        schema: {
+          tags,
+          summary: "The consumer's current place",
+          security: consumerSecurity,
+          params: IdParams,
+          response: { 200: QueueConsumerState },
+        },
+      },
+      async (request) => entryState(deps, authOf(request).tenant, request.params.id, consumerOf(request).consumerId),
+    );
+
+    app.post(
+      "/queues/:id/admit",
+      {
+        config: serverWrite,
+        schema: {
+          tags,
+          summary: "Admit one consumer, or the next N in arrival order",
+          security: serverSecurity,
+          params: IdParams,
+          body: Type.Union([
+            ConsumerIdBody,
+            Type.Object(
+              { count: Type.Integer({ minimum: 1, maximum: MAX_ADMIT_BATCH }) },
+              { additionalProperties: false },
+            ),
+          ]),
+          response: { 200: Type.Union([QueueConsumerState, Type.Object({ data: Type.Array(QueueConsumerState) })]) },
+        },
+      },
+      async (request) => {
+        const { tenant } = authOf(request);
+        const { body } = request;
+        if ("consumerId" in body) return admitConsumer(deps, tenant, request.params.id, body.consumerId);
+        return { data: await admitNext(deps, tenant, request.params.id, body.count) };
+      },
+    );
+
+    app.post(
+      "/queues/:id/complete",
+      {
+        config: serverWrite,
+        schema: {
+          tags,
+          summary: "Record that the admitted consumer finished (the admission token stops working)",
+          security: serverSecurity,
+          params: IdParams,
+          body: ConsumerIdBody,
+          response: {
+            200: Type.Object({
+              queueId: Type.String(),
+              consumerId: Type.String(),
+              status: Type.Literal("COMPLETED"),
+              completedAt: Timestamp,
+            }),
+          },
+        },
+      },
+      async (request) => completeAdmission(deps, authOf(request).tenant, request.params.id, request.body.consumerId),
+    );
+
+    app.post(
+      "/queues/:id/deny",
+      {
+        config: serverWrite,
+        schema: {
+          tags,
+          summary: "Refuse a consumer their place or admission",
+          security: serverSecurity,
+          params: IdParams,
+          body: Type.Object(
+            { consumerId: Type.String({ minLength: 1, maxLength: 64 }), reason: DenyReason },
+            { additionalProperties: false },
+          ),
+          response: { 200: QueueConsumerState },
+        },
+      },
+      async (request) =>
+        denyConsumer(deps, authOf(request).tenant, request.params.id, request.body.consumerId, request.body.reason),
+    );
+
+    app.post(
+      "/queues/:id/validate",
+      {
+        config: serverRead,
+        schema: {
+          tags,
+          summary: "Check an admission token at checkout",
+          description:
+            'Answers `true`, or 403 `{valid:false,error:"invalid_admission"}`. A token bound to a device needs the ' +
+            "same fingerprint, in `fingerprint` or the `X-Fingerprint` header.",
+          security: serverSecurity,
+          params: IdParams,
+          body: Type.Object(
+            {
+              consumerId: Type.String({ minLength: 1, maxLength: 64 }),
+              token: Type.String({ minLength: 1, maxLength: 4096 }),
+              fingerprint: Type.Optional(Fingerprint),
+            },
+            { additionalProperties: false },
+          ),
+          response: { 200: Type.Literal(true) },
+        },
+      },
+      async (request) => {
+        const { consumerId, token } = request.body;
+        const fingerprint = request.body.fingerprint ?? fingerprintOf(request);
+        await validateAdmission(deps, authOf(request).tenant, request.params.id, { consumerId, token, fingerprint });
+        return true as const;
+      },
+    );
+  };
+}
