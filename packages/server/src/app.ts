@@ -1,9 +1,15 @@
 import type { IncomingMessage } from "node:http";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from "fastify";
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyPluginAsync,
+  type FastifyRequest,
+} from "fastify";
 import type { Deps } from "./deps.js";
 import { installAuthentication } from "./http/auth.js";
 import { installErrorHandling } from "./http/errors.js";
 import { type ApiDescription, registerOpenApi } from "./http/openapi.js";
+import { RateLimitError } from "./http/rate-limit.js";
 import { installRequestContext } from "./http/request-context.js";
 import { requestIdFor } from "./http/request-id.js";
 import { RequestLogController } from "./http/request-log.js";
@@ -19,6 +25,7 @@ import { queueEntryRoutes } from "./modules/queues/entry-routes.js";
 import { queueAdminRoutes, queueConsumerRoutes } from "./modules/queues/routes.js";
 import { sessionRoutes } from "./modules/sessions/routes.js";
 import { jwksRoutes, registerRootJwks } from "./modules/tokens/routes.js";
+import { usageRoutes } from "./modules/usage/routes.js";
 
 export const API_PREFIX = "/api/v1";
 
@@ -34,8 +41,12 @@ function registerHealth(app: FastifyInstance, deps: Deps): void {
   app.get("/healthz", hide, async () => ({ status: "ok" }));
   app.get("/readyz", hide, async (_request, reply) => {
     const database = (await deps.db.ping()) ? "ok" : "unavailable";
-    const ready = database === "ok";
-    return reply.code(ready ? 200 : 503).send({ status: ready ? "ready" : "not_ready", checks: { database } });
+    await deps.limiter.probe();
+    const rateLimiter = deps.limiter.degraded ? "degraded" : "ok";
+    // Degraded but open still serves (with per-process limits); degraded and closed refuses.
+    const ready = database === "ok" && (rateLimiter === "ok" || deps.config.rateLimitFailureMode === "open");
+    const checks = { database, rateLimiter };
+    return reply.code(ready ? 200 : 503).send({ status: ready ? "ready" : "not_ready", checks });
   });
 }
 
@@ -43,6 +54,27 @@ function registerHealth(app: FastifyInstance, deps: Deps): void {
 function defaultEmptyBody(app: FastifyInstance): void {
   app.addHook("preValidation", async (request) => {
     if (request.body === undefined && request.routeOptions.schema?.body) request.body = {};
+  });
+}
+
+/** Every response to a request made with a key counts in that key's usage statistics. */
+function countUsage(app: FastifyInstance, deps: Deps): void {
+  const rateLimited = new WeakSet<FastifyRequest>();
+  app.addHook("onError", async (request, _reply, error) => {
+    if (error instanceof RateLimitError) rateLimited.add(request);
+  });
+  app.addHook("onResponse", async (request, reply) => {
+    const { keyId, organizationId, mode } = request.identity;
+    if (!keyId || !organizationId || !mode) return;
+    const status = reply.statusCode;
+    const outcome = rateLimited.has(request)
+      ? "rate_limited"
+      : status < 400
+        ? "success"
+        : status < 500
+          ? "client_error"
+          : "server_error";
+    deps.usage.record({ keyId, organizationId, mode }, outcome);
   });
 }
 
@@ -73,6 +105,7 @@ async function buildApp(
   installErrorHandling(app, config.bodyLimitBytes);
   installRequestContext(app);
   echoRequestId(app);
+  countUsage(app, deps);
   defaultEmptyBody(app);
   installAuthentication(app, deps, API_PREFIX);
   await registerOpenApi(app, api);
@@ -117,6 +150,7 @@ export function buildAdminApp(deps: Deps): Promise<FastifyInstance> {
       experienceAdminRoutes(deps),
       queueAdminRoutes(deps),
       consumerAdminRoutes(deps),
+      usageRoutes(deps),
       testOutboxRoutes(deps),
     ],
   );

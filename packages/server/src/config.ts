@@ -22,8 +22,10 @@ export interface Config {
   readonly bodyLimitBytes: number;
   /** Proxies whose X-Forwarded-For is believed when finding the client IP (IPs or CIDRs). */
   readonly trustedProxies: readonly string[];
-  /** How often buffered `last_used_at` times are written (each key at most once per interval). */
-  readonly lastUsedFlushMs: number;
+  /** How often buffered usage counters and `last_used_at` times are written. */
+  readonly usageFlushMs: number;
+  /** With Redis unreachable: `open` keeps serving with per-process limits, `closed` refuses (503). */
+  readonly rateLimitFailureMode: "open" | "closed";
   /** Where live-mode one-time codes go. Test mode never delivers: codes go to the test outbox. */
   readonly otpDelivery:
     | { provider: "none" }
@@ -157,6 +159,14 @@ function readOtpDelivery(env: Env, production: boolean): Config["otpDelivery"] {
 }
 
 /** Reads and validates the environment once; the result is frozen. The only reader of process.env. */
+function readFailureMode(env: Env): Config["rateLimitFailureMode"] {
+  const mode = env.FANFARE_RATE_LIMIT_FAILURE_MODE || "open";
+  if (mode !== "open" && mode !== "closed") {
+    throw new ConfigError("FANFARE_RATE_LIMIT_FAILURE_MODE", `must be open or closed (got "${mode}")`);
+  }
+  return mode;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const production = env.NODE_ENV === "production";
   const dataDir = resolve(env.FANFARE_DATA_DIR || "./data");
@@ -175,7 +185,8 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel,
     bodyLimitBytes: readPositiveInt(env, "FANFARE_BODY_LIMIT_BYTES", 64 * 1024),
     trustedProxies: readProxies(env, "FANFARE_TRUSTED_PROXIES"),
-    lastUsedFlushMs: readIntInRange(env, "FANFARE_LAST_USED_FLUSH_MS", 1000, 1000, 60_000),
+    usageFlushMs: readIntInRange(env, "FANFARE_USAGE_FLUSH_MS", 1000, 100, 60_000),
+    rateLimitFailureMode: readFailureMode(env),
     otpDelivery: readOtpDelivery(env, production),
     ...resolveSecret(env, dataDir, production),
   };

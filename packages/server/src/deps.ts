@@ -20,6 +20,7 @@ import {
 import { isSessionLive } from "./modules/sessions/store.js";
 import { AccessTokenVerifier } from "./modules/tokens/access-tokens.js";
 import { SigningKeyRing } from "./modules/tokens/signing-keys.js";
+import { UsageRecorder } from "./modules/usage/recorder.js";
 import type { RateLimiter } from "./ratelimit/limiter.js";
 import { MemoryLimiter } from "./ratelimit/memory.js";
 import { RedisLimiter } from "./ratelimit/redis.js";
@@ -38,6 +39,7 @@ export interface Deps {
   readonly invalidation: InvalidationBus;
   readonly keys: KeyVerifier;
   readonly lastUsed: LastUsedBuffer;
+  readonly usage: UsageRecorder;
   readonly organizations: OrganizationCache;
   readonly signingKeys: SigningKeyRing;
   readonly accessTokens: AccessTokenVerifier;
@@ -97,10 +99,14 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
     organizations.apply(event);
     accessTokens.apply(event);
   });
-  const limiter = config.redisUrl ? new RedisLimiter(config.redisUrl, clock, logger) : new MemoryLimiter(clock);
+  const limiter = config.redisUrl
+    ? new RedisLimiter(config.redisUrl, clock, logger, config.rateLimitFailureMode)
+    : new MemoryLimiter(clock);
   const lastUsed = new LastUsedBuffer(db, logger);
-  lastUsed.start(config.lastUsedFlushMs);
-  const tasks: ShutdownTask[] = [() => lastUsed.flush()];
+  lastUsed.start(config.usageFlushMs);
+  const usage = new UsageRecorder(db, clock, logger);
+  usage.start(config.usageFlushMs);
+  const tasks: ShutdownTask[] = [() => lastUsed.flush(), () => usage.flush()];
   let closed = false;
 
   async function flush(): Promise<void> {
@@ -122,6 +128,7 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
     invalidation,
     keys,
     lastUsed,
+    usage,
     organizations,
     signingKeys,
     accessTokens,
@@ -135,6 +142,7 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
       if (closed) return;
       closed = true;
       lastUsed.stop();
+      usage.stop();
       await flush();
       await invalidation.close();
       await limiter.close();

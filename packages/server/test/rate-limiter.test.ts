@@ -83,7 +83,7 @@ describe.runIf(inject("redis"))("rate limiter shared through Redis", () => {
         Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? a : b).consume(k, 25, WINDOW)),
       );
       expect(results.filter((r) => r.allowed)).toHaveLength(25);
-      expect(a.isDegraded || b.isDegraded).toBe(false);
+      expect(a.degraded || b.degraded).toBe(false);
     } finally {
       await a.close();
       await b.close();
@@ -101,7 +101,7 @@ describe("rate limiter without Redis", () => {
       const results = [];
       for (let i = 0; i < 4; i++) results.push((await rl.consume("k", 3, WINDOW)).allowed);
       expect(results).toEqual([true, true, true, false]);
-      expect(rl.isDegraded).toBe(true);
+      expect(rl.degraded).toBe(true);
       expect(logs.lines.filter((line) => line.includes("rate limiting locally"))).toHaveLength(1);
     } finally {
       await rl.close();

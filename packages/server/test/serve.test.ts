@@ -25,7 +25,7 @@ describe.each(dialects())("fanfare serve (%s)", (dialect) => {
       fetch(`${first.adminUrl}/readyz`),
     ]);
     expect(consumerHealth.status).toBe(200);
-    expect(await adminReady.json()).toEqual({ status: "ready", checks: { database: "ok" } });
+    expect(await adminReady.json()).toEqual({ status: "ready", checks: { database: "ok", rateLimiter: "ok" } });
 
     first.child.kill("SIGTERM");
     expect(await first.exited).toBe(0);
@@ -55,11 +55,9 @@ describe.each(dialects())("fanfare serve (%s)", (dialect) => {
     expect(await second.exited).toBe(0);
   });
 
-  it("on SIGTERM finishes a request still in flight, flushes last-used times, and exits 0", async () => {
+  it("on SIGTERM finishes a request still in flight, flushes last-used times and usage counters, and exits 0", async () => {
     database = await createTestDatabase(dialect);
-    const server = await startServerProcess({ ...database.env, FANFARE_LAST_USED_FLUSH_MS: "60000" }, [
-      "--dev-bootstrap",
-    ]);
+    const server = await startServerProcess({ ...database.env, FANFARE_USAGE_FLUSH_MS: "60000" }, ["--dev-bootstrap"]);
     const secretLive = (server.stdout().match(/sk_live_[0-9A-Za-z]{38}/) ?? [])[0] ?? "";
     const used = await fetch(`${server.adminUrl}/api/v1/organization`, {
       headers: { authorization: `Bearer ${secretLive}` },
@@ -98,6 +96,14 @@ describe.each(dialects())("fanfare serve (%s)", (dialect) => {
       expect(rows.map((r) => r.name)).toContain("created during shutdown");
       const defaultSecret = rows.find((r) => r.name === "Default secret key" && r.mode === "live");
       expect(defaultSecret?.last_used_at).not.toBeNull();
+      // Both requests are in the usage statistics, though the flush interval never came round.
+      const usage = await deps.db.kysely
+        .selectFrom("api_key_usage")
+        .select(["requests", "successes"])
+        .where("granularity", "=", "minute")
+        .execute();
+      const sum = (column: "requests" | "successes") => usage.reduce((total, row) => total + Number(row[column]), 0);
+      expect([sum("requests"), sum("successes")]).toEqual([2, 2]);
     } finally {
       await deps.close();
     }

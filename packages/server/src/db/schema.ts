@@ -242,6 +242,21 @@ export interface QueueDeparturesTable {
   departed: number;
 }
 
+export type UsageGranularity = "minute" | "hour";
+
+export interface ApiKeyUsageTable {
+  key_id: string;
+  granularity: UsageGranularity;
+  bucket_start: Timestamp;
+  organization_id: string;
+  mode: Mode;
+  requests: number;
+  successes: number;
+  client_errors: number;
+  server_errors: number;
+  rate_limited: number;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   api_keys: ApiKeysTable;
@@ -259,4 +274,5 @@ export interface Database {
   queues: QueuesTable;
   queue_entries: QueueEntriesTable;
   queue_departures: QueueDeparturesTable;
+  api_key_usage: ApiKeyUsageTable;
 }

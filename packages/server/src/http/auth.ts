@@ -8,6 +8,7 @@ import type { SecretScope } from "../modules/keys/scopes.js";
 import type { KeyOutcome, VerifiedKey } from "../modules/keys/verify.js";
 import type { AccessClaims } from "../modules/tokens/access-tokens.js";
 import { AppError, errors } from "./errors.js";
+import { enforcePlanLimit } from "./rate-limit.js";
 
 /**
  * What a route accepts, declared in its `config.auth`. Every `/api/v1` route must declare one
@@ -117,6 +118,10 @@ async function verifyKey(
   const { key } = outcome;
   const record = key.record;
   if (record.kind !== selected.kind) throw errors.invalidApiKey();
+  // From here on the request is the key's: refusals below count in its usage as client errors.
+  request.identity.organizationId = record.organizationId;
+  request.identity.keyId = record.id;
+  request.identity.mode = record.mode;
   // Network restrictions come before anything else is spent on the request.
   if (!key.allowlist.allows(request.ip)) throw errors.ipNotAllowed();
   if (auth.kind === "secret" && !key.scopes.has(auth.scope)) throw errors.permissionDenied(auth.scope);
@@ -127,8 +132,6 @@ async function verifyKey(
       if (!organization || !originAllowed(origin, organization.allowedOrigins)) throw errors.originNotAllowed();
     }
   }
-  request.identity.organizationId = record.organizationId;
-  request.identity.keyId = record.id;
   deps.lastUsed.record(record.id, deps.clock.now());
   return key;
 }
@@ -190,11 +193,12 @@ export function installAuthentication(app: FastifyInstance, deps: Deps, apiPrefi
       if (method !== "HEAD") table.push({ method, url: route.url, auth });
     }
   });
-  app.addHook("onRequest", async (request) => {
+  app.addHook("onRequest", async (request, reply) => {
     const auth = request.routeOptions.config.auth;
     if (!auth || auth.kind === "none") return;
     if (keyInQuery(request.url)) throw errors.apiKeyInQuery();
     await authenticate(deps, request, auth);
+    await enforcePlanLimit(deps, request, reply);
   });
 }
 

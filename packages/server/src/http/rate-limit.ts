@@ -1,6 +1,8 @@
-import type { FastifyReply } from "fastify";
-import type { RateLimiter } from "../ratelimit/limiter.js";
-import { AppError } from "./errors.js";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { Deps } from "../deps.js";
+import type { LimitDecision, RateLimiter } from "../ratelimit/limiter.js";
+import { planLimitPerMinute } from "../ratelimit/plans.js";
+import { AppError, errors } from "./errors.js";
 
 export interface Limit {
   /** What is being counted, e.g. `otp-request:ip:<org>:<mode>:<ip>`. */
@@ -9,24 +11,64 @@ export interface Limit {
   windowMs: number;
 }
 
+const MINUTE = 60_000;
+
+/** Its own class, so usage statistics can tell a refusal by a rate limit from other 429s. */
+export class RateLimitError extends AppError {
+  constructor(retryAfterSeconds: number) {
+    super(
+      429,
+      { error: "Rate limit exceeded", retryAfter: retryAfterSeconds },
+      { "retry-after": String(retryAfterSeconds) },
+    );
+  }
+}
+
 export function rateLimitExceeded(retryAfterSeconds: number): AppError {
-  return new AppError(
-    429,
-    { error: "Rate limit exceeded", retryAfter: retryAfterSeconds },
-    { "retry-after": String(retryAfterSeconds) },
-  );
+  return new RateLimitError(retryAfterSeconds);
+}
+
+/** The X-RateLimit-* headers show the tightest limit the request was counted against. */
+function showTightest(reply: FastifyReply, decision: LimitDecision): void {
+  const shown = reply.getHeader("x-ratelimit-remaining");
+  if (shown !== undefined && Number(shown) <= decision.remaining) return;
+  reply.header("x-ratelimit-limit", String(decision.limit));
+  reply.header("x-ratelimit-remaining", String(decision.remaining));
+  reply.header("x-ratelimit-reset", String(Math.ceil(decision.resetAtMs / 1000)));
 }
 
 /**
- * Counts the request against each limit, in order, and sets the X-RateLimit-* headers of the
- * tightest one. Over a limit: 429 with Retry-After, and nothing else happens for the request.
+ * Counts the request against each limit, in order. Over a limit: 429 with Retry-After, and
+ * nothing else happens for the request.
  */
 export async function enforceLimits(limiter: RateLimiter, reply: FastifyReply, limits: Limit[]): Promise<void> {
   for (const { key, limit, windowMs } of limits) {
     const decision = await limiter.consume(key, limit, windowMs);
-    reply.header("x-ratelimit-limit", String(decision.limit));
-    reply.header("x-ratelimit-remaining", String(decision.remaining));
-    reply.header("x-ratelimit-reset", String(Math.ceil(decision.resetAtMs / 1000)));
+    showTightest(reply, decision);
     if (!decision.allowed) throw rateLimitExceeded(Math.ceil(decision.retryAfterMs / 1000));
   }
+}
+
+/**
+ * Who the plan's budget belongs to. A secret key is one caller. A publishable key is shared by
+ * every shopper's browser, so its budget is per client — the consumer session when there is
+ * one, else the IP — and a surge of real shoppers never throttles the key as a whole.
+ */
+function planBucket(request: FastifyRequest): string | undefined {
+  const auth = request.auth;
+  if (auth?.key?.record.kind === "secret") return `plan:key:${auth.key.record.id}`;
+  if (auth?.consumer) return `plan:session:${auth.consumer.sessionId}`;
+  if (auth?.key) return `plan:pk:${auth.key.record.id}:ip:${request.ip}`;
+  return undefined;
+}
+
+/** The plan's per-minute limit, applied to every authenticated request right after authentication. */
+export async function enforcePlanLimit(deps: Deps, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const bucket = planBucket(request);
+  if (!bucket || !request.auth) return;
+  const organization = await deps.organizations.get(request.auth.tenant.organizationId);
+  if (!organization) throw errors.invalidApiKey();
+  await enforceLimits(deps.limiter, reply, [
+    { key: bucket, limit: planLimitPerMinute(organization), windowMs: MINUTE },
+  ]);
 }

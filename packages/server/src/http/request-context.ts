@@ -1,9 +1,11 @@
 import type { FastifyInstance } from "fastify";
+import type { Mode } from "../db/schema.js";
 
 /** Who a request turned out to be, filled in by authentication and read by logging and usage. */
 export interface RequestIdentity {
   organizationId?: string;
   keyId?: string;
+  mode?: Mode;
 }
 
 declare module "fastify" {

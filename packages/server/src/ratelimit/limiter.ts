@@ -16,7 +16,11 @@ export interface LimitDecision {
  */
 export interface RateLimiter {
   readonly backend: "memory" | "redis";
+  /** True while a shared backend is unreachable and limits are kept per process (or refused). */
+  readonly degraded: boolean;
   consume(key: string, limit: number, windowMs: number): Promise<LimitDecision>;
+  /** Checks the backend now (for `/readyz`), so recovery is seen even when no request is counted. */
+  probe(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -12,6 +12,7 @@ const SWEEP_EVERY = 10_000;
 /** One process's limiter. Also the fallback when Redis is unreachable. */
 export class MemoryLimiter implements RateLimiter {
   readonly backend = "memory" as const;
+  readonly degraded = false;
   private readonly counters = new Map<string, Counter>();
   private operations = 0;
 
@@ -26,6 +27,8 @@ export class MemoryLimiter implements RateLimiter {
     if (++this.operations % SWEEP_EVERY === 0) this.sweep(now);
     return decision;
   }
+
+  async probe(): Promise<void> {}
 
   async close(): Promise<void> {}
 

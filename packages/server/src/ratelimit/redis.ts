@@ -1,8 +1,17 @@
 import { Redis } from "ioredis";
 import type { Logger } from "pino";
+import { AppError } from "../http/errors.js";
 import type { Clock } from "../lib/clock.js";
 import { decide, type LimitDecision, type RateLimiter } from "./limiter.js";
 import { MemoryLimiter } from "./memory.js";
+
+/** Failure mode `closed`: without the shared counters, nothing rate-limited is served. */
+const limiterUnavailable = () =>
+  new AppError(
+    503,
+    { error: "service_unavailable", message: "The service is temporarily unavailable." },
+    { "retry-after": "5" },
+  );
 
 // Atomic: read both windows, decide, and count only an allowed request — all in one script,
 // so processes sharing Redis enforce one combined limit.
@@ -27,12 +36,13 @@ export class RedisLimiter implements RateLimiter {
   readonly backend = "redis" as const;
   private readonly redis: Redis;
   private readonly fallback: MemoryLimiter;
-  private degraded = false;
+  private unreachable = false;
 
   constructor(
     url: string,
     private readonly clock: Clock,
     private readonly logger: Logger,
+    private readonly failureMode: "open" | "closed" = "open",
   ) {
     this.redis = new Redis(url, { maxRetriesPerRequest: 0, enableOfflineQueue: false, commandTimeout: 200 });
     this.redis.on("error", () => {});
@@ -52,9 +62,8 @@ export class RedisLimiter implements RateLimiter {
     });
   }
 
-  /** True while limits are enforced locally because Redis is unreachable. */
-  get isDegraded(): boolean {
-    return this.degraded;
+  get degraded(): boolean {
+    return this.unreachable;
   }
 
   async consume(key: string, limit: number, windowMs: number): Promise<LimitDecision> {
@@ -71,15 +80,37 @@ export class RedisLimiter implements RateLimiter {
         1 - (now - windowStartMs) / windowMs,
         windowMs * 2,
       )) as [number, number, number];
-      if (this.degraded) this.logger.info("rate limiting is shared through Redis again");
-      this.degraded = false;
+      this.reached();
       const decision = decide(previous, current, limit, windowMs, windowStartMs, now);
       return allowed === 1 ? { ...decision, allowed: true } : { ...decision, allowed: false };
     } catch (err) {
-      if (!this.degraded) this.logger.error({ err }, "Redis unreachable: rate limiting locally until it returns");
-      this.degraded = true;
+      this.lost(err);
+      if (this.failureMode === "closed") throw limiterUnavailable();
       return this.fallback.consume(key, limit, windowMs);
     }
+  }
+
+  async probe(): Promise<void> {
+    try {
+      await this.redis.ping();
+      this.reached();
+    } catch (err) {
+      this.lost(err);
+    }
+  }
+
+  /** Transitions are logged once each way. */
+  private reached(): void {
+    if (this.unreachable) this.logger.info("rate limiting is shared through Redis again");
+    this.unreachable = false;
+  }
+
+  private lost(err: unknown): void {
+    if (!this.unreachable) {
+      const what = this.failureMode === "open" ? "rate limiting locally" : "refusing rate-limited requests";
+      this.logger.error({ err }, `Redis unreachable: ${what} until it returns`);
+    }
+    this.unreachable = true;
   }
 
   async close(): Promise<void> {

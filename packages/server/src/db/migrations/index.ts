@@ -8,6 +8,7 @@ import * as m0006 from "./0006-organization-otp-webhook.js";
 import * as m0007 from "./0007-experiences.js";
 import * as m0008 from "./0008-queues.js";
 import * as m0009 from "./0009-queue-entries.js";
+import * as m0010 from "./0010-api-key-usage.js";
 
 /**
  * Forward-only, numbered migrations, run in order inside a transaction each (both dialects
@@ -23,4 +24,5 @@ export const migrations: Record<string, Migration> = {
   "0007-experiences": m0007,
   "0008-queues": m0008,
   "0009-queue-entries": m0009,
+  "0010-api-key-usage": m0010,
 };

@@ -3,10 +3,13 @@ import { Type } from "typebox";
 import type { Deps } from "../../deps.js";
 import { authOf } from "../../http/auth.js";
 import { errors } from "../../http/errors.js";
+import { enforceLimits } from "../../http/rate-limit.js";
 import { SessionEnvelopeSchema } from "../sessions/routes.js";
 import { authorizeExternal, exchangeCode } from "./service.js";
 
 const MAX_CLAIMS_CHARS = 10_000;
+// Minting exchange codes is a merchant-server action; a runaway loop should not mint unbounded codes.
+const AUTHORIZE_PER_MINUTE = 100;
 
 const AuthorizeBody = Type.Object(
   {
@@ -50,7 +53,11 @@ export function externalAuthRoutes(deps: Deps): FastifyPluginAsyncTypebox {
           },
         },
       },
-      async (request) => {
+      async (request, reply) => {
+        const { key } = authOf(request);
+        await enforceLimits(deps.limiter, reply, [
+          { key: `external-authorize:${key?.record.id}`, limit: AUTHORIZE_PER_MINUTE, windowMs: 60_000 },
+        ]);
         if (request.body.claims && JSON.stringify(request.body.claims).length > MAX_CLAIMS_CHARS) {
           throw errors.validation(`Invalid request: body.claims is larger than ${MAX_CLAIMS_CHARS} characters.`, [
             { path: "body.claims", message: `must be at most ${MAX_CLAIMS_CHARS} characters of JSON` },

@@ -146,6 +146,8 @@ export async function setPlan(
   const organization = await findOrganization(deps.db, idOrSlug);
   if (!organization) throw errors.resourceNotFound(`Organization ${idOrSlug}`);
   await updatePlan(deps.db, organization.id, plan, limit, isoNow(deps.clock));
+  // Running servers apply the new limit at once (and within a minute on SQLite, where the CLI cannot reach them).
+  await deps.invalidation.publish({ type: "organization", organizationId: organization.id });
   return { ...organization, plan, rateLimitPerMinute: limit };
 }
 

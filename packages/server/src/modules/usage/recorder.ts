@@ -1,0 +1,122 @@
+import type { Logger } from "pino";
+import type { Db } from "../../db/database.js";
+import type { Mode } from "../../db/schema.js";
+import { type Clock, isoAt } from "../../lib/clock.js";
+import { addUsage, pruneUsage, type UsageCounts, type UsageRow } from "./store.js";
+
+export type Outcome = "success" | "client_error" | "server_error" | "rate_limited";
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+export const MINUTE_RETENTION_MS = 7 * DAY;
+export const HOUR_RETENTION_MS = 90 * DAY;
+
+const empty = (): UsageCounts => ({ requests: 0, successes: 0, clientErrors: 0, serverErrors: 0, rateLimited: 0 });
+
+function add(into: UsageCounts, from: UsageCounts): void {
+  into.requests += from.requests;
+  into.successes += from.successes;
+  into.clientErrors += from.clientErrors;
+  into.serverErrors += from.serverErrors;
+  into.rateLimited += from.rateLimited;
+}
+
+interface Pending extends UsageCounts {
+  keyId: string;
+  organizationId: string;
+  mode: Mode;
+  minuteStartMs: number;
+}
+
+/**
+ * Usage statistics without a write per request: each response adds one to an in-memory
+ * counter for its key and minute; a timer writes all counters in one transaction (minute and
+ * hour buckets together) and once more at shutdown. A failed write keeps the counts for the next.
+ */
+export class UsageRecorder {
+  private pending = new Map<string, Pending>();
+  private timer: NodeJS.Timeout | undefined;
+  private lastPruneMs = 0;
+
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+  ) {}
+
+  record(key: { keyId: string; organizationId: string; mode: Mode }, outcome: Outcome): void {
+    const now = this.clock.now();
+    const minuteStartMs = now - (now % MINUTE);
+    const id = `${key.keyId}|${minuteStartMs}`;
+    let counts = this.pending.get(id);
+    if (!counts) {
+      counts = { ...key, minuteStartMs, ...empty() };
+      this.pending.set(id, counts);
+    }
+    counts.requests++;
+    if (outcome === "success") counts.successes++;
+    else if (outcome === "client_error") counts.clientErrors++;
+    else if (outcome === "server_error") counts.serverErrors++;
+    else counts.rateLimited++;
+  }
+
+  async flush(): Promise<void> {
+    await this.pruneHourly();
+    if (this.pending.size === 0) return;
+    const batch = this.pending;
+    this.pending = new Map();
+    try {
+      await addUsage(this.db, rowsOf([...batch.values()]));
+    } catch (err) {
+      for (const [id, counts] of batch) {
+        const current = this.pending.get(id);
+        if (current) add(current, counts);
+        else this.pending.set(id, counts);
+      }
+      this.logger.error({ err, buckets: batch.size }, "could not write usage counters; will retry");
+    }
+  }
+
+  start(intervalMs: number): void {
+    this.timer = setInterval(() => void this.flush(), intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  private async pruneHourly(): Promise<void> {
+    const now = this.clock.now();
+    if (now - this.lastPruneMs < HOUR) return;
+    this.lastPruneMs = now;
+    try {
+      await pruneUsage(this.db, isoAt(now - MINUTE_RETENTION_MS), isoAt(now - HOUR_RETENTION_MS));
+    } catch (err) {
+      this.logger.error({ err }, "could not prune old usage buckets");
+    }
+  }
+}
+
+/** Minute rows as counted, plus the same counts summed into hour rows. */
+function rowsOf(batch: Pending[]): UsageRow[] {
+  const hours = new Map<string, UsageRow>();
+  const rows: UsageRow[] = [];
+  for (const { minuteStartMs, keyId, organizationId, mode, ...counts } of batch) {
+    rows.push({ keyId, organizationId, mode, granularity: "minute", bucketStart: isoAt(minuteStartMs), ...counts });
+    const hourStart = isoAt(minuteStartMs - (minuteStartMs % HOUR));
+    const id = `${keyId}|${hourStart}`;
+    const hour = hours.get(id) ?? {
+      keyId,
+      organizationId,
+      mode,
+      granularity: "hour",
+      bucketStart: hourStart,
+      ...empty(),
+    };
+    add(hour, counts);
+    hours.set(id, hour);
+  }
+  return [...rows, ...hours.values()];
+}
