@@ -14,6 +14,7 @@ import { installRequestContext } from "./http/request-context.js";
 import { requestIdFor } from "./http/request-id.js";
 import { RequestLogController } from "./http/request-log.js";
 import { validatorCompiler } from "./http/validation.js";
+import { alertRoutes } from "./modules/alerts/routes.js";
 import { auditRoutes } from "./modules/audit/routes.js";
 import { consumerAdminRoutes, consumerSelfRoutes } from "./modules/consumers/routes.js";
 import { experienceAdminRoutes, experienceConsumerRoutes } from "./modules/experiences/routes.js";
@@ -26,6 +27,7 @@ import { queueAdminRoutes, queueConsumerRoutes } from "./modules/queues/routes.j
 import { sessionRoutes } from "./modules/sessions/routes.js";
 import { jwksRoutes, registerRootJwks } from "./modules/tokens/routes.js";
 import { usageRoutes } from "./modules/usage/routes.js";
+import { webhookRoutes } from "./modules/webhooks/routes.js";
 
 export const API_PREFIX = "/api/v1";
 
@@ -151,6 +153,8 @@ export function buildAdminApp(deps: Deps): Promise<FastifyInstance> {
       queueAdminRoutes(deps),
       consumerAdminRoutes(deps),
       usageRoutes(deps),
+      alertRoutes(deps),
+      webhookRoutes(deps),
       testOutboxRoutes(deps),
     ],
   );

@@ -21,6 +21,7 @@ import { isSessionLive } from "./modules/sessions/store.js";
 import { AccessTokenVerifier } from "./modules/tokens/access-tokens.js";
 import { SigningKeyRing } from "./modules/tokens/signing-keys.js";
 import { UsageRecorder } from "./modules/usage/recorder.js";
+import { WebhookDispatcher } from "./modules/webhooks/dispatcher.js";
 import type { RateLimiter } from "./ratelimit/limiter.js";
 import { MemoryLimiter } from "./ratelimit/memory.js";
 import { RedisLimiter } from "./ratelimit/redis.js";
@@ -40,6 +41,8 @@ export interface Deps {
   readonly keys: KeyVerifier;
   readonly lastUsed: LastUsedBuffer;
   readonly usage: UsageRecorder;
+  /** Sends stored webhook deliveries; started by the server, driven by hand in tests. */
+  readonly webhooks: WebhookDispatcher;
   readonly organizations: OrganizationCache;
   readonly signingKeys: SigningKeyRing;
   readonly accessTokens: AccessTokenVerifier;
@@ -106,6 +109,7 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
   lastUsed.start(config.usageFlushMs);
   const usage = new UsageRecorder(db, clock, logger);
   usage.start(config.usageFlushMs);
+  const webhooks = new WebhookDispatcher(db, clock, logger, secrets["webhook-secret-encryption"]);
   const tasks: ShutdownTask[] = [() => lastUsed.flush(), () => usage.flush()];
   let closed = false;
 
@@ -129,6 +133,7 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
     keys,
     lastUsed,
     usage,
+    webhooks,
     organizations,
     signingKeys,
     accessTokens,
@@ -143,6 +148,7 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
       closed = true;
       lastUsed.stop();
       usage.stop();
+      await webhooks.stop();
       await flush();
       await invalidation.close();
       await limiter.close();

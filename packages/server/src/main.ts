@@ -3,6 +3,7 @@ import type { FastifyInstance } from "fastify";
 import { buildAdminApp, buildConsumerApp } from "./app.js";
 import type { Config } from "./config.js";
 import { createDeps, type Deps, type DepsOverrides, prepareDatabase } from "./deps.js";
+import { evaluateAlerts } from "./modules/alerts/service.js";
 import { type BootstrapKeys, createOrganization } from "./modules/orgs/service.js";
 import { countOrganizations, type Organization } from "./modules/orgs/store.js";
 
@@ -35,6 +36,25 @@ async function bootstrapDevelopment(deps: Deps): Promise<RunningServer["bootstra
   return createOrganization(deps, { name: "Development", plan: "pro" });
 }
 
+const ALERT_EVALUATION_MS = 60_000;
+
+/** Webhook sending (every second) and alert evaluation (every minute), stopped at shutdown. */
+function startBackgroundJobs(deps: Deps): void {
+  deps.webhooks.start();
+  let evaluating: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    evaluating = (async () => {
+      await deps.usage.flush();
+      await evaluateAlerts(deps);
+    })().catch((err) => deps.logger.error({ err }, "alert evaluation failed"));
+  }, ALERT_EVALUATION_MS);
+  timer.unref();
+  deps.onShutdown(async () => {
+    clearInterval(timer);
+    await evaluating;
+  });
+}
+
 /** config → deps → migrations → both apps → listen. The only place that listens. */
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const deps = createDeps(config, options.overrides);
@@ -46,6 +66,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     const admin = await buildAdminApp(deps);
     await consumer.listen({ host: config.host, port: config.consumerPort });
     await admin.listen({ host: config.host, port: config.adminPort });
+    startBackgroundJobs(deps);
     let stopping: Promise<void> | undefined;
     const shutdown = () => {
       stopping ??= (async () => {

@@ -23,6 +23,7 @@ export interface OrganizationsTable {
   /** The organization's own code-delivery endpoint, if any, and its signing secret (sealed). */
   otp_webhook_url: string | null;
   otp_webhook_secret_sealed: string | null;
+  alert_rules: Generated<string | null>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -47,6 +48,7 @@ export interface ApiKeysTable {
   /** `key_…` or `mbr_…` of whoever created it; null for the CLI. */
   created_by: string | null;
   last_used_at: Timestamp | null;
+  rotated_at: Generated<Timestamp | null>;
   /** Set when deleted: the row stays as a tombstone for the audit log and usage history. */
   deleted_at: Timestamp | null;
   updated_at: Timestamp;
@@ -257,6 +259,53 @@ export interface ApiKeyUsageTable {
   rate_limited: number;
 }
 
+export interface WebhookEndpointsTable {
+  id: string;
+  organization_id: string;
+  mode: Mode;
+  url: string;
+  description: string | null;
+  events: string;
+  secret_sealed: string;
+  created_at: Timestamp;
+  deleted_at: Timestamp | null;
+}
+
+export type DeliveryStatus = "pending" | "succeeded" | "failed";
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  endpoint_id: string;
+  organization_id: string;
+  mode: Mode;
+  event_id: string;
+  event_type: string;
+  payload: string;
+  status: DeliveryStatus;
+  attempts: number;
+  next_attempt_at: Timestamp;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export type AlertType = "rate_limit_approaching" | "unusual_activity" | "error_rate" | "unused_key" | "rotation_due";
+
+export interface AlertsTable {
+  id: string;
+  organization_id: string;
+  mode: Mode;
+  type: AlertType;
+  key_id: string;
+  status: "open" | "resolved";
+  details: string;
+  fired_at: Timestamp;
+  resolved_at: Timestamp | null;
+  acknowledged_at: Timestamp | null;
+  updated_at: Timestamp;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   api_keys: ApiKeysTable;
@@ -275,4 +324,7 @@ export interface Database {
   queue_entries: QueueEntriesTable;
   queue_departures: QueueDeparturesTable;
   api_key_usage: ApiKeyUsageTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  alerts: AlertsTable;
 }

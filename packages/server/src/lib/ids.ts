@@ -11,6 +11,8 @@ export const ID_PREFIXES = {
   session: "sess",
   exchangeCode: "exc",
   webhook: "whk",
+  webhookEvent: "evt",
+  webhookDelivery: "whd",
   alert: "alrt",
   member: "mbr",
   auditEvent: "aud",

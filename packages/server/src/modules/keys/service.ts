@@ -59,6 +59,7 @@ export async function mintKey(
     createdAt: now,
     createdBy: input.createdBy ?? null,
     lastUsedAt: null,
+    rotatedAt: null,
     deletedAt: null,
     updatedAt: now,
   };

@@ -1,4 +1,4 @@
-import type { Transaction } from "kysely";
+import type { Selectable, Transaction } from "kysely";
 import type { Db } from "../../db/database.js";
 import type { ApiKeysTable, Database, KeyKind, Mode } from "../../db/schema.js";
 import type { TenantScope } from "../../lib/tenant.js";
@@ -17,17 +17,19 @@ export interface ApiKeyRecord {
   createdAt: string;
   createdBy: string | null;
   lastUsedAt: string | null;
+  /** The last regeneration, if any. */
+  rotatedAt: string | null;
   deletedAt: string | null;
   updatedAt: string;
 }
 
-export interface NewApiKey extends Omit<ApiKeyRecord, "lastUsedAt" | "deletedAt"> {
+export interface NewApiKey extends Omit<ApiKeyRecord, "lastUsedAt" | "rotatedAt" | "deletedAt"> {
   digest: string;
 }
 
 type Executor = Db["kysely"] | Transaction<Database>;
 
-function toRecord(row: ApiKeysTable): ApiKeyRecord {
+function toRecord(row: Selectable<ApiKeysTable>): ApiKeyRecord {
   return {
     id: row.id,
     organizationId: row.organization_id,
@@ -42,6 +44,7 @@ function toRecord(row: ApiKeysTable): ApiKeyRecord {
     createdAt: row.created_at,
     createdBy: row.created_by,
     lastUsedAt: row.last_used_at,
+    rotatedAt: row.rotated_at,
     deletedAt: row.deleted_at,
     updatedAt: row.updated_at,
   };
@@ -181,7 +184,7 @@ export async function replaceDigest(
     .executeTakeFirstOrThrow();
   await trx
     .updateTable("api_keys")
-    .set({ digest: next.digest, hint: next.hint, updated_at: next.updatedAt })
+    .set({ digest: next.digest, hint: next.hint, updated_at: next.updatedAt, rotated_at: next.updatedAt })
     .where("organization_id", "=", scope.organizationId)
     .where("mode", "=", scope.mode)
     .where("id", "=", id)

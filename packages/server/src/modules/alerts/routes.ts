@@ -1,0 +1,111 @@
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { Type } from "typebox";
+import type { Deps } from "../../deps.js";
+import { actorOf, authOf } from "../../http/auth.js";
+import { decodeCursor, Page, PageQuery, pageOf } from "../../http/pagination.js";
+import { IdParams, NullableTimestamp, Timestamp } from "../../http/schemas.js";
+import { isoAt } from "../../lib/clock.js";
+import { isId } from "../../lib/ids.js";
+import { AlertRulesChange, type AlertRulesPatch, AlertRulesSchema } from "./rules.js";
+import { alertRules, alertView, changeAlertRules, requireAlert } from "./service.js";
+import { acknowledgeAlert, listAlerts } from "./store.js";
+
+const AlertType = Type.Union([
+  Type.Literal("rate_limit_approaching"),
+  Type.Literal("unusual_activity"),
+  Type.Literal("error_rate"),
+  Type.Literal("unused_key"),
+  Type.Literal("rotation_due"),
+]);
+const AlertStatus = Type.Union([Type.Literal("open"), Type.Literal("resolved")]);
+const AlertView = Type.Object({
+  id: Type.String(),
+  object: Type.Literal("alert"),
+  type: AlertType,
+  status: AlertStatus,
+  keyId: Type.String(),
+  mode: Type.Union([Type.Literal("live"), Type.Literal("test")]),
+  details: Type.Record(Type.String(), Type.Unknown()),
+  firedAt: Timestamp,
+  resolvedAt: NullableTimestamp,
+  acknowledgedAt: NullableTimestamp,
+});
+
+const read = { auth: { kind: "secret", scope: "read:analytics" } } as const;
+const write = { auth: { kind: "secret", scope: "admin" } } as const;
+const tags = ["Alerts"];
+const security = [{ SecretKey: [] }];
+
+/** Admin API: alerts about the organization's keys, and the rules that raise them. */
+export function alertRoutes(deps: Deps): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.get(
+      "/alerts",
+      {
+        config: read,
+        schema: {
+          tags,
+          security,
+          querystring: Type.Object(
+            { ...PageQuery, status: Type.Optional(AlertStatus), type: Type.Optional(AlertType) },
+            { additionalProperties: false },
+          ),
+          response: { 200: Page(AlertView) },
+        },
+      },
+      async (request) => {
+        const { first, after, status, type } = request.query;
+        const { alerts, hasNextPage } = await listAlerts(deps.db, authOf(request).tenant, {
+          status,
+          type,
+          first: first ?? 20,
+          after: decodeCursor(after, (id) => isId("alert", id)),
+        });
+        return pageOf(alerts, hasNextPage, alertView);
+      },
+    );
+
+    app.patch(
+      "/alerts/:id",
+      {
+        config: write,
+        schema: {
+          tags,
+          summary: "Acknowledge an alert",
+          security,
+          params: IdParams,
+          body: Type.Object({ acknowledged: Type.Literal(true) }, { additionalProperties: false }),
+          response: { 200: AlertView },
+        },
+      },
+      async (request) => {
+        const { tenant } = authOf(request);
+        await requireAlert(deps, tenant, request.params.id);
+        await acknowledgeAlert(deps.db, tenant, request.params.id, isoAt(deps.clock.now()));
+        return alertView(await requireAlert(deps, tenant, request.params.id));
+      },
+    );
+
+    app.get(
+      "/alert-rules",
+      { config: read, schema: { tags, security, response: { 200: AlertRulesSchema } } },
+      async (request) => alertRules(deps, authOf(request).tenant.organizationId),
+    );
+
+    app.put(
+      "/alert-rules",
+      {
+        config: write,
+        schema: {
+          tags,
+          summary: "Change any rule or field; the rest keep their values",
+          security,
+          body: AlertRulesChange,
+          response: { 200: AlertRulesSchema },
+        },
+      },
+      async (request) =>
+        changeAlertRules(deps, authOf(request).tenant, actorOf(request), request.body as AlertRulesPatch),
+    );
+  };
+}

@@ -1,0 +1,203 @@
+import type { AlertType } from "../../db/schema.js";
+import type { Deps } from "../../deps.js";
+import { errors } from "../../http/errors.js";
+import { isoAt } from "../../lib/clock.js";
+import { newId } from "../../lib/ids.js";
+import type { TenantScope } from "../../lib/tenant.js";
+import { planLimitPerMinute } from "../../ratelimit/plans.js";
+import { type Actor, recordAudit } from "../audit/service.js";
+import { emitEvent } from "../webhooks/service.js";
+import { type AlertRulesPatch, merge, rulesOf } from "./rules.js";
+import {
+  type AlertRow,
+  getAlert,
+  keysToWatch,
+  openAlert,
+  openAlerts,
+  recentMinutes,
+  resolveAlert,
+  saveAlertRules,
+  storedAlertRules,
+} from "./store.js";
+
+const MINUTE = 60_000;
+const DAY = 24 * 60 * MINUTE;
+
+export function alertView(row: AlertRow) {
+  return {
+    id: row.id,
+    object: "alert" as const,
+    type: row.type,
+    status: row.status,
+    keyId: row.key_id,
+    mode: row.mode,
+    details: JSON.parse(row.details) as Record<string, unknown>,
+    firedAt: row.fired_at,
+    resolvedAt: row.resolved_at,
+    acknowledgedAt: row.acknowledged_at,
+  };
+}
+
+interface Condition {
+  tenant: TenantScope;
+  type: AlertType;
+  keyId: string;
+  details: Record<string, unknown>;
+}
+
+type Traffic = { startMs: number; requests: number; successes: number }[];
+
+function sum(traffic: Traffic, fromMs: number, toMs: number) {
+  let requests = 0;
+  let successes = 0;
+  for (const bucket of traffic) {
+    if (bucket.startMs >= fromMs && bucket.startMs < toMs) {
+      requests += bucket.requests;
+      successes += bucket.successes;
+    }
+  }
+  return { requests, successes };
+}
+
+/** Which rules hold right now, judged on complete minutes of flushed usage and the keys' dates. */
+async function conditionsNow(deps: Deps, nowMs: number): Promise<Map<string, Condition>> {
+  const minuteStart = nowMs - (nowMs % MINUTE);
+  const [keys, minutes] = await Promise.all([
+    keysToWatch(deps.db),
+    recentMinutes(deps.db, isoAt(minuteStart - 65 * MINUTE)),
+  ]);
+  const traffic = new Map<string, Traffic>();
+  for (const bucket of minutes) traffic.set(bucket.keyId, [...(traffic.get(bucket.keyId) ?? []), bucket]);
+  const holding = new Map<string, Condition>();
+  for (const key of keys) {
+    const rules = rulesOf(key.alertRules);
+    const tenant = { organizationId: key.organizationId, mode: key.mode };
+    const hold = (type: AlertType, details: Record<string, unknown>) =>
+      holding.set(alertKey(tenant, type, key.keyId), { tenant, type, keyId: key.keyId, details });
+    const seen = traffic.get(key.keyId) ?? [];
+    const lastMinute = sum(seen, minuteStart - MINUTE, minuteStart);
+    const last5 = sum(seen, minuteStart - 5 * MINUTE, minuteStart);
+    const hourBefore = sum(seen, minuteStart - 65 * MINUTE, minuteStart - 5 * MINUTE);
+
+    const limit = planLimitPerMinute(key);
+    const { rateLimitApproaching, unusualActivity, errorRate, unusedKey, rotationDue } = rules;
+    if (
+      rateLimitApproaching.enabled &&
+      key.kind === "secret" &&
+      lastMinute.requests >= rateLimitApproaching.threshold * limit
+    ) {
+      hold("rate_limit_approaching", {
+        requests: lastMinute.requests,
+        limit,
+        threshold: rateLimitApproaching.threshold,
+      });
+    }
+    const baseline = hourBefore.requests / 12;
+    if (
+      unusualActivity.enabled &&
+      last5.requests >= unusualActivity.minRequests &&
+      last5.requests > unusualActivity.multiplier * baseline
+    ) {
+      hold("unusual_activity", { requestsLast5Minutes: last5.requests, averagePer5Minutes: baseline });
+    }
+    const failed = last5.requests - last5.successes;
+    if (errorRate.enabled && last5.requests >= errorRate.minRequests && failed / last5.requests > errorRate.threshold) {
+      hold("error_rate", { requests: last5.requests, failed, errorRate: failed / last5.requests });
+    }
+    const lastUseMs = Math.max(Date.parse(key.lastUsedAt ?? key.createdAt), deps.lastUsed.pendingFor(key.keyId) ?? 0);
+    if (unusedKey.enabled && nowMs - lastUseMs >= unusedKey.days * DAY) {
+      hold("unused_key", { lastUsedAt: key.lastUsedAt, days: unusedKey.days });
+    }
+    const valueSince = key.rotatedAt ?? key.createdAt;
+    if (
+      rotationDue.enabled &&
+      key.kind === "secret" &&
+      key.mode === "live" &&
+      nowMs - Date.parse(valueSince) >= rotationDue.days * DAY
+    ) {
+      hold("rotation_due", { valueSince, days: rotationDue.days });
+    }
+  }
+  return holding;
+}
+
+const alertKey = (tenant: TenantScope, type: AlertType, keyId: string) =>
+  `${tenant.organizationId}|${tenant.mode}|${type}|${keyId}`;
+
+/**
+ * One evaluation of every rule for every key. Hysteresis: a holding condition opens an alert
+ * only if none is open (the database allows one open alert per rule and key), and a new alert
+ * cannot fire until the open one has cleared. Opening and clearing each send a webhook event,
+ * from exactly one process.
+ */
+export async function evaluateAlerts(deps: Deps): Promise<{ fired: number; resolved: number }> {
+  const nowMs = deps.clock.now();
+  const now = isoAt(nowMs);
+  const holding = await conditionsNow(deps, nowMs);
+  const open = new Map(
+    (await openAlerts(deps.db)).map((row) => [
+      alertKey({ organizationId: row.organization_id, mode: row.mode }, row.type, row.key_id),
+      row,
+    ]),
+  );
+  let fired = 0;
+  let resolved = 0;
+  for (const [id, condition] of holding) {
+    if (open.has(id)) continue;
+    const row: AlertRow = {
+      id: newId("alert", nowMs),
+      organization_id: condition.tenant.organizationId,
+      mode: condition.tenant.mode,
+      type: condition.type,
+      key_id: condition.keyId,
+      status: "open",
+      details: JSON.stringify(condition.details),
+      fired_at: now,
+      resolved_at: null,
+      acknowledged_at: null,
+      updated_at: now,
+    };
+    if (await openAlert(deps.db, row)) {
+      fired++;
+      await emitEvent(deps, condition.tenant, "alert.fired", alertView(row));
+    }
+  }
+  for (const [id, row] of open) {
+    if (holding.has(id)) continue;
+    if (await resolveAlert(deps.db, row.id, now)) {
+      resolved++;
+      const tenant = { organizationId: row.organization_id, mode: row.mode };
+      await emitEvent(deps, tenant, "alert.resolved", alertView({ ...row, status: "resolved", resolved_at: now }));
+    }
+  }
+  return { fired, resolved };
+}
+
+export async function requireAlert(deps: Deps, tenant: TenantScope, id: string): Promise<AlertRow> {
+  const alert = await getAlert(deps.db, tenant, id);
+  if (!alert) throw errors.resourceNotFound("Alert");
+  return alert;
+}
+
+export async function alertRules(deps: Deps, organizationId: string) {
+  return rulesOf(await storedAlertRules(deps.db, organizationId));
+}
+
+export async function changeAlertRules(deps: Deps, tenant: TenantScope, actor: Actor, patch: AlertRulesPatch) {
+  const before = await alertRules(deps, tenant.organizationId);
+  const after = merge(before, patch);
+  const nowMs = deps.clock.now();
+  await saveAlertRules(deps.db, tenant.organizationId, JSON.stringify(after), isoAt(nowMs));
+  await deps.db.kysely
+    .transaction()
+    .execute((trx) =>
+      recordAudit(
+        trx,
+        tenant,
+        actor,
+        { action: "alert_rules.updated", targetType: "organization", targetId: tenant.organizationId, before, after },
+        nowMs,
+      ),
+    );
+  return after;
+}

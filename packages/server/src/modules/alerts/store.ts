@@ -1,0 +1,145 @@
+import type { Selectable } from "kysely";
+import type { Db } from "../../db/database.js";
+import type { AlertsTable, AlertType, Mode, Plan } from "../../db/schema.js";
+import type { TenantScope } from "../../lib/tenant.js";
+
+export type AlertRow = Selectable<AlertsTable>;
+
+/** Every key the rules look at, with what its organization's plan and rules say. */
+export async function keysToWatch(db: Db) {
+  return db.kysely
+    .selectFrom("api_keys")
+    .innerJoin("organizations", "organizations.id", "api_keys.organization_id")
+    .select([
+      "api_keys.id as keyId",
+      "api_keys.organization_id as organizationId",
+      "api_keys.mode as mode",
+      "api_keys.kind as kind",
+      "api_keys.created_at as createdAt",
+      "api_keys.rotated_at as rotatedAt",
+      "api_keys.last_used_at as lastUsedAt",
+      "organizations.plan as plan",
+      "organizations.rate_limit_per_minute as rateLimitPerMinute",
+      "organizations.alert_rules as alertRules",
+    ])
+    .where("api_keys.deleted_at", "is", null)
+    .where("api_keys.status", "=", "active")
+    .execute() as Promise<
+    {
+      keyId: string;
+      organizationId: string;
+      mode: Mode;
+      kind: "publishable" | "secret";
+      createdAt: string;
+      rotatedAt: string | null;
+      lastUsedAt: string | null;
+      plan: Plan;
+      rateLimitPerMinute: number | null;
+      alertRules: string | null;
+    }[]
+  >;
+}
+
+/** Minute buckets of every key since `from`, for the rules that look at traffic. */
+export async function recentMinutes(db: Db, from: string) {
+  const rows = await db.kysely
+    .selectFrom("api_key_usage")
+    .select(["key_id", "bucket_start", "requests", "successes"])
+    .where("granularity", "=", "minute")
+    .where("bucket_start", ">=", from)
+    .execute();
+  return rows.map((row) => ({
+    keyId: row.key_id,
+    startMs: Date.parse(row.bucket_start),
+    requests: Number(row.requests),
+    successes: Number(row.successes),
+  }));
+}
+
+export async function openAlerts(db: Db): Promise<AlertRow[]> {
+  return db.kysely.selectFrom("alerts").selectAll().where("status", "=", "open").execute();
+}
+
+/** Opens an alert unless one is open for the same rule and key; true when this call opened it. */
+export async function openAlert(db: Db, alert: AlertRow): Promise<boolean> {
+  const result = await db.kysely
+    .insertInto("alerts")
+    .values(alert)
+    .onConflict((oc) => oc.doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
+}
+
+/** Resolves an open alert; true when this call resolved it (so only one process announces it). */
+export async function resolveAlert(db: Db, id: string, now: string): Promise<boolean> {
+  const result = await db.kysely
+    .updateTable("alerts")
+    .set({ status: "resolved", resolved_at: now, updated_at: now })
+    .where("id", "=", id)
+    .where("status", "=", "open")
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+export async function listAlerts(
+  db: Db,
+  scope: TenantScope,
+  query: {
+    status?: "open" | "resolved" | undefined;
+    type?: AlertType | undefined;
+    first: number;
+    after?: string | undefined;
+  },
+) {
+  let select = db.kysely
+    .selectFrom("alerts")
+    .selectAll()
+    .where("organization_id", "=", scope.organizationId)
+    .where("mode", "=", scope.mode);
+  if (query.status) select = select.where("status", "=", query.status);
+  if (query.type) select = select.where("type", "=", query.type);
+  if (query.after) select = select.where("id", "<", query.after);
+  const rows = await select
+    .orderBy("id", "desc")
+    .limit(query.first + 1)
+    .execute();
+  return { alerts: rows.slice(0, query.first), hasNextPage: rows.length > query.first };
+}
+
+export async function getAlert(db: Db, scope: TenantScope, id: string): Promise<AlertRow | undefined> {
+  return db.kysely
+    .selectFrom("alerts")
+    .selectAll()
+    .where("organization_id", "=", scope.organizationId)
+    .where("mode", "=", scope.mode)
+    .where("id", "=", id)
+    .executeTakeFirst();
+}
+
+export async function acknowledgeAlert(db: Db, scope: TenantScope, id: string, now: string): Promise<void> {
+  await db.kysely
+    .updateTable("alerts")
+    .set({ acknowledged_at: now, updated_at: now })
+    .where("organization_id", "=", scope.organizationId)
+    .where("mode", "=", scope.mode)
+    .where("id", "=", id)
+    .where("acknowledged_at", "is", null)
+    .execute();
+}
+
+export async function saveAlertRules(db: Db, organizationId: string, rules: string, now: string): Promise<void> {
+  await db.kysely
+    .updateTable("organizations")
+    .set({ alert_rules: rules, updated_at: now })
+    .where("id", "=", organizationId)
+    .execute();
+}
+
+export async function storedAlertRules(db: Db, organizationId: string): Promise<string | null> {
+  const row = await db.kysely
+    .selectFrom("organizations")
+    .select("alert_rules")
+    .where("id", "=", organizationId)
+    .executeTakeFirst();
+  return row?.alert_rules ?? null;
+}

@@ -1,0 +1,111 @@
+import type { Logger } from "pino";
+import type { Db } from "../../db/database.js";
+import { type Clock, isoAt } from "../../lib/clock.js";
+import { open } from "../../lib/sealed-box.js";
+import { signWebhook } from "../../lib/webhook-signature.js";
+import { claimDelivery, type Delivery, dueDeliveries, endpointSecret, recordAttempt } from "./store.js";
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+/** The wait before each attempt: 8 attempts over about 44 hours. */
+export const RETRY_DELAYS_MS = [0, MINUTE, 5 * MINUTE, 30 * MINUTE, 2 * HOUR, 6 * HOUR, 12 * HOUR, 24 * HOUR];
+const ATTEMPT_TIMEOUT_MS = 10_000;
+/** A claimed delivery is retried by another process if this one dies mid-attempt. */
+const LEASE_MS = 2 * MINUTE;
+const BATCH = 50;
+
+type AttemptResult = { ok: true; status: number } | { ok: false; status: number | null; error: string };
+
+/**
+ * Sends stored webhook deliveries: signed (`X-Fanfare-Timestamp`, `X-Fanfare-Signature`), retried
+ * with backoff on failure, stopped by a 410 (the receiver is gone for good). Any number of
+ * processes may run one: each delivery is claimed by exactly one of them per attempt.
+ */
+export class WebhookDispatcher {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<number> | undefined;
+
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly sealingKey: Buffer,
+  ) {}
+
+  /** Sends every delivery that is due now; returns how many attempts were made. */
+  runDue(): Promise<number> {
+    this.running ??= this.sendDue().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  start(intervalMs = 1000): void {
+    this.timer = setInterval(() => void this.runDue(), intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  private async sendDue(): Promise<number> {
+    const nowMs = this.clock.now();
+    const due = await dueDeliveries(this.db, isoAt(nowMs), BATCH);
+    const claimed: Delivery[] = [];
+    for (const delivery of due) {
+      if (await claimDelivery(this.db, delivery, isoAt(nowMs + LEASE_MS))) claimed.push(delivery);
+    }
+    await Promise.all(claimed.map((delivery) => this.attempt(delivery)));
+    return claimed.length;
+  }
+
+  private async attempt(delivery: Delivery): Promise<void> {
+    const result = await this.post(delivery);
+    const nowMs = this.clock.now();
+    const attempts = delivery.attempts + 1;
+    const gone = !result.ok && result.status === 410;
+    const exhausted = attempts >= RETRY_DELAYS_MS.length;
+    const status = result.ok ? "succeeded" : gone || exhausted ? "failed" : "pending";
+    const nextDelay = RETRY_DELAYS_MS[attempts] ?? 0;
+    await recordAttempt(this.db, delivery.id, {
+      status,
+      attempts,
+      next_attempt_at: isoAt(status === "pending" ? nowMs + nextDelay : nowMs),
+      last_status_code: result.status,
+      last_error: result.ok ? null : result.error,
+      updated_at: isoAt(nowMs),
+    });
+    if (status === "failed") {
+      this.logger.warn({ deliveryId: delivery.id, attempts, status: result.status }, "webhook delivery given up");
+    }
+  }
+
+  private async post(delivery: Delivery): Promise<AttemptResult> {
+    const endpoint = await endpointSecret(this.db, delivery.endpoint_id);
+    if (!endpoint) return { ok: false, status: 410, error: "endpoint not found" };
+    const secret = open(this.sealingKey, endpoint.sealed).toString("utf8");
+    const timestamp = Math.floor(this.clock.now() / 1000);
+    try {
+      const response = await fetch(endpoint.url, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "user-agent": "Fanfare-Webhooks/1",
+          "x-fanfare-event-id": delivery.event_id,
+          "x-fanfare-timestamp": String(timestamp),
+          "x-fanfare-signature": signWebhook(secret, timestamp, delivery.payload),
+        },
+        body: delivery.payload,
+        redirect: "manual",
+        signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS),
+      });
+      await response.body?.cancel();
+      if (response.status >= 200 && response.status < 300) return { ok: true, status: response.status };
+      return { ok: false, status: response.status, error: `HTTP ${response.status}` };
+    } catch (err) {
+      return { ok: false, status: null, error: err instanceof Error ? err.message : String(err) };
+    }
+  }
+}

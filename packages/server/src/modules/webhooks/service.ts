@@ -1,0 +1,125 @@
+import { randomBytes } from "node:crypto";
+import type { Deps } from "../../deps.js";
+import { errors } from "../../http/errors.js";
+import { isoAt } from "../../lib/clock.js";
+import { newId } from "../../lib/ids.js";
+import { seal } from "../../lib/sealed-box.js";
+import type { TenantScope } from "../../lib/tenant.js";
+import { type Actor, recordAudit } from "../audit/service.js";
+import {
+  type Delivery,
+  deleteEndpoint,
+  getEndpoint,
+  insertDeliveries,
+  insertEndpoint,
+  subscribers,
+  type WebhookEndpoint,
+} from "./store.js";
+
+export const WEBHOOK_EVENTS = ["alert.fired", "alert.resolved"] as const;
+export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+
+export const endpointNotFound = () => errors.resourceNotFound("Webhook endpoint");
+
+function checkUrl(deps: Deps, url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw errors.validation("Invalid request: body.url must be an absolute URL.", [
+      { path: "body.url", message: "must be an absolute URL" },
+    ]);
+  }
+  // Payloads describe the merchant's keys: in production they only travel encrypted.
+  const allowed = deps.config.production ? ["https:"] : ["https:", "http:"];
+  if (!allowed.includes(parsed.protocol)) {
+    throw errors.validation(`Invalid request: body.url must use ${allowed.join(" or ")}.`, [
+      { path: "body.url", message: `must use ${allowed.join(" or ")}` },
+    ]);
+  }
+  return parsed.toString();
+}
+
+/** Registers an endpoint; its signing secret is returned this once and stored sealed. */
+export async function createEndpoint(
+  deps: Deps,
+  tenant: TenantScope,
+  actor: Actor,
+  input: { url: string; events: WebhookEvent[]; description?: string | undefined },
+): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
+  const nowMs = deps.clock.now();
+  const endpoint: WebhookEndpoint = {
+    id: newId("webhook", nowMs),
+    url: checkUrl(deps, input.url),
+    description: input.description ?? null,
+    events: [...new Set(input.events)],
+    createdAt: isoAt(nowMs),
+  };
+  const secret = `whsec_${randomBytes(32).toString("base64url")}`;
+  await insertEndpoint(deps.db, tenant, endpoint, seal(deps.secrets["webhook-secret-encryption"], secret));
+  await deps.db.kysely
+    .transaction()
+    .execute((trx) =>
+      recordAudit(
+        trx,
+        tenant,
+        actor,
+        { action: "webhook_endpoint.created", targetType: "webhook_endpoint", targetId: endpoint.id, after: endpoint },
+        nowMs,
+      ),
+    );
+  return { endpoint, secret };
+}
+
+export async function requireEndpoint(deps: Deps, tenant: TenantScope, id: string): Promise<WebhookEndpoint> {
+  const endpoint = await getEndpoint(deps.db, tenant, id);
+  if (!endpoint) throw endpointNotFound();
+  return endpoint;
+}
+
+export async function removeEndpoint(deps: Deps, tenant: TenantScope, actor: Actor, id: string): Promise<void> {
+  const endpoint = await requireEndpoint(deps, tenant, id);
+  const nowMs = deps.clock.now();
+  await deleteEndpoint(deps.db, tenant, id, isoAt(nowMs));
+  await deps.db.kysely
+    .transaction()
+    .execute((trx) =>
+      recordAudit(
+        trx,
+        tenant,
+        actor,
+        { action: "webhook_endpoint.deleted", targetType: "webhook_endpoint", targetId: id, before: endpoint },
+        nowMs,
+      ),
+    );
+}
+
+/**
+ * Queues an event for every endpoint of the tenant that subscribed to it. Deliveries are rows
+ * first, sent by the dispatcher after: nothing is lost to a crash or a restart.
+ */
+export async function emitEvent(deps: Deps, tenant: TenantScope, type: WebhookEvent, data: unknown): Promise<void> {
+  const endpoints = await subscribers(deps.db, tenant, type);
+  if (endpoints.length === 0) return;
+  const nowMs = deps.clock.now();
+  const now = isoAt(nowMs);
+  const eventId = newId("webhookEvent", nowMs);
+  const payload = JSON.stringify({ id: eventId, type, timestamp: now, organizationId: tenant.organizationId, data });
+  const deliveries: Delivery[] = endpoints.map((endpoint) => ({
+    id: newId("webhookDelivery", nowMs),
+    endpoint_id: endpoint.id,
+    organization_id: tenant.organizationId,
+    mode: tenant.mode,
+    event_id: eventId,
+    event_type: type,
+    payload,
+    status: "pending",
+    attempts: 0,
+    next_attempt_at: now,
+    last_status_code: null,
+    last_error: null,
+    created_at: now,
+    updated_at: now,
+  }));
+  await insertDeliveries(deps.db, deliveries);
+}
