@@ -1,8 +1,9 @@
+import { SECRET_SCOPES } from "@fanfare/contract";
 import Fastify from "fastify";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { installAuthentication } from "../src/http/auth.js";
 import { generateKey } from "../src/modules/keys/format.js";
-import { effectiveScopes, SECRET_SCOPES } from "../src/modules/keys/scopes.js";
+import { effectiveScopes } from "../src/modules/keys/scopes.js";
 import type { BootstrapKeys } from "../src/modules/orgs/service.js";
 import { createTestOrganization, createTestServer, dialects, type TestServer } from "./harness.js";
 import { call } from "./http.js";

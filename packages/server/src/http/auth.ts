@@ -1,10 +1,10 @@
+import type { SecretScope } from "@fanfare/contract";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { KeyKind } from "../db/schema.js";
 import type { Deps } from "../deps.js";
 import { originAllowed } from "../lib/origin.js";
 import type { TenantScope } from "../lib/tenant.js";
 import type { Actor } from "../modules/audit/service.js";
-import type { SecretScope } from "../modules/keys/scopes.js";
 import type { KeyOutcome, VerifiedKey } from "../modules/keys/verify.js";
 import type { AccessClaims } from "../modules/tokens/access-tokens.js";
 import { AppError, errors } from "./errors.js";

@@ -1,35 +1,23 @@
+import {
+  AlertRulesChange,
+  AlertRulesSchema,
+  AlertStatus,
+  AlertType,
+  AlertView,
+  IdParams,
+  Page,
+  PageQuery,
+} from "@fanfare/contract";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import type { Deps } from "../../deps.js";
 import { actorOf, authOf } from "../../http/auth.js";
-import { decodeCursor, Page, PageQuery, pageOf } from "../../http/pagination.js";
-import { IdParams, NullableTimestamp, Timestamp } from "../../http/schemas.js";
+import { decodeCursor, pageOf } from "../../http/pagination.js";
 import { isoAt } from "../../lib/clock.js";
 import { isId } from "../../lib/ids.js";
-import { AlertRulesChange, type AlertRulesPatch, AlertRulesSchema } from "./rules.js";
+import type { AlertRulesPatch } from "./rules.js";
 import { alertRules, alertView, changeAlertRules, requireAlert } from "./service.js";
 import { acknowledgeAlert, listAlerts } from "./store.js";
-
-const AlertType = Type.Union([
-  Type.Literal("rate_limit_approaching"),
-  Type.Literal("unusual_activity"),
-  Type.Literal("error_rate"),
-  Type.Literal("unused_key"),
-  Type.Literal("rotation_due"),
-]);
-const AlertStatus = Type.Union([Type.Literal("open"), Type.Literal("resolved")]);
-const AlertView = Type.Object({
-  id: Type.String(),
-  object: Type.Literal("alert"),
-  type: AlertType,
-  status: AlertStatus,
-  keyId: Type.String(),
-  mode: Type.Union([Type.Literal("live"), Type.Literal("test")]),
-  details: Type.Record(Type.String(), Type.Unknown()),
-  firedAt: Timestamp,
-  resolvedAt: NullableTimestamp,
-  acknowledgedAt: NullableTimestamp,
-});
 
 const read = { auth: { kind: "secret", scope: "read:analytics" } } as const;
 const write = { auth: { kind: "secret", scope: "admin" } } as const;

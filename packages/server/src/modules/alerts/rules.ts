@@ -1,19 +1,15 @@
-import { Type } from "typebox";
+import type { AlertRulesSchema } from "@fanfare/contract";
+import type { Static } from "typebox";
 
 /** The alert rules of an organization; each field can be changed on its own. */
-export interface AlertRules {
-  /** A secret key used ≥ threshold of its per-minute plan limit in the last full minute. */
-  rateLimitApproaching: { enabled: boolean; threshold: number };
-  /** A key's last 5 minutes above `multiplier` × its average 5 minutes over the hour before. */
-  unusualActivity: { enabled: boolean; multiplier: number; minRequests: number };
-  /** More than `threshold` of a key's requests failed over the last 5 minutes. */
-  errorRate: { enabled: boolean; threshold: number; minRequests: number };
-  /** An active key not used for `days`. */
-  unusedKey: { enabled: boolean; days: number };
-  /** A live secret key not regenerated for `days` (the seed's rotation schedule). */
-  rotationDue: { enabled: boolean; days: number };
-}
+export type AlertRules = Static<typeof AlertRulesSchema>;
 
+/**
+ * rateLimitApproaching: a secret key used ≥ threshold of its plan's minute, in the last full minute.
+ * unusualActivity: a key's last 5 minutes above `multiplier` × its average 5 minutes of the hour before.
+ * errorRate: more than `threshold` of a key's requests failed over the last 5 minutes.
+ * unusedKey: an active key not used for `days`. rotationDue: a live secret key not regenerated for `days`.
+ */
 export const DEFAULT_ALERT_RULES: AlertRules = {
   rateLimitApproaching: { enabled: true, threshold: 0.8 },
   unusualActivity: { enabled: true, multiplier: 5, minRequests: 100 },
@@ -21,34 +17,6 @@ export const DEFAULT_ALERT_RULES: AlertRules = {
   unusedKey: { enabled: true, days: 30 },
   rotationDue: { enabled: true, days: 90 },
 };
-
-const Enabled = Type.Boolean();
-const Fraction = Type.Number({ exclusiveMinimum: 0, maximum: 1 });
-const Volume = Type.Integer({ minimum: 1, maximum: 10_000_000 });
-const Days = Type.Integer({ minimum: 1, maximum: 3650 });
-
-export const AlertRulesSchema = Type.Object({
-  rateLimitApproaching: Type.Object({ enabled: Enabled, threshold: Fraction }),
-  unusualActivity: Type.Object({
-    enabled: Enabled,
-    multiplier: Type.Number({ minimum: 1.1, maximum: 1000 }),
-    minRequests: Volume,
-  }),
-  errorRate: Type.Object({ enabled: Enabled, threshold: Fraction, minRequests: Volume }),
-  unusedKey: Type.Object({ enabled: Enabled, days: Days }),
-  rotationDue: Type.Object({ enabled: Enabled, days: Days }),
-});
-
-/** A PUT body: any rule, any of its fields. */
-export const AlertRulesChange = Type.Object(
-  Object.fromEntries(
-    Object.entries(AlertRulesSchema.properties).map(([name, rule]) => [
-      name,
-      Type.Optional(Type.Partial(rule, { additionalProperties: false })),
-    ]),
-  ),
-  { additionalProperties: false, minProperties: 1 },
-);
 
 export type AlertRulesPatch = { [K in keyof AlertRules]?: Partial<AlertRules[K]> };
 

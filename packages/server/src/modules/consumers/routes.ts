@@ -1,29 +1,14 @@
+import { ConsumerMe, ConsumerView, Deleted, IdParams, Page, PageQuery, RevokeSessionsResult } from "@fanfare/contract";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import type { Deps } from "../../deps.js";
 import { actorOf, authOf, consumerOf } from "../../http/auth.js";
-import { decodeCursor, Page, PageQuery, pageOf } from "../../http/pagination.js";
-import { Deleted, IdParams, Timestamp } from "../../http/schemas.js";
+import { decodeCursor, pageOf } from "../../http/pagination.js";
 import { isId } from "../../lib/ids.js";
 import { identifierFrom, normalizeEmail } from "../otp/identifiers.js";
 import { activeEntries } from "../queues/entries.js";
-import { QueueConsumerState } from "../queues/entry-routes.js";
 import { eraseConsumerData, requireConsumer, signOutEverywhere } from "./service.js";
 import { type ConsumerRecord, listConsumers } from "./store.js";
-
-const NullableString = Type.Union([Type.String(), Type.Null()]);
-const ConsumerView = Type.Object({
-  id: Type.String(),
-  object: Type.Literal("consumer"),
-  type: Type.Union([Type.Literal("guest"), Type.Literal("consumer")]),
-  email: NullableString,
-  phone: NullableString,
-  fullName: NullableString,
-  name: NullableString,
-  upgradedTo: Type.Union([Type.String(), Type.Null()], { description: "The consumer a signed-in guest became" }),
-  createdAt: Timestamp,
-  updatedAt: Timestamp,
-});
 
 const view = ({ kind, ...consumer }: ConsumerRecord) => ({ object: "consumer" as const, type: kind, ...consumer });
 const isConsumerId = (id: string) => isId("consumer", id) || isId("guest", id);
@@ -84,7 +69,7 @@ export function consumerAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
           summary: "Sign the consumer out everywhere",
           security,
           params: IdParams,
-          response: { 200: Type.Object({ consumerId: Type.String(), revokedSessions: Type.Integer() }) },
+          response: { 200: RevokeSessionsResult },
         },
       },
       async (request) => signOutEverywhere(deps, authOf(request).tenant, actorOf(request), request.params.id),
@@ -121,15 +106,7 @@ export function consumerSelfRoutes(deps: Deps): FastifyPluginAsyncTypebox {
           tags,
           security: [{ PublishableKey: [], ConsumerToken: [] }],
           response: {
-            200: Type.Object({
-              id: Type.String(),
-              isGuest: Type.Boolean(),
-              email: NullableString,
-              phone: NullableString,
-              fullName: NullableString,
-              createdAt: Timestamp,
-              active: Type.Object({ queues: Type.Array(QueueConsumerState) }),
-            }),
+            200: ConsumerMe,
           },
         },
       },

@@ -1,37 +1,21 @@
+import {
+  CreateExperienceBody,
+  Deleted,
+  ExperiencePublicView,
+  ExperienceView,
+  IdParams,
+  Page,
+  PageQuery,
+  UpdateExperienceBody,
+} from "@fanfare/contract";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import type { Deps } from "../../deps.js";
 import { actorOf, authOf } from "../../http/auth.js";
-import { decodeCursor, Page, PageQuery, pageOf } from "../../http/pagination.js";
-import { Deleted, IdParams, NullableTimestamp, Timestamp } from "../../http/schemas.js";
+import { decodeCursor, pageOf } from "../../http/pagination.js";
 import { isId } from "../../lib/ids.js";
 import { createExperience, deleteExperience, requireExperience, updateExperience } from "./service.js";
 import { type Experience, listExperiences } from "./store.js";
-
-const ExperienceView = Type.Object({
-  id: Type.String(),
-  object: Type.Literal("experience"),
-  name: Type.String(),
-  openAt: NullableTimestamp,
-  closeAt: NullableTimestamp,
-  timeZone: Type.String(),
-  createdAt: Timestamp,
-  updatedAt: Timestamp,
-});
-
-const Fields = {
-  openAt: Type.Optional(NullableTimestamp),
-  closeAt: Type.Optional(NullableTimestamp),
-  timeZone: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: "IANA zone; default UTC" })),
-};
-const CreateBody = Type.Object(
-  { name: Type.String({ minLength: 1, maxLength: 200 }), ...Fields },
-  { additionalProperties: false },
-);
-const UpdateBody = Type.Object(
-  { name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })), ...Fields },
-  { additionalProperties: false, minProperties: 1 },
-);
 
 const view = (experience: Experience) => ({ object: "experience" as const, ...experience });
 const read = { auth: { kind: "secret", scope: "read:experiences" } } as const;
@@ -44,7 +28,7 @@ export function experienceAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.post(
       "/experiences",
-      { config: write, schema: { tags, security, body: CreateBody, response: { 201: ExperienceView } } },
+      { config: write, schema: { tags, security, body: CreateExperienceBody, response: { 201: ExperienceView } } },
       async (request, reply) => {
         const created = await createExperience(deps, authOf(request).tenant, actorOf(request), request.body);
         return reply.code(201).send(view(created));
@@ -81,7 +65,7 @@ export function experienceAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       "/experiences/:id",
       {
         config: write,
-        schema: { tags, security, params: IdParams, body: UpdateBody, response: { 200: ExperienceView } },
+        schema: { tags, security, params: IdParams, body: UpdateExperienceBody, response: { 200: ExperienceView } },
       },
       async (request) =>
         view(await updateExperience(deps, authOf(request).tenant, actorOf(request), request.params.id, request.body)),
@@ -118,14 +102,7 @@ export function experienceConsumerRoutes(deps: Deps): FastifyPluginAsyncTypebox 
           security: [{ PublishableKey: [] }],
           params: IdParams,
           response: {
-            200: Type.Object({
-              id: Type.String(),
-              object: Type.Literal("experience"),
-              name: Type.String(),
-              openAt: NullableTimestamp,
-              closeAt: NullableTimestamp,
-              timeZone: Type.String(),
-            }),
+            200: ExperiencePublicView,
           },
         },
       },

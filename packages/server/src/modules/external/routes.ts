@@ -1,35 +1,15 @@
+import { ExternalAuthorizeBody, ExternalAuthorizeResult, SessionEnvelope } from "@fanfare/contract";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import type { Deps } from "../../deps.js";
 import { authOf } from "../../http/auth.js";
 import { errors } from "../../http/errors.js";
 import { enforceLimits } from "../../http/rate-limit.js";
-import { SessionEnvelopeSchema } from "../sessions/routes.js";
 import { authorizeExternal, exchangeCode } from "./service.js";
 
 const MAX_CLAIMS_CHARS = 10_000;
 // Minting exchange codes is a merchant-server action; a runaway loop should not mint unbounded codes.
 const AUTHORIZE_PER_MINUTE = 100;
-
-const AuthorizeBody = Type.Object(
-  {
-    provider: Type.String({ minLength: 1, maxLength: 100, description: "e.g. shopify, auth0, your-platform" }),
-    issuer: Type.String({ minLength: 1, maxLength: 500 }),
-    subject: Type.String({ minLength: 1, maxLength: 255 }),
-    canonicalSubject: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
-    claims: Type.Optional(
-      Type.Object(
-        {
-          email: Type.Optional(Type.String({ format: "email", maxLength: 320 })),
-          fullName: Type.Optional(Type.String({ maxLength: 200 })),
-          name: Type.Optional(Type.String({ maxLength: 200 })),
-        },
-        { additionalProperties: true },
-      ),
-    ),
-  },
-  { additionalProperties: false },
-);
 
 const tags = ["Consumer authentication"];
 
@@ -43,13 +23,9 @@ export function externalAuthRoutes(deps: Deps): FastifyPluginAsyncTypebox {
         schema: {
           tags,
           security: [{ SecretKey: [] }],
-          body: AuthorizeBody,
+          body: ExternalAuthorizeBody,
           response: {
-            200: Type.Object({
-              exchangeCode: Type.String(),
-              expiresAt: Type.String({ format: "date-time" }),
-              resolution: Type.Union([Type.Literal("created"), Type.Literal("existing"), Type.Literal("linked")]),
-            }),
+            200: ExternalAuthorizeResult,
           },
         },
       },
@@ -78,7 +54,7 @@ export function externalAuthRoutes(deps: Deps): FastifyPluginAsyncTypebox {
             { exchangeCode: Type.String({ minLength: 1, maxLength: 100 }) },
             { additionalProperties: false },
           ),
-          response: { 200: SessionEnvelopeSchema },
+          response: { 200: SessionEnvelope },
         },
       },
       async (request) => exchangeCode(deps, authOf(request).tenant, request.body.exchangeCode),

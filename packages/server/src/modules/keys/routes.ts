@@ -1,9 +1,3 @@
-import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import type { Deps } from "../../deps.js";
-import { actorOf, authOf } from "../../http/auth.js";
-import { decodeCursor, pageOf } from "../../http/pagination.js";
-import { isoAt } from "../../lib/clock.js";
-import { isId } from "../../lib/ids.js";
 import {
   ApiKeyPage,
   ApiKeyView,
@@ -14,7 +8,13 @@ import {
   ListApiKeysQuery,
   RegenerateBody,
   UpdateApiKeyBody,
-} from "./schemas.js";
+} from "@fanfare/contract";
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import type { Deps } from "../../deps.js";
+import { actorOf, authOf } from "../../http/auth.js";
+import { decodeCursor, pageOf } from "../../http/pagination.js";
+import { isoAt } from "../../lib/clock.js";
+import { isId } from "../../lib/ids.js";
 import {
   createApiKey,
   deleteApiKey,

@@ -1,6 +1,6 @@
+import type { ApiKeyView } from "@fanfare/contract";
 import type { Static } from "typebox";
 import { isoAt } from "../../lib/clock.js";
-import type { ApiKeyView } from "./schemas.js";
 import type { ApiKeyRecord } from "./store.js";
 
 export type ApiKeyViewModel = Static<typeof ApiKeyView>;

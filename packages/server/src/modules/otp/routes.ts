@@ -1,3 +1,4 @@
+import { OtpIdentity, SessionEnvelope } from "@fanfare/contract";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { FastifyRequest } from "fastify";
 import { Type } from "typebox";
@@ -5,20 +6,10 @@ import type { Deps } from "../../deps.js";
 import { authOf, invalidToken, presentedAccessToken } from "../../http/auth.js";
 import { AppError } from "../../http/errors.js";
 import { enforceLimits } from "../../http/rate-limit.js";
-import { SessionEnvelopeSchema } from "../sessions/routes.js";
 import type { AccessClaims } from "../tokens/access-tokens.js";
 import { identifierFrom, normalizeEmail } from "./identifiers.js";
 import { requestCode, verifyCode } from "./service.js";
 import { listOutbox } from "./store.js";
-
-const Identity = {
-  // Checked after normalisation (trimmed; parsed with libphonenumber), not by the schema.
-  email: Type.Optional(Type.String({ minLength: 1, maxLength: 320 })),
-  phone: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
-  defaultCountry: Type.Optional(
-    Type.String({ pattern: "^[A-Z]{2}$", description: "ISO 3166 country for local numbers" }),
-  ),
-};
 
 const tags = ["Consumer authentication"];
 const TEN_MINUTES = 10 * 60_000;
@@ -44,7 +35,7 @@ export function otpRoutes(deps: Deps): FastifyPluginAsyncTypebox {
           tags,
           security,
           body: Type.Object(
-            { ...Identity, name: Type.Optional(Type.String({ maxLength: 200 })) },
+            { ...OtpIdentity, name: Type.Optional(Type.String({ maxLength: 200 })) },
             { additionalProperties: false },
           ),
           response: { 200: Type.Object({ ok: Type.Boolean() }) },
@@ -71,10 +62,10 @@ export function otpRoutes(deps: Deps): FastifyPluginAsyncTypebox {
           tags,
           security,
           body: Type.Object(
-            { ...Identity, code: Type.String({ pattern: "^[0-9]{6}$", description: "The 6-digit code" }) },
+            { ...OtpIdentity, code: Type.String({ pattern: "^[0-9]{6}$", description: "The 6-digit code" }) },
             { additionalProperties: false },
           ),
-          response: { 200: SessionEnvelopeSchema },
+          response: { 200: SessionEnvelope },
         },
       },
       async (request, reply) => {

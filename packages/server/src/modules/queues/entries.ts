@@ -245,8 +245,6 @@ export async function admitConsumer(deps: Deps, tenant: TenantScope, queueId: st
   return stateOf(deps, tenant, entry);
 }
 
-export const MAX_ADMIT_BATCH = 1000;
-
 /** Admits the next `count` waiting consumers in arrival order. */
 export async function admitNext(deps: Deps, tenant: TenantScope, queueId: string, count: number) {
   const queue = await requireQueue(deps, tenant, queueId);

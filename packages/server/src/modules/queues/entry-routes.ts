@@ -1,10 +1,20 @@
+import {
+  AdmitBody,
+  AdmitResult,
+  CompleteResult,
+  ConsumerIdBody,
+  DenyBody,
+  IdParams,
+  LeaveResult,
+  QueueConsumerState,
+  ValidateBody,
+} from "@fanfare/contract";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { FastifyRequest } from "fastify";
 import { Type } from "typebox";
 import type { Deps } from "../../deps.js";
 import { authOf, consumerOf } from "../../http/auth.js";
 import { AppError } from "../../http/errors.js";
-import { IdParams, NullableTimestamp, Timestamp } from "../../http/schemas.js";
 import {
   admitConsumer,
   admitNext,
@@ -13,42 +23,8 @@ import {
   enterQueue,
   entryState,
   leaveQueue,
-  MAX_ADMIT_BATCH,
   validateAdmission,
 } from "./entries.js";
-
-const EntryStatus = Type.Union([
-  Type.Literal("QUEUED"),
-  Type.Literal("ADMITTED"),
-  Type.Literal("COMPLETED"),
-  Type.Literal("DENIED"),
-  Type.Literal("LEFT"),
-  Type.Literal("EXPIRED"),
-]);
-const DenyReason = Type.Union([
-  Type.Literal("ORDER_LIMIT_EXCEEDED"),
-  Type.Literal("FRAUD_DETECTED"),
-  Type.Literal("ADMIN_ACTION"),
-]);
-const NullableString = Type.Union([Type.String(), Type.Null()]);
-
-export const QueueConsumerState = Type.Object({
-  queueId: Type.String(),
-  consumerId: Type.String(),
-  status: EntryStatus,
-  position: Type.Union([Type.Integer(), Type.Null()]),
-  enteredAt: Timestamp,
-  admittedAt: NullableTimestamp,
-  admissionToken: NullableString,
-  admissionExpiresAt: NullableTimestamp,
-  denyReason: Type.Union([DenyReason, Type.Null()]),
-});
-
-const ConsumerIdBody = Type.Object(
-  { consumerId: Type.String({ minLength: 1, maxLength: 64 }) },
-  { additionalProperties: false },
-);
-const Fingerprint = Type.String({ pattern: "^[A-Za-z0-9_.:-]{1,200}$" });
 
 const fingerprintInvalid = () =>
   new AppError(
@@ -111,14 +87,7 @@ export function queueEntryRoutes(deps: Deps): FastifyPluginAsyncTypebox {
           summary: "Give up the place",
           security: consumerSecurity,
           params: IdParams,
-          response: {
-            200: Type.Object({
-              queueId: Type.String(),
-              consumerId: Type.String(),
-              status: Type.Literal("LEFT"),
-              position: Type.Null(),
-            }),
-          },
+          response: { 200: LeaveResult },
         },
       },
       async (request) => leaveQueue(deps, authOf(request).tenant, request.params.id, consumerOf(request).consumerId),
@@ -148,14 +117,8 @@ export function queueEntryRoutes(deps: Deps): FastifyPluginAsyncTypebox {
           summary: "Admit one consumer, or the next N in arrival order",
           security: serverSecurity,
           params: IdParams,
-          body: Type.Union([
-            ConsumerIdBody,
-            Type.Object(
-              { count: Type.Integer({ minimum: 1, maximum: MAX_ADMIT_BATCH }) },
-              { additionalProperties: false },
-            ),
-          ]),
-          response: { 200: Type.Union([QueueConsumerState, Type.Object({ data: Type.Array(QueueConsumerState) })]) },
+          body: AdmitBody,
+          response: { 200: AdmitResult },
         },
       },
       async (request) => {
@@ -176,14 +139,7 @@ export function queueEntryRoutes(deps: Deps): FastifyPluginAsyncTypebox {
           security: serverSecurity,
           params: IdParams,
           body: ConsumerIdBody,
-          response: {
-            200: Type.Object({
-              queueId: Type.String(),
-              consumerId: Type.String(),
-              status: Type.Literal("COMPLETED"),
-              completedAt: Timestamp,
-            }),
-          },
+          response: { 200: CompleteResult },
         },
       },
       async (request) => completeAdmission(deps, authOf(request).tenant, request.params.id, request.body.consumerId),
@@ -198,10 +154,7 @@ export function queueEntryRoutes(deps: Deps): FastifyPluginAsyncTypebox {
           summary: "Refuse a consumer their place or admission",
           security: serverSecurity,
           params: IdParams,
-          body: Type.Object(
-            { consumerId: Type.String({ minLength: 1, maxLength: 64 }), reason: DenyReason },
-            { additionalProperties: false },
-          ),
+          body: DenyBody,
           response: { 200: QueueConsumerState },
         },
       },
@@ -221,14 +174,7 @@ export function queueEntryRoutes(deps: Deps): FastifyPluginAsyncTypebox {
             "same fingerprint, in `fingerprint` or the `X-Fingerprint` header.",
           security: serverSecurity,
           params: IdParams,
-          body: Type.Object(
-            {
-              consumerId: Type.String({ minLength: 1, maxLength: 64 }),
-              token: Type.String({ minLength: 1, maxLength: 4096 }),
-              fingerprint: Type.Optional(Fingerprint),
-            },
-            { additionalProperties: false },
-          ),
+          body: ValidateBody,
           response: { 200: Type.Literal(true) },
         },
       },

@@ -1,3 +1,4 @@
+import { SessionEnvelope, SessionView, TokenPair } from "@fanfare/contract";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import type { Deps } from "../../deps.js";
@@ -5,36 +6,6 @@ import { authOf, consumerOf } from "../../http/auth.js";
 import { errors } from "../../http/errors.js";
 import { enforceLimits } from "../../http/rate-limit.js";
 import { listSessions, refreshSession, revokeConsumerSessions, startGuestSession } from "./service.js";
-
-const Timestamp = Type.String({ format: "date-time" });
-
-const TokenPair = {
-  accessToken: Type.String(),
-  accessTokenExpiresAt: Timestamp,
-  refreshToken: Type.String({ description: "Opaque; rotated on every refresh" }),
-  refreshTokenTtlSeconds: Type.Integer(),
-};
-
-export const SessionEnvelopeSchema = Type.Object({
-  session: Type.Object({
-    type: Type.Union([Type.Literal("guest"), Type.Literal("authenticated")]),
-    consumerId: Type.String(),
-    guestId: Type.Optional(Type.String()),
-    email: Type.Optional(Type.String()),
-    phone: Type.Optional(Type.String()),
-    expiresAt: Timestamp,
-  }),
-  ...TokenPair,
-});
-
-const SessionView = Type.Object({
-  id: Type.String(),
-  type: Type.String(),
-  current: Type.Boolean(),
-  createdAt: Timestamp,
-  lastRefreshedAt: Type.Union([Timestamp, Type.Null()]),
-  expiresAt: Timestamp,
-});
 
 const tags = ["Consumer authentication"];
 const publishable = { auth: { kind: "publishable" } } as const;
@@ -47,7 +18,7 @@ export function sessionRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       "/auth/guest",
       {
         config: publishable,
-        schema: { tags, security: [{ PublishableKey: [] }], response: { 200: SessionEnvelopeSchema } },
+        schema: { tags, security: [{ PublishableKey: [] }], response: { 200: SessionEnvelope } },
       },
       async (request, reply) => {
         const { tenant } = authOf(request);
@@ -70,7 +41,7 @@ export function sessionRoutes(deps: Deps): FastifyPluginAsyncTypebox {
             { refreshToken: Type.String({ minLength: 1, maxLength: 200 }) },
             { additionalProperties: false },
           ),
-          response: { 200: Type.Object(TokenPair) },
+          response: { 200: TokenPair },
         },
       },
       async (request) => refreshSession(deps, authOf(request).tenant, request.body.refreshToken),

@@ -1,22 +1,17 @@
+import {
+  CreateWebhookEndpointBody,
+  Deleted,
+  IdParams,
+  WebhookDeliveryView,
+  WebhookEndpointView,
+  WebhookEndpointWithSecret,
+} from "@fanfare/contract";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import type { Deps } from "../../deps.js";
 import { actorOf, authOf } from "../../http/auth.js";
-import { Deleted, IdParams, NullableTimestamp, Timestamp } from "../../http/schemas.js";
-import { createEndpoint, removeEndpoint, requireEndpoint, WEBHOOK_EVENTS } from "./service.js";
+import { createEndpoint, removeEndpoint, requireEndpoint } from "./service.js";
 import { deliveriesOf, listEndpoints, type WebhookEndpoint } from "./store.js";
-
-const EventType = Type.Union(WEBHOOK_EVENTS.map((event) => Type.Literal(event)));
-const EndpointFields = {
-  id: Type.String(),
-  object: Type.Literal("webhook_endpoint"),
-  url: Type.String(),
-  description: Type.Union([Type.String(), Type.Null()]),
-  events: Type.Array(Type.String()),
-  mode: Type.Union([Type.Literal("live"), Type.Literal("test")]),
-  createdAt: Timestamp,
-};
-const EndpointView = Type.Object(EndpointFields);
 
 const config = { auth: { kind: "secret", scope: "admin" } } as const;
 const tags = ["Webhooks"];
@@ -39,15 +34,8 @@ export function webhookRoutes(deps: Deps): FastifyPluginAsyncTypebox {
           tags,
           summary: "Register an endpoint; the signing secret is shown once",
           security,
-          body: Type.Object(
-            {
-              url: Type.String({ minLength: 1, maxLength: 2000 }),
-              events: Type.Array(EventType, { minItems: 1 }),
-              description: Type.Optional(Type.String({ maxLength: 200 })),
-            },
-            { additionalProperties: false },
-          ),
-          response: { 201: Type.Object({ ...EndpointFields, secret: Type.String() }) },
+          body: CreateWebhookEndpointBody,
+          response: { 201: WebhookEndpointWithSecret },
         },
       },
       async (request, reply) => {
@@ -59,7 +47,7 @@ export function webhookRoutes(deps: Deps): FastifyPluginAsyncTypebox {
 
     app.get(
       "/webhook-endpoints",
-      { config, schema: { tags, security, response: { 200: Type.Object({ data: Type.Array(EndpointView) }) } } },
+      { config, schema: { tags, security, response: { 200: Type.Object({ data: Type.Array(WebhookEndpointView) }) } } },
       async (request) => {
         const { tenant } = authOf(request);
         return { data: (await listEndpoints(deps.db, tenant)).map((endpoint) => view(endpoint, tenant.mode)) };
@@ -68,7 +56,7 @@ export function webhookRoutes(deps: Deps): FastifyPluginAsyncTypebox {
 
     app.get(
       "/webhook-endpoints/:id",
-      { config, schema: { tags, security, params: IdParams, response: { 200: EndpointView } } },
+      { config, schema: { tags, security, params: IdParams, response: { 200: WebhookEndpointView } } },
       async (request) => {
         const { tenant } = authOf(request);
         return view(await requireEndpoint(deps, tenant, request.params.id), tenant.mode);
@@ -84,23 +72,7 @@ export function webhookRoutes(deps: Deps): FastifyPluginAsyncTypebox {
           summary: "The latest 100 deliveries to the endpoint and how they went",
           security,
           params: IdParams,
-          response: {
-            200: Type.Object({
-              data: Type.Array(
-                Type.Object({
-                  id: Type.String(),
-                  eventId: Type.String(),
-                  type: Type.String(),
-                  status: Type.Union([Type.Literal("pending"), Type.Literal("succeeded"), Type.Literal("failed")]),
-                  attempts: Type.Integer(),
-                  nextAttemptAt: NullableTimestamp,
-                  lastStatusCode: Type.Union([Type.Integer(), Type.Null()]),
-                  lastError: Type.Union([Type.String(), Type.Null()]),
-                  createdAt: Timestamp,
-                }),
-              ),
-            }),
-          },
+          response: { 200: Type.Object({ data: Type.Array(WebhookDeliveryView) }) },
         },
       },
       async (request) => {

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type { WebhookEvent } from "@fanfare/contract";
 import type { Deps } from "../../deps.js";
 import { errors } from "../../http/errors.js";
 import { isoAt } from "../../lib/clock.js";
@@ -15,9 +16,6 @@ import {
   subscribers,
   type WebhookEndpoint,
 } from "./store.js";
-
-export const WEBHOOK_EVENTS = ["alert.fired", "alert.resolved"] as const;
-export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
 export const endpointNotFound = () => errors.resourceNotFound("Webhook endpoint");
 

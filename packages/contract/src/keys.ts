@@ -1,10 +1,18 @@
 import { Type } from "typebox";
-import { Page, PageQuery } from "../../http/pagination.js";
-import { Deleted, IdParams, Timestamp } from "../../http/schemas.js";
-import { SECRET_SCOPES } from "./scopes.js";
+import { Deleted, IdParams, Mode, Page, PageQuery, Timestamp } from "./common.js";
+
+/** Scopes a secret key can hold; `write:x` implies `read:x` and `admin` implies every scope. */
+export const SECRET_SCOPES = [
+  "read:experiences",
+  "write:experiences",
+  "read:consumers",
+  "write:consumers",
+  "read:analytics",
+  "admin",
+] as const;
+export type SecretScope = (typeof SECRET_SCOPES)[number];
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()]);
-const Mode = Type.Union([Type.Literal("live"), Type.Literal("test")]);
 const KeyType = Type.Union([Type.Literal("publishable"), Type.Literal("secret")]);
 const Permissions = Type.Array(Type.Union(SECRET_SCOPES.map((scope) => Type.Literal(scope))), {
   minItems: 1,
