@@ -4,7 +4,7 @@ import { Mode, NullableTimestamp, Timestamp } from "./common.js";
 export const WEBHOOK_EVENTS = ["alert.fired", "alert.resolved"] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
-export const WebhookEventType = Type.Union(WEBHOOK_EVENTS.map((event) => Type.Literal(event)));
+export const WebhookEventType = Type.Union([Type.Literal("alert.fired"), Type.Literal("alert.resolved")]);
 
 const EndpointFields = {
   id: Type.String(),

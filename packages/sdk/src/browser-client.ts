@@ -1,0 +1,190 @@
+import { FanfareError } from "./errors.js";
+import { Http, type RequestSpec } from "./http.js";
+import { memoryStorage, type SessionStorage, type StoredSession } from "./storage.js";
+import type {
+  ConsumerMe,
+  ExperiencePublic,
+  LeaveResult,
+  QueueConsumerState,
+  QueuePublic,
+  SessionEnvelope,
+  TokenPair,
+} from "./types.js";
+
+export interface FanfareOptions {
+  /** A publishable key, `pk_live_…` or `pk_test_…`. */
+  publishableKey: string;
+  /** The consumer API. */
+  baseUrl?: string;
+  /** Where tokens are kept: memory by default; `localStorageStorage()` to survive reloads. */
+  storage?: SessionStorage;
+  /** Refresh this long before the access token expires (default 30 s). */
+  refreshMarginSeconds?: number;
+  timeoutMs?: number;
+  maxRetries?: number;
+  fetch?: typeof fetch;
+}
+
+export type Session = SessionEnvelope["session"];
+type Listener = (session: Session | null) => void;
+type Identity = { email: string } | { phone: string; defaultCountry?: string };
+
+const enc = encodeURIComponent;
+
+/**
+ * The client for browsers and apps. It keeps the consumer's tokens, refreshes the access token
+ * shortly before it expires — one refresh at a time, however many calls are waiting — and
+ * answers a 401 with one refresh and one retry.
+ */
+export class Fanfare {
+  private readonly http: Http;
+  private readonly storage: SessionStorage;
+  private readonly keyHeader: Record<string, string>;
+  private readonly refreshMarginMs: number;
+  private readonly listeners = new Set<Listener>();
+  private refreshing: Promise<StoredSession> | null = null;
+
+  constructor(options: FanfareOptions) {
+    if (!/^pk_(live|test)_/.test(options.publishableKey)) {
+      const hint = options.publishableKey.startsWith("sk_")
+        ? "This is a secret key: it must never reach a browser. Use FanfareClient on your server."
+        : "Expected pk_live_… or pk_test_….";
+      throw new FanfareError(0, "invalid_api_key", `Fanfare needs a publishable key. ${hint}`);
+    }
+    this.http = new Http({
+      baseUrl: options.baseUrl ?? "https://consumer.fanfare.io",
+      timeoutMs: options.timeoutMs ?? 15_000,
+      maxRetries: options.maxRetries ?? 2,
+      fetch: options.fetch ?? globalThis.fetch.bind(globalThis),
+    });
+    this.storage = options.storage ?? memoryStorage();
+    this.keyHeader = { "x-publishable-key": options.publishableKey };
+    this.refreshMarginMs = (options.refreshMarginSeconds ?? 30) * 1000;
+  }
+
+  readonly auth = {
+    /** An anonymous session; signing in later keeps everything the guest did. */
+    guest: async (): Promise<Session> =>
+      this.signedIn(await this.public<SessionEnvelope>({ method: "POST", path: "/auth/guest" })),
+    requestOtp: (identity: Identity) =>
+      this.public<{ ok: boolean }>({ method: "POST", path: "/auth/otp/request", body: identity }),
+    /** Signs in with the code; a current guest session is upgraded (keeping queue places). */
+    verifyOtp: async (input: Identity & { code: string }): Promise<Session> => {
+      const current = this.storage.get();
+      const guestToken: Record<string, string> =
+        current?.session.type === "guest" ? { authorization: `Bearer ${(await this.validTokens()).accessToken}` } : {};
+      const envelope = await this.public<SessionEnvelope>({
+        method: "POST",
+        path: "/auth/otp/verify",
+        body: input,
+        headers: guestToken,
+      });
+      return this.signedIn(envelope);
+    },
+    /** Redeems the one-time code your server got from `auth.external.authorize`. */
+    exchangeExternal: async (exchangeCode: string): Promise<Session> =>
+      this.signedIn(
+        await this.public<SessionEnvelope>({ method: "POST", path: "/auth/external/exchange", body: { exchangeCode } }),
+      ),
+    logout: async (options: { everywhere?: boolean } = {}): Promise<void> => {
+      if (!this.storage.get()) return;
+      try {
+        await this.authorized({
+          method: "POST",
+          path: "/auth/logout",
+          body: { scope: options.everywhere ? "all" : "session" },
+        });
+      } finally {
+        this.signedOut();
+      }
+    },
+    getSession: (): Session | null => this.storage.get()?.session ?? null,
+    /** Called with the new session (or null) on every sign-in, upgrade and sign-out. */
+    onChange: (listener: Listener): (() => void) => {
+      this.listeners.add(listener);
+      return () => this.listeners.delete(listener);
+    },
+  };
+
+  readonly experiences = {
+    get: (id: string) => this.public<ExperiencePublic>({ method: "GET", path: `/experiences/${enc(id)}` }),
+  };
+
+  readonly queues = {
+    get: (id: string) => this.public<QueuePublic>({ method: "GET", path: `/queues/${enc(id)}` }),
+    enter: (id: string, options: { fingerprint?: string } = {}) =>
+      this.authorized<QueueConsumerState>({
+        method: "POST",
+        path: `/queues/${enc(id)}/enter`,
+        headers: options.fingerprint ? { "x-fingerprint": options.fingerprint } : {},
+      }),
+    leave: (id: string) => this.authorized<LeaveResult>({ method: "POST", path: `/queues/${enc(id)}/leave` }),
+    status: (id: string) => this.authorized<QueueConsumerState>({ method: "GET", path: `/queues/${enc(id)}/status` }),
+  };
+
+  readonly consumers = {
+    me: () => this.authorized<ConsumerMe>({ method: "GET", path: "/consumers/me" }),
+  };
+
+  private public<T>(spec: RequestSpec): Promise<T> {
+    return this.http.request<T>({ ...spec, headers: { ...spec.headers, ...this.keyHeader } });
+  }
+
+  /** A call as the signed-in consumer: a fresh token first, and one refresh-and-retry on 401. */
+  private async authorized<T>(spec: RequestSpec): Promise<T> {
+    const send = (tokens: StoredSession) =>
+      this.public<T>({ ...spec, headers: { ...spec.headers, authorization: `Bearer ${tokens.accessToken}` } });
+    const tokens = await this.validTokens();
+    try {
+      return await send(tokens);
+    } catch (err) {
+      if (!(err instanceof FanfareError) || err.status !== 401 || err.code === "Authentication required") throw err;
+      return send(await this.refresh(tokens));
+    }
+  }
+
+  private async validTokens(): Promise<StoredSession> {
+    const stored = this.storage.get();
+    if (!stored)
+      throw new FanfareError(401, "Authentication required", "Sign in first: call auth.guest() or auth.verifyOtp().");
+    const expiresAt = Date.parse(stored.accessTokenExpiresAt);
+    return expiresAt - Date.now() > this.refreshMarginMs ? stored : this.refresh(stored);
+  }
+
+  /** One refresh at a time: concurrent callers share the one in flight. */
+  private refresh(stale: StoredSession): Promise<StoredSession> {
+    this.refreshing ??= (async () => {
+      const current = this.storage.get();
+      // Another caller may have refreshed already; never send a rotated refresh token twice.
+      if (current && current.refreshToken !== stale.refreshToken) return current;
+      try {
+        const pair = await this.public<TokenPair>({
+          method: "POST",
+          path: "/auth/refresh",
+          body: { refreshToken: stale.refreshToken },
+        });
+        const next: StoredSession = { ...stale, ...pair };
+        this.storage.set(next);
+        return next;
+      } catch (err) {
+        if (err instanceof FanfareError && err.status === 401) this.signedOut();
+        throw err;
+      }
+    })().finally(() => {
+      this.refreshing = null;
+    });
+    return this.refreshing;
+  }
+
+  private signedIn(envelope: SessionEnvelope): Session {
+    const { session, accessToken, accessTokenExpiresAt, refreshToken } = envelope;
+    this.storage.set({ session, accessToken, accessTokenExpiresAt, refreshToken });
+    for (const listener of this.listeners) listener(session);
+    return session;
+  }
+
+  private signedOut(): void {
+    this.storage.clear();
+    for (const listener of this.listeners) listener(null);
+  }
+}

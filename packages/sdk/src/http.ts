@@ -1,0 +1,106 @@
+import { FanfareError } from "./errors.js";
+
+export interface HttpOptions {
+  baseUrl: string;
+  timeoutMs: number;
+  maxRetries: number;
+  /** The `fetch` to use; the global one by default. */
+  fetch: typeof fetch;
+}
+
+export interface RequestSpec {
+  method: "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
+  path: string;
+  query?: Record<string, string | number | undefined> | undefined;
+  body?: unknown;
+  headers?: Record<string, string> | undefined;
+}
+
+const IDEMPOTENT = new Set(["GET", "PUT", "DELETE"]);
+const BASE_DELAY_MS = 300;
+const MAX_DELAY_MS = 20_000;
+
+function retryAfterSeconds(response: Response): number | null {
+  const header = response.headers.get("retry-after");
+  if (header === null) return null;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds);
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? null : Math.max(0, (date - Date.now()) / 1000);
+}
+
+/**
+ * Whether another attempt is safe and useful. A 429 or 503 means the request was not acted on,
+ * so any method may be retried; other 5xx and network failures only for idempotent methods,
+ * whose repetition cannot do something twice. Other 4xx never: repeating will not fix them.
+ */
+function retryable(method: string, status: number): boolean {
+  if (status === 429 || status === 503) return true;
+  return IDEMPOTENT.has(method) && (status === 0 || status >= 500);
+}
+
+/** Exponential backoff with full jitter, or the server's `Retry-After` when it gave one. */
+function delayMs(attempt: number, retryAfter: number | null): number {
+  if (retryAfter !== null) return Math.min(retryAfter * 1000, MAX_DELAY_MS * 3);
+  return Math.random() * Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** attempt);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function errorFrom(response: Response): Promise<FanfareError> {
+  let body: Record<string, unknown> | null = null;
+  try {
+    body = (await response.json()) as Record<string, unknown>;
+  } catch {
+    body = null;
+  }
+  const code = typeof body?.error === "string" ? body.error : `http_${response.status}`;
+  const message = typeof body?.message === "string" ? body.message : code;
+  return new FanfareError(
+    response.status,
+    code,
+    message,
+    response.headers.get("x-request-id"),
+    retryAfterSeconds(response),
+    body,
+  );
+}
+
+/** JSON over HTTP with timeouts, retries and typed errors; shared by both clients. */
+export class Http {
+  constructor(private readonly options: HttpOptions) {}
+
+  async request<T>(spec: RequestSpec): Promise<T> {
+    const url = new URL(`${this.options.baseUrl.replace(/\/$/, "")}/api/v1${spec.path}`);
+    for (const [name, value] of Object.entries(spec.query ?? {})) {
+      if (value !== undefined) url.searchParams.set(name, String(value));
+    }
+    const headers: Record<string, string> = { accept: "application/json", ...spec.headers };
+    if (spec.body !== undefined) headers["content-type"] = "application/json";
+    for (let attempt = 0; ; attempt++) {
+      let error: FanfareError;
+      try {
+        const response = await this.options.fetch(url, {
+          method: spec.method,
+          headers,
+          ...(spec.body !== undefined ? { body: JSON.stringify(spec.body) } : {}),
+          signal: AbortSignal.timeout(this.options.timeoutMs),
+        });
+        if (response.ok) {
+          const text = await response.text();
+          return (text === "" ? undefined : JSON.parse(text)) as T;
+        }
+        error = await errorFrom(response);
+      } catch (err) {
+        const timedOut = err instanceof Error && err.name === "TimeoutError";
+        error = new FanfareError(
+          0,
+          timedOut ? "timeout" : "network_error",
+          timedOut ? `No response within ${this.options.timeoutMs} ms` : `Request failed: ${String(err)}`,
+        );
+      }
+      if (attempt >= this.options.maxRetries || !retryable(spec.method, error.status)) throw error;
+      await sleep(delayMs(attempt, error.retryAfter));
+    }
+  }
+}
