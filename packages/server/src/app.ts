@@ -7,6 +7,7 @@ import Fastify, {
 } from "fastify";
 import type { Deps } from "./deps.js";
 import { installAuthentication } from "./http/auth.js";
+import { allowBrowserOrigins } from "./http/cors.js";
 import { installErrorHandling } from "./http/errors.js";
 import { type ApiDescription, registerOpenApi } from "./http/openapi.js";
 import { RateLimitError } from "./http/rate-limit.js";
@@ -90,7 +91,7 @@ async function buildApp(
   deps: Deps,
   api: ApiDescription,
   routes: FastifyPluginAsync[],
-  extraRootRoutes?: (app: FastifyInstance) => void,
+  options: { browsers: boolean; rootRoutes?: (app: FastifyInstance) => void },
 ): Promise<FastifyInstance> {
   const { config } = deps;
   const app = Fastify({
@@ -107,12 +108,14 @@ async function buildApp(
   installErrorHandling(app, config.bodyLimitBytes);
   installRequestContext(app);
   echoRequestId(app);
+  // Before authentication, so refusals reach the page's script too.
+  if (options.browsers) await allowBrowserOrigins(app);
   countUsage(app, deps);
   defaultEmptyBody(app);
   installAuthentication(app, deps, API_PREFIX);
   await registerOpenApi(app, api);
   registerHealth(app, deps);
-  extraRootRoutes?.(app);
+  options.rootRoutes?.(app);
   for (const plugin of routes) await app.register(plugin, { prefix: API_PREFIX });
   return app;
 }
@@ -136,7 +139,7 @@ export function buildConsumerApp(deps: Deps): Promise<FastifyInstance> {
       externalAuthRoutes(deps),
       jwksRoutes(deps),
     ],
-    (app) => registerRootJwks(app, deps),
+    { browsers: true, rootRoutes: (app) => registerRootJwks(app, deps) },
   );
 }
 
@@ -157,5 +160,6 @@ export function buildAdminApp(deps: Deps): Promise<FastifyInstance> {
       webhookRoutes(deps),
       testOutboxRoutes(deps),
     ],
+    { browsers: false },
   );
 }

@@ -191,5 +191,32 @@ describe.each(dialects())("request authentication (%s)", (dialect) => {
       expect(invalid.statusCode).toBe(400);
       expect(invalid.json().issues[0].path).toBe("body.allowedOrigins.0");
     });
+
+    it("lets browsers on other origins call the consumer API (CORS), but not the admin API", async () => {
+      const origin = "https://shop.example.com";
+      const preflight = await server.consumer.inject({
+        method: "OPTIONS",
+        url: "/api/v1/queues/queue_01J0000000000000000000000/enter",
+        headers: {
+          origin,
+          "access-control-request-method": "POST",
+          "access-control-request-headers": "authorization, x-publishable-key",
+        },
+      });
+      expect(preflight.statusCode).toBe(204);
+      expect(preflight.headers["access-control-allow-origin"]).toBe(origin);
+      expect(String(preflight.headers["access-control-allow-headers"])).toContain("x-publishable-key");
+      expect(preflight.headers["access-control-allow-credentials"]).toBeUndefined();
+      const refused = await call(server.consumer, "GET", url, { headers: { origin } });
+      expect(refused.statusCode).toBe(401);
+      expect(refused.headers["access-control-allow-origin"]).toBe(origin);
+      expect(String(refused.headers["access-control-expose-headers"])).toContain("x-ratelimit-remaining");
+      const admin = await server.admin.inject({
+        method: "OPTIONS",
+        url: "/api/v1/api-keys",
+        headers: { origin, "access-control-request-method": "GET" },
+      });
+      expect(admin.headers["access-control-allow-origin"]).toBeUndefined();
+    });
   });
 });
