@@ -84,7 +84,8 @@ export interface TestServer {
 /** Both apps on a fresh, migrated database, built by the real factories (not listening). */
 export async function createTestServer(dialect: DialectName, env: Record<string, string> = {}): Promise<TestServer> {
   const database = await createTestDatabase(dialect);
-  const config = loadConfig({ ...database.env, ...env });
+  // Tests flush buffered usage themselves (deps.usage.flush()), never racing a timer.
+  const config = loadConfig({ ...database.env, FANFARE_USAGE_FLUSH_MS: "60000", ...env });
   const clock = new ManualClock();
   const logs = new LogCapture();
   const deps = createDeps(config, { clock, logStream: logs });
