@@ -6,7 +6,7 @@ import { type RunningServer, startServer } from "../../server/src/main.js";
 import { type BootstrapKeys, createOrganization } from "../../server/src/modules/orgs/service.js";
 import { emitEvent } from "../../server/src/modules/webhooks/service.js";
 import { createTestDatabase, dialects, type TestDatabase } from "../../server/test/harness.js";
-import { Fanfare, FanfareClient, FanfareError } from "../src/index.js";
+import { Fanfare, FanfareClient, FanfareError, localStorageStorage } from "../src/index.js";
 
 describe.each(dialects())("SDK against a running server (%s)", (dialect) => {
   let database: TestDatabase;
@@ -142,6 +142,33 @@ describe.each(dialects())("SDK against a running server (%s)", (dialect) => {
       "/auth/refresh",
       "/consumers/me",
     ]);
+  });
+
+  it("keeps a session across page loads with localStorage storage", async () => {
+    const values = new Map<string, string>();
+    // The Web Storage interface over a Map: Node has no localStorage.
+    const pageStorage = {
+      getItem: (key: string) => values.get(key) ?? null,
+      setItem: (key: string, value: string) => void values.set(key, value),
+      removeItem: (key: string) => void values.delete(key),
+    } as Storage;
+    const firstLoad = new Fanfare({
+      publishableKey: keys.publishableTest,
+      baseUrl: server.consumerUrl,
+      storage: localStorageStorage("fanfare.session", pageStorage),
+    });
+    const session = await firstLoad.auth.guest();
+    expect(values.get("fanfare.session")).toContain(session.consumerId);
+
+    const secondLoad = new Fanfare({
+      publishableKey: keys.publishableTest,
+      baseUrl: server.consumerUrl,
+      storage: localStorageStorage("fanfare.session", pageStorage),
+    });
+    expect(secondLoad.auth.getSession()?.consumerId).toBe(session.consumerId);
+    expect((await secondLoad.consumers.me()).id).toBe(session.consumerId);
+    await secondLoad.auth.logout();
+    expect(values.has("fanfare.session")).toBe(false);
   });
 
   it("verifies the signature of a real webhook delivery", async () => {
