@@ -12,12 +12,6 @@ export function Deleted<K extends string>(object: K) {
   return Type.Object({ id: Type.String(), object: Type.Literal(object), deleted: Type.Literal(true) });
 }
 
-/** Every error: `{error, message?, …}`; the seeds' bodies are reproduced exactly. */
-export const ErrorBody = Type.Object(
-  { error: Type.String(), message: Type.Optional(Type.String()) },
-  { additionalProperties: true },
-);
-
 export const PAGE_SIZE_DEFAULT = 20;
 export const PAGE_SIZE_MAX = 100;
 

@@ -157,18 +157,22 @@ export async function evaluateAlerts(deps: Deps): Promise<{ fired: number; resol
       acknowledged_at: null,
       updated_at: now,
     };
-    if (await openAlert(deps.db, row)) {
-      fired++;
-      await emitEvent(deps, condition.tenant, "alert.fired", alertView(row));
-    }
+    const opened = await deps.db.kysely.transaction().execute(async (trx) => {
+      if (!(await openAlert(trx, row))) return false;
+      await emitEvent(deps, condition.tenant, "alert.fired", alertView(row), trx);
+      return true;
+    });
+    if (opened) fired++;
   }
   for (const [id, row] of open) {
     if (holding.has(id)) continue;
-    if (await resolveAlert(deps.db, row.id, now)) {
-      resolved++;
-      const tenant = { organizationId: row.organization_id, mode: row.mode };
-      await emitEvent(deps, tenant, "alert.resolved", alertView({ ...row, status: "resolved", resolved_at: now }));
-    }
+    const tenant = { organizationId: row.organization_id, mode: row.mode };
+    const cleared = await deps.db.kysely.transaction().execute(async (trx) => {
+      if (!(await resolveAlert(trx, row.id, now))) return false;
+      await emitEvent(deps, tenant, "alert.resolved", alertView({ ...row, status: "resolved", resolved_at: now }), trx);
+      return true;
+    });
+    if (cleared) resolved++;
   }
   return { fired, resolved };
 }

@@ -1,6 +1,6 @@
-import type { Selectable } from "kysely";
+import type { Selectable, Transaction } from "kysely";
 import type { Db } from "../../db/database.js";
-import type { AlertsTable, AlertType, Mode, Plan } from "../../db/schema.js";
+import type { AlertsTable, AlertType, Database, Mode, Plan } from "../../db/schema.js";
 import type { TenantScope } from "../../lib/tenant.js";
 
 export type AlertRow = Selectable<AlertsTable>;
@@ -61,8 +61,8 @@ export async function openAlerts(db: Db): Promise<AlertRow[]> {
 }
 
 /** Opens an alert unless one is open for the same rule and key; true when this call opened it. */
-export async function openAlert(db: Db, alert: AlertRow): Promise<boolean> {
-  const result = await db.kysely
+export async function openAlert(trx: Transaction<Database>, alert: AlertRow): Promise<boolean> {
+  const result = await trx
     .insertInto("alerts")
     .values(alert)
     .onConflict((oc) => oc.doNothing())
@@ -71,8 +71,8 @@ export async function openAlert(db: Db, alert: AlertRow): Promise<boolean> {
 }
 
 /** Resolves an open alert; true when this call resolved it (so only one process announces it). */
-export async function resolveAlert(db: Db, id: string, now: string): Promise<boolean> {
-  const result = await db.kysely
+export async function resolveAlert(trx: Transaction<Database>, id: string, now: string): Promise<boolean> {
+  const result = await trx
     .updateTable("alerts")
     .set({ status: "resolved", resolved_at: now, updated_at: now })
     .where("id", "=", id)

@@ -1,5 +1,8 @@
 import { randomBytes } from "node:crypto";
 import type { WebhookEvent } from "@fanfare/contract";
+import type { Transaction } from "kysely";
+import type { Db } from "../../db/database.js";
+import type { Database } from "../../db/schema.js";
 import type { Deps } from "../../deps.js";
 import { errors } from "../../http/errors.js";
 import { isoAt } from "../../lib/clock.js";
@@ -94,10 +97,17 @@ export async function removeEndpoint(deps: Deps, tenant: TenantScope, actor: Act
 
 /**
  * Queues an event for every endpoint of the tenant that subscribed to it. Deliveries are rows
- * first, sent by the dispatcher after: nothing is lost to a crash or a restart.
+ * first, sent by the dispatcher after: nothing is lost to a crash or a restart. Pass the
+ * transaction that makes the change the event announces, so neither exists without the other.
  */
-export async function emitEvent(deps: Deps, tenant: TenantScope, type: WebhookEvent, data: unknown): Promise<void> {
-  const endpoints = await subscribers(deps.db, tenant, type);
+export async function emitEvent(
+  deps: Deps,
+  tenant: TenantScope,
+  type: WebhookEvent,
+  data: unknown,
+  executor: Db["kysely"] | Transaction<Database> = deps.db.kysely,
+): Promise<void> {
+  const endpoints = await subscribers(executor, tenant, type);
   if (endpoints.length === 0) return;
   const nowMs = deps.clock.now();
   const now = isoAt(nowMs);
@@ -119,5 +129,5 @@ export async function emitEvent(deps: Deps, tenant: TenantScope, type: WebhookEv
     created_at: now,
     updated_at: now,
   }));
-  await insertDeliveries(deps.db, deliveries);
+  await insertDeliveries(executor, deliveries);
 }

@@ -1,6 +1,6 @@
-import type { Selectable } from "kysely";
+import type { Selectable, Transaction } from "kysely";
 import type { Db } from "../../db/database.js";
-import type { WebhookDeliveriesTable, WebhookEndpointsTable } from "../../db/schema.js";
+import type { Database, WebhookDeliveriesTable, WebhookEndpointsTable } from "../../db/schema.js";
 import type { TenantScope } from "../../lib/tenant.js";
 
 export interface WebhookEndpoint {
@@ -12,6 +12,7 @@ export interface WebhookEndpoint {
 }
 
 export type Delivery = Selectable<WebhookDeliveriesTable>;
+type Executor = Db["kysely"] | Transaction<Database>;
 
 function toEndpoint(row: Selectable<WebhookEndpointsTable>): WebhookEndpoint {
   return {
@@ -77,14 +78,20 @@ export async function deleteEndpoint(db: Db, scope: TenantScope, id: string, now
   });
 }
 
-/** Endpoints of the tenant subscribed to an event type, with their sealed secrets. */
-export async function subscribers(db: Db, scope: TenantScope, eventType: string) {
-  const rows = await liveEndpoints(db, scope).execute();
+/** Endpoints of the tenant subscribed to an event type. */
+export async function subscribers(executor: Executor, scope: TenantScope, eventType: string) {
+  const rows = await executor
+    .selectFrom("webhook_endpoints")
+    .select(["id", "events"])
+    .where("organization_id", "=", scope.organizationId)
+    .where("mode", "=", scope.mode)
+    .where("deleted_at", "is", null)
+    .execute();
   return rows.filter((row) => (JSON.parse(row.events) as string[]).includes(eventType));
 }
 
-export async function insertDeliveries(db: Db, deliveries: Delivery[]): Promise<void> {
-  if (deliveries.length > 0) await db.kysely.insertInto("webhook_deliveries").values(deliveries).execute();
+export async function insertDeliveries(executor: Executor, deliveries: Delivery[]): Promise<void> {
+  if (deliveries.length > 0) await executor.insertInto("webhook_deliveries").values(deliveries).execute();
 }
 
 export async function dueDeliveries(db: Db, now: string, limit: number): Promise<Delivery[]> {
