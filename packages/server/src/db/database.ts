@@ -3,6 +3,7 @@ import { join } from "node:path";
 import SqliteDatabase from "better-sqlite3";
 import { Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
 import pg from "pg";
+import { LruCache } from "../lib/lru.js";
 import type { Database } from "./schema.js";
 
 export type DialectName = "sqlite" | "postgres";
@@ -59,8 +60,28 @@ function openSqlite(dataDir: string): Db {
   database.pragma("foreign_keys = ON");
   database.pragma("synchronous = NORMAL");
   database.pragma("busy_timeout = 5000");
-  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
   return handle(kysely, "sqlite", file);
+}
+
+/**
+ * Kysely prepares every query afresh; preparing costs more than running a small query. Queries
+ * are parameterised, so their texts are few: keep the prepared statements (better-sqlite3
+ * re-prepares one by itself if the schema changes under it).
+ */
+function withStatementCache(database: SqliteDatabase.Database, capacity = 1000) {
+  const statements = new LruCache<string, SqliteDatabase.Statement>(capacity);
+  return {
+    close: () => database.close(),
+    prepare(query: string) {
+      let statement = statements.get(query);
+      if (!statement) {
+        statement = database.prepare(query);
+        statements.set(query, statement);
+      }
+      return statement;
+    },
+  };
 }
 
 function handle(kysely: Kysely<Database>, dialect: DialectName, location: string): Db {

@@ -1,6 +1,8 @@
 import { type FastifyReply, type FastifyRequest, LogController } from "fastify";
 import { redactUrl } from "./redact.js";
 
+const INFO_OR_LOWER = new Set(["info", "debug", "trace"]);
+
 /**
  * One line per request, written when the response is done: request id, route, status, latency,
  * and the organization and key once authentication has identified them. Query values that may
@@ -14,6 +16,8 @@ export class RequestLogController extends LogController {
   override incomingRequest(): void {}
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    // Above `info` the line is never written: do not build it on every request.
+    if (!error && !INFO_OR_LOWER.has(request.log.level)) return;
     const line = {
       method: request.method,
       url: redactUrl(request.originalUrl ?? request.url),

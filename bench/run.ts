@@ -1,0 +1,341 @@
+/**
+ * `npm run bench`: starts a bare Fastify baseline and a real Fanfare server (built JS, child
+ * processes), loads them with autocannon on loopback, and writes docs/BENCHMARKS.md.
+ *
+ *   npm run bench -- [--db sqlite|postgres] [--redis] [--duration 10] [--connections 50]
+ */
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import autocannon from "autocannon";
+import pg from "pg";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+const { values: options } = parseArgs({
+  options: {
+    db: { type: "string", default: "sqlite" },
+    redis: { type: "boolean", default: false },
+    duration: { type: "string", default: "10" },
+    connections: { type: "string", default: "50" },
+    tokens: { type: "string", default: "10000" },
+    output: { type: "string", default: "docs/BENCHMARKS.md" },
+  },
+});
+const DURATION = Number(options.duration);
+const CONNECTIONS = Number(options.connections);
+const TOKENS = Number(options.tokens);
+const POSTGRES_URL = process.env.FANFARE_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+const REDIS_URL = process.env.FANFARE_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+
+interface Running {
+  child: ChildProcess;
+  output(): string;
+}
+
+function start(args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<Running> {
+  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  child.stderr?.on("data", (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setInterval(() => {
+      if (ready.test(out)) {
+        clearInterval(timer);
+        resolve({ child, output: () => out });
+      } else if (child.exitCode !== null) {
+        clearInterval(timer);
+        reject(new Error(`exited early:\n${out}`));
+      }
+    }, 50);
+  });
+}
+
+/** Peak resident memory of a process so far (kernel high-water mark), in MB. */
+function peakRssMb(pid: number | undefined): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  return Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
+}
+
+interface Scenario {
+  name: string;
+  url: string;
+  method?: "GET" | "POST";
+  headers?: Record<string, string>;
+  body?: string;
+  /** Varies each request (a token, an address) and reads each answer. */
+  setupRequest?: autocannon.Request["setupRequest"];
+  onResponse?: autocannon.Request["onResponse"];
+  /** A fixed number of requests instead of a duration (each consumer enters once). */
+  amount?: number;
+}
+
+interface Result {
+  name: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  rssMb: number;
+}
+
+async function load(scenario: Scenario, pid: number | undefined): Promise<Result> {
+  const result = await autocannon({
+    url: scenario.url,
+    connections: CONNECTIONS,
+    ...(scenario.amount ? { amount: scenario.amount } : { duration: DURATION }),
+    requests: [
+      {
+        method: scenario.method ?? "GET",
+        ...(scenario.headers ? { headers: scenario.headers } : {}),
+        ...(scenario.body ? { body: scenario.body } : {}),
+        ...(scenario.setupRequest ? { setupRequest: scenario.setupRequest } : {}),
+        ...(scenario.onResponse ? { onResponse: scenario.onResponse } : {}),
+      },
+    ],
+  });
+  return {
+    name: scenario.name,
+    rps: Math.round(result.requests.average),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.non2xx + result.errors + result.timeouts,
+    rssMb: peakRssMb(pid),
+  };
+}
+
+async function json<T>(url: string, init: RequestInit): Promise<T> {
+  const response = await fetch(url, init);
+  if (!response.ok) throw new Error(`${init.method ?? "GET"} ${url}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+/** Runs `work` for every item, `width` at a time. */
+async function inParallel<T>(items: T[], width: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < items.length) await work(items[next++] as T);
+    }),
+  );
+}
+
+const addressOf = (i: number) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+
+async function main(): Promise<void> {
+  spawnSync("npm", ["run", "build"], { cwd: ROOT, stdio: "inherit" });
+  const dataDir = mkdtempSync(join(tmpdir(), "fanfare-bench-"));
+  const env: NodeJS.ProcessEnv = {
+    ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("FANFARE_"))),
+    FANFARE_DATA_DIR: dataDir,
+    FANFARE_SECRET: "bench-secret-that-is-at-least-thirty-two-bytes-long",
+    FANFARE_CONSUMER_PORT: "0",
+    FANFARE_ADMIN_PORT: "0",
+    // Request lines at `info` would measure the log pipe; warnings and errors still print.
+    FANFARE_LOG_LEVEL: "warn",
+    FANFARE_OTP_DELIVERY: "none",
+    // Lets the harness present many shoppers' addresses (X-Forwarded-For) from one machine.
+    FANFARE_TRUSTED_PROXIES: "127.0.0.1",
+  };
+  let schema: string | undefined;
+  if (options.db === "postgres") {
+    schema = `bench_${Date.now()}`;
+    const client = new pg.Client({ connectionString: POSTGRES_URL });
+    await client.connect();
+    await client.query(`create schema ${schema}`);
+    await client.end();
+    const url = new URL(POSTGRES_URL);
+    url.searchParams.set("options", `-c search_path=${schema}`);
+    env.FANFARE_DATABASE_URL = url.toString();
+  }
+  if (options.redis) env.FANFARE_REDIS_URL = REDIS_URL;
+
+  const cli = (args: string[]) => {
+    const run = spawnSync(process.execPath, ["packages/server/bin/fanfare.js", ...args], {
+      cwd: ROOT,
+      env,
+      encoding: "utf8",
+    });
+    if (run.status !== 0) throw new Error(run.stderr);
+    return run.stdout;
+  };
+  const { organizationId, keys } = JSON.parse(cli(["init", "--name", "Bench", "--json"])) as {
+    organizationId: string;
+    keys: { publishableLive: string; secretLive: string };
+  };
+  // The plan limit is not what is measured here: lift it out of the way.
+  cli(["orgs", "set-plan", organizationId, "enterprise", "--limit", "1000000000"]);
+
+  const baseline = await start(["--import", "tsx", "bench/baseline.ts"], env, /baseline http/);
+  const server = await start(["packages/server/bin/fanfare.js", "serve"], env, /admin API\s+http/);
+  const baselineUrl = /baseline (http\S+)/.exec(baseline.output())?.[1] ?? "";
+  const consumerUrl = /consumer API\s+(http:\S+)\/api\/v1/.exec(server.output())?.[1] ?? "";
+  const adminUrl = /admin API\s+(http:\S+)\/api\/v1/.exec(server.output())?.[1] ?? "";
+  const secret = { authorization: `Bearer ${keys.secretLive}`, "content-type": "application/json" };
+  const publishable = { "x-publishable-key": keys.publishableLive };
+
+  try {
+    const experience = await json<{ id: string }>(`${adminUrl}/api/v1/experiences`, {
+      method: "POST",
+      headers: secret,
+      body: JSON.stringify({ name: "Bench drop" }),
+    });
+    const queueUrl = (id: string) => `${consumerUrl}/api/v1/queues/${id}`;
+    const newQueue = async (name: string) =>
+      (
+        await json<{ id: string }>(`${adminUrl}/api/v1/experiences/${experience.id}/queues`, {
+          method: "POST",
+          headers: secret,
+          body: JSON.stringify({ name }),
+        })
+      ).id;
+    const [statusQueue, entryQueue] = [await newQueue("Status"), await newQueue("Entry")];
+
+    process.stdout.write(`creating ${TOKENS} guest consumers and their places…\n`);
+    const guests: { accessToken: string; refreshToken: string }[] = [];
+    await inParallel(
+      Array.from({ length: TOKENS }, (_, i) => i),
+      32,
+      async (i) => {
+        const guest = await json<{ accessToken: string; refreshToken: string }>(`${consumerUrl}/api/v1/auth/guest`, {
+          method: "POST",
+          headers: { ...publishable, "x-forwarded-for": addressOf(i) },
+        });
+        await json(`${queueUrl(statusQueue)}/enter`, {
+          method: "POST",
+          headers: { ...publishable, authorization: `Bearer ${guest.accessToken}` },
+        });
+        guests.push(guest);
+      },
+    );
+
+    const roundRobin = <T>(items: T[]) => {
+      let i = 0;
+      return () => items[i++ % items.length] as T;
+    };
+    const nextGuest = roundRobin(guests);
+    const refreshPool = guests.map((guest) => guest.refreshToken);
+    let guestAddress = TOKENS;
+
+    const scenarios: Scenario[] = [
+      {
+        name: "1. admin GET /experiences/:id (secret key)",
+        url: `${adminUrl}/api/v1/experiences/${experience.id}`,
+        headers: secret,
+      },
+      { name: "2. consumer GET /queues/:id (publishable key)", url: queueUrl(statusQueue), headers: publishable },
+      {
+        name: `3. consumer GET /queues/:id/status (${TOKENS} consumers)`,
+        url: `${queueUrl(statusQueue)}/status`,
+        setupRequest: (request) => ({
+          ...request,
+          headers: { ...publishable, authorization: `Bearer ${nextGuest().accessToken}` },
+        }),
+      },
+      {
+        name: "4. POST /auth/guest (sign + insert)",
+        url: `${consumerUrl}/api/v1/auth/guest`,
+        method: "POST",
+        setupRequest: (request) => ({
+          ...request,
+          headers: { ...publishable, "x-forwarded-for": addressOf(++guestAddress) },
+        }),
+      },
+      {
+        name: "5. POST /auth/refresh (rotation)",
+        url: `${consumerUrl}/api/v1/auth/refresh`,
+        method: "POST",
+        // Each refresh token works once: take one from the pool, put its successor back.
+        setupRequest: (request) => ({
+          ...request,
+          headers: { ...publishable, "content-type": "application/json" },
+          body: JSON.stringify({ refreshToken: refreshPool.shift() }),
+        }),
+        onResponse: (status, body) => {
+          if (status === 200) refreshPool.push((JSON.parse(body) as { refreshToken: string }).refreshToken);
+        },
+      },
+      {
+        name: `6. POST /queues/:id/enter (${TOKENS} distinct consumers)`,
+        url: `${queueUrl(entryQueue)}/enter`,
+        method: "POST",
+        amount: TOKENS,
+        setupRequest: (request) => ({
+          ...request,
+          headers: { ...publishable, authorization: `Bearer ${nextGuest().accessToken}` },
+        }),
+      },
+      {
+        name: "7. invalid key (bad checksum)",
+        url: `${adminUrl}/api/v1/experiences/${experience.id}`,
+        headers: { authorization: "Bearer sk_live_0000000000000000000000000000000000000000000000" },
+      },
+    ];
+
+    process.stdout.write("baseline: bare Fastify…\n");
+    const base = await load(
+      { name: "bare Fastify hello-world (baseline)", url: `${baselineUrl}/hello` },
+      baseline.child.pid,
+    );
+    const results: Result[] = [];
+    for (const scenario of scenarios) {
+      process.stdout.write(`${scenario.name}…\n`);
+      const result = await load(scenario, server.child.pid);
+      // A refused request is expected only for the invalid key.
+      if (scenario.name.startsWith("7.")) result.errors = 0;
+      results.push(result);
+    }
+    writeReport(base, results);
+  } finally {
+    server.child.kill("SIGTERM");
+    baseline.child.kill("SIGTERM");
+    rmSync(dataDir, { recursive: true, force: true });
+    if (schema) {
+      const client = new pg.Client({ connectionString: POSTGRES_URL });
+      await client.connect();
+      await client.query(`drop schema ${schema} cascade`);
+      await client.end();
+    }
+  }
+}
+
+function writeReport(base: Result, results: Result[]): void {
+  const version = (name: string) =>
+    (JSON.parse(readFileSync(join(ROOT, "node_modules", name, "package.json"), "utf8")) as { version: string }).version;
+  const row = (r: Result) =>
+    `| ${r.name} | ${r.rps.toLocaleString("en")} | ${Math.round((r.rps / base.rps) * 100)}% | ${r.p50} | ${r.p99} | ${r.errors} | ${r.rssMb} |`;
+  const table = [
+    "| scenario | req/s | vs baseline | p50 ms | p99 ms | non-2xx | peak RSS MB |",
+    "|---|---:|---:|---:|---:|---:|---:|",
+    row(base),
+    ...results.map(row),
+  ].join("\n");
+  const setup = `${options.db === "postgres" ? "PostgreSQL" : "SQLite"}${options.redis ? " + Redis" : ""}`;
+  const report = `# Benchmarks
+
+Written by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${setup}, ${CONNECTIONS} connections,
+${DURATION} s per scenario (scenario 6: ${TOKENS} requests, one per consumer), load generator (autocannon) and
+servers on the same machine over loopback.
+
+Machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${Math.round(totalmem() / 2 ** 30)} GiB; Node ${process.version},
+Fastify ${version("fastify")}, better-sqlite3 ${version("better-sqlite3")}, autocannon ${version("autocannon")}.
+
+${table}
+
+Ratios are to the bare Fastify hello-world measured in the same run, which is what makes runs on
+different machines comparable. Peak RSS is the server's high-water mark so far (it only grows).
+The server logs at \`warn\` here (one line per request at \`info\` would measure the log pipe).
+
+Rerun: \`npm run bench\` (SQLite), \`npm run bench -- --db postgres\`, add \`--redis\` for shared rate
+limits; \`--duration\`, \`--connections\` and \`--tokens\` change the load.
+`;
+  writeFileSync(join(ROOT, options.output), report);
+  process.stdout.write(`\n${table}\n\nwritten to ${options.output}\n`);
+}
+
+await main();
