@@ -110,6 +110,21 @@ describe.each(dialects())("queue participation (%s)", (dialect) => {
     expect(adminView.json().consumerCount).toBe(3);
   });
 
+  it("serves the public queue view from a one-second cache, the window still judged now", async () => {
+    const queueId = await createQueue({ closeAt: new Date(server.clock.now() + 500).toISOString() });
+    const view = () =>
+      call(server.consumer, "GET", `/api/v1/queues/${queueId}`, {
+        headers: { "x-publishable-key": keys.publishableLive },
+      });
+    expect((await view()).json()).toMatchObject({ consumerCount: 0, status: "OPEN" });
+    await enter((await guest()).token, queueId);
+    expect((await view()).json().consumerCount).toBe(0);
+    server.clock.advance(500);
+    expect((await view()).json()).toMatchObject({ consumerCount: 0, status: "CLOSED" });
+    server.clock.advance(500);
+    expect((await view()).json().consumerCount).toBe(1);
+  });
+
   it("answers 404 for a queue it cannot see and for a consumer who never entered", async () => {
     const queueId = await createQueue();
     const a = await guest();

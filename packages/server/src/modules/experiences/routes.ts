@@ -14,6 +14,7 @@ import type { Deps } from "../../deps.js";
 import { actorOf, authOf } from "../../http/auth.js";
 import { decodeCursor, pageOf } from "../../http/pagination.js";
 import { isId } from "../../lib/ids.js";
+import { ShortLivedCache } from "../../lib/short-lived-cache.js";
 import { createExperience, deleteExperience, requireExperience, updateExperience } from "./service.js";
 import { type Experience, listExperiences } from "./store.js";
 
@@ -92,6 +93,8 @@ export function experienceAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
 
 /** Consumer API: the public view of an experience, for browsers with a publishable key. */
 export function experienceConsumerRoutes(deps: Deps): FastifyPluginAsyncTypebox {
+  // Polled by every shopper's page during a drop: one read per process per second at most.
+  const experiences = new ShortLivedCache<Experience>(deps.clock, 1000);
   return async (app) => {
     app.get(
       "/experiences/:id",
@@ -106,7 +109,12 @@ export function experienceConsumerRoutes(deps: Deps): FastifyPluginAsyncTypebox 
           },
         },
       },
-      async (request) => view(await requireExperience(deps, authOf(request).tenant, request.params.id)),
+      async (request) => {
+        const { tenant } = authOf(request);
+        const id = request.params.id;
+        const key = `${tenant.organizationId}:${tenant.mode}:${id}`;
+        return view(await experiences.get(key, () => requireExperience(deps, tenant, id)));
+      },
     );
   };
 }

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import type { Deps } from "../../deps.js";
 import { actorOf, authOf } from "../../http/auth.js";
+import { ShortLivedCache } from "../../lib/short-lived-cache.js";
 import { requireExperience } from "../experiences/service.js";
 import { createQueue, deleteQueue, queueStatus, requireQueue, updateQueue } from "./service.js";
 import { listQueues, type Queue } from "./store.js";
@@ -82,8 +83,12 @@ export function queueAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
   };
 }
 
+/** How stale a browser's view of a queue may be: one read per process per second at most. */
+const PUBLIC_VIEW_TTL_MS = 1000;
+
 /** Consumer API: a queue's public state for browsers. */
 export function queueConsumerRoutes(deps: Deps): FastifyPluginAsyncTypebox {
+  const queues = new ShortLivedCache<Queue>(deps.clock, PUBLIC_VIEW_TTL_MS);
   return async (app) => {
     app.get(
       "/queues/:id",
@@ -99,7 +104,12 @@ export function queueConsumerRoutes(deps: Deps): FastifyPluginAsyncTypebox {
         },
       },
       async (request) => {
-        const queue = await requireQueue(deps, authOf(request).tenant, request.params.id);
+        const { tenant } = authOf(request);
+        const id = request.params.id;
+        const queue = await queues.get(`${tenant.organizationId}:${tenant.mode}:${id}`, () =>
+          requireQueue(deps, tenant, id),
+        );
+        // The window is judged now, so a queue opens on the second even from a cached record.
         return { object: "queue" as const, ...queue, status: queueStatus(queue, deps.clock.now()) };
       },
     );
