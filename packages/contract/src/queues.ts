@@ -94,6 +94,9 @@ export const CompleteResult = Type.Object({
   completedAt: Timestamp,
 });
 
+/** A device fingerprint as sent in `X-Fingerprint` (or a validate body). */
+export const FINGERPRINT_PATTERN = "^[A-Za-z0-9_.:-]{1,200}$";
+
 export const MAX_ADMIT_BATCH = 1000;
 export const ConsumerIdBody = Type.Object(
   { consumerId: Type.String({ minLength: 1, maxLength: 64 }) },
@@ -112,7 +115,7 @@ export const ValidateBody = Type.Object(
   {
     consumerId: Type.String({ minLength: 1, maxLength: 64 }),
     token: Type.String({ minLength: 1, maxLength: 4096 }),
-    fingerprint: Type.Optional(Type.String({ pattern: "^[A-Za-z0-9_.:-]{1,200}$" })),
+    fingerprint: Type.Optional(Type.String({ pattern: FINGERPRINT_PATTERN })),
   },
   { additionalProperties: false },
 );

@@ -4,6 +4,7 @@ import {
   CompleteResult,
   ConsumerIdBody,
   DenyBody,
+  FINGERPRINT_PATTERN,
   IdParams,
   LeaveResult,
   QueueConsumerState,
@@ -37,13 +38,13 @@ const fingerprintInvalid = () =>
     { "x-fingerprint-error": "true" },
   );
 
-const FINGERPRINT_PATTERN = /^[A-Za-z0-9_.:-]{1,200}$/;
+const FINGERPRINT = new RegExp(FINGERPRINT_PATTERN);
 
 /** The optional device fingerprint a browser sends with `X-Fingerprint`. */
 function fingerprintOf(request: FastifyRequest): string | null {
   const header = request.headers["x-fingerprint"];
   if (header === undefined) return null;
-  if (typeof header !== "string" || !FINGERPRINT_PATTERN.test(header)) throw fingerprintInvalid();
+  if (typeof header !== "string" || !FINGERPRINT.test(header)) throw fingerprintInvalid();
   return header;
 }
 
