@@ -39,11 +39,30 @@ function redactUrl(url: string): string {
   return parsed.toString();
 }
 
+const POOL_WAIT_MS = 15_000;
+
+/**
+ * The database is out of reach or saturated (no pooled connection within the wait, connection
+ * refused or reset): the request did not happen and may be retried, so it is a 503, not a 500.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const code = (err as { code?: unknown }).code;
+  return (
+    err.message === "timeout exceeded when trying to connect" ||
+    code === "ECONNREFUSED" ||
+    code === "ECONNRESET" ||
+    code === "57P01" ||
+    code === "57P03"
+  );
+}
+
 function openPostgres(url: string, options: DatabaseOptions): Db {
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolSize ?? 10,
-    connectionTimeoutMillis: 5_000,
+    // A surge queues requests for a connection; past this wait they get 503 and retry.
+    connectionTimeoutMillis: POOL_WAIT_MS,
     types: pgTypes,
   });
   // An idle client losing its connection must not crash the process; the next query reconnects.

@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { isDatabaseUnavailable } from "../db/database.js";
 
 export interface ErrorBody {
   error: string;
@@ -76,8 +77,12 @@ export const errors = {
       message: `The request body exceeds the limit of ${limitBytes} bytes.`,
     }),
   badRequest: (message: string) => new AppError(400, { error: "bad_request", message }),
-  serviceUnavailable: () =>
-    new AppError(503, { error: "service_unavailable", message: "The service is temporarily unavailable." }),
+  serviceUnavailable: (retryAfterSeconds = 1) =>
+    new AppError(
+      503,
+      { error: "service_unavailable", message: "The service is temporarily unavailable." },
+      { "retry-after": String(retryAfterSeconds) },
+    ),
   internal: (requestId: string) =>
     new AppError(500, { error: "internal_error", message: "An unexpected error occurred.", requestId }),
 };
@@ -147,12 +152,15 @@ export function sendError(reply: FastifyReply, error: AppError): FastifyReply {
   return reply.code(error.status).send(error.body);
 }
 
+const RETRY_WHEN_UNAVAILABLE_SECONDS = 1;
+
 /** The one place errors become HTTP: catalogued errors as they are, anything else a logged 500. */
 export function installErrorHandling(app: FastifyInstance, bodyLimit: number): void {
   app.setErrorHandler((raw: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     let error: AppError | undefined;
     if (raw instanceof AppError) error = raw;
     else if (raw.validation) error = fromValidation(raw);
+    else if (isDatabaseUnavailable(raw)) error = errors.serviceUnavailable(RETRY_WHEN_UNAVAILABLE_SECONDS);
     else error = fromFramework(raw, bodyLimit);
     if (!error) {
       request.log.error({ err: raw }, "unhandled error");

@@ -1,17 +1,12 @@
 import { Redis } from "ioredis";
 import type { Logger } from "pino";
-import { AppError } from "../http/errors.js";
+import { errors } from "../http/errors.js";
 import type { Clock } from "../lib/clock.js";
 import { decide, type LimitDecision, type RateLimiter } from "./limiter.js";
 import { MemoryLimiter } from "./memory.js";
 
 /** Failure mode `closed`: without the shared counters, nothing rate-limited is served. */
-const limiterUnavailable = () =>
-  new AppError(
-    503,
-    { error: "service_unavailable", message: "The service is temporarily unavailable." },
-    { "retry-after": "5" },
-  );
+const limiterUnavailable = () => errors.serviceUnavailable(5);
 
 // Atomic: read both windows, decide, and count only an allowed request — all in one script,
 // so processes sharing Redis enforce one combined limit.
