@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import type { Db } from "../../db/database.js";
 import type { Mode } from "../../db/schema.js";
 import { type Clock, isoAt } from "../../lib/clock.js";
-import { addUsage, pruneUsage, type UsageCounts, type UsageRow } from "./store.js";
+import { addCounts, addUsage, emptyCounts, pruneUsage, type UsageCounts, type UsageRow } from "./store.js";
 
 export type Outcome = "success" | "client_error" | "server_error" | "rate_limited";
 
@@ -11,16 +11,6 @@ const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 export const MINUTE_RETENTION_MS = 7 * DAY;
 export const HOUR_RETENTION_MS = 90 * DAY;
-
-const empty = (): UsageCounts => ({ requests: 0, successes: 0, clientErrors: 0, serverErrors: 0, rateLimited: 0 });
-
-function add(into: UsageCounts, from: UsageCounts): void {
-  into.requests += from.requests;
-  into.successes += from.successes;
-  into.clientErrors += from.clientErrors;
-  into.serverErrors += from.serverErrors;
-  into.rateLimited += from.rateLimited;
-}
 
 interface Pending extends UsageCounts {
   keyId: string;
@@ -51,7 +41,7 @@ export class UsageRecorder {
     const id = `${key.keyId}|${minuteStartMs}`;
     let counts = this.pending.get(id);
     if (!counts) {
-      counts = { ...key, minuteStartMs, ...empty() };
+      counts = { ...key, minuteStartMs, ...emptyCounts() };
       this.pending.set(id, counts);
     }
     counts.requests++;
@@ -71,7 +61,7 @@ export class UsageRecorder {
     } catch (err) {
       for (const [id, counts] of batch) {
         const current = this.pending.get(id);
-        if (current) add(current, counts);
+        if (current) addCounts(current, counts);
         else this.pending.set(id, counts);
       }
       this.logger.error({ err, buckets: batch.size }, "could not write usage counters; will retry");
@@ -113,9 +103,9 @@ function rowsOf(batch: Pending[]): UsageRow[] {
       mode,
       granularity: "hour",
       bucketStart: hourStart,
-      ...empty(),
+      ...emptyCounts(),
     };
-    add(hour, counts);
+    addCounts(hour, counts);
     hours.set(id, hour);
   }
   return [...rows, ...hours.values()];

@@ -4,7 +4,7 @@ import { isoAt } from "../../lib/clock.js";
 import type { TenantScope } from "../../lib/tenant.js";
 import { viewOf } from "../keys/service.js";
 import { getKey, listKeys } from "../keys/store.js";
-import { readUsage, type UsageCounts } from "./store.js";
+import { addCounts, emptyCounts, readUsage, type UsageCounts } from "./store.js";
 
 export type Interval = "minute" | "hour" | "day";
 const INTERVAL_MS: Record<Interval, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
@@ -43,16 +43,6 @@ function rangeOf(query: UsageQuery, nowMs: number): Range {
   return { fromMs, toMs, interval };
 }
 
-const zero = (): UsageCounts => ({ requests: 0, successes: 0, clientErrors: 0, serverErrors: 0, rateLimited: 0 });
-
-function addInto(into: UsageCounts, from: UsageCounts): void {
-  into.requests += from.requests;
-  into.successes += from.successes;
-  into.clientErrors += from.clientErrors;
-  into.serverErrors += from.serverErrors;
-  into.rateLimited += from.rateLimited;
-}
-
 const rate = (part: number, whole: number) => (whole === 0 ? null : Math.round((part / whole) * 10_000) / 10_000);
 
 function withRates(counts: UsageCounts) {
@@ -73,16 +63,16 @@ async function aggregate(deps: Deps, tenant: TenantScope, range: Range, keyId?: 
   });
   const step = INTERVAL_MS[range.interval];
   const series = new Map<number, UsageCounts>();
-  for (let start = range.fromMs; start < range.toMs; start += step) series.set(start, zero());
-  const totals = zero();
+  for (let start = range.fromMs; start < range.toMs; start += step) series.set(start, emptyCounts());
+  const totals = emptyCounts();
   const byKey = new Map<string, UsageCounts>();
   for (const { keyId: rowKey, bucketStart, ...counts } of rows) {
     const startMs = Date.parse(bucketStart);
     const point = series.get(startMs - (startMs % step));
-    if (point) addInto(point, counts);
-    addInto(totals, counts);
-    const keyTotals = byKey.get(rowKey) ?? zero();
-    addInto(keyTotals, counts);
+    if (point) addCounts(point, counts);
+    addCounts(totals, counts);
+    const keyTotals = byKey.get(rowKey) ?? emptyCounts();
+    addCounts(keyTotals, counts);
     byKey.set(rowKey, keyTotals);
   }
   return {

@@ -10,6 +10,22 @@ export interface UsageCounts {
   rateLimited: number;
 }
 
+export const emptyCounts = (): UsageCounts => ({
+  requests: 0,
+  successes: 0,
+  clientErrors: 0,
+  serverErrors: 0,
+  rateLimited: 0,
+});
+
+export function addCounts(into: UsageCounts, from: UsageCounts): void {
+  into.requests += from.requests;
+  into.successes += from.successes;
+  into.clientErrors += from.clientErrors;
+  into.serverErrors += from.serverErrors;
+  into.rateLimited += from.rateLimited;
+}
+
 export interface UsageRow extends UsageCounts {
   keyId: string;
   organizationId: string;

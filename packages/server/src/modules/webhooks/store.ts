@@ -24,8 +24,8 @@ function toEndpoint(row: Selectable<WebhookEndpointsTable>): WebhookEndpoint {
   };
 }
 
-function liveEndpoints(db: Db, scope: TenantScope) {
-  return db.kysely
+function liveEndpoints(executor: Executor, scope: TenantScope) {
+  return executor
     .selectFrom("webhook_endpoints")
     .selectAll()
     .where("organization_id", "=", scope.organizationId)
@@ -51,11 +51,11 @@ export async function insertEndpoint(db: Db, scope: TenantScope, endpoint: Webho
 }
 
 export async function listEndpoints(db: Db, scope: TenantScope): Promise<WebhookEndpoint[]> {
-  return (await liveEndpoints(db, scope).orderBy("id").execute()).map(toEndpoint);
+  return (await liveEndpoints(db.kysely, scope).orderBy("id").execute()).map(toEndpoint);
 }
 
 export async function getEndpoint(db: Db, scope: TenantScope, id: string): Promise<WebhookEndpoint | undefined> {
-  const row = await liveEndpoints(db, scope).where("id", "=", id).executeTakeFirst();
+  const row = await liveEndpoints(db.kysely, scope).where("id", "=", id).executeTakeFirst();
   return row ? toEndpoint(row) : undefined;
 }
 
@@ -80,13 +80,7 @@ export async function deleteEndpoint(db: Db, scope: TenantScope, id: string, now
 
 /** Endpoints of the tenant subscribed to an event type. */
 export async function subscribers(executor: Executor, scope: TenantScope, eventType: string) {
-  const rows = await executor
-    .selectFrom("webhook_endpoints")
-    .select(["id", "events"])
-    .where("organization_id", "=", scope.organizationId)
-    .where("mode", "=", scope.mode)
-    .where("deleted_at", "is", null)
-    .execute();
+  const rows = await liveEndpoints(executor, scope).execute();
   return rows.filter((row) => (JSON.parse(row.events) as string[]).includes(eventType));
 }
 
