@@ -14,7 +14,16 @@ export type SecretScope = (typeof SECRET_SCOPES)[number];
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()]);
 const KeyType = Type.Union([Type.Literal("publishable"), Type.Literal("secret")]);
-const Permissions = Type.Array(Type.Union(SECRET_SCOPES.map((scope) => Type.Literal(scope))), {
+// Spelled out (not mapped from SECRET_SCOPES) so the static type is the union, not `never`.
+const Scope = Type.Union([
+  Type.Literal("read:experiences"),
+  Type.Literal("write:experiences"),
+  Type.Literal("read:consumers"),
+  Type.Literal("write:consumers"),
+  Type.Literal("read:analytics"),
+  Type.Literal("admin"),
+]);
+const Permissions = Type.Array(Scope, {
   minItems: 1,
   uniqueItems: true,
   description: "Secret keys only; write:x implies read:x and admin implies everything. Default: [admin].",

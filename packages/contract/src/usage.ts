@@ -34,6 +34,16 @@ export const KeyUsage = Type.Object({
   ...Range,
   totals: Type.Object({ ...Counts, ...Rates, lastUsedAt: NullableTimestamp }),
   series: Series,
+  rateLimit: Type.Object(
+    {
+      limitPerMinute: Type.Integer({ description: "The plan's limit for this key (per client for publishable keys)" }),
+      usedThisMinute: Type.Integer({
+        description: "Requests counted in the current minute, across processes once flushed",
+      }),
+      resetsAt: Timestamp,
+    },
+    { description: "Consumption of the plan's per-minute limit in the current minute" },
+  ),
 });
 
 export const OrganizationUsage = Type.Object({

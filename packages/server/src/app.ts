@@ -8,6 +8,7 @@ import Fastify, {
 import type { Deps } from "./deps.js";
 import { installAuthentication } from "./http/auth.js";
 import { allowBrowserOrigins } from "./http/cors.js";
+import { serveDashboard } from "./http/dashboard-static.js";
 import { installErrorHandling } from "./http/errors.js";
 import { type ApiDescription, registerOpenApi } from "./http/openapi.js";
 import { RateLimitError } from "./http/rate-limit.js";
@@ -21,6 +22,7 @@ import { consumerAdminRoutes, consumerSelfRoutes } from "./modules/consumers/rou
 import { experienceAdminRoutes, experienceConsumerRoutes } from "./modules/experiences/routes.js";
 import { externalAuthRoutes } from "./modules/external/routes.js";
 import { apiKeyRoutes } from "./modules/keys/routes.js";
+import { memberRoutes } from "./modules/members/routes.js";
 import { organizationAdminRoutes, organizationConsumerRoutes } from "./modules/orgs/routes.js";
 import { otpRoutes, testOutboxRoutes } from "./modules/otp/routes.js";
 import { queueEntryRoutes } from "./modules/queues/entry-routes.js";
@@ -91,7 +93,7 @@ async function buildApp(
   deps: Deps,
   api: ApiDescription,
   routes: FastifyPluginAsync[],
-  options: { browsers: boolean; rootRoutes?: (app: FastifyInstance) => void },
+  options: { browsers: boolean; members: boolean; rootRoutes?: (app: FastifyInstance) => void | Promise<void> },
 ): Promise<FastifyInstance> {
   const { config } = deps;
   const app = Fastify({
@@ -112,10 +114,10 @@ async function buildApp(
   if (options.browsers) await allowBrowserOrigins(app);
   countUsage(app, deps);
   defaultEmptyBody(app);
-  installAuthentication(app, deps, API_PREFIX);
+  installAuthentication(app, deps, API_PREFIX, options.members);
   await registerOpenApi(app, api);
   registerHealth(app, deps);
-  options.rootRoutes?.(app);
+  await options.rootRoutes?.(app);
   for (const plugin of routes) await app.register(plugin, { prefix: API_PREFIX });
   return app;
 }
@@ -139,7 +141,7 @@ export function buildConsumerApp(deps: Deps): Promise<FastifyInstance> {
       externalAuthRoutes(deps),
       jwksRoutes(deps),
     ],
-    { browsers: true, rootRoutes: (app) => registerRootJwks(app, deps) },
+    { browsers: true, members: false, rootRoutes: (app) => registerRootJwks(app, deps) },
   );
 }
 
@@ -158,8 +160,9 @@ export function buildAdminApp(deps: Deps): Promise<FastifyInstance> {
       usageRoutes(deps),
       alertRoutes(deps),
       webhookRoutes(deps),
+      memberRoutes(deps),
       testOutboxRoutes(deps),
     ],
-    { browsers: false },
+    { browsers: false, members: true, rootRoutes: (app) => serveDashboard(app, deps.config.dashboardDir) },
   );
 }

@@ -1,6 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { randomBase62 } from "./lib/secrets.js";
 
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
@@ -26,6 +27,10 @@ export interface Config {
   readonly usageFlushMs: number;
   /** With Redis unreachable: `open` keeps serving with per-process limits, `closed` refuses (503). */
   readonly rateLimitFailureMode: "open" | "closed";
+  /** A dashboard session ends after this long without a request (and after 12 hours regardless). */
+  readonly dashboardIdleMinutes: number;
+  /** Where the built dashboard is served from (`apps/dashboard/dist` by default). */
+  readonly dashboardDir: string;
   /** Where live-mode one-time codes go. Test mode never delivers: codes go to the test outbox. */
   readonly otpDelivery:
     | { provider: "none" }
@@ -44,6 +49,9 @@ export class ConfigError extends Error {
     this.name = "ConfigError";
   }
 }
+
+// From src/ or dist/ of packages/server to the dashboard's build output.
+const DEFAULT_DASHBOARD_DIR = fileURLToPath(new URL("../../../apps/dashboard/dist", import.meta.url));
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -186,6 +194,8 @@ export function loadConfig(env: Env = process.env): Config {
     bodyLimitBytes: readPositiveInt(env, "FANFARE_BODY_LIMIT_BYTES", 64 * 1024),
     trustedProxies: readProxies(env, "FANFARE_TRUSTED_PROXIES"),
     usageFlushMs: readIntInRange(env, "FANFARE_USAGE_FLUSH_MS", 1000, 100, 60_000),
+    dashboardIdleMinutes: readIntInRange(env, "FANFARE_DASHBOARD_IDLE_MINUTES", 30, 5, 720),
+    dashboardDir: resolve(env.FANFARE_DASHBOARD_DIR || DEFAULT_DASHBOARD_DIR),
     rateLimitFailureMode: readFailureMode(env),
     otpDelivery: readOtpDelivery(env, production),
     ...resolveSecret(env, dataDir, production),

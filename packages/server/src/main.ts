@@ -4,6 +4,8 @@ import { buildAdminApp, buildConsumerApp } from "./app.js";
 import type { Config } from "./config.js";
 import { createDeps, type Deps, type DepsOverrides, prepareDatabase } from "./deps.js";
 import { evaluateAlerts } from "./modules/alerts/service.js";
+import { CLI_ACTOR } from "./modules/audit/service.js";
+import { addOwner } from "./modules/members/service.js";
 import { type BootstrapKeys, createOrganization } from "./modules/orgs/service.js";
 import { countOrganizations, type Organization } from "./modules/orgs/store.js";
 
@@ -19,8 +21,8 @@ export interface RunningServer {
   readonly admin: FastifyInstance;
   readonly consumerUrl: string;
   readonly adminUrl: string;
-  /** Set when this start created the development organization (its keys are shown once). */
-  readonly bootstrapped?: { organization: Organization; keys: BootstrapKeys };
+  /** Set when this start created the development organization (its keys are shown once) and its owner. */
+  readonly bootstrapped?: { organization: Organization; keys: BootstrapKeys; ownerEmail: string };
   /** Stops accepting, finishes in-flight requests, flushes buffers, closes the database. */
   shutdown(): Promise<void>;
 }
@@ -31,9 +33,14 @@ function urlOf(app: FastifyInstance): string {
   return `http://${host}:${address.port}`;
 }
 
+/** The development organization's dashboard owner; codes for it are printed on the terminal. */
+export const DEV_OWNER_EMAIL = "dev@fanfare.local";
+
 async function bootstrapDevelopment(deps: Deps): Promise<RunningServer["bootstrapped"]> {
   if (deps.config.production || (await countOrganizations(deps.db)) > 0) return undefined;
-  return createOrganization(deps, { name: "Development", plan: "pro" });
+  const created = await createOrganization(deps, { name: "Development", plan: "pro" });
+  const owner = await addOwner(deps, created.organization.id, DEV_OWNER_EMAIL, CLI_ACTOR);
+  return { ...created, ownerEmail: owner.email };
 }
 
 const ALERT_EVALUATION_MS = 60_000;

@@ -31,6 +31,25 @@ describe.each(dialects())("fanfare CLI (%s)", (dialect) => {
     for (const key of Object.values(output.keys)) expect(list.stdout).not.toContain(key);
   });
 
+  it("init --owner-email makes the first dashboard owner, and refuses a taken email before creating anything", async () => {
+    database = await createTestDatabase(dialect);
+    const args = ["init", "--name", "Owned", "--owner-email", "Founder@Example.com", "--json"];
+    const result = runCli(args, database.env);
+    expect(result.status).toBe(0);
+    const output = JSON.parse(result.stdout) as { organizationId: string; ownerMemberId: string };
+    expect(output.ownerMemberId).toMatch(/^mbr_/);
+
+    const taken = runCli(["init", "--name", "Second", "--owner-email", "founder@example.com"], database.env);
+    expect(taken.status).toBe(1);
+    expect(taken.stderr).toContain("founder@example.com is already a member of an organization.");
+    const list = JSON.parse(runCli(["orgs", "list", "--json"], database.env).stdout) as unknown[];
+    expect(list).toHaveLength(1);
+
+    const malformed = runCli(["init", "--name", "Third", "--owner-email", "not-an-email"], database.env);
+    expect(malformed.status).toBe(1);
+    expect(malformed.stderr).toContain("Invalid email address.");
+  });
+
   it("orgs set-plan changes the plan and insists on --limit for enterprise", async () => {
     database = await createTestDatabase(dialect);
     const { organizationId } = JSON.parse(runCli(["init", "--name", "Planner", "--json"], database.env).stdout);

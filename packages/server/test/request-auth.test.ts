@@ -66,7 +66,14 @@ describe.each(dialects())("request authentication (%s)", (dialect) => {
     });
 
     it("enforces the declared scope on every secret-key route of both APIs (table-driven)", async () => {
-      expect(server.admin.routeAuthTable.every((route) => route.auth.kind === "secret")).toBe(true);
+      // The admin API is secret keys (or a member's cookie), except the dashboard's own routes.
+      const adminKinds = server.admin.routeAuthTable.filter((route) => route.auth.kind !== "secret");
+      expect(adminKinds.every((route) => route.url.startsWith("/api/v1/dashboard/"))).toBe(true);
+      expect(adminKinds.filter((route) => route.auth.kind === "none").map((route) => route.url)).toEqual([
+        "/api/v1/dashboard/sign-in",
+        "/api/v1/dashboard/sign-in/verify",
+        "/api/v1/dashboard/invitations/accept",
+      ]);
       const routes = [
         ...server.admin.routeAuthTable.map((route) => ({ app: server.admin, route })),
         ...server.consumer.routeAuthTable.map((route) => ({ app: server.consumer, route })),
@@ -107,7 +114,7 @@ describe.each(dialects())("request authentication (%s)", (dialect) => {
 
     it("refuses to build an app with an API route that declares no auth", async () => {
       const app = Fastify();
-      installAuthentication(app, server.deps, "/api/v1");
+      installAuthentication(app, server.deps, "/api/v1", false);
       expect(() => app.get("/api/v1/forgotten", async () => "oops")).toThrow(
         "Route GET /api/v1/forgotten must declare config.auth",
       );

@@ -157,9 +157,52 @@ export interface ExchangeCodesTable {
 
 export type OtpChannel = "email" | "sms";
 
+/** Codes of different purposes never share a row, even for the same identifier. */
+export type CodePurpose = "consumer" | "member";
+
+export type MemberRole = "owner" | "admin" | "editor" | "viewer";
+
+export interface MembersTable {
+  id: string;
+  organization_id: string;
+  email: string;
+  role: MemberRole;
+  created_at: Timestamp;
+  last_signed_in_at: Timestamp | null;
+}
+
+export interface DashboardSessionsTable {
+  id: string;
+  member_id: string;
+  organization_id: string;
+  /** HMAC of the cookie's secret half; the cookie itself is never stored. */
+  token_digest: string;
+  created_at: Timestamp;
+  last_seen_at: Timestamp;
+  /** Absolute end; inactivity ends it sooner. */
+  expires_at: Timestamp;
+  revoked_at: Timestamp | null;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+export interface MemberInvitationsTable {
+  id: string;
+  organization_id: string;
+  email: string;
+  role: MemberRole;
+  code_digest: string;
+  invited_by: string | null;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  accepted_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
 export interface OtpCodesTable {
   organization_id: string;
   mode: Mode;
+  purpose: CodePurpose;
   identifier: string;
   channel: OtpChannel;
   digest: string;
@@ -327,4 +370,7 @@ export interface Database {
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   alerts: AlertsTable;
+  members: MembersTable;
+  dashboard_sessions: DashboardSessionsTable;
+  member_invitations: MemberInvitationsTable;
 }

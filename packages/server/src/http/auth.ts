@@ -1,4 +1,4 @@
-import type { SecretScope } from "@fanfare/contract";
+import { CSRF_HEADER, DASHBOARD_COOKIE, MODE_HEADER, type SecretScope } from "@fanfare/contract";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { KeyKind } from "../db/schema.js";
 import type { Deps } from "../deps.js";
@@ -6,7 +6,11 @@ import { originAllowed } from "../lib/origin.js";
 import type { TenantScope } from "../lib/tenant.js";
 import type { Actor } from "../modules/audit/service.js";
 import type { KeyOutcome, VerifiedKey } from "../modules/keys/verify.js";
+import { roleAllows } from "../modules/members/roles.js";
+import { memberErrors } from "../modules/members/service.js";
+import { authenticateCookie, csrfValid, type MemberPrincipal } from "../modules/members/sessions.js";
 import type { AccessClaims } from "../modules/tokens/access-tokens.js";
+import { readCookie } from "./cookies.js";
 import { AppError, errors } from "./errors.js";
 import { enforcePlanLimit } from "./rate-limit.js";
 
@@ -24,13 +28,16 @@ export type RouteAuth =
    * A consumer's access token (`Authorization: Bearer <jwt>`). A publishable key may accompany
    * it and must then belong to the token's organization and mode.
    */
-  | { kind: "consumer" };
+  | { kind: "consumer" }
+  /** A dashboard member's session cookie (admin API only). */
+  | { kind: "member" };
 
-/** Who made an authenticated request: its tenant, the key that proved it, and the consumer. */
+/** Who made an authenticated request: its tenant, and the key, consumer or member that proved it. */
 export interface RequestAuth {
   readonly tenant: TenantScope;
   readonly key: VerifiedKey | null;
   readonly consumer: AccessClaims | null;
+  readonly member: MemberPrincipal | null;
 }
 
 /** One row per API route: what it requires. Tests walk it to prove every route enforces it. */
@@ -167,21 +174,90 @@ async function authenticateConsumer(deps: Deps, request: FastifyRequest): Promis
       throw invalidToken("invalid");
     }
   }
-  request.auth = { tenant: { organizationId: claims.organizationId, mode: claims.mode }, key, consumer: claims };
+  request.auth = {
+    tenant: { organizationId: claims.organizationId, mode: claims.mode },
+    key,
+    consumer: claims,
+    member: null,
+  };
   request.identity.organizationId = claims.organizationId;
 }
 
-async function authenticate(deps: Deps, request: FastifyRequest, auth: RouteAuth): Promise<void> {
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+const csrfTokenInvalid = () =>
+  new AppError(403, {
+    error: "csrf_token_invalid",
+    message: "This request is missing the dashboard's CSRF token: reload the page and try again.",
+  });
+
+function modeOf(request: FastifyRequest): TenantScope["mode"] {
+  const mode = request.headers[MODE_HEADER];
+  if (mode === undefined || mode === "live") return "live";
+  if (mode === "test") return "test";
+  throw errors.validation("Invalid request: X-Fanfare-Mode must be live or test.", [
+    { path: "headers.x-fanfare-mode", message: "must be live or test" },
+  ]);
+}
+
+/**
+ * A dashboard member by session cookie. Cookies travel with every request a browser makes, so
+ * each state change must also carry the session's CSRF token, which only our own page can read.
+ */
+async function authenticateMember(deps: Deps, request: FastifyRequest, auth: RouteAuth): Promise<void> {
+  const cookie = readCookie(request.headers.cookie, DASHBOARD_COOKIE);
+  const member = cookie ? await authenticateCookie(deps, cookie) : null;
+  if (!member) throw errors.authenticationRequired();
+  request.identity.organizationId = member.organizationId;
+  if (!SAFE_METHODS.has(request.method)) {
+    const presented = request.headers[CSRF_HEADER];
+    if (!csrfValid(deps, member.session.id, typeof presented === "string" ? presented : undefined)) {
+      throw csrfTokenInvalid();
+    }
+  }
+  if (auth.kind === "secret" && !roleAllows(member.role, auth.scope, request.method)) {
+    throw memberErrors.roleForbidden(member.role);
+  }
+  const tenant = { organizationId: member.organizationId, mode: modeOf(request) };
+  request.identity.mode = tenant.mode;
+  request.auth = { tenant, key: null, consumer: null, member };
+}
+
+/** Nothing but (possibly) a cookie was sent: the request is the dashboard's. */
+const presentsOnlyCookie = (credentials: PresentedCredentials) =>
+  credentials.bearer === undefined &&
+  credentials.publishableHeader === undefined &&
+  !credentials.malformedAuthorization;
+
+async function authenticate(
+  deps: Deps,
+  request: FastifyRequest,
+  auth: RouteAuth,
+  acceptsMembers: boolean,
+): Promise<void> {
   if (auth.kind === "consumer") return authenticateConsumer(deps, request);
-  const selected = selectKey(auth, readCredentials(request.headers));
+  const credentials = readCredentials(request.headers);
+  if (auth.kind === "member" || (acceptsMembers && auth.kind === "secret" && presentsOnlyCookie(credentials))) {
+    if (!acceptsMembers) throw new Error(`Route ${request.routeOptions.url} needs members on an app without them`);
+    return authenticateMember(deps, request, auth);
+  }
+  const selected = selectKey(auth, credentials);
   if (!("key" in selected)) throw selected;
   const key = await verifyKey(deps, request, auth, selected);
   const tenant = { organizationId: key.record.organizationId, mode: key.record.mode };
-  request.auth = { tenant, key, consumer: null };
+  request.auth = { tenant, key, consumer: null, member: null };
 }
 
-/** Verifies each request against its route's declared `auth`, before the body is read. */
-export function installAuthentication(app: FastifyInstance, deps: Deps, apiPrefix: string): void {
+/**
+ * Verifies each request against its route's declared `auth`, before the body is read. With
+ * `acceptsMembers` (the admin API), a dashboard session cookie may stand in for a secret key.
+ */
+export function installAuthentication(
+  app: FastifyInstance,
+  deps: Deps,
+  apiPrefix: string,
+  acceptsMembers: boolean,
+): void {
   const table: RouteAuthEntry[] = [];
   app.decorate("routeAuthTable", table);
   app.decorateRequest("auth", null);
@@ -197,7 +273,7 @@ export function installAuthentication(app: FastifyInstance, deps: Deps, apiPrefi
     const auth = request.routeOptions.config.auth;
     if (!auth || auth.kind === "none") return;
     if (keyInQuery(request.url)) throw errors.apiKeyInQuery();
-    await authenticate(deps, request, auth);
+    await authenticate(deps, request, auth, acceptsMembers);
     await enforcePlanLimit(deps, request, reply);
   });
 }
@@ -208,9 +284,18 @@ export function authOf(request: FastifyRequest): RequestAuth {
   return request.auth;
 }
 
-/** The audit actor for a key-authenticated request. */
+/** The audit actor: the dashboard member, else the key that made the request. */
 export function actorOf(request: FastifyRequest): Actor {
-  return { type: "api_key", id: authOf(request).key?.record.id ?? null, ip: request.ip, requestId: request.id };
+  const { member, key } = authOf(request);
+  if (member) return { type: "member", id: member.memberId, ip: request.ip, requestId: request.id };
+  return { type: "api_key", id: key?.record.id ?? null, ip: request.ip, requestId: request.id };
+}
+
+/** The signed-in dashboard member; only for routes whose `auth` is `member` (or accepts one). */
+export function memberOf(request: FastifyRequest): MemberPrincipal {
+  const member = authOf(request).member;
+  if (!member) throw new Error(`Route ${request.routeOptions.url} read a member but was not called by one`);
+  return member;
 }
 
 /** The signed-in consumer; only for routes whose `auth` is `consumer`. */

@@ -21,6 +21,12 @@ export async function registerOpenApi(app: FastifyInstance, api: ApiDescription)
           SecretKey: { type: "http", scheme: "bearer", description: "A secret key: `sk_live_…` or `sk_test_…`." },
           PublishableKey: { type: "apiKey", in: "header", name: "X-Publishable-Key" },
           ConsumerToken: { type: "http", scheme: "bearer", bearerFormat: "JWT" },
+          DashboardSession: {
+            type: "apiKey",
+            in: "cookie",
+            name: "fanfare_dashboard",
+            description: "A dashboard member's session; state changes also need the X-CSRF-Token header.",
+          },
         },
       },
     },

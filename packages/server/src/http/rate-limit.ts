@@ -57,6 +57,7 @@ export async function enforceLimits(limiter: RateLimiter, reply: FastifyReply, l
 function planBucket(request: FastifyRequest): string | undefined {
   const auth = request.auth;
   if (auth?.key?.record.kind === "secret") return `plan:key:${auth.key.record.id}`;
+  if (auth?.member) return `plan:member:${auth.member.memberId}`;
   if (auth?.consumer) return `plan:session:${auth.consumer.sessionId}`;
   if (auth?.key) return `plan:pk:${auth.key.record.id}:ip:${request.ip}`;
   return undefined;

@@ -15,6 +15,8 @@ export const ID_PREFIXES = {
   webhookDelivery: "whd",
   alert: "alrt",
   member: "mbr",
+  dashboardSession: "dsess",
+  invitation: "inv",
   auditEvent: "aud",
   request: "req",
   signingKey: "sig",

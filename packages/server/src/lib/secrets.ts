@@ -28,6 +28,8 @@ export const KEY_PURPOSES = [
   "signing-key-encryption",
   "refresh-successor-encryption",
   "webhook-secret-encryption",
+  "dashboard-session-digest",
+  "dashboard-csrf",
 ] as const;
 export type KeyPurpose = (typeof KEY_PURPOSES)[number];
 export type DerivedKeys = Readonly<Record<KeyPurpose, Buffer>>;

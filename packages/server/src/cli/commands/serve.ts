@@ -21,12 +21,16 @@ export function registerServe(program: Command): void {
         `Fanfare is running (${server.deps.db.dialect}: ${server.deps.db.location})`,
         `  consumer API  ${server.consumerUrl}/api/v1   docs ${server.consumerUrl}/docs`,
         `  admin API     ${server.adminUrl}/api/v1   docs ${server.adminUrl}/docs`,
+        `  dashboard     ${server.adminUrl}/dashboard`,
         "",
       ];
       if (server.bootstrapped) {
         lines.push(
           "Created a development organization.",
           formatKeys(server.bootstrapped.organization, server.bootstrapped.keys),
+          `Dashboard: sign in at ${server.adminUrl}/dashboard as ${server.bootstrapped.ownerEmail};`,
+          "the sign-in code is printed here.",
+          "",
         );
       }
       // Printed to the terminal, not the log: keys must never reach log storage.

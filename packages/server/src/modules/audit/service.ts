@@ -13,6 +13,9 @@ export interface Actor {
   requestId: string | null;
 }
 
+/** Changes made from the command line on the server itself. */
+export const CLI_ACTOR: Actor = { type: "cli", id: null, ip: null, requestId: null };
+
 export interface AuditChange {
   action: string;
   targetType: string;

@@ -1,44 +1,20 @@
-import { randomInt } from "node:crypto";
 import type { Deps } from "../../deps.js";
 import { AppError, errors } from "../../http/errors.js";
-import { rateLimitExceeded } from "../../http/rate-limit.js";
 import { isoAt } from "../../lib/clock.js";
 import { newId } from "../../lib/ids.js";
 import { open } from "../../lib/sealed-box.js";
-import { digestsEqual, hmacSha256 } from "../../lib/secrets.js";
 import type { TenantScope } from "../../lib/tenant.js";
 import type { Consumer } from "../consumers/store.js";
 import { moveEntries } from "../queues/entries-store.js";
 import { revokeConsumerSessions, type SessionEnvelope, startSession } from "../sessions/service.js";
 import type { AccessClaims } from "../tokens/access-tokens.js";
+import { checkCode, codeErrors, issueCode } from "./codes.js";
 import { webhookDelivery } from "./delivery.js";
 import type { Identifier } from "./identifiers.js";
-import {
-  consumeCode,
-  countAttempt,
-  findConsumerByIdentifier,
-  getCodeState,
-  insertOutboxMessage,
-  markGuestUpgraded,
-  putCode,
-  recordFailure,
-} from "./store.js";
+import { type CodeKey, findConsumerByIdentifier, insertOutboxMessage, markGuestUpgraded } from "./store.js";
 
-export const CODE_TTL_MS = 10 * 60_000;
-export const RESEND_COOLDOWN_MS = 60_000;
-export const MAX_ATTEMPTS = 5;
-const FAILURE_WINDOW_MS = 3600_000;
-const FAILURES_BEFORE_LOCK = 10;
-const LOCK_MS = 15 * 60_000;
-
-/** The seed's bodies, byte for byte. */
 export const otpErrors = {
-  expired: () =>
-    new AppError(401, {
-      error: "otp_expired",
-      message: "Your verification code has expired. Please request a new one.",
-    }),
-  invalid: () => new AppError(401, { error: "otp_invalid", message: "Invalid verification code. Please try again." }),
+  ...codeErrors,
   alreadyLinked: () =>
     new AppError(409, {
       error: "already_linked",
@@ -51,13 +27,11 @@ export const otpErrors = {
     }),
 };
 
-function tooSoon(untilMs: number, nowMs: number): AppError {
-  return rateLimitExceeded(Math.max(1, Math.ceil((untilMs - nowMs) / 1000)));
-}
-
-function codeDigest(deps: Deps, tenant: TenantScope, identifier: string, code: string): Buffer {
-  return hmacSha256(deps.secrets["otp-digest"], `${tenant.organizationId}|${tenant.mode}|${identifier}|${code}`);
-}
+const consumerCode = (tenant: TenantScope, identifier: string): CodeKey => ({
+  ...tenant,
+  purpose: "consumer",
+  identifier,
+});
 
 /**
  * Sends a fresh code (killing the previous one). The answer is the same whether or not the
@@ -69,20 +43,8 @@ export async function requestCode(deps: Deps, tenant: TenantScope, identifier: I
   if (identifier.channel === "sms" && !organization.smsAllowedCountries.includes(identifier.country ?? "")) {
     throw otpErrors.smsCountryNotAllowed();
   }
+  const code = await issueCode(deps, consumerCode(tenant, identifier.value), identifier.channel);
   const now = deps.clock.now();
-  const state = await getCodeState(deps.db, tenant, identifier.value);
-  if (state?.lockedUntil && Date.parse(state.lockedUntil) > now) throw tooSoon(Date.parse(state.lockedUntil), now);
-  if (state && Date.parse(state.sentAt) + RESEND_COOLDOWN_MS > now) {
-    throw tooSoon(Date.parse(state.sentAt) + RESEND_COOLDOWN_MS, now);
-  }
-  const code = randomInt(0, 1_000_000).toString().padStart(6, "0");
-  await putCode(deps.db, tenant, {
-    identifier: identifier.value,
-    channel: identifier.channel,
-    digest: codeDigest(deps, tenant, identifier.value, code).toString("base64url"),
-    expiresAt: isoAt(now + CODE_TTL_MS),
-    now: isoAt(now),
-  });
   const message = { to: identifier.value, channel: identifier.channel, code, organizationName: organization.name };
   if (tenant.mode === "test") {
     // Test mode never reaches a person: the code waits in the outbox for the test secret key.
@@ -111,31 +73,6 @@ export async function requestCode(deps: Deps, tenant: TenantScope, identifier: I
   });
 }
 
-function noteFailure(deps: Deps, tenant: TenantScope, identifier: string, nowMs: number): Promise<void> {
-  return recordFailure(deps.db, tenant, identifier, {
-    now: isoAt(nowMs),
-    windowStartedBefore: isoAt(nowMs - FAILURE_WINDOW_MS),
-    maxFailures: FAILURES_BEFORE_LOCK,
-    lockUntil: isoAt(nowMs + LOCK_MS),
-  });
-}
-
-/** Checks and consumes a code. Every attempt is counted before the comparison. */
-async function checkCode(deps: Deps, tenant: TenantScope, identifier: string, code: string): Promise<void> {
-  const now = deps.clock.now();
-  const live = await countAttempt(deps.db, tenant, identifier);
-  if (!live) throw otpErrors.invalid();
-  if (live.locked_until && Date.parse(live.locked_until) > now) throw tooSoon(Date.parse(live.locked_until), now);
-  if (Date.parse(live.expires_at) <= now) throw otpErrors.expired();
-  if (live.attempts > MAX_ATTEMPTS) throw otpErrors.invalid();
-  const presented = codeDigest(deps, tenant, identifier, code);
-  if (!digestsEqual(presented, Buffer.from(live.digest, "base64url"))) {
-    await noteFailure(deps, tenant, identifier, now);
-    throw otpErrors.invalid();
-  }
-  if (!(await consumeCode(deps.db, tenant, identifier, live.digest, isoAt(now)))) throw otpErrors.invalid();
-}
-
 /**
  * Verifies a code and signs the consumer in, creating them on first verification. With a
  * guest's token, the guest becomes that consumer — unless the identifier already belongs to
@@ -148,7 +85,7 @@ export async function verifyCode(
   code: string,
   guest: AccessClaims | null,
 ): Promise<SessionEnvelope> {
-  await checkCode(deps, tenant, identifier.value, code);
+  await checkCode(deps, consumerCode(tenant, identifier.value), code);
   const now = deps.clock.now();
   const owner = await findConsumerByIdentifier(deps.db, tenant, identifier.channel, identifier.value);
   if (owner && guest) throw otpErrors.alreadyLinked();

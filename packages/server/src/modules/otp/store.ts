@@ -1,31 +1,36 @@
 import { sql } from "kysely";
 import type { Db } from "../../db/database.js";
-import type { OtpChannel } from "../../db/schema.js";
+import type { CodePurpose, OtpChannel } from "../../db/schema.js";
 import type { TenantScope } from "../../lib/tenant.js";
+
+/** Which code row: a tenant, what the code is for, and who it was sent to. */
+export interface CodeKey extends TenantScope {
+  readonly purpose: CodePurpose;
+  readonly identifier: string;
+}
 
 export interface CodeState {
   sentAt: string;
   lockedUntil: string | null;
 }
 
-function byIdentifier(db: Db, scope: TenantScope, identifier: string) {
-  return db.kysely
+export async function getCodeState(db: Db, key: CodeKey): Promise<CodeState | undefined> {
+  const row = await db.kysely
     .selectFrom("otp_codes")
-    .where("organization_id", "=", scope.organizationId)
-    .where("mode", "=", scope.mode)
-    .where("identifier", "=", identifier);
-}
-
-export async function getCodeState(db: Db, scope: TenantScope, identifier: string): Promise<CodeState | undefined> {
-  const row = await byIdentifier(db, scope, identifier).select(["sent_at", "locked_until"]).executeTakeFirst();
+    .where("organization_id", "=", key.organizationId)
+    .where("mode", "=", key.mode)
+    .where("purpose", "=", key.purpose)
+    .where("identifier", "=", key.identifier)
+    .select(["sent_at", "locked_until"])
+    .executeTakeFirst();
   return row ? { sentAt: row.sent_at, lockedUntil: row.locked_until } : undefined;
 }
 
 /** Stores a new code, replacing (and so killing) the previous one; the failure budget is kept. */
 export async function putCode(
   db: Db,
-  scope: TenantScope,
-  code: { identifier: string; channel: OtpChannel; digest: string; expiresAt: string; now: string },
+  key: CodeKey,
+  code: { channel: OtpChannel; digest: string; expiresAt: string; now: string },
 ): Promise<void> {
   const fresh = {
     channel: code.channel,
@@ -37,9 +42,10 @@ export async function putCode(
   await db.kysely
     .insertInto("otp_codes")
     .values({
-      organization_id: scope.organizationId,
-      mode: scope.mode,
-      identifier: code.identifier,
+      organization_id: key.organizationId,
+      mode: key.mode,
+      purpose: key.purpose,
+      identifier: key.identifier,
       ...fresh,
       consumed_at: null,
       failures: 0,
@@ -47,7 +53,7 @@ export async function putCode(
       locked_until: null,
     })
     .onConflict((oc) =>
-      oc.columns(["organization_id", "mode", "identifier"]).doUpdateSet({ ...fresh, consumed_at: null }),
+      oc.columns(["organization_id", "mode", "purpose", "identifier"]).doUpdateSet({ ...fresh, consumed_at: null }),
     )
     .execute();
 }
@@ -56,32 +62,28 @@ export async function putCode(
  * Counts an attempt before anything is compared, in one statement, so parallel guesses cannot
  * share an attempt. Returns the live code's state after the increment, or undefined.
  */
-export async function countAttempt(db: Db, scope: TenantScope, identifier: string) {
+export async function countAttempt(db: Db, key: CodeKey) {
   return db.kysely
     .updateTable("otp_codes")
     .set((eb) => ({ attempts: eb("attempts", "+", 1) }))
-    .where("organization_id", "=", scope.organizationId)
-    .where("mode", "=", scope.mode)
-    .where("identifier", "=", identifier)
+    .where("organization_id", "=", key.organizationId)
+    .where("mode", "=", key.mode)
+    .where("purpose", "=", key.purpose)
+    .where("identifier", "=", key.identifier)
     .where("consumed_at", "is", null)
     .returning(["attempts", "digest", "expires_at", "locked_until"])
     .executeTakeFirst();
 }
 
 /** Check-and-consume in one statement: of two right guesses, exactly one gets the code. */
-export async function consumeCode(
-  db: Db,
-  scope: TenantScope,
-  identifier: string,
-  digest: string,
-  now: string,
-): Promise<boolean> {
+export async function consumeCode(db: Db, key: CodeKey, digest: string, now: string): Promise<boolean> {
   const result = await db.kysely
     .updateTable("otp_codes")
     .set({ consumed_at: now })
-    .where("organization_id", "=", scope.organizationId)
-    .where("mode", "=", scope.mode)
-    .where("identifier", "=", identifier)
+    .where("organization_id", "=", key.organizationId)
+    .where("mode", "=", key.mode)
+    .where("purpose", "=", key.purpose)
+    .where("identifier", "=", key.identifier)
     .where("digest", "=", digest)
     .where("consumed_at", "is", null)
     .executeTakeFirst();
@@ -95,8 +97,7 @@ export async function consumeCode(
  */
 export async function recordFailure(
   db: Db,
-  scope: TenantScope,
-  identifier: string,
+  key: CodeKey,
   rule: { now: string; windowStartedBefore: string; maxFailures: number; lockUntil: string },
 ): Promise<void> {
   const stale = sql<boolean>`(failure_window_started_at is null or failure_window_started_at <= ${rule.windowStartedBefore})`;
@@ -110,9 +111,10 @@ export async function recordFailure(
         string | null
       >`(case when ${next} >= ${rule.maxFailures} then ${rule.lockUntil} else locked_until end)`,
     })
-    .where("organization_id", "=", scope.organizationId)
-    .where("mode", "=", scope.mode)
-    .where("identifier", "=", identifier)
+    .where("organization_id", "=", key.organizationId)
+    .where("mode", "=", key.mode)
+    .where("purpose", "=", key.purpose)
+    .where("identifier", "=", key.identifier)
     .execute();
 }
 

@@ -51,6 +51,11 @@ export class UsageRecorder {
     else counts.rateLimited++;
   }
 
+  /** Requests of one key in one minute counted here but not yet written. */
+  unflushedRequests(keyId: string, minuteStartMs: number): number {
+    return this.pending.get(`${keyId}|${minuteStartMs}`)?.requests ?? 0;
+  }
+
   async flush(): Promise<void> {
     await this.pruneHourly();
     if (this.pending.size === 0) return;

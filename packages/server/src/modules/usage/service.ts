@@ -2,6 +2,7 @@ import type { Deps } from "../../deps.js";
 import { errors } from "../../http/errors.js";
 import { isoAt } from "../../lib/clock.js";
 import type { TenantScope } from "../../lib/tenant.js";
+import { planLimitPerMinute } from "../../ratelimit/plans.js";
 import { viewOf } from "../keys/service.js";
 import { getKey, listKeys } from "../keys/store.js";
 import { addCounts, emptyCounts, readUsage, type UsageCounts } from "./store.js";
@@ -83,13 +84,41 @@ async function aggregate(deps: Deps, tenant: TenantScope, range: Range, keyId?: 
   };
 }
 
+/**
+ * The key's consumption of the plan's limit in the minute in progress: what every process has
+ * flushed plus what this one still holds (other processes' unflushed counts arrive within a flush).
+ */
+async function currentMinute(deps: Deps, tenant: TenantScope, keyId: string) {
+  const now = deps.clock.now();
+  const startMs = now - (now % INTERVAL_MS.minute);
+  const [organization, rows] = await Promise.all([
+    deps.organizations.get(tenant.organizationId),
+    readUsage(deps.db, tenant, { granularity: "minute", from: isoAt(startMs), to: isoAt(startMs + 60_000), keyId }),
+  ]);
+  if (!organization) throw errors.resourceNotFound("Organization");
+  const flushed = rows.reduce((sum, row) => sum + row.requests, 0);
+  return {
+    limitPerMinute: planLimitPerMinute(organization),
+    usedThisMinute: flushed + deps.usage.unflushedRequests(keyId, startMs),
+    resetsAt: isoAt(startMs + INTERVAL_MS.minute),
+  };
+}
+
 /** One key's usage (deleted keys keep their history). */
 export async function keyUsage(deps: Deps, tenant: TenantScope, keyId: string, query: UsageQuery) {
   const record = await getKey(deps.db, tenant, keyId);
   if (!record) throw errors.resourceNotFound("API key");
   const { head, totals, series } = await aggregate(deps, tenant, rangeOf(query, deps.clock.now()), keyId);
   const lastUsedAt = viewOf({ deps }, record).lastUsedAt;
-  return { object: "api_key_usage" as const, keyId, ...head, totals: { ...withRates(totals), lastUsedAt }, series };
+  const rateLimit = await currentMinute(deps, tenant, keyId);
+  return {
+    object: "api_key_usage" as const,
+    keyId,
+    ...head,
+    totals: { ...withRates(totals), lastUsedAt },
+    series,
+    rateLimit,
+  };
 }
 
 /** The organization's usage in the caller's mode, with a breakdown by key. */

@@ -1,0 +1,75 @@
+import type {
+  AcceptedInvitation,
+  AlertRulesSchema,
+  AlertView,
+  ApiKeyView,
+  ApiKeyWithSecret,
+  CreateApiKeyBody,
+  CreateWebhookEndpointBody,
+  DashboardMe,
+  DashboardSessionView,
+  InvitationView,
+  InvitationWithCode,
+  KeyUsage,
+  MemberRole,
+  MemberView,
+  OrganizationUsage,
+  WebhookDeliveryView,
+  WebhookEndpointView,
+  WebhookEndpointWithSecret,
+} from "@fanfare/contract";
+import type { Static } from "typebox";
+
+// Types only: the schemas themselves stay out of the bundle.
+export type { MemberRole };
+export type Mode = "live" | "test";
+export type Me = Static<typeof DashboardMe>;
+export type Member = Static<typeof MemberView>;
+export type Invitation = Static<typeof InvitationView>;
+export type CreatedInvitation = Static<typeof InvitationWithCode>;
+export type InvitationAccepted = Static<typeof AcceptedInvitation>;
+export type DashboardSession = Static<typeof DashboardSessionView>;
+export type ApiKey = Static<typeof ApiKeyView>;
+export type ApiKeySecret = Static<typeof ApiKeyWithSecret>;
+export type CreateKeyBody = Static<typeof CreateApiKeyBody>;
+export type KeyUsageReport = Static<typeof KeyUsage>;
+export type OrganizationUsageReport = Static<typeof OrganizationUsage>;
+export type UsagePoint = OrganizationUsageReport["series"][number];
+export type Alert = Static<typeof AlertView>;
+export type AlertRules = Static<typeof AlertRulesSchema>;
+export type WebhookEndpoint = Static<typeof WebhookEndpointView>;
+export type WebhookEndpointSecret = Static<typeof WebhookEndpointWithSecret>;
+export type CreateWebhookBody = Static<typeof CreateWebhookEndpointBody>;
+export type WebhookDelivery = Static<typeof WebhookDeliveryView>;
+
+export interface Page<T> {
+  data: T[];
+  pageInfo: { startCursor: string | null; endCursor: string | null; hasNextPage: boolean };
+}
+
+/** `GET /organization` (the schema lives in the server, not the contract). */
+export interface Organization {
+  id: string;
+  name: string;
+  slug: string;
+  plan: string;
+  rateLimitPerMinute: number | null;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+  allowedOrigins: string[];
+  smsAllowedCountries: string[];
+  otpWebhookUrl: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** An entry of `GET /audit-log` (the schema lives in the server, not the contract). */
+export interface AuditEntry {
+  id: string;
+  action: string;
+  actor: { type: string; id: string | null };
+  target: { type: string; id: string };
+  ip: string | null;
+  requestId: string | null;
+  createdAt: string;
+}

@@ -1,0 +1,28 @@
+import type { ReactNode } from "react";
+import { formatNumber, formatPercent } from "../../components/format";
+
+interface UsageTotalsProps {
+  totals: { requests: number; successRate: number | null; errorRate: number | null };
+  children?: ReactNode;
+}
+
+/** The headline numbers of a period, as a description list. */
+export function UsageTotals({ totals, children }: UsageTotalsProps) {
+  return (
+    <dl className="stats">
+      <div className="stat">
+        <dt>Requests</dt>
+        <dd>{formatNumber(totals.requests)}</dd>
+      </div>
+      <div className="stat">
+        <dt>Success rate</dt>
+        <dd>{formatPercent(totals.successRate)}</dd>
+      </div>
+      <div className="stat">
+        <dt>Error rate</dt>
+        <dd>{formatPercent(totals.errorRate)}</dd>
+      </div>
+      {children}
+    </dl>
+  );
+}

@@ -1,0 +1,314 @@
+import {
+  AcceptedInvitation,
+  AcceptInvitationBody,
+  CreateInvitationBody,
+  DASHBOARD_COOKIE,
+  DashboardMe,
+  DashboardSessionList,
+  IdParams,
+  InvitationList,
+  InvitationWithCode,
+  MemberList,
+  MemberView,
+  SignInBody,
+  SignInVerifyBody,
+  UpdateMemberBody,
+} from "@fanfare/contract";
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { Type } from "typebox";
+import type { Deps } from "../../deps.js";
+import { actorOf, memberOf } from "../../http/auth.js";
+import { sessionCookie } from "../../http/cookies.js";
+import { errors } from "../../http/errors.js";
+import { enforceLimits } from "../../http/rate-limit.js";
+import { isoAt } from "../../lib/clock.js";
+import {
+  acceptInvitation,
+  changeRole,
+  invitationView,
+  invite,
+  memberView,
+  normalizeEmail,
+  removeMember,
+  requestSignIn,
+  revokeInvitation,
+  verifySignIn,
+} from "./service.js";
+import { csrfTokenOf, idleExpiry, type MemberPrincipal, startDashboardSession } from "./sessions.js";
+import { listLiveSessions, listMembers, listPendingInvitations, type MemberRow, revokeSession } from "./store.js";
+
+const member = { auth: { kind: "member" } } as const;
+const open = { auth: { kind: "none" } } as const;
+const tags = ["Dashboard"];
+const security = [{ DashboardSession: [] }];
+const MINUTE = 60_000;
+
+/** Admin API: dashboard sign-in, the member's sessions, and the team. */
+export function memberRoutes(deps: Deps): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    const client = (request: FastifyRequest) => ({ ip: request.ip, requestId: request.id });
+    const secure = (request: FastifyRequest) => request.protocol === "https";
+
+    const sessionView = (
+      session: MemberPrincipal["session"] | { id: string; createdAt: string; lastSeenAt: string; expiresAt: string },
+      currentId: string,
+      where: { ip: string | null; userAgent: string | null },
+    ) => ({
+      id: session.id,
+      object: "dashboard_session" as const,
+      current: session.id === currentId,
+      createdAt: session.createdAt,
+      lastSeenAt: session.lastSeenAt,
+      idleExpiresAt: idleExpiry(deps, session),
+      expiresAt: session.expiresAt,
+      ip: where.ip,
+      userAgent: where.userAgent,
+    });
+
+    const meOf = async (principal: MemberPrincipal) => {
+      const organization = await deps.organizations.get(principal.organizationId);
+      if (!organization) throw errors.resourceNotFound("Organization");
+      return {
+        member: memberView({
+          id: principal.memberId,
+          organization_id: principal.organizationId,
+          email: principal.email,
+          role: principal.role,
+          created_at: principal.memberCreatedAt,
+          last_signed_in_at: principal.lastSignedInAt,
+        }),
+        organization: { id: organization.id, name: organization.name, plan: organization.plan },
+        session: sessionView(principal.session, principal.session.id, principal.session),
+        csrfToken: csrfTokenOf(deps, principal.session.id),
+      };
+    };
+
+    const signIn = async (request: FastifyRequest, reply: FastifyReply, row: MemberRow) => {
+      const userAgent = request.headers["user-agent"] ?? null;
+      const started = await startDashboardSession(deps, row, { ip: request.ip, userAgent });
+      reply.header(
+        "set-cookie",
+        sessionCookie(DASHBOARD_COOKIE, started.cookieValue, {
+          maxAgeSeconds: started.maxAgeSeconds,
+          secure: secure(request),
+        }),
+      );
+      const now = isoAt(deps.clock.now());
+      return meOf({
+        memberId: row.id,
+        organizationId: row.organization_id,
+        email: row.email,
+        role: row.role,
+        memberCreatedAt: row.created_at,
+        lastSignedInAt: now,
+        session: {
+          id: started.sessionId,
+          createdAt: now,
+          lastSeenAt: now,
+          expiresAt: isoAt(deps.clock.now() + started.maxAgeSeconds * 1000),
+          ip: request.ip,
+          userAgent,
+        },
+      });
+    };
+
+    app.post(
+      "/dashboard/sign-in",
+      {
+        config: open,
+        schema: {
+          tags,
+          summary: "Email a sign-in code to a member (same answer for any email)",
+          body: SignInBody,
+          response: { 202: Type.Object({ sent: Type.Literal(true) }) },
+        },
+      },
+      async (request, reply) => {
+        const email = normalizeEmail(request.body.email);
+        // Per email for everyone, so a refusal cannot tell members from strangers.
+        await enforceLimits(deps.limiter, reply, [
+          { key: `dashboard-sign-in:ip:${request.ip}`, limit: 20, windowMs: 10 * MINUTE },
+          { key: `dashboard-sign-in:email:${email}`, limit: 1, windowMs: MINUTE },
+        ]);
+        await requestSignIn(deps, email);
+        return reply.code(202).send({ sent: true as const });
+      },
+    );
+
+    app.post(
+      "/dashboard/sign-in/verify",
+      {
+        config: open,
+        schema: {
+          tags,
+          summary: "Sign in with the emailed code",
+          body: SignInVerifyBody,
+          response: { 200: DashboardMe },
+        },
+      },
+      async (request, reply) => {
+        await enforceLimits(deps.limiter, reply, [
+          { key: `dashboard-verify:ip:${request.ip}`, limit: 30, windowMs: 10 * MINUTE },
+        ]);
+        const row = await verifySignIn(deps, request.body.email, request.body.code.trim(), client(request));
+        return signIn(request, reply, row);
+      },
+    );
+
+    app.post(
+      "/dashboard/sign-out",
+      { config: member, schema: { tags, security, summary: "End this session" } },
+      async (request, reply) => {
+        const principal = memberOf(request);
+        await revokeSession(
+          deps.db,
+          principal.organizationId,
+          { id: principal.session.id, memberId: principal.memberId },
+          isoAt(deps.clock.now()),
+        );
+        reply.header("set-cookie", sessionCookie(DASHBOARD_COOKIE, "", { maxAgeSeconds: 0, secure: secure(request) }));
+        return reply.code(204).send();
+      },
+    );
+
+    app.get(
+      "/dashboard/me",
+      { config: member, schema: { tags, security, response: { 200: DashboardMe } } },
+      async (request) => meOf(memberOf(request)),
+    );
+
+    app.get(
+      "/dashboard/sessions",
+      {
+        config: member,
+        schema: { tags, security, summary: "My live sessions", response: { 200: DashboardSessionList } },
+      },
+      async (request) => {
+        const principal = memberOf(request);
+        const rows = await listLiveSessions(
+          deps.db,
+          principal.organizationId,
+          principal.memberId,
+          isoAt(deps.clock.now()),
+        );
+        const now = deps.clock.now();
+        const data = rows
+          .map((row) =>
+            sessionView(
+              { id: row.id, createdAt: row.created_at, lastSeenAt: row.last_seen_at, expiresAt: row.expires_at },
+              principal.session.id,
+              { ip: row.ip, userAgent: row.user_agent },
+            ),
+          )
+          .filter((view) => Date.parse(view.idleExpiresAt) > now);
+        return { data };
+      },
+    );
+
+    app.delete(
+      "/dashboard/sessions/:id",
+      { config: member, schema: { tags, security, summary: "Revoke one of my sessions", params: IdParams } },
+      async (request, reply) => {
+        const principal = memberOf(request);
+        const revoked = await revokeSession(
+          deps.db,
+          principal.organizationId,
+          { id: request.params.id, memberId: principal.memberId },
+          isoAt(deps.clock.now()),
+        );
+        if (!revoked) throw errors.resourceNotFound("Session");
+        return reply.code(204).send();
+      },
+    );
+
+    app.get(
+      "/dashboard/members",
+      { config: member, schema: { tags, security, response: { 200: MemberList } } },
+      async (request) => ({
+        data: (await listMembers(deps.db, memberOf(request).organizationId)).map(memberView),
+      }),
+    );
+
+    app.patch(
+      "/dashboard/members/:id",
+      {
+        config: member,
+        schema: { tags, security, params: IdParams, body: UpdateMemberBody, response: { 200: MemberView } },
+      },
+      async (request) => changeRole(deps, memberOf(request), request.params.id, request.body.role, actorOf(request)),
+    );
+
+    app.delete(
+      "/dashboard/members/:id",
+      { config: member, schema: { tags, security, summary: "Remove a member (or leave)", params: IdParams } },
+      async (request, reply) => {
+        await removeMember(deps, memberOf(request), request.params.id, actorOf(request));
+        return reply.code(204).send();
+      },
+    );
+
+    app.get(
+      "/dashboard/invitations",
+      { config: member, schema: { tags, security, summary: "Pending invitations", response: { 200: InvitationList } } },
+      async (request) => ({
+        data: (await listPendingInvitations(deps.db, memberOf(request).organizationId, isoAt(deps.clock.now()))).map(
+          invitationView,
+        ),
+      }),
+    );
+
+    app.post(
+      "/dashboard/invitations",
+      {
+        config: member,
+        schema: {
+          tags,
+          security,
+          summary: "Invite a member; the code is shown once and expires in 7 days",
+          body: CreateInvitationBody,
+          response: { 201: InvitationWithCode },
+        },
+      },
+      async (request, reply) => {
+        const created = await invite(deps, memberOf(request), request.body, actorOf(request));
+        const acceptUrl = `${request.protocol}://${request.host}/dashboard/accept-invitation?code=${created.code}`;
+        return reply.code(201).send({ ...created, acceptUrl });
+      },
+    );
+
+    app.delete(
+      "/dashboard/invitations/:id",
+      { config: member, schema: { tags, security, params: IdParams } },
+      async (request, reply) => {
+        await revokeInvitation(deps, memberOf(request), request.params.id, actorOf(request));
+        return reply.code(204).send();
+      },
+    );
+
+    app.post(
+      "/dashboard/invitations/accept",
+      {
+        config: open,
+        schema: {
+          tags,
+          summary: "Accept an invitation; then sign in with a code sent to the invited email",
+          body: AcceptInvitationBody,
+          response: { 200: AcceptedInvitation },
+        },
+      },
+      async (request, reply) => {
+        await enforceLimits(deps.limiter, reply, [
+          { key: `dashboard-accept:ip:${request.ip}`, limit: 20, windowMs: 10 * MINUTE },
+        ]);
+        const joined = await acceptInvitation(deps, request.body.code, client(request));
+        const organization = await deps.organizations.get(joined.organization_id);
+        return {
+          email: joined.email,
+          organization: { id: joined.organization_id, name: organization?.name ?? "" },
+          role: joined.role,
+        };
+      },
+    );
+  };
+}

@@ -1,0 +1,323 @@
+import { randomBytes } from "node:crypto";
+import type { MemberRole } from "@fanfare/contract";
+import type { Deps } from "../../deps.js";
+import { AppError, errors } from "../../http/errors.js";
+import { isoAt } from "../../lib/clock.js";
+import { newId } from "../../lib/ids.js";
+import { hmacSha256 } from "../../lib/secrets.js";
+import type { TenantScope } from "../../lib/tenant.js";
+import { type Actor, recordAudit } from "../audit/service.js";
+import { checkCode, codeErrors, issueCode } from "../otp/codes.js";
+import type { CodeKey } from "../otp/store.js";
+import { isManager, mayAssign } from "./roles.js";
+import type { MemberPrincipal } from "./sessions.js";
+import {
+  closeInvitation,
+  countOwners,
+  deleteMember,
+  findInvitationByDigest,
+  findMemberByEmail,
+  getMember,
+  insertInvitation,
+  insertMember,
+  type MemberRow,
+  markSignedIn,
+  setMemberRole,
+} from "./store.js";
+
+export const INVITATION_LIFETIME_MS = 7 * 86_400_000;
+
+export const memberErrors = {
+  roleForbidden: (role: MemberRole) =>
+    new AppError(403, {
+      error: "Permission denied",
+      message: `Your role (${role}) does not allow this. Ask an owner or admin.`,
+    }),
+  alreadyMember: (email: string) =>
+    new AppError(409, { error: "already_member", message: `${email} is already a member of an organization.` }),
+  lastOwner: () =>
+    new AppError(409, {
+      error: "last_owner",
+      message: "An organization needs at least one owner: make someone else owner first.",
+    }),
+  invitationInvalid: () =>
+    new AppError(404, {
+      error: "invitation_invalid",
+      message: "This invitation is not valid: it has expired, was revoked or was already used. Ask for a new one.",
+    }),
+};
+
+/** Membership events are organization-wide; they are recorded in the live audit log. */
+const orgAudit = (organizationId: string): TenantScope => ({ organizationId, mode: "live" });
+
+export const normalizeEmail = (email: string): string => email.trim().toLowerCase();
+
+const signInCode = (member: MemberRow): CodeKey => ({
+  organizationId: member.organization_id,
+  mode: "live",
+  purpose: "member",
+  identifier: member.email,
+});
+
+/**
+ * Sends a sign-in code to a member's email through the server's delivery provider. The
+ * caller answers the same whether or not the email belongs to a member.
+ */
+export async function requestSignIn(deps: Deps, email: string): Promise<void> {
+  const member = await findMemberByEmail(deps.db.kysely, normalizeEmail(email));
+  if (!member) return;
+  const organization = await deps.organizations.get(member.organization_id);
+  if (!organization) return;
+  const code = await issueCode(deps, signInCode(member), "email");
+  const message = {
+    to: member.email,
+    channel: "email" as const,
+    code,
+    organizationName: `${organization.name} dashboard`,
+  };
+  setImmediate(() => {
+    deps.otpDelivery.send(message).catch((err: unknown) => {
+      deps.logger.error({ err, provider: deps.otpDelivery.name }, "dashboard sign-in code delivery failed");
+    });
+  });
+}
+
+/** Checks a sign-in code; an unknown email fails exactly like a wrong code. */
+export async function verifySignIn(deps: Deps, email: string, code: string, actor: Omit<Actor, "type" | "id">) {
+  const member = await findMemberByEmail(deps.db.kysely, normalizeEmail(email));
+  if (!member) throw codeErrors.invalid();
+  await checkCode(deps, signInCode(member), code);
+  const now = deps.clock.now();
+  await markSignedIn(deps.db, member.organization_id, member.id, isoAt(now));
+  await deps.db.kysely
+    .transaction()
+    .execute((trx) =>
+      recordAudit(
+        trx,
+        orgAudit(member.organization_id),
+        { type: "member", id: member.id, ...actor },
+        { action: "member.signed_in", targetType: "member", targetId: member.id },
+        now,
+      ),
+    );
+  return member;
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** Refuses an email that is malformed or already a member somewhere. */
+export async function ensureNewMemberEmail(deps: Deps, email: string): Promise<string> {
+  const normalized = normalizeEmail(email);
+  if (!EMAIL.test(normalized) || normalized.length > 254) {
+    throw errors.validation("Invalid email address.", [{ path: "email", message: "must be an email address" }]);
+  }
+  if (await findMemberByEmail(deps.db.kysely, normalized)) throw memberErrors.alreadyMember(normalized);
+  return normalized;
+}
+
+/** The first owner of an organization (`fanfare init --owner-email`, development bootstrap). */
+export async function addOwner(deps: Deps, organizationId: string, email: string, actor: Actor): Promise<MemberRow> {
+  const now = deps.clock.now();
+  const member: MemberRow = {
+    id: newId("member", now),
+    organization_id: organizationId,
+    email: await ensureNewMemberEmail(deps, email),
+    role: "owner",
+    created_at: isoAt(now),
+    last_signed_in_at: null,
+  };
+  await deps.db.kysely.transaction().execute(async (trx) => {
+    await insertMember(trx, member);
+    await recordAudit(
+      trx,
+      orgAudit(organizationId),
+      actor,
+      { action: "member.added", targetType: "member", targetId: member.id, after: memberView(member) },
+      now,
+    );
+  });
+  return member;
+}
+
+export function memberView(member: MemberRow) {
+  return {
+    id: member.id,
+    object: "member" as const,
+    email: member.email,
+    role: member.role,
+    createdAt: member.created_at,
+    lastSignedInAt: member.last_signed_in_at,
+  };
+}
+
+const invitationDigest = (deps: Deps, code: string) =>
+  hmacSha256(deps.secrets["token-digest"], `invitation|${code}`).toString("base64url");
+
+export function invitationView(row: {
+  id: string;
+  email: string;
+  role: MemberRole;
+  invited_by: string | null;
+  created_at: string;
+  expires_at: string;
+  accepted_at: string | null;
+}) {
+  return {
+    id: row.id,
+    object: "invitation" as const,
+    email: row.email,
+    role: row.role,
+    invitedBy: row.invited_by,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    acceptedAt: row.accepted_at,
+  };
+}
+
+function requireManager(principal: MemberPrincipal): void {
+  if (!isManager(principal.role)) throw memberErrors.roleForbidden(principal.role);
+}
+
+/** Invites an email with a role; the code is returned once and only its digest is kept. */
+export async function invite(
+  deps: Deps,
+  principal: MemberPrincipal,
+  input: { email: string; role: MemberRole },
+  actor: Actor,
+) {
+  if (!mayAssign(principal.role, null, input.role)) throw memberErrors.roleForbidden(principal.role);
+  const email = normalizeEmail(input.email);
+  if (await findMemberByEmail(deps.db.kysely, email)) throw memberErrors.alreadyMember(email);
+  const now = deps.clock.now();
+  const code = `inv_${randomBytes(24).toString("base64url")}`;
+  const row = {
+    id: newId("invitation", now),
+    organization_id: principal.organizationId,
+    email,
+    role: input.role,
+    code_digest: invitationDigest(deps, code),
+    invited_by: principal.memberId,
+    created_at: isoAt(now),
+    expires_at: isoAt(now + INVITATION_LIFETIME_MS),
+    accepted_at: null,
+    revoked_at: null,
+  };
+  const view = invitationView(row);
+  await deps.db.kysely.transaction().execute(async (trx) => {
+    await insertInvitation(trx, row);
+    await recordAudit(
+      trx,
+      orgAudit(principal.organizationId),
+      actor,
+      { action: "member.invited", targetType: "invitation", targetId: row.id, after: view },
+      now,
+    );
+  });
+  return { invitation: view, code };
+}
+
+export async function revokeInvitation(deps: Deps, principal: MemberPrincipal, id: string, actor: Actor) {
+  requireManager(principal);
+  const now = deps.clock.now();
+  await deps.db.kysely.transaction().execute(async (trx) => {
+    if (!(await closeInvitation(trx, principal.organizationId, id, { revoked_at: isoAt(now) }))) {
+      throw errors.resourceNotFound("Invitation");
+    }
+    await recordAudit(
+      trx,
+      orgAudit(principal.organizationId),
+      actor,
+      { action: "invitation.revoked", targetType: "invitation", targetId: id },
+      now,
+    );
+  });
+}
+
+/**
+ * Turns a pending invitation into a membership. The new member then signs in with a code sent
+ * to the invited email, which is what proves they own it.
+ */
+export async function acceptInvitation(deps: Deps, code: string, client: Omit<Actor, "type" | "id">) {
+  const now = deps.clock.now();
+  return deps.db.kysely.transaction().execute(async (trx) => {
+    const invitation = await findInvitationByDigest(trx, invitationDigest(deps, code));
+    if (!invitation || Date.parse(invitation.expires_at) <= now) throw memberErrors.invitationInvalid();
+    if (!(await closeInvitation(trx, invitation.organization_id, invitation.id, { accepted_at: isoAt(now) }))) {
+      throw memberErrors.invitationInvalid();
+    }
+    if (await findMemberByEmail(trx, invitation.email)) {
+      throw memberErrors.alreadyMember(invitation.email);
+    }
+    const member: MemberRow = {
+      id: newId("member", now),
+      organization_id: invitation.organization_id,
+      email: invitation.email,
+      role: invitation.role,
+      created_at: isoAt(now),
+      last_signed_in_at: null,
+    };
+    await insertMember(trx, member);
+    await recordAudit(
+      trx,
+      orgAudit(member.organization_id),
+      { type: "member", id: member.id, ...client },
+      { action: "member.joined", targetType: "member", targetId: member.id, after: memberView(member) },
+      now,
+    );
+    return member;
+  });
+}
+
+async function targetOf(deps: Deps, principal: MemberPrincipal, id: string): Promise<MemberRow> {
+  const target = await getMember(deps.db.kysely, principal.organizationId, id);
+  if (!target) throw errors.resourceNotFound("Member");
+  return target;
+}
+
+export async function changeRole(deps: Deps, principal: MemberPrincipal, id: string, role: MemberRole, actor: Actor) {
+  const target = await targetOf(deps, principal, id);
+  if (!mayAssign(principal.role, target.role, role)) throw memberErrors.roleForbidden(principal.role);
+  const now = deps.clock.now();
+  const after = { ...target, role };
+  await deps.db.kysely.transaction().execute(async (trx) => {
+    if (target.role === "owner" && role !== "owner" && (await countOwners(trx, principal.organizationId)) <= 1) {
+      throw memberErrors.lastOwner();
+    }
+    await setMemberRole(trx, principal.organizationId, id, role);
+    await recordAudit(
+      trx,
+      orgAudit(principal.organizationId),
+      actor,
+      {
+        action: "member.role_changed",
+        targetType: "member",
+        targetId: id,
+        before: memberView(target),
+        after: memberView(after),
+      },
+      now,
+    );
+  });
+  return memberView(after);
+}
+
+/** Removes a member (or lets one leave) and ends their sessions with the membership. */
+export async function removeMember(deps: Deps, principal: MemberPrincipal, id: string, actor: Actor) {
+  const target = await targetOf(deps, principal, id);
+  const leaving = target.id === principal.memberId;
+  if (!leaving && !mayAssign(principal.role, target.role, null)) throw memberErrors.roleForbidden(principal.role);
+  const now = deps.clock.now();
+  await deps.db.kysely.transaction().execute(async (trx) => {
+    if (target.role === "owner" && (await countOwners(trx, principal.organizationId)) <= 1) {
+      throw memberErrors.lastOwner();
+    }
+    await deleteMember(trx, principal.organizationId, id);
+    await recordAudit(
+      trx,
+      orgAudit(principal.organizationId),
+      actor,
+      { action: "member.removed", targetType: "member", targetId: id, before: memberView(target) },
+      now,
+    );
+  });
+}

@@ -1,0 +1,88 @@
+import { randomInt } from "node:crypto";
+import type { OtpChannel } from "../../db/schema.js";
+import type { Deps } from "../../deps.js";
+import { AppError } from "../../http/errors.js";
+import { rateLimitExceeded } from "../../http/rate-limit.js";
+import { isoAt } from "../../lib/clock.js";
+import { digestsEqual, hmacSha256 } from "../../lib/secrets.js";
+import { type CodeKey, consumeCode, countAttempt, getCodeState, putCode, recordFailure } from "./store.js";
+
+/**
+ * One-time codes for any purpose (consumer sign-in, dashboard sign-in): issuing with a resend
+ * cooldown, checking with an attempt cap, and a lockout after repeated failures.
+ */
+export const CODE_TTL_MS = 10 * 60_000;
+export const RESEND_COOLDOWN_MS = 60_000;
+export const MAX_ATTEMPTS = 5;
+const FAILURE_WINDOW_MS = 3600_000;
+const FAILURES_BEFORE_LOCK = 10;
+const LOCK_MS = 15 * 60_000;
+
+/** The seed's bodies, byte for byte. */
+export const codeErrors = {
+  expired: () =>
+    new AppError(401, {
+      error: "otp_expired",
+      message: "Your verification code has expired. Please request a new one.",
+    }),
+  invalid: () => new AppError(401, { error: "otp_invalid", message: "Invalid verification code. Please try again." }),
+};
+
+function tooSoon(untilMs: number, nowMs: number): AppError {
+  return rateLimitExceeded(Math.max(1, Math.ceil((untilMs - nowMs) / 1000)));
+}
+
+function codeDigest(deps: Deps, key: CodeKey, code: string): Buffer {
+  // Consumer codes keep their original digest input, so codes issued before purposes existed stay valid.
+  const purpose = key.purpose === "consumer" ? "" : `${key.purpose}|`;
+  return hmacSha256(
+    deps.secrets["otp-digest"],
+    `${key.organizationId}|${key.mode}|${purpose}${key.identifier}|${code}`,
+  );
+}
+
+/**
+ * Stores a fresh six-digit code (killing the previous one) and returns it for delivery.
+ * Refused with 429 while locked out or within the resend cooldown.
+ */
+export async function issueCode(deps: Deps, key: CodeKey, channel: OtpChannel): Promise<string> {
+  const now = deps.clock.now();
+  const state = await getCodeState(deps.db, key);
+  if (state?.lockedUntil && Date.parse(state.lockedUntil) > now) throw tooSoon(Date.parse(state.lockedUntil), now);
+  if (state && Date.parse(state.sentAt) + RESEND_COOLDOWN_MS > now) {
+    throw tooSoon(Date.parse(state.sentAt) + RESEND_COOLDOWN_MS, now);
+  }
+  const code = randomInt(0, 1_000_000).toString().padStart(6, "0");
+  await putCode(deps.db, key, {
+    channel,
+    digest: codeDigest(deps, key, code).toString("base64url"),
+    expiresAt: isoAt(now + CODE_TTL_MS),
+    now: isoAt(now),
+  });
+  return code;
+}
+
+function noteFailure(deps: Deps, key: CodeKey, nowMs: number): Promise<void> {
+  return recordFailure(deps.db, key, {
+    now: isoAt(nowMs),
+    windowStartedBefore: isoAt(nowMs - FAILURE_WINDOW_MS),
+    maxFailures: FAILURES_BEFORE_LOCK,
+    lockUntil: isoAt(nowMs + LOCK_MS),
+  });
+}
+
+/** Checks and consumes a code. Every attempt is counted before the comparison. */
+export async function checkCode(deps: Deps, key: CodeKey, code: string): Promise<void> {
+  const now = deps.clock.now();
+  const live = await countAttempt(deps.db, key);
+  if (!live) throw codeErrors.invalid();
+  if (live.locked_until && Date.parse(live.locked_until) > now) throw tooSoon(Date.parse(live.locked_until), now);
+  if (Date.parse(live.expires_at) <= now) throw codeErrors.expired();
+  if (live.attempts > MAX_ATTEMPTS) throw codeErrors.invalid();
+  const presented = codeDigest(deps, key, code);
+  if (!digestsEqual(presented, Buffer.from(live.digest, "base64url"))) {
+    await noteFailure(deps, key, now);
+    throw codeErrors.invalid();
+  }
+  if (!(await consumeCode(deps.db, key, live.digest, isoAt(now)))) throw codeErrors.invalid();
+}

@@ -1,0 +1,346 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { CLI_ACTOR } from "../src/modules/audit/service.js";
+import { addOwner } from "../src/modules/members/service.js";
+import type { BootstrapKeys } from "../src/modules/orgs/service.js";
+import { asMember, deliveredCode, type MemberSession, signInMember } from "./dashboard-member.js";
+import { createTestOrganization, createTestServer, dialects, type TestServer } from "./harness.js";
+import { call } from "./http.js";
+import { WebhookReceiver } from "./webhook-receiver.js";
+
+const INVALID = '{"error":"otp_invalid","message":"Invalid verification code. Please try again."}';
+const AUTH_REQUIRED = '{"error":"Authentication required"}';
+// The per-email sign-in limit is one a minute over a sliding window: two minutes clears it.
+const SIGN_IN_INTERVAL_MS = 120_000;
+
+describe.each(dialects())("dashboard members (%s)", (dialect) => {
+  let server: TestServer;
+  let receiver: WebhookReceiver;
+  let keys: BootstrapKeys;
+  let organizationId: string;
+  let owner: MemberSession;
+  let sequence = 0;
+
+  beforeAll(async () => {
+    receiver = new WebhookReceiver();
+    const url = await receiver.start();
+    server = await createTestServer(dialect, { FANFARE_OTP_DELIVERY: "webhook", FANFARE_OTP_WEBHOOK_URL: url });
+  });
+  afterAll(async () => {
+    await server.close();
+    await receiver.stop();
+  });
+  beforeEach(async () => {
+    // Past every sign-in rate-limit window of the previous test.
+    server.clock.advance(3600_000);
+    const created = await createTestOrganization(server);
+    keys = created.keys;
+    organizationId = created.organization.id;
+    sequence++;
+    await addOwner(server.deps, organizationId, `owner${sequence}@example.com`, CLI_ACTOR);
+    owner = await signInMember(server.admin, receiver, `owner${sequence}@example.com`);
+  });
+
+  const dashboard = (
+    method: "GET" | "POST" | "PATCH" | "DELETE",
+    url: string,
+    session: MemberSession,
+    body?: unknown,
+  ) => call(server.admin, method, `/api/v1/dashboard${url}`, { headers: asMember(session), body });
+
+  /** Invites `email` with `role` as the owner, accepts, and signs the new member in. */
+  async function join(email: string, role: string): Promise<MemberSession> {
+    const invited = await dashboard("POST", "/invitations", owner, { email, role });
+    expect(invited.statusCode).toBe(201);
+    const accepted = await call(server.admin, "POST", "/api/v1/dashboard/invitations/accept", {
+      body: { code: invited.json().code },
+    });
+    expect(accepted.statusCode).toBe(200);
+    return signInMember(server.admin, receiver, email);
+  }
+
+  it("signs a member in with an emailed code into an HttpOnly, SameSite=Strict cookie session", async () => {
+    const email = `owner${sequence}@example.com`;
+    server.clock.advance(SIGN_IN_INTERVAL_MS);
+    const sent = receiver.received.length;
+    const requested = await call(server.admin, "POST", "/api/v1/dashboard/sign-in", { body: { email } });
+    expect(requested.json()).toEqual({ sent: true });
+    const code = await deliveredCode(receiver, email, sent);
+    const verified = await call(server.admin, "POST", "/api/v1/dashboard/sign-in/verify", {
+      body: { email: email.toUpperCase(), code },
+    });
+    expect(verified.statusCode).toBe(200);
+    const cookie = String(verified.headers["set-cookie"]);
+    expect(cookie).toMatch(
+      /^fanfare_dashboard=dsess_[0-9A-Z]{26}\.[\w-]{43}; Path=\/; HttpOnly; SameSite=Strict; Max-Age=43200$/,
+    );
+    const me = verified.json();
+    expect(me).toMatchObject({
+      member: { object: "member", email, role: "owner" },
+      organization: { id: organizationId, name: "Test Org", plan: "pro" },
+      session: { object: "dashboard_session", current: true },
+      csrfToken: expect.any(String),
+    });
+    // The code is single use, and the secret half of the cookie is never stored or logged.
+    const again = await call(server.admin, "POST", "/api/v1/dashboard/sign-in/verify", { body: { email, code } });
+    expect(again.body).toBe(INVALID);
+    const secret = cookie.split(";")[0]?.split(".")[1] as string;
+    expect(server.logs.text).not.toContain(secret);
+    expect(server.logs.text).not.toContain(code);
+
+    const session = { cookie: cookie.split(";")[0] as string, csrfToken: me.csrfToken, me };
+    const current = await dashboard("GET", "/me", session);
+    expect(current.json().member.email).toBe(email);
+    const audit = await call(server.admin, "GET", "/api/v1/audit-log?action=member.signed_in", {
+      key: keys.secretLive,
+    });
+    expect(audit.json().data[0]).toMatchObject({ actor: { type: "member", id: me.member.id } });
+  });
+
+  it("answers a stranger's email exactly like a member's, sends nothing, and refuses any code", async () => {
+    const before = receiver.received.length;
+    const requested = await call(server.admin, "POST", "/api/v1/dashboard/sign-in", {
+      body: { email: "nobody@example.com" },
+    });
+    expect(requested.statusCode).toBe(202);
+    expect(requested.json()).toEqual({ sent: true });
+    const verified = await call(server.admin, "POST", "/api/v1/dashboard/sign-in/verify", {
+      body: { email: "nobody@example.com", code: "123456" },
+    });
+    expect(verified.statusCode).toBe(401);
+    expect(verified.body).toBe(INVALID);
+    // Asking again within the minute is refused for strangers too, so refusals reveal nothing.
+    const repeated = await call(server.admin, "POST", "/api/v1/dashboard/sign-in", {
+      body: { email: "nobody@example.com" },
+    });
+    expect(repeated.statusCode).toBe(429);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(receiver.received.slice(before)).toHaveLength(0);
+  });
+
+  it("keeps a member's sign-in code apart from a consumer's code for the same email", async () => {
+    const email = `owner${sequence}@example.com`;
+    server.clock.advance(SIGN_IN_INTERVAL_MS);
+    const sent = receiver.received.length;
+    await call(server.admin, "POST", "/api/v1/dashboard/sign-in", { body: { email } });
+    const memberCode = await deliveredCode(receiver, email, sent);
+    const before = receiver.received.length;
+    const consumer = await call(server.consumer, "POST", "/api/v1/auth/otp/request", {
+      headers: { "x-publishable-key": keys.publishableLive },
+      body: { email },
+    });
+    expect(consumer.statusCode).toBe(200);
+    const consumerCode = await deliveredCode(receiver, email, before);
+    expect(consumerCode).not.toBe(memberCode);
+    const refused = await call(server.admin, "POST", "/api/v1/dashboard/sign-in/verify", {
+      body: { email, code: consumerCode },
+    });
+    expect(refused.body).toBe(INVALID);
+    const verified = await call(server.admin, "POST", "/api/v1/dashboard/sign-in/verify", {
+      body: { email, code: memberCode },
+    });
+    expect(verified.statusCode).toBe(200);
+  });
+
+  it("lets the cookie stand in for a secret key on the admin API, in the mode the page chose", async () => {
+    const live = await call(server.admin, "GET", "/api/v1/api-keys", { headers: asMember(owner) });
+    expect(live.statusCode).toBe(200);
+    expect(live.json().data.map((key: { mode: string }) => key.mode)).toEqual(["live", "live"]);
+    const test = await call(server.admin, "GET", "/api/v1/api-keys", { headers: asMember(owner, "test") });
+    expect(test.json().data.map((key: { mode: string }) => key.mode)).toEqual(["test", "test"]);
+    const badMode = await call(server.admin, "GET", "/api/v1/api-keys", {
+      headers: { ...asMember(owner), "x-fanfare-mode": "prod" },
+    });
+    expect(badMode.statusCode).toBe(400);
+    expect(badMode.json().error).toBe("validation_error");
+    // Never on the consumer API, whose server-side routes take secret keys only.
+    const consumerApi = await call(server.consumer, "POST", "/api/v1/queues/queue_01J0000000000000000000000/admit", {
+      headers: asMember(owner),
+      body: { count: 1 },
+    });
+    expect(consumerApi.statusCode).toBe(401);
+  });
+
+  it("refuses a state change without the session's CSRF token, and changes nothing", async () => {
+    const body = { name: "From the dashboard", type: "secret" };
+    const forged = await call(server.admin, "POST", "/api/v1/api-keys", {
+      headers: { cookie: owner.cookie },
+      body,
+    });
+    expect(forged.statusCode).toBe(403);
+    expect(forged.json()).toEqual({
+      error: "csrf_token_invalid",
+      message: "This request is missing the dashboard's CSRF token: reload the page and try again.",
+    });
+    const wrong = await call(server.admin, "POST", "/api/v1/api-keys", {
+      headers: { cookie: owner.cookie, "x-csrf-token": `${owner.csrfToken.slice(0, -2)}AA` },
+      body,
+    });
+    expect(wrong.statusCode).toBe(403);
+    const listed = await call(server.admin, "GET", "/api/v1/api-keys", { headers: asMember(owner) });
+    expect(listed.json().data).toHaveLength(2);
+
+    const created = await call(server.admin, "POST", "/api/v1/api-keys", { headers: asMember(owner), body });
+    expect(created.statusCode).toBe(201);
+    const audit = await call(server.admin, "GET", "/api/v1/audit-log?action=api_key.created", {
+      key: keys.secretLive,
+    });
+    expect(audit.json().data[0]).toMatchObject({
+      actor: { type: "member", id: (owner.me.member as { id: string }).id },
+      target: { id: created.json().id },
+    });
+  });
+
+  it("maps roles onto scopes: viewers read, editors change experiences, only managers touch keys", async () => {
+    const viewer = await join(`viewer${sequence}@example.com`, "viewer");
+    expect((await call(server.admin, "GET", "/api/v1/api-keys", { headers: asMember(viewer) })).statusCode).toBe(200);
+    const refused = await call(server.admin, "POST", "/api/v1/api-keys", {
+      headers: asMember(viewer),
+      body: { name: "nope", type: "secret" },
+    });
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json()).toEqual({
+      error: "Permission denied",
+      message: "Your role (viewer) does not allow this. Ask an owner or admin.",
+    });
+
+    const editor = await join(`editor${sequence}@example.com`, "editor");
+    const experience = await call(server.admin, "POST", "/api/v1/experiences", {
+      headers: asMember(editor),
+      body: { name: "Spring drop" },
+    });
+    expect(experience.statusCode).toBe(201);
+    const keyByEditor = await call(server.admin, "POST", "/api/v1/api-keys", {
+      headers: asMember(editor),
+      body: { name: "nope", type: "secret" },
+    });
+    expect(keyByEditor.statusCode).toBe(403);
+    const inviteByEditor = await dashboard("POST", "/invitations", editor, { email: "x@example.com", role: "viewer" });
+    expect(inviteByEditor.statusCode).toBe(403);
+    const keys = await call(server.admin, "GET", "/api/v1/api-keys", { headers: asMember(owner) });
+    expect(keys.json().data).toHaveLength(2);
+  });
+
+  it("ends a session after inactivity, keeps an active one alive, and ends every session after 12 hours", async () => {
+    const me = () => dashboard("GET", "/me", owner);
+    server.clock.advance(20 * 60_000);
+    expect((await me()).statusCode).toBe(200);
+    server.clock.advance(20 * 60_000);
+    expect((await me()).statusCode).toBe(200);
+    server.clock.advance(31 * 60_000);
+    const idle = await me();
+    expect(idle.statusCode).toBe(401);
+    expect(idle.body).toBe(AUTH_REQUIRED);
+
+    const active = await signInMember(server.admin, receiver, `owner${sequence}@example.com`);
+    // 14 × 50 minutes of steady use is 11 h 40 min; the next request is past 12 hours.
+    for (let step = 0; step < 14; step++) {
+      server.clock.advance(25 * 60_000);
+      expect((await dashboard("GET", "/me", active)).statusCode).toBe(200);
+      server.clock.advance(25 * 60_000);
+      expect((await dashboard("GET", "/me", active)).statusCode).toBe(200);
+    }
+    server.clock.advance(25 * 60_000);
+    expect((await dashboard("GET", "/me", active)).statusCode).toBe(401);
+  });
+
+  it("refuses a tampered or unknown cookie", async () => {
+    const [id, secret] = owner.cookie.split(".") as [string, string];
+    const tampered = `${id}.${secret.slice(0, -1)}${secret.endsWith("A") ? "B" : "A"}`;
+    for (const cookie of [tampered, "fanfare_dashboard=dsess_01J0000000000000000000000.x", "fanfare_dashboard="]) {
+      const response = await call(server.admin, "GET", "/api/v1/api-keys", { headers: { cookie } });
+      expect(response.statusCode).toBe(401);
+      expect(response.body).toBe(AUTH_REQUIRED);
+    }
+  });
+
+  it("lists the member's sessions and revokes one, which signs that browser out at once", async () => {
+    server.clock.advance(SIGN_IN_INTERVAL_MS);
+    const laptop = await signInMember(server.admin, receiver, `owner${sequence}@example.com`);
+    const listed = await dashboard("GET", "/sessions", owner);
+    expect(listed.json().data).toHaveLength(2);
+    const other = listed.json().data.find((session: { current: boolean }) => !session.current);
+    expect(other.id).toBe((laptop.me.session as { id: string }).id);
+    expect((await dashboard("DELETE", `/sessions/${other.id}`, owner)).statusCode).toBe(204);
+    expect((await dashboard("GET", "/me", laptop)).statusCode).toBe(401);
+    expect((await dashboard("DELETE", `/sessions/${other.id}`, owner)).statusCode).toBe(404);
+
+    const signedOut = await dashboard("POST", "/sign-out", owner);
+    expect(signedOut.statusCode).toBe(204);
+    expect(String(signedOut.headers["set-cookie"])).toContain("Max-Age=0");
+    expect((await dashboard("GET", "/me", owner)).statusCode).toBe(401);
+  });
+
+  it("invites with a code that works once, within 7 days, for the role the inviter may grant", async () => {
+    const invited = await dashboard("POST", "/invitations", owner, { email: "New@Example.com", role: "admin" });
+    expect(invited.statusCode).toBe(201);
+    const { invitation, code, acceptUrl } = invited.json();
+    expect(invitation).toMatchObject({ object: "invitation", email: "new@example.com", role: "admin" });
+    expect(Date.parse(invitation.expiresAt) - Date.parse(invitation.createdAt)).toBe(7 * 86_400_000);
+    expect(acceptUrl).toBe(`http://localhost:80/dashboard/accept-invitation?code=${code}`);
+    const pending = await dashboard("GET", "/invitations", owner);
+    expect(pending.json().data.map((row: { id: string }) => row.id)).toEqual([invitation.id]);
+    expect(pending.body).not.toContain(code);
+
+    const accept = (value: string) =>
+      call(server.admin, "POST", "/api/v1/dashboard/invitations/accept", { body: { code: value } });
+    const accepted = await accept(code);
+    expect(accepted.json()).toEqual({
+      email: "new@example.com",
+      organization: { id: organizationId, name: "Test Org" },
+      role: "admin",
+    });
+    const reused = await accept(code);
+    expect(reused.statusCode).toBe(404);
+    expect(reused.json().error).toBe("invitation_invalid");
+
+    const admin = await signInMember(server.admin, receiver, "new@example.com");
+    const ownerByAdmin = await dashboard("POST", "/invitations", admin, { email: "boss@example.com", role: "owner" });
+    expect(ownerByAdmin.statusCode).toBe(403);
+    const revoked = await dashboard("POST", "/invitations", owner, { email: "gone@example.com", role: "viewer" });
+    expect((await dashboard("DELETE", `/invitations/${revoked.json().invitation.id}`, owner)).statusCode).toBe(204);
+    expect((await accept(revoked.json().code)).statusCode).toBe(404);
+    const taken = await dashboard("POST", "/invitations", owner, { email: "new@example.com", role: "viewer" });
+    expect(taken.statusCode).toBe(409);
+
+    const late = await dashboard("POST", "/invitations", admin, { email: "late@example.com", role: "viewer" });
+    expect(late.statusCode).toBe(201);
+    server.clock.advance(7 * 86_400_000);
+    expect((await accept(late.json().code)).statusCode).toBe(404);
+  });
+
+  it("changes roles and removes members under the owner rules, ending a removed member's sessions", async () => {
+    const ownerId = (owner.me.member as { id: string }).id;
+    const lastOwner = await dashboard("PATCH", `/members/${ownerId}`, owner, { role: "admin" });
+    expect(lastOwner.statusCode).toBe(409);
+    expect(lastOwner.json().error).toBe("last_owner");
+
+    const admin = await join(`admin${sequence}@example.com`, "admin");
+    const adminId = (admin.me.member as { id: string }).id;
+    const demoteOwner = await dashboard("PATCH", `/members/${ownerId}`, admin, { role: "viewer" });
+    expect(demoteOwner.statusCode).toBe(403);
+    const removeOwner = await dashboard("DELETE", `/members/${ownerId}`, admin);
+    expect(removeOwner.statusCode).toBe(403);
+
+    const promoted = await dashboard("PATCH", `/members/${adminId}`, owner, { role: "owner" });
+    expect(promoted.json()).toMatchObject({ id: adminId, role: "owner" });
+    const members = await dashboard("GET", "/members", admin);
+    expect(members.json().data.map((row: { role: string }) => row.role)).toEqual(["owner", "owner"]);
+
+    expect((await dashboard("DELETE", `/members/${ownerId}`, admin)).statusCode).toBe(204);
+    expect((await dashboard("GET", "/me", owner)).statusCode).toBe(401);
+    const audit = await call(server.admin, "GET", "/api/v1/audit-log?action=member.removed", { key: keys.secretLive });
+    expect(audit.json().data[0]).toMatchObject({ actor: { type: "member", id: adminId }, target: { id: ownerId } });
+  });
+
+  it("shows the key's consumption of the plan limit in the current minute", async () => {
+    const listed = await call(server.admin, "GET", "/api/v1/api-keys?type=secret", { key: keys.secretLive });
+    const keyId = listed.json().data[0].id;
+    await call(server.admin, "GET", "/api/v1/api-keys", { key: keys.secretLive });
+    const usage = await call(server.admin, "GET", `/api/v1/api-keys/${keyId}/usage`, { headers: asMember(owner) });
+    expect(usage.statusCode).toBe(200);
+    const { rateLimit } = usage.json();
+    expect(rateLimit.limitPerMinute).toBe(10_000);
+    expect(rateLimit.usedThisMinute).toBeGreaterThanOrEqual(1);
+    expect(Date.parse(rateLimit.resetsAt) % 60_000).toBe(0);
+  });
+});
