@@ -4,15 +4,13 @@
  *
  *   npm run bench -- [--db sqlite|postgres] [--redis] [--duration 10] [--connections 50]
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, tmpdir, totalmem } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
-import pg from "pg";
+import { addressOf, inParallel, json, peakRssMb, ROOT, start, startFanfare } from "./harness.js";
 
-const ROOT = new URL("..", import.meta.url).pathname;
 const { values: options } = parseArgs({
   options: {
     db: { type: "string", default: "sqlite" },
@@ -26,41 +24,6 @@ const { values: options } = parseArgs({
 const DURATION = Number(options.duration);
 const CONNECTIONS = Number(options.connections);
 const TOKENS = Number(options.tokens);
-const POSTGRES_URL = process.env.FANFARE_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
-const REDIS_URL = process.env.FANFARE_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
-
-interface Running {
-  child: ChildProcess;
-  output(): string;
-}
-
-function start(args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<Running> {
-  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  child.stdout?.on("data", (chunk: Buffer) => {
-    out += chunk.toString();
-  });
-  child.stderr?.on("data", (chunk: Buffer) => {
-    out += chunk.toString();
-  });
-  return new Promise((resolve, reject) => {
-    const timer = setInterval(() => {
-      if (ready.test(out)) {
-        clearInterval(timer);
-        resolve({ child, output: () => out });
-      } else if (child.exitCode !== null) {
-        clearInterval(timer);
-        reject(new Error(`exited early:\n${out}`));
-      }
-    }, 50);
-  });
-}
-
-/** Peak resident memory of a process so far (kernel high-water mark), in MB. */
-function peakRssMb(pid: number | undefined): number {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  return Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
-}
 
 interface Scenario {
   name: string;
@@ -109,73 +72,11 @@ async function load(scenario: Scenario, pid: number | undefined): Promise<Result
   };
 }
 
-async function json<T>(url: string, init: RequestInit): Promise<T> {
-  const response = await fetch(url, init);
-  if (!response.ok) throw new Error(`${init.method ?? "GET"} ${url}: ${response.status} ${await response.text()}`);
-  return (await response.json()) as T;
-}
-
-/** Runs `work` for every item, `width` at a time. */
-async function inParallel<T>(items: T[], width: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: width }, async () => {
-      while (next < items.length) await work(items[next++] as T);
-    }),
-  );
-}
-
-const addressOf = (i: number) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
-
 async function main(): Promise<void> {
-  spawnSync("npm", ["run", "build"], { cwd: ROOT, stdio: "inherit" });
-  const dataDir = mkdtempSync(join(tmpdir(), "fanfare-bench-"));
-  const env: NodeJS.ProcessEnv = {
-    ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("FANFARE_"))),
-    FANFARE_DATA_DIR: dataDir,
-    FANFARE_SECRET: "bench-secret-that-is-at-least-thirty-two-bytes-long",
-    FANFARE_CONSUMER_PORT: "0",
-    FANFARE_ADMIN_PORT: "0",
-    // Request lines at `info` would measure the log pipe; warnings and errors still print.
-    FANFARE_LOG_LEVEL: "warn",
-    FANFARE_OTP_DELIVERY: "none",
-    // Lets the harness present many shoppers' addresses (X-Forwarded-For) from one machine.
-    FANFARE_TRUSTED_PROXIES: "127.0.0.1",
-  };
-  let schema: string | undefined;
-  if (options.db === "postgres") {
-    schema = `bench_${Date.now()}`;
-    const client = new pg.Client({ connectionString: POSTGRES_URL });
-    await client.connect();
-    await client.query(`create schema ${schema}`);
-    await client.end();
-    const url = new URL(POSTGRES_URL);
-    url.searchParams.set("options", `-c search_path=${schema}`);
-    env.FANFARE_DATABASE_URL = url.toString();
-  }
-  if (options.redis) env.FANFARE_REDIS_URL = REDIS_URL;
-
-  const cli = (args: string[]) => {
-    const run = spawnSync(process.execPath, ["packages/server/bin/fanfare.js", ...args], {
-      cwd: ROOT,
-      env,
-      encoding: "utf8",
-    });
-    if (run.status !== 0) throw new Error(run.stderr);
-    return run.stdout;
-  };
-  const { organizationId, keys } = JSON.parse(cli(["init", "--name", "Bench", "--json"])) as {
-    organizationId: string;
-    keys: { publishableLive: string; secretLive: string };
-  };
-  // The plan limit is not what is measured here: lift it out of the way.
-  cli(["orgs", "set-plan", organizationId, "enterprise", "--limit", "1000000000"]);
-
-  const baseline = await start(["--import", "tsx", "bench/baseline.ts"], env, /baseline http/);
-  const server = await start(["packages/server/bin/fanfare.js", "serve"], env, /admin API\s+http/);
+  const fanfare = await startFanfare({ db: options.db, redis: options.redis });
+  const { consumerUrl, adminUrl, keys, server } = fanfare;
+  const baseline = await start(["--import", "tsx", "bench/baseline.ts"], fanfare.env, /baseline http/);
   const baselineUrl = /baseline (http\S+)/.exec(baseline.output())?.[1] ?? "";
-  const consumerUrl = /consumer API\s+(http:\S+)\/api\/v1/.exec(server.output())?.[1] ?? "";
-  const adminUrl = /admin API\s+(http:\S+)\/api\/v1/.exec(server.output())?.[1] ?? "";
   const secret = { authorization: `Bearer ${keys.secretLive}`, "content-type": "application/json" };
   const publishable = { "x-publishable-key": keys.publishableLive };
 
@@ -292,15 +193,8 @@ async function main(): Promise<void> {
     }
     writeReport(base, results);
   } finally {
-    server.child.kill("SIGTERM");
     baseline.child.kill("SIGTERM");
-    rmSync(dataDir, { recursive: true, force: true });
-    if (schema) {
-      const client = new pg.Client({ connectionString: POSTGRES_URL });
-      await client.connect();
-      await client.query(`drop schema ${schema} cascade`);
-      await client.end();
-    }
+    await fanfare.stop();
   }
 }
 

@@ -1,6 +1,6 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { isIP } from "node:net";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { randomBase62 } from "./lib/secrets.js";
 
@@ -51,7 +51,8 @@ export class ConfigError extends Error {
 }
 
 // From src/ or dist/ of packages/server to the dashboard's build output.
-const DEFAULT_DASHBOARD_DIR = fileURLToPath(new URL("../../../apps/dashboard/dist", import.meta.url));
+// (Path arithmetic, not `new URL`: browser-like test environments replace the URL global.)
+const DEFAULT_DASHBOARD_DIR = join(dirname(fileURLToPath(import.meta.url)), "../../../apps/dashboard/dist");
 
 type Env = Readonly<Record<string, string | undefined>>;
 

@@ -1,15 +1,17 @@
 import { useState } from "react";
 import { api } from "../../api/client";
-import type { AuditEntry, Page } from "../../api/types";
+import type { AuditEntry, Member, Page } from "../../api/types";
 import { LoadMore } from "../../components/load-more";
 import { LoadState } from "../../components/load-state";
 import { Timestamp } from "../../components/timestamp";
 import { usePagedList } from "../../components/use-paged-list";
+import { useResource } from "../../components/use-resource";
 import { type AuditFilter, AuditFilters, NO_FILTER } from "./audit-filters";
 
-const party = (type: string, id: string | null) => (
+/** A member is shown by email when known (removed members keep their id only). */
+const party = (type: string, id: string | null, emails: ReadonlyMap<string, string>) => (
   <>
-    {type} {id && <span className="mono small">{id}</span>}
+    {(id && emails.get(id)) ?? type} {id && <span className="mono small">{id}</span>}
   </>
 );
 
@@ -19,6 +21,8 @@ export function AuditLogPage() {
     (after) => api.get<Page<AuditEntry>>("/audit-log", { first: 50, after, ...filter }),
     JSON.stringify(filter),
   );
+  const members = useResource(() => api.get<{ data: Member[] }>("/dashboard/members"));
+  const emails = new Map(members.status === "ready" ? members.data.data.map((m) => [m.id, m.email]) : []);
   const filtered = filter.action !== "" || filter.actorId !== "" || filter.targetId !== "";
 
   return (
@@ -50,12 +54,12 @@ export function AuditLogPage() {
               <tbody>
                 {data.map((entry) => (
                   <tr key={entry.id}>
-                    <td>
+                    <td className="nowrap">
                       <Timestamp iso={entry.createdAt} relative={false} />
                     </td>
                     <td className="mono">{entry.action}</td>
-                    <td>{party(entry.actor.type, entry.actor.id)}</td>
-                    <td>{party(entry.target.type, entry.target.id)}</td>
+                    <td>{party(entry.actor.type, entry.actor.id, emails)}</td>
+                    <td>{party(entry.target.type, entry.target.id, emails)}</td>
                     <td className="mono small">{entry.ip ?? "—"}</td>
                     <td className="mono small">{entry.requestId ?? "—"}</td>
                   </tr>

@@ -1,0 +1,152 @@
+/**
+ * What `npm run bench` and `npm run surge` share: a real Fanfare server (built JS, a child
+ * process) on a fresh database with one enterprise organization, and small helpers for load.
+ */
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pg from "pg";
+
+export const ROOT = new URL("..", import.meta.url).pathname;
+const POSTGRES_URL = process.env.FANFARE_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+const REDIS_URL = process.env.FANFARE_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+
+export interface Running {
+  child: ChildProcess;
+  output(): string;
+}
+
+/** Starts a child process and resolves once its output matches `ready`. */
+export function start(args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<Running> {
+  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  child.stderr?.on("data", (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setInterval(() => {
+      if (ready.test(out)) {
+        clearInterval(timer);
+        resolve({ child, output: () => out });
+      } else if (child.exitCode !== null) {
+        clearInterval(timer);
+        reject(new Error(`exited early:\n${out}`));
+      }
+    }, 50);
+  });
+}
+
+/** Peak resident memory of a process so far (kernel high-water mark), in MB. */
+export function peakRssMb(pid: number | undefined): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  return Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
+}
+
+export async function json<T>(url: string, init: RequestInit): Promise<T> {
+  const response = await fetch(url, init);
+  if (!response.ok) throw new Error(`${init.method ?? "GET"} ${url}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+/** Runs `work` for every item, `width` at a time. */
+export async function inParallel<T>(items: T[], width: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < items.length) await work(items[next++] as T);
+    }),
+  );
+}
+
+/** A distinct client address per shopper (sent as X-Forwarded-For from the trusted loopback). */
+export const addressOf = (i: number) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+
+export interface Fanfare {
+  env: NodeJS.ProcessEnv;
+  /** Where the SQLite file lives (also with PostgreSQL: the generated files go there). */
+  dataDir: string;
+  /** The PostgreSQL URL with this run's schema, when `--db postgres`. */
+  databaseUrl: string | undefined;
+  keys: { publishableLive: string; secretLive: string };
+  server: Running;
+  consumerUrl: string;
+  adminUrl: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Builds, creates the database (a temporary SQLite directory or a fresh PostgreSQL schema) and
+ * an organization whose plan limit is lifted out of the way, then starts `fanfare serve`.
+ */
+export async function startFanfare(options: { db: string; redis: boolean; build?: boolean }): Promise<Fanfare> {
+  if (options.build !== false) spawnSync("npm", ["run", "build"], { cwd: ROOT, stdio: "inherit" });
+  const dataDir = mkdtempSync(join(tmpdir(), "fanfare-bench-"));
+  const env: NodeJS.ProcessEnv = {
+    ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("FANFARE_"))),
+    FANFARE_DATA_DIR: dataDir,
+    FANFARE_SECRET: "bench-secret-that-is-at-least-thirty-two-bytes-long",
+    FANFARE_CONSUMER_PORT: "0",
+    FANFARE_ADMIN_PORT: "0",
+    // Request lines at `info` would measure the log pipe; warnings and errors still print.
+    FANFARE_LOG_LEVEL: "warn",
+    FANFARE_OTP_DELIVERY: "none",
+    // Lets the harness present many shoppers' addresses (X-Forwarded-For) from one machine.
+    FANFARE_TRUSTED_PROXIES: "127.0.0.1",
+  };
+  let schema: string | undefined;
+  let databaseUrl: string | undefined;
+  if (options.db === "postgres") {
+    schema = `bench_${Date.now()}`;
+    const client = new pg.Client({ connectionString: POSTGRES_URL });
+    await client.connect();
+    await client.query(`create schema ${schema}`);
+    await client.end();
+    const url = new URL(POSTGRES_URL);
+    url.searchParams.set("options", `-c search_path=${schema}`);
+    databaseUrl = url.toString();
+    env.FANFARE_DATABASE_URL = databaseUrl;
+  }
+  if (options.redis) env.FANFARE_REDIS_URL = REDIS_URL;
+
+  const cli = (args: string[]) => {
+    const run = spawnSync(process.execPath, ["packages/server/bin/fanfare.js", ...args], {
+      cwd: ROOT,
+      env,
+      encoding: "utf8",
+    });
+    if (run.status !== 0) throw new Error(run.stderr);
+    return run.stdout;
+  };
+  const { organizationId, keys } = JSON.parse(cli(["init", "--name", "Bench", "--json"])) as {
+    organizationId: string;
+    keys: { publishableLive: string; secretLive: string };
+  };
+  // The plan limit is not what is measured here: lift it out of the way.
+  cli(["orgs", "set-plan", organizationId, "enterprise", "--limit", "1000000000"]);
+
+  const server = await start(["packages/server/bin/fanfare.js", "serve"], env, /admin API\s+http/);
+  return {
+    env,
+    dataDir,
+    databaseUrl,
+    keys,
+    server,
+    consumerUrl: /consumer API\s+(http:\S+)\/api\/v1/.exec(server.output())?.[1] ?? "",
+    adminUrl: /admin API\s+(http:\S+)\/api\/v1/.exec(server.output())?.[1] ?? "",
+    async stop() {
+      server.child.kill("SIGTERM");
+      await new Promise((resolve) => server.child.once("exit", resolve));
+      rmSync(dataDir, { recursive: true, force: true });
+      if (schema) {
+        const client = new pg.Client({ connectionString: POSTGRES_URL });
+        await client.connect();
+        await client.query(`drop schema ${schema} cascade`);
+        await client.end();
+      }
+    },
+  };
+}
