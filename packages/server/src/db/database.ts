@@ -40,21 +40,40 @@ function redactUrl(url: string): string {
 }
 
 const POOL_WAIT_MS = 15_000;
+/** No query waits longer than this for an answer (a hung network would otherwise hold requests). */
+const QUERY_TIMEOUT_MS = 30_000;
 
 /**
  * The database is out of reach or saturated (no pooled connection within the wait, connection
  * refused or reset): the request did not happen and may be retried, so it is a 503, not a 500.
  */
+const UNAVAILABLE_MESSAGES = new Set([
+  "timeout exceeded when trying to connect",
+  "Query read timeout",
+  "Connection terminated unexpectedly",
+  "Connection terminated",
+]);
+// Network failures, and PostgreSQL's shutdown, crash, cannot-connect-now and connection-failure codes.
+const UNAVAILABLE_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENOTFOUND",
+  "57P01",
+  "57P02",
+  "57P03",
+  "08000",
+  "08001",
+  "08003",
+  "08006",
+]);
+
 export function isDatabaseUnavailable(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   const code = (err as { code?: unknown }).code;
-  return (
-    err.message === "timeout exceeded when trying to connect" ||
-    code === "ECONNREFUSED" ||
-    code === "ECONNRESET" ||
-    code === "57P01" ||
-    code === "57P03"
-  );
+  return UNAVAILABLE_MESSAGES.has(err.message) || (typeof code === "string" && UNAVAILABLE_CODES.has(code));
 }
 
 function openPostgres(url: string, options: DatabaseOptions): Db {
@@ -63,10 +82,13 @@ function openPostgres(url: string, options: DatabaseOptions): Db {
     max: options.poolSize ?? 10,
     // A surge queues requests for a connection; past this wait they get 503 and retry.
     connectionTimeoutMillis: POOL_WAIT_MS,
+    query_timeout: QUERY_TIMEOUT_MS,
     types: pgTypes,
   });
-  // An idle client losing its connection must not crash the process; the next query reconnects.
+  // A client losing its connection must not crash the process: idle ones report to the pool,
+  // and one in use also emits `error` on itself while its query fails (and becomes a 503).
   pool.on("error", () => {});
+  pool.on("connect", (client) => client.on("error", () => {}));
   const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return handle(kysely, "postgres", redactUrl(url));
 }

@@ -1,0 +1,93 @@
+import { execFileSync } from "node:child_process";
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { BootstrapKeys } from "../src/modules/orgs/service.js";
+import { createTestOrganization, createTestServer, type TestServer } from "./harness.js";
+import { call } from "./http.js";
+import { reachable } from "./services.js";
+
+/**
+ * PostgreSQL stopped under a running server, then started again. The test runs its own cluster
+ * on a private port (as the postgres user: the server refuses to run as root), so the shared
+ * database other test files use is never disturbed.
+ */
+const VERSION = existsSync("/usr/lib/postgresql") ? readdirSync("/usr/lib/postgresql")[0] : undefined;
+const BIN = VERSION ? `/usr/lib/postgresql/${VERSION}/bin` : "";
+const PORT = 5439;
+const URL_ = `postgres://postgres@127.0.0.1:${PORT}/postgres`;
+const available = BIN !== "" && existsSync(`${BIN}/pg_ctl`) && process.getuid?.() === 0;
+if (!available) console.log("[skip] PostgreSQL fault tests: needs root and a local PostgreSQL installation");
+
+const asPostgres = (command: string, args: string[]) =>
+  execFileSync("runuser", ["-u", "postgres", "--", `${BIN}/${command}`, ...args], { stdio: "ignore" });
+
+describe.runIf(available)("serving while PostgreSQL stops and comes back", () => {
+  const dataDir = mkdtempSync(join(tmpdir(), "fanfare-pg-"));
+  let server: TestServer;
+  let keys: BootstrapKeys;
+
+  const startPostgres = async () => {
+    const options = `-p ${PORT} -c listen_addresses=127.0.0.1 -k ${dataDir} -c fsync=off`;
+    asPostgres("pg_ctl", ["-D", dataDir, "-o", options, "-l", join(dataDir, "log"), "-w", "start"]);
+    for (let i = 0; i < 100 && !(await reachable(URL_, PORT)); i++) await new Promise((r) => setTimeout(r, 50));
+  };
+  const stopPostgres = () => asPostgres("pg_ctl", ["-D", dataDir, "-m", "immediate", "-w", "stop"]);
+
+  beforeAll(async () => {
+    chownSync(dataDir, Number(execFileSync("id", ["-u", "postgres"]).toString().trim()), 0);
+    asPostgres("initdb", ["-D", dataDir, "-U", "postgres", "-A", "trust", "--no-sync"]);
+    await startPostgres();
+    server = await createTestServer("sqlite", { FANFARE_DATABASE_URL: URL_ });
+    ({ keys } = await createTestOrganization(server));
+  }, 60_000);
+  afterAll(async () => {
+    await server?.close().catch(() => {});
+    try {
+      stopPostgres();
+    } catch {
+      // Already stopped by a failed test.
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const createKey = () =>
+    call(server.admin, "POST", "/api/v1/api-keys", { key: keys.secretLive, body: { name: "during", type: "secret" } });
+  const publicOrganization = () =>
+    call(server.consumer, "GET", "/api/v1/organizations/current", {
+      headers: { "x-publishable-key": keys.publishableLive },
+    });
+
+  it("answers 503 at once for what needs the database, keeps serving cached reads, and recovers by itself", async () => {
+    expect(server.deps.db.dialect).toBe("postgres");
+    // Warm: both keys verified and the organization cached.
+    expect((await createKey()).statusCode).toBe(201);
+    expect((await publicOrganization()).statusCode).toBe(200);
+
+    stopPostgres();
+    const started = Date.now();
+    const refused = await createKey();
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(refused.statusCode).toBe(503);
+    expect(refused.json()).toEqual({
+      error: "service_unavailable",
+      message: "The service is temporarily unavailable.",
+    });
+    expect(refused.headers["retry-after"]).toBeDefined();
+    const ready = await server.admin.inject({ method: "GET", url: "/readyz" });
+    expect(ready.statusCode).toBe(503);
+    expect(ready.json().checks.database).toBe("unavailable");
+    // Key verification and the organization come from memory: this read needs no database.
+    expect((await publicOrganization()).statusCode).toBe(200);
+
+    await startPostgres();
+    let recovered = 0;
+    for (let i = 0; i < 50 && recovered !== 201; i++) {
+      recovered = (await createKey()).statusCode;
+      if (recovered !== 201) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(recovered).toBe(201);
+    expect((await server.admin.inject({ method: "GET", url: "/readyz" })).statusCode).toBe(200);
+  }, 60_000);
+});
