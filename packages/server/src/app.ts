@@ -56,9 +56,15 @@ function registerHealth(app: FastifyInstance, deps: Deps): void {
 }
 
 // A POST whose body fields are all optional may be sent without a body: validate it as `{}`.
+// Added per route, and only where a body schema exists, so other requests skip the hook.
 function defaultEmptyBody(app: FastifyInstance): void {
-  app.addHook("preValidation", async (request) => {
-    if (request.body === undefined && request.routeOptions.schema?.body) request.body = {};
+  const emptyBodyIsEmptyObject = async (request: FastifyRequest) => {
+    if (request.body === undefined) request.body = {};
+  };
+  app.addHook("onRoute", (route) => {
+    if (!route.schema?.body) return;
+    const existing = route.preValidation ? [route.preValidation].flat() : [];
+    route.preValidation = [emptyBodyIsEmptyObject, ...existing];
   });
 }
 
@@ -83,12 +89,6 @@ function countUsage(app: FastifyInstance, deps: Deps): void {
   });
 }
 
-function echoRequestId(app: FastifyInstance): void {
-  app.addHook("onRequest", async (request, reply) => {
-    reply.header("x-request-id", request.id);
-  });
-}
-
 async function buildApp(
   deps: Deps,
   api: ApiDescription,
@@ -109,7 +109,6 @@ async function buildApp(
   app.setValidatorCompiler(validatorCompiler);
   installErrorHandling(app, config.bodyLimitBytes);
   installRequestContext(app);
-  echoRequestId(app);
   // Before authentication, so refusals reach the page's script too.
   if (options.browsers) await allowBrowserOrigins(app);
   countUsage(app, deps);

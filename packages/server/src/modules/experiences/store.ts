@@ -1,5 +1,6 @@
 import type { Transaction } from "kysely";
 import type { Db } from "../../db/database.js";
+import { preparedQuery } from "../../db/prepared.js";
 import type { Database, ExperiencesTable } from "../../db/schema.js";
 import type { TenantScope } from "../../lib/tenant.js";
 
@@ -45,16 +46,20 @@ export async function insertExperience(trx: Executor, scope: TenantScope, experi
     .execute();
 }
 
-/** A live (not deleted) experience of this tenant. */
-export async function getExperience(db: Db, scope: TenantScope, id: string): Promise<Experience | undefined> {
-  const row = await db.kysely
+// The admin read of an experience is a hot path: compiled once, not on every request.
+const selectLiveExperience = preparedQuery(3, (kysely, organizationId: string, mode: string, id: string) =>
+  kysely
     .selectFrom("experiences")
     .selectAll()
-    .where("organization_id", "=", scope.organizationId)
-    .where("mode", "=", scope.mode)
+    .where("organization_id", "=", organizationId)
+    .where("mode", "=", mode as TenantScope["mode"])
     .where("id", "=", id)
-    .where("deleted_at", "is", null)
-    .executeTakeFirst();
+    .where("deleted_at", "is", null),
+);
+
+/** A live (not deleted) experience of this tenant. */
+export async function getExperience(db: Db, scope: TenantScope, id: string): Promise<Experience | undefined> {
+  const [row] = await selectLiveExperience(db, scope.organizationId, scope.mode, id);
   return row ? toExperience(row) : undefined;
 }
 

@@ -1,3 +1,4 @@
+import { hash } from "node:crypto";
 import type { InvalidationEvent } from "../../cache/invalidation.js";
 import type { Db } from "../../db/database.js";
 import type { Clock } from "../../lib/clock.js";
@@ -53,13 +54,22 @@ export function judgeKey(key: VerifiedKey, nowMs: number): KeyOutcome {
 }
 
 /**
- * Verifies presented keys: format and checksum (no I/O), then an LRU keyed by digest, then
- * the database on a miss. Misses are cached briefly too. Changes arrive as invalidation events.
+ * The cache's own name for a presented key: a plain SHA-256, about five times cheaper than the
+ * keyed HMAC the database is searched by (which only a miss computes). It never leaves memory,
+ * and a collision-resistant hash maps exactly one key string to each entry.
+ */
+const cacheKeyOf = (presented: string): string => hash("sha256", presented, "base64");
+
+/**
+ * Verifies presented keys: format and checksum (no I/O), then an LRU keyed by a hash of the
+ * key, then the database (by HMAC digest) on a miss. Misses are cached briefly too. Changes
+ * arrive as invalidation events.
  */
 export class KeyVerifier {
   private readonly cache: LruCache<string, CacheEntry>;
-  private readonly digestsByKey = new Map<string, Set<string>>();
-  /** One database lookup per digest at a time: a surge on a cold cache costs one query. */
+  /** Key id → the cache keys it is cached under (its current and previous values). */
+  private readonly cacheKeysByKey = new Map<string, Set<string>>();
+  /** One database lookup per presented key at a time: a surge on a cold cache costs one query. */
   private loading = new Map<string, Promise<VerifiedKey | null>>();
   /** Bumped by every invalidation: a load that an invalidation overtook must not be cached. */
   private generation = 0;
@@ -80,15 +90,15 @@ export class KeyVerifier {
   async verify(presented: string): Promise<KeyOutcome> {
     const parsed = parseKey(presented);
     if (!parsed) return { ok: false, reason: "malformed" };
-    const digest = keyDigest(this.digestKey, presented);
+    const cacheKey = cacheKeyOf(presented);
     const now = this.clock.now();
-    let entry = this.cache.get(digest);
+    let entry = this.cache.get(cacheKey);
     const ttl = entry?.key ? this.positiveTtlMs : this.negativeTtlMs;
     if (!entry || now - entry.cachedAtMs >= ttl) {
       const generation = this.generation;
-      entry = { key: await this.loadOnce(digest), cachedAtMs: this.clock.now() };
+      entry = { key: await this.loadOnce(cacheKey, presented), cachedAtMs: this.clock.now() };
       // A change was announced while we read: what we read may predate it, so it is not cached.
-      if (generation === this.generation) this.remember(digest, entry);
+      if (generation === this.generation) this.remember(cacheKey, entry);
     }
     const key = entry.key;
     // The row is the truth for kind and mode; a mismatch with the prefix means tampering.
@@ -103,18 +113,18 @@ export class KeyVerifier {
     this.loading = new Map(); // later requests must not join reads that started before the change
     if (event.type === "all") {
       this.cache.clear();
-      this.digestsByKey.clear();
+      this.cacheKeysByKey.clear();
     } else if (event.type === "key") {
-      for (const digest of this.digestsByKey.get(event.keyId) ?? []) this.cache.delete(digest);
-      this.digestsByKey.delete(event.keyId);
+      for (const cacheKey of this.cacheKeysByKey.get(event.keyId) ?? []) this.cache.delete(cacheKey);
+      this.cacheKeysByKey.delete(event.keyId);
     }
   }
 
-  private loadOnce(digest: string): Promise<VerifiedKey | null> {
-    let pending = this.loading.get(digest);
+  private loadOnce(cacheKey: string, presented: string): Promise<VerifiedKey | null> {
+    let pending = this.loading.get(cacheKey);
     if (!pending) {
-      pending = this.load(digest).finally(() => this.loading.delete(digest));
-      this.loading.set(digest, pending);
+      pending = this.load(keyDigest(this.digestKey, presented)).finally(() => this.loading.delete(cacheKey));
+      this.loading.set(cacheKey, pending);
     }
     return pending;
   }
@@ -126,11 +136,11 @@ export class KeyVerifier {
     return previous ? toVerified(previous.key, previous.graceUntil) : null;
   }
 
-  private remember(digest: string, entry: CacheEntry): void {
-    this.cache.set(digest, entry);
+  private remember(cacheKey: string, entry: CacheEntry): void {
+    this.cache.set(cacheKey, entry);
     if (!entry.key) return;
-    const digests = this.digestsByKey.get(entry.key.record.id) ?? new Set<string>();
-    digests.add(digest);
-    this.digestsByKey.set(entry.key.record.id, digests);
+    const cacheKeys = this.cacheKeysByKey.get(entry.key.record.id) ?? new Set<string>();
+    cacheKeys.add(cacheKey);
+    this.cacheKeysByKey.set(entry.key.record.id, cacheKeys);
   }
 }
