@@ -28,6 +28,7 @@ describe.runIf(runnable)("dashboard in a real browser", () => {
   let database: TestDatabase;
   let server: RunningServer;
   let receiver: WebhookReceiver;
+  let deliveryUrl: string;
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
@@ -36,7 +37,7 @@ describe.runIf(runnable)("dashboard in a real browser", () => {
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     receiver = new WebhookReceiver();
-    const deliveryUrl = await receiver.start();
+    deliveryUrl = await receiver.start();
     database = await createTestDatabase("sqlite");
     server = await startServer(
       loadConfig({
@@ -162,6 +163,20 @@ describe.runIf(runnable)("dashboard in a real browser", () => {
     await page.getByRole("heading", { level: 1, name: "Usage" }).waitFor();
     await page.getByRole("row", { name: /Default secret key/ }).waitFor();
     await shot("usage");
+  });
+
+  it("adds a webhook endpoint and shows its signing secret once", async () => {
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Webhooks" }).click();
+    await page.getByRole("button", { name: "Add endpoint" }).click();
+    const dialog = page.getByRole("dialog", { name: "Add webhook endpoint" });
+    await dialog.getByLabel("URL").fill(deliveryUrl);
+    await dialog.getByLabel("alert.fired").check();
+    await dialog.getByLabel("Description").fill("Ops alerts");
+    await dialog.getByRole("button", { name: "Add endpoint" }).click();
+    const secret = page.getByRole("dialog", { name: "Your webhook signing secret" });
+    expect(await secret.getByTestId("shown-once-secret").textContent()).toMatch(/^whsec_/);
+    await secret.getByRole("button", { name: "Done" }).click();
+    await page.getByRole("row", { name: /Ops alerts/ }).waitFor();
   });
 
   it("renders every other page", async () => {

@@ -16,7 +16,7 @@ interface Template<R> {
  * argument takes its place. So arguments may only be used as values in the query (never in
  * JavaScript logic or as identifiers); the first compilation checks that each one appears.
  */
-export function preparedQuery<A extends string[], R>(
+export function preparedQuery<A extends (string | number)[], R>(
   arity: A["length"],
   build: (kysely: Kysely<Database>, ...args: A) => Compilable<R>,
 ): (db: Db, ...args: A) => Promise<R[]> {

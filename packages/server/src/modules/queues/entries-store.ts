@@ -1,8 +1,9 @@
 import { type Selectable, sql, type Transaction, type Updateable } from "kysely";
 import type { Db } from "../../db/database.js";
+import { preparedQuery } from "../../db/prepared.js";
 import type { Database, EntryStatus, QueueEntriesTable } from "../../db/schema.js";
 import type { TenantScope } from "../../lib/tenant.js";
-import { departureIncrements, prefixNodes } from "./positions.js";
+import { departureIncrements, FENWICK_DEPTH, prefixNodes } from "./positions.js";
 
 export type Entry = Selectable<QueueEntriesTable>;
 type Executor = Db["kysely"] | Transaction<Database>;
@@ -73,20 +74,36 @@ export async function adjustCounts(
     .execute();
 }
 
-export async function getEntry(
-  executor: Executor,
-  scope: TenantScope,
-  queueId: string,
-  consumerId: string,
-): Promise<Entry | undefined> {
-  return executor
+const entryQuery = (executor: Executor, queueId: string, consumerId: string, organizationId: string, mode: string) =>
+  executor
     .selectFrom("queue_entries")
     .selectAll()
     .where("queue_id", "=", queueId)
     .where("consumer_id", "=", consumerId)
-    .where("organization_id", "=", scope.organizationId)
-    .where("mode", "=", scope.mode)
-    .executeTakeFirst();
+    .where("organization_id", "=", organizationId)
+    .where("mode", "=", mode as TenantScope["mode"]);
+// Status polling reads an entry on every request: outside transactions the query is compiled once.
+const selectEntry = preparedQuery(4, entryQuery);
+
+/** A consumer's entry, read inside a transaction. */
+export async function getEntry(
+  trx: Transaction<Database>,
+  scope: TenantScope,
+  queueId: string,
+  consumerId: string,
+): Promise<Entry | undefined> {
+  return entryQuery(trx, queueId, consumerId, scope.organizationId, scope.mode).executeTakeFirst();
+}
+
+/** A consumer's entry, read on its own. */
+export async function readEntry(
+  db: Db,
+  scope: TenantScope,
+  queueId: string,
+  consumerId: string,
+): Promise<Entry | undefined> {
+  const [row] = await selectEntry(db, queueId, consumerId, scope.organizationId, scope.mode);
+  return row;
 }
 
 export async function insertEntry(trx: Transaction<Database>, entry: Entry): Promise<void> {
@@ -106,17 +123,23 @@ export async function updateEntry(
     .execute();
 }
 
-/** How many entries that arrived at or before `seq` have stopped waiting: at most 30 rows summed. */
-export async function departedThrough(executor: Executor, queueId: string, seq: number): Promise<number> {
-  const nodes = prefixNodes(seq);
-  if (nodes.length === 0) return 0;
-  const row = await executor
+// Always FENWICK_DEPTH node slots (unused ones are node 0, which never exists), so the query
+// has one shape and is compiled once.
+const sumDepartures = preparedQuery(1 + FENWICK_DEPTH, (kysely, queueId: string, ...nodes: number[]) =>
+  kysely
     .selectFrom("queue_departures")
     .select((eb) => eb.fn.coalesce(eb.fn.sum<number>("departed"), sql<number>`0`).as("total"))
     .where("queue_id", "=", queueId)
-    .where("node", "in", nodes)
-    .executeTakeFirstOrThrow();
-  return Number(row.total);
+    .where("node", "in", nodes),
+);
+
+/** How many entries that arrived at or before `seq` have stopped waiting: at most 30 rows summed. */
+export async function departedThrough(db: Db, queueId: string, seq: number): Promise<number> {
+  const nodes = prefixNodes(seq);
+  if (nodes.length === 0) return 0;
+  const slots = [...nodes, ...Array<number>(FENWICK_DEPTH - nodes.length).fill(0)];
+  const [row] = await sumDepartures(db, queueId, ...slots);
+  return Number(row?.total ?? 0);
 }
 
 export async function recordDepartures(trx: Transaction<Database>, queueId: string, seqs: number[]): Promise<void> {

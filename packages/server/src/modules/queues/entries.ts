@@ -16,6 +16,7 @@ import {
   insertEntry,
   lockQueue,
   nextWaiting,
+  readEntry,
   recordDepartures,
   takeSeq,
   updateEntry,
@@ -64,7 +65,7 @@ export async function stateOf(deps: Deps, tenant: TenantScope, entry: Entry): Pr
   const status = effectiveStatus(entry, nowMs);
   let position: number | null = null;
   if (status === "QUEUED")
-    position = positionOf(entry.seq, await departedThrough(deps.db.kysely, entry.queue_id, entry.seq - 1));
+    position = positionOf(entry.seq, await departedThrough(deps.db, entry.queue_id, entry.seq - 1));
   if (status === "ADMITTED") position = 0;
   const admitted = status === "ADMITTED" && entry.admitted_at && entry.admission_expires_at;
   const admissionToken = admitted
@@ -115,7 +116,7 @@ export async function enterQueue(
   fingerprint: string | null,
 ): Promise<{ state: QueueConsumerState; created: boolean }> {
   const nowMs = deps.clock.now();
-  const held = await getEntry(deps.db.kysely, tenant, queueId, consumerId);
+  const held = await readEntry(deps.db, tenant, queueId, consumerId);
   if (held && !holdsNoPlace(effectiveStatus(held, nowMs)))
     return { state: await stateOf(deps, tenant, held), created: false };
   refuseUnlessOpen(await requireQueue(deps, tenant, queueId), nowMs);
@@ -163,7 +164,7 @@ export async function enterQueue(
 }
 
 async function requireState(deps: Deps, tenant: TenantScope, queueId: string, consumerId: string) {
-  const entry = await getEntry(deps.db.kysely, tenant, queueId, consumerId);
+  const entry = await readEntry(deps.db, tenant, queueId, consumerId);
   if (!entry) throw entryErrors.notInQueue();
   return stateOf(deps, tenant, entry);
 }
@@ -310,7 +311,7 @@ export async function validateAdmission(
   if (!check.ok) {
     throw entryErrors.invalidAdmission(check.reason === "device_mismatch" ? { "x-fingerprint-mismatch": "true" } : {});
   }
-  const entry = await getEntry(deps.db.kysely, tenant, queueId, presented.consumerId);
+  const entry = await readEntry(deps.db, tenant, queueId, presented.consumerId);
   if (!entry || entry.seq !== check.seq || effectiveStatus(entry, deps.clock.now()) !== "ADMITTED") {
     throw entryErrors.invalidAdmission();
   }

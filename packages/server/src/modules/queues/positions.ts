@@ -6,7 +6,8 @@
  */
 
 /** Arrival numbers go up to 2^30 per queue; every update and query touches at most 30 nodes. */
-export const MAX_SEQ = 2 ** 30;
+export const FENWICK_DEPTH = 30;
+export const MAX_SEQ = 2 ** FENWICK_DEPTH;
 
 const lowestBit = (i: number) => i & -i;
 

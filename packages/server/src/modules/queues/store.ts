@@ -1,5 +1,6 @@
 import type { Selectable, Transaction } from "kysely";
 import type { Db } from "../../db/database.js";
+import { preparedQuery } from "../../db/prepared.js";
 import type { Database, QueuesTable } from "../../db/schema.js";
 import type { TenantScope } from "../../lib/tenant.js";
 
@@ -63,15 +64,19 @@ export async function insertQueue(trx: Executor, scope: TenantScope, queue: Queu
     .execute();
 }
 
-export async function getQueue(db: Db, scope: TenantScope, id: string): Promise<Queue | undefined> {
-  const row = await db.kysely
+// Read by every status poll and entry: compiled once, not on every request.
+const selectLiveQueue = preparedQuery(3, (kysely, organizationId: string, mode: string, id: string) =>
+  kysely
     .selectFrom("queues")
     .selectAll()
-    .where("organization_id", "=", scope.organizationId)
-    .where("mode", "=", scope.mode)
+    .where("organization_id", "=", organizationId)
+    .where("mode", "=", mode as TenantScope["mode"])
     .where("id", "=", id)
-    .where("deleted_at", "is", null)
-    .executeTakeFirst();
+    .where("deleted_at", "is", null),
+);
+
+export async function getQueue(db: Db, scope: TenantScope, id: string): Promise<Queue | undefined> {
+  const [row] = await selectLiveQueue(db, scope.organizationId, scope.mode, id);
   return row ? toQueue(row) : undefined;
 }
 
