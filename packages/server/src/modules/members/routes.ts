@@ -35,7 +35,13 @@ import {
   revokeInvitation,
   verifySignIn,
 } from "./service.js";
-import { csrfTokenOf, idleExpiry, type MemberPrincipal, startDashboardSession } from "./sessions.js";
+import {
+  authenticateCookie,
+  csrfTokenOf,
+  idleExpiry,
+  type MemberPrincipal,
+  startDashboardSession,
+} from "./sessions.js";
 import { listLiveSessions, listMembers, listPendingInvitations, type MemberRow, revokeSession } from "./store.js";
 
 const member = { auth: { kind: "member" } } as const;
@@ -50,11 +56,7 @@ export function memberRoutes(deps: Deps): FastifyPluginAsyncTypebox {
     const client = (request: FastifyRequest) => ({ ip: request.ip, requestId: request.id });
     const secure = (request: FastifyRequest) => request.protocol === "https";
 
-    const sessionView = (
-      session: MemberPrincipal["session"] | { id: string; createdAt: string; lastSeenAt: string; expiresAt: string },
-      currentId: string,
-      where: { ip: string | null; userAgent: string | null },
-    ) => ({
+    const sessionView = (session: MemberPrincipal["session"], currentId: string) => ({
       id: session.id,
       object: "dashboard_session" as const,
       current: session.id === currentId,
@@ -62,8 +64,8 @@ export function memberRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       lastSeenAt: session.lastSeenAt,
       idleExpiresAt: idleExpiry(deps, session),
       expiresAt: session.expiresAt,
-      ip: where.ip,
-      userAgent: where.userAgent,
+      ip: session.ip,
+      userAgent: session.userAgent,
     });
 
     const meOf = async (principal: MemberPrincipal) => {
@@ -79,7 +81,7 @@ export function memberRoutes(deps: Deps): FastifyPluginAsyncTypebox {
           last_signed_in_at: principal.lastSignedInAt,
         }),
         organization: { id: organization.id, name: organization.name, plan: organization.plan },
-        session: sessionView(principal.session, principal.session.id, principal.session),
+        session: sessionView(principal.session, principal.session.id),
         csrfToken: csrfTokenOf(deps, principal.session.id),
       };
     };
@@ -94,23 +96,10 @@ export function memberRoutes(deps: Deps): FastifyPluginAsyncTypebox {
           secure: secure(request),
         }),
       );
-      const now = isoAt(deps.clock.now());
-      return meOf({
-        memberId: row.id,
-        organizationId: row.organization_id,
-        email: row.email,
-        role: row.role,
-        memberCreatedAt: row.created_at,
-        lastSignedInAt: now,
-        session: {
-          id: started.sessionId,
-          createdAt: now,
-          lastSeenAt: now,
-          expiresAt: isoAt(deps.clock.now() + started.maxAgeSeconds * 1000),
-          ip: request.ip,
-          userAgent,
-        },
-      });
+      // Read back the way every later request will see it, rather than assembled by hand.
+      const principal = await authenticateCookie(deps, started.cookieValue);
+      if (!principal) throw new Error("a dashboard session just started could not be read back");
+      return meOf(principal);
     };
 
     app.post(
@@ -196,9 +185,15 @@ export function memberRoutes(deps: Deps): FastifyPluginAsyncTypebox {
         const data = rows
           .map((row) =>
             sessionView(
-              { id: row.id, createdAt: row.created_at, lastSeenAt: row.last_seen_at, expiresAt: row.expires_at },
+              {
+                id: row.id,
+                createdAt: row.created_at,
+                lastSeenAt: row.last_seen_at,
+                expiresAt: row.expires_at,
+                ip: row.ip,
+                userAgent: row.user_agent,
+              },
               principal.session.id,
-              { ip: row.ip, userAgent: row.user_agent },
             ),
           )
           .filter((view) => Date.parse(view.idleExpiresAt) > now);

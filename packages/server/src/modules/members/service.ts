@@ -88,18 +88,16 @@ export async function verifySignIn(deps: Deps, email: string, code: string, acto
   if (!member) throw codeErrors.invalid();
   await checkCode(deps, signInCode(member), code);
   const now = deps.clock.now();
-  await markSignedIn(deps.db, member.organization_id, member.id, isoAt(now));
-  await deps.db.kysely
-    .transaction()
-    .execute((trx) =>
-      recordAudit(
-        trx,
-        orgAudit(member.organization_id),
-        { type: "member", id: member.id, ...actor },
-        { action: "member.signed_in", targetType: "member", targetId: member.id },
-        now,
-      ),
+  await deps.db.kysely.transaction().execute(async (trx) => {
+    await markSignedIn(trx, member.organization_id, member.id, isoAt(now));
+    await recordAudit(
+      trx,
+      orgAudit(member.organization_id),
+      { type: "member", id: member.id, ...actor },
+      { action: "member.signed_in", targetType: "member", targetId: member.id },
+      now,
     );
+  });
   return member;
 }
 

@@ -50,7 +50,7 @@ export async function startDashboardSession(
   deps: Deps,
   member: MemberRow,
   client: { ip: string | null; userAgent: string | null },
-): Promise<{ cookieValue: string; sessionId: string; maxAgeSeconds: number }> {
+): Promise<{ cookieValue: string; maxAgeSeconds: number }> {
   const now = deps.clock.now();
   const id = newId("dashboardSession", now);
   const secret = randomBytes(32).toString("base64url");
@@ -66,7 +66,7 @@ export async function startDashboardSession(
     ip: client.ip,
     user_agent: client.userAgent?.slice(0, 300) ?? null,
   });
-  return { cookieValue: `${id}.${secret}`, sessionId: id, maxAgeSeconds: SESSION_LIFETIME_MS / 1000 };
+  return { cookieValue: `${id}.${secret}`, maxAgeSeconds: SESSION_LIFETIME_MS / 1000 };
 }
 
 /**

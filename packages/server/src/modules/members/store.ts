@@ -63,8 +63,8 @@ export async function setMemberRole(executor: Executor, organizationId: string, 
     .execute();
 }
 
-export async function markSignedIn(db: Db, organizationId: string, id: string, now: string): Promise<void> {
-  await db.kysely
+export async function markSignedIn(executor: Executor, organizationId: string, id: string, now: string) {
+  await executor
     .updateTable("members")
     .set({ last_signed_in_at: now })
     .where("organization_id", "=", organizationId)
