@@ -118,6 +118,10 @@ describe.each(dialects())("request authentication (%s)", (dialect) => {
       expect(() => app.get("/api/v1/forgotten", async () => "oops")).toThrow(
         "Route GET /api/v1/forgotten must declare config.auth",
       );
+      // Nor a members-only route on an API that takes no dashboard cookies (the consumer API).
+      expect(() => app.get("/api/v1/mine", { config: { auth: { kind: "member" } } }, async () => "no")).toThrow(
+        "Route GET /api/v1/mine is for dashboard members, which this API does not accept",
+      );
       await app.close();
     });
 

@@ -238,7 +238,6 @@ async function authenticate(
   if (auth.kind === "consumer") return authenticateConsumer(deps, request);
   const credentials = readCredentials(request.headers);
   if (auth.kind === "member" || (acceptsMembers && auth.kind === "secret" && presentsOnlyCookie(credentials))) {
-    if (!acceptsMembers) throw new Error(`Route ${request.routeOptions.url} needs members on an app without them`);
     return authenticateMember(deps, request, auth);
   }
   const selected = selectKey(auth, credentials);
@@ -265,6 +264,9 @@ export function installAuthentication(
     if (!route.url.startsWith(apiPrefix)) return;
     const auth = route.config?.auth;
     if (!auth) throw new Error(`Route ${route.method} ${route.url} must declare config.auth`);
+    if (auth.kind === "member" && !acceptsMembers) {
+      throw new Error(`Route ${route.method} ${route.url} is for dashboard members, which this API does not accept`);
+    }
     for (const method of [route.method].flat()) {
       if (method !== "HEAD") table.push({ method, url: route.url, auth });
     }
