@@ -351,6 +351,17 @@ describe.each(dialects())("queue participation (%s)", (dialect) => {
     );
   });
 
+  it("gives one place to a consumer who enters many times at once, and takes no number for the others", async () => {
+    const queueId = await createQueue();
+    const eager = await guest();
+    const responses = await Promise.all(Array.from({ length: 20 }, () => enter(eager.token, queueId)));
+    expect(responses.filter((response) => response.statusCode === 201)).toHaveLength(1);
+    expect(responses.filter((response) => response.statusCode === 200)).toHaveLength(19);
+    expect(new Set(responses.map((response) => response.json().position))).toEqual(new Set([1]));
+    const next = await enter((await guest()).token, queueId);
+    expect(next.json().position).toBe(2);
+  });
+
   it("gives 2,000 concurrent entries positions 1..2000 with no gaps or duplicates", async () => {
     const queueId = await createQueue();
     const people: { token: string; consumerId: string }[] = [];

@@ -1,4 +1,5 @@
 import type { Transaction } from "kysely";
+import { isUniqueViolation } from "../../db/database.js";
 import type { Database, DenyReason, EntryStatus } from "../../db/schema.js";
 import type { Deps } from "../../deps.js";
 import { AppError, errors } from "../../http/errors.js";
@@ -126,7 +127,10 @@ export async function enterQueue(
     const entry = await deps.db.kysely.transaction().execute(async (trx) => {
       const counters = await takeSeq(trx, tenant, queueId);
       if (!counters) throw queueNotFound();
-      const previous = await getEntry(trx, tenant, queueId, consumerId);
+      // A first entry is not re-read under the lock (the lock is held for as few statements as
+      // possible): the primary key refuses a concurrent twin, below. A re-entry after leaving
+      // is re-read, so two of them cannot both take a number for one row.
+      const previous = held ? await getEntry(trx, tenant, queueId, consumerId) : undefined;
       if (previous && !holdsNoPlace(effectiveStatus(previous, nowMs))) throw new AlreadyEntered();
       if (counters.capacity !== null && counters.waiting + counters.admitted > counters.capacity) {
         const freed = await expireAdmissions(trx, queueId, now);
@@ -148,7 +152,7 @@ export async function enterQueue(
         deny_reason: null,
         updated_at: now,
       };
-      if (!previous) await insertEntry(trx, fresh);
+      if (!previous) await insertEntry(trx, fresh).catch(alreadyEnteredOnConflict);
       else {
         // An admission that ran out unnoticed still counts as admitted until now.
         if (previous.status === "ADMITTED") await adjustCounts(trx, queueId, { waiting: 0, admitted: -1 });
@@ -161,6 +165,11 @@ export async function enterQueue(
     if (!(err instanceof AlreadyEntered)) throw err;
     return { state: await requireState(deps, tenant, queueId, consumerId), created: false };
   }
+}
+
+/** A concurrent request of the same consumer inserted first: theirs is the place. */
+function alreadyEnteredOnConflict(err: unknown): never {
+  throw isUniqueViolation(err) ? new AlreadyEntered() : err;
 }
 
 async function requireState(deps: Deps, tenant: TenantScope, queueId: string, consumerId: string) {
