@@ -1,9 +1,4 @@
-/**
- * A bounded map that evicts the least recently used entry (Map keeps insertion order).
- * Recency is only recorded once the map is half full: moving an entry to the end costs a
- * delete and an insert on every hit (measurable on the hot path), and below half of the
- * capacity nothing is near eviction. An entry still in use is read again, and moved, by then.
- */
+/** A bounded map that evicts the least recently used entry (Map keeps insertion order). */
 export class LruCache<K, V> {
   private readonly entries = new Map<K, V>();
 
@@ -12,10 +7,8 @@ export class LruCache<K, V> {
   get(key: K): V | undefined {
     const value = this.entries.get(key);
     if (value === undefined) return undefined;
-    if (this.entries.size * 2 >= this.capacity) {
-      this.entries.delete(key);
-      this.entries.set(key, value);
-    }
+    this.entries.delete(key);
+    this.entries.set(key, value);
     return value;
   }
 
