@@ -1,8 +1,8 @@
-import type { SecretScope } from "@fanfare/contract";
 import { type FormEvent, useId, useState } from "react";
 import { messageOf } from "../../api/api-error";
 import { SECRET_SCOPES } from "../../api/constants";
 import type { CreateKeyBody, Mode } from "../../api/types";
+import { CheckboxChoices } from "../../components/checkbox-choices";
 import { InlineError } from "../../components/load-state";
 import {
   EXPIRATIONS,
@@ -31,11 +31,6 @@ export function CreateKeyForm({ mode, onSubmit, onCancel, now = () => new Date()
   const id = useId();
 
   const update = (change: Partial<KeyFormValues>) => setValues((previous) => ({ ...previous, ...change }));
-
-  const togglePermission = (scope: SecretScope, checked: boolean) =>
-    update({
-      permissions: checked ? [...values.permissions, scope] : values.permissions.filter((item) => item !== scope),
-    });
 
   const submit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -105,18 +100,12 @@ export function CreateKeyForm({ mode, onSubmit, onCancel, now = () => new Date()
       {values.type === "secret" && (
         <fieldset className="field" aria-describedby={errors.permissions ? `${id}-permissions-error` : undefined}>
           <legend>Permissions</legend>
-          <div className="choices choices-grid">
-            {SECRET_SCOPES.map((scope) => (
-              <label key={scope} className="choice">
-                <input
-                  type="checkbox"
-                  checked={values.permissions.includes(scope)}
-                  onChange={(event) => togglePermission(scope, event.target.checked)}
-                />
-                <span className="mono">{scope}</span>
-              </label>
-            ))}
-          </div>
+          <CheckboxChoices
+            className="choices choices-grid"
+            options={SECRET_SCOPES}
+            selected={values.permissions}
+            onChange={(permissions) => update({ permissions })}
+          />
           {errors.permissions && (
             <p id={`${id}-permissions-error`} className="field-error">
               {errors.permissions}

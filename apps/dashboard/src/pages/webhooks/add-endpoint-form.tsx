@@ -1,8 +1,8 @@
-import type { WebhookEvent } from "@fanfare/contract";
 import { type FormEvent, useId, useState } from "react";
 import { messageOf } from "../../api/api-error";
 import { WEBHOOK_EVENTS } from "../../api/constants";
 import type { CreateWebhookBody } from "../../api/types";
+import { CheckboxChoices } from "../../components/checkbox-choices";
 import { InlineError } from "../../components/load-state";
 import {
   type EndpointFormErrors,
@@ -22,12 +22,6 @@ export function AddEndpointForm({ onSubmit, onCancel }: AddEndpointFormProps) {
   const [submitError, setSubmitError] = useState<string>();
   const [busy, setBusy] = useState(false);
   const id = useId();
-
-  const toggle = (event: WebhookEvent, checked: boolean) =>
-    setValues((previous) => ({
-      ...previous,
-      events: checked ? [...previous.events, event] : previous.events.filter((item) => item !== event),
-    }));
 
   const submit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -79,18 +73,11 @@ export function AddEndpointForm({ onSubmit, onCancel }: AddEndpointFormProps) {
       </div>
       <fieldset className="field" aria-describedby={describedBy("events")}>
         <legend>Events</legend>
-        <div className="choices">
-          {WEBHOOK_EVENTS.map((event) => (
-            <label key={event} className="choice">
-              <input
-                type="checkbox"
-                checked={values.events.includes(event)}
-                onChange={(change) => toggle(event, change.target.checked)}
-              />
-              <span className="mono">{event}</span>
-            </label>
-          ))}
-        </div>
+        <CheckboxChoices
+          options={WEBHOOK_EVENTS}
+          selected={values.events}
+          onChange={(events) => setValues((previous) => ({ ...previous, events }))}
+        />
         {fieldError("events")}
       </fieldset>
       <div className="field">

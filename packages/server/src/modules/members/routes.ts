@@ -175,13 +175,8 @@ export function memberRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       },
       async (request) => {
         const principal = memberOf(request);
-        const rows = await listLiveSessions(
-          deps.db,
-          principal.organizationId,
-          principal.memberId,
-          isoAt(deps.clock.now()),
-        );
         const now = deps.clock.now();
+        const rows = await listLiveSessions(deps.db, principal.organizationId, principal.memberId, isoAt(now));
         const data = rows
           .map((row) =>
             sessionView(
