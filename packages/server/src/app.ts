@@ -10,8 +10,8 @@ import { installAuthentication } from "./http/auth.js";
 import { allowBrowserOrigins } from "./http/cors.js";
 import { serveDashboard } from "./http/dashboard-static.js";
 import { installErrorHandling } from "./http/errors.js";
+import { lazyChildLogger } from "./http/lazy-logger.js";
 import { type ApiDescription, registerOpenApi } from "./http/openapi.js";
-import { RateLimitError } from "./http/rate-limit.js";
 import { installRequestContext } from "./http/request-context.js";
 import { requestIdFor } from "./http/request-id.js";
 import { RequestLogController } from "./http/request-log.js";
@@ -70,22 +70,20 @@ function defaultEmptyBody(app: FastifyInstance): void {
 
 /** Every response to a request made with a key counts in that key's usage statistics. */
 function countUsage(app: FastifyInstance, deps: Deps): void {
-  const rateLimited = new WeakSet<FastifyRequest>();
-  app.addHook("onError", async (request, _reply, error) => {
-    if (error instanceof RateLimitError) rateLimited.add(request);
-  });
-  app.addHook("onResponse", async (request, reply) => {
-    const { keyId, organizationId, mode } = request.identity;
-    if (!keyId || !organizationId || !mode) return;
-    const status = reply.statusCode;
-    const outcome = rateLimited.has(request)
-      ? "rate_limited"
-      : status < 400
-        ? "success"
-        : status < 500
-          ? "client_error"
-          : "server_error";
-    deps.usage.record({ keyId, organizationId, mode }, outcome);
+  app.addHook("onResponse", (request, reply, done) => {
+    const { keyId, organizationId, mode, rateLimited } = request.identity;
+    if (keyId && organizationId && mode) {
+      const status = reply.statusCode;
+      const outcome = rateLimited
+        ? "rate_limited"
+        : status < 400
+          ? "success"
+          : status < 500
+            ? "client_error"
+            : "server_error";
+      deps.usage.record({ keyId, organizationId, mode }, outcome);
+    }
+    done();
   });
 }
 
@@ -99,6 +97,7 @@ async function buildApp(
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     logController: new RequestLogController(),
+    childLoggerFactory: lazyChildLogger,
     genReqId: requestIdFor,
     requestIdHeader: false,
     bodyLimit: config.bodyLimitBytes,
@@ -110,7 +109,7 @@ async function buildApp(
   installErrorHandling(app, config.bodyLimitBytes);
   installRequestContext(app);
   // Before authentication, so refusals reach the page's script too.
-  if (options.browsers) await allowBrowserOrigins(app);
+  if (options.browsers) allowBrowserOrigins(app);
   countUsage(app, deps);
   defaultEmptyBody(app);
   installAuthentication(app, deps, API_PREFIX, options.members);

@@ -7,6 +7,7 @@ import { migrateToLatest } from "./db/migrate.js";
 import { logRedaction } from "./http/redact.js";
 import { type Clock, isoAt, systemClock } from "./lib/clock.js";
 import { type DerivedKeys, deriveKeys } from "./lib/secrets.js";
+import { ExperienceCache } from "./modules/experiences/cache.js";
 import { LastUsedBuffer } from "./modules/keys/last-used.js";
 import { KeyVerifier } from "./modules/keys/verify.js";
 import { OrganizationCache } from "./modules/orgs/cache.js";
@@ -44,6 +45,7 @@ export interface Deps {
   /** Sends stored webhook deliveries; started by the server, driven by hand in tests. */
   readonly webhooks: WebhookDispatcher;
   readonly organizations: OrganizationCache;
+  readonly experiences: ExperienceCache;
   readonly signingKeys: SigningKeyRing;
   readonly accessTokens: AccessTokenVerifier;
   readonly otpDelivery: OtpDelivery;
@@ -93,6 +95,7 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
       : localBus();
   const keys = new KeyVerifier(db, clock, secrets["api-key-digest"]);
   const organizations = new OrganizationCache(db, clock);
+  const experiences = new ExperienceCache(db, clock);
   const signingKeys = new SigningKeyRing(db, clock, secrets["signing-key-encryption"]);
   const accessTokens = new AccessTokenVerifier(signingKeys, clock, (sessionId) =>
     isSessionLive(db, sessionId, isoAt(clock.now())),
@@ -100,6 +103,7 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
   invalidation.subscribe((event) => {
     keys.apply(event);
     organizations.apply(event);
+    experiences.apply(event);
     accessTokens.apply(event);
   });
   const limiter = config.redisUrl
@@ -135,6 +139,7 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
     usage,
     webhooks,
     organizations,
+    experiences,
     signingKeys,
     accessTokens,
     otpDelivery: createOtpDelivery(config, logger),

@@ -85,4 +85,45 @@ describe.each(transports)("key changes reach every server process (%s)", (transp
     const elapsed = await timeUntil(async () => (await sessionsOn(b.consumerUrl)).status === 401, 1000);
     expect(elapsed).toBeLessThan(1000);
   });
+
+  it("an experience renamed or deleted through process A reads so on process B within 1 s", async () => {
+    database = await createTestDatabase("postgres");
+    const env = { ...database.env, ...(transport === "redis" ? { FANFARE_REDIS_URL: REDIS_URL } : {}) };
+    const { keys } = JSON.parse(runCli(["init", "--name", "Two Nodes", "--json"], env).stdout);
+    const [a, b] = await Promise.all([startServerProcess(env), startServerProcess(env)]);
+    servers.push(a, b);
+    const secret = { authorization: `Bearer ${keys.secretLive}`, "content-type": "application/json" };
+    const created = (await (
+      await fetch(`${a.adminUrl}/api/v1/experiences`, {
+        method: "POST",
+        headers: secret,
+        body: JSON.stringify({ name: "Before" }),
+      })
+    ).json()) as { id: string };
+    const readOn = async (base: string, headers: Record<string, string>) => {
+      const response = await fetch(`${base}/api/v1/experiences/${created.id}`, { headers });
+      return response.status === 200 ? ((await response.json()) as { name: string }).name : response.status;
+    };
+    const publishable = { "x-publishable-key": keys.publishableLive };
+    expect(await readOn(b.adminUrl, secret)).toBe("Before"); // cached on B
+    expect(await readOn(b.consumerUrl, publishable)).toBe("Before");
+
+    const renamed = await fetch(`${a.adminUrl}/api/v1/experiences/${created.id}`, {
+      method: "PATCH",
+      headers: secret,
+      body: JSON.stringify({ name: "After" }),
+    });
+    expect(renamed.status).toBe(200);
+    const rename = await timeUntil(async () => (await readOn(b.adminUrl, secret)) === "After", 1000);
+    expect(rename).toBeLessThan(1000);
+    expect(await readOn(b.consumerUrl, publishable)).toBe("After");
+
+    const deleted = await fetch(`${a.adminUrl}/api/v1/experiences/${created.id}`, {
+      method: "DELETE",
+      headers: { authorization: secret.authorization },
+    });
+    expect(deleted.status).toBe(200);
+    const deletion = await timeUntil(async () => (await readOn(b.consumerUrl, publishable)) === 404, 1000);
+    expect(deletion).toBeLessThan(1000);
+  });
 });

@@ -229,5 +229,18 @@ describe.each(dialects())("request authentication (%s)", (dialect) => {
       });
       expect(admin.headers["access-control-allow-origin"]).toBeUndefined();
     });
+
+    it("answers a malformed preflight with 400 and marks every answer as varying by Origin", async () => {
+      const malformed = await server.consumer.inject({
+        method: "OPTIONS",
+        url: "/api/v1/queues/queue_01J0000000000000000000000",
+        headers: { origin: "https://shop.example.com" },
+      });
+      expect(malformed.statusCode).toBe(400);
+      expect(malformed.json()).toMatchObject({ error: "bad_request" });
+      const noOrigin = await call(server.consumer, "GET", "/api/v1/queues/queue_01J0000000000000000000000");
+      expect(noOrigin.headers.vary).toBe("Origin");
+      expect(noOrigin.headers["access-control-allow-origin"]).toBeUndefined();
+    });
   });
 });

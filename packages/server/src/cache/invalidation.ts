@@ -4,12 +4,14 @@ import { sql } from "kysely";
 import pg from "pg";
 import type { Logger } from "pino";
 import type { Db } from "../db/database.js";
+import type { Mode } from "../db/schema.js";
 
 /** What changed; caches drop whatever they hold for it. `all` follows a lost connection. */
 export type InvalidationEvent =
   | { type: "key"; keyId: string }
   | { type: "organization"; organizationId: string }
   | { type: "session"; sessionId: string }
+  | { type: "experience"; organizationId: string; mode: Mode; experienceId: string }
   | { type: "all" };
 
 export type InvalidationHandler = (event: InvalidationEvent) => void;

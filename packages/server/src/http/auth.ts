@@ -1,5 +1,5 @@
 import { CSRF_HEADER, DASHBOARD_COOKIE, MODE_HEADER, type SecretScope } from "@fanfare/contract";
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { KeyKind } from "../db/schema.js";
 import type { Deps } from "../deps.js";
 import { originAllowed } from "../lib/origin.js";
@@ -270,13 +270,14 @@ export function installAuthentication(
     for (const method of [route.method].flat()) {
       if (method !== "HEAD") table.push({ method, url: route.url, auth });
     }
-  });
-  app.addHook("onRequest", async (request, reply) => {
-    const auth = request.routeOptions.config.auth;
-    if (!auth || auth.kind === "none") return;
-    if (keyInQuery(request.url)) throw errors.apiKeyInQuery();
-    await authenticate(deps, request, auth, acceptsMembers);
-    await enforcePlanLimit(deps, request, reply);
+    if (auth.kind === "none") return;
+    // On the route itself, first among its hooks: routes without auth pay nothing per request.
+    const authenticateRoute = async (request: FastifyRequest, reply: FastifyReply) => {
+      if (keyInQuery(request.url)) throw errors.apiKeyInQuery();
+      await authenticate(deps, request, auth, acceptsMembers);
+      await enforcePlanLimit(deps, request, reply);
+    };
+    route.onRequest = [authenticateRoute, ...(route.onRequest ? [route.onRequest].flat() : [])];
   });
 }
 

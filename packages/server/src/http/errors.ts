@@ -28,6 +28,17 @@ export class AppError extends Error {
   }
 }
 
+/** Its own class, so usage statistics can tell a refusal by a rate limit from other 429s. */
+export class RateLimitError extends AppError {
+  constructor(retryAfterSeconds: number) {
+    super(
+      429,
+      { error: "Rate limit exceeded", retryAfter: retryAfterSeconds },
+      { "retry-after": String(retryAfterSeconds) },
+    );
+  }
+}
+
 export interface ValidationIssue {
   path: string;
   message: string;
@@ -163,6 +174,7 @@ const RETRY_WHEN_UNAVAILABLE_SECONDS = 1;
 export function installErrorHandling(app: FastifyInstance, bodyLimit: number): void {
   app.setErrorHandler((raw: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     let error: AppError | undefined;
+    if (raw instanceof RateLimitError && request.identity) request.identity.rateLimited = true;
     if (raw instanceof AppError) error = raw;
     else if (raw.validation) error = fromValidation(raw);
     else if (isDatabaseUnavailable(raw)) error = errors.serviceUnavailable(RETRY_WHEN_UNAVAILABLE_SECONDS);

@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Deps } from "../deps.js";
 import type { LimitDecision, RateLimiter } from "../ratelimit/limiter.js";
 import { planLimitPerMinute } from "../ratelimit/plans.js";
-import { AppError, errors } from "./errors.js";
+import { type AppError, errors, RateLimitError } from "./errors.js";
 
 export interface Limit {
   /** What is being counted, e.g. `otp-request:ip:<org>:<mode>:<ip>`. */
@@ -12,17 +12,6 @@ export interface Limit {
 }
 
 const MINUTE = 60_000;
-
-/** Its own class, so usage statistics can tell a refusal by a rate limit from other 429s. */
-export class RateLimitError extends AppError {
-  constructor(retryAfterSeconds: number) {
-    super(
-      429,
-      { error: "Rate limit exceeded", retryAfter: retryAfterSeconds },
-      { "retry-after": String(retryAfterSeconds) },
-    );
-  }
-}
 
 export function rateLimitExceeded(retryAfterSeconds: number): AppError {
   return new RateLimitError(retryAfterSeconds);

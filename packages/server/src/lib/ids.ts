@@ -39,25 +39,28 @@ function encodeTime(ms: number): string {
   return out;
 }
 
-function randomDigits(): number[] {
-  return [...randomBytes(16)].map((byte) => byte & 31);
+const RANDOM_DIGITS = 16;
+
+let lastTime = -1;
+let lastTimeText = "";
+/** The random part as base-32 digits, updated in place (ids are minted on every request). */
+const digits = new Uint8Array(RANDOM_DIGITS);
+
+function randomizeDigits(): void {
+  const bytes = randomBytes(RANDOM_DIGITS);
+  for (let i = 0; i < RANDOM_DIGITS; i++) digits[i] = (bytes[i] as number) & 31;
 }
 
 /** Adds one to the base-32 random part; it has 80 bits, so it does not overflow in practice. */
-function increment(digits: number[]): number[] {
-  const next = [...digits];
-  for (let i = next.length - 1; i >= 0; i--) {
-    if ((next[i] as number) < 31) {
-      next[i] = (next[i] as number) + 1;
-      return next;
+function incrementDigits(): void {
+  for (let i = RANDOM_DIGITS - 1; i >= 0; i--) {
+    if ((digits[i] as number) < 31) {
+      digits[i] = (digits[i] as number) + 1;
+      return;
     }
-    next[i] = 0;
+    digits[i] = 0;
   }
-  return next;
 }
-
-let lastTime = -1;
-let lastDigits: number[] = [];
 
 /**
  * A monotonic ULID: 48-bit millisecond time + 80 random bits. Within one millisecond (or if
@@ -66,12 +69,15 @@ let lastDigits: number[] = [];
  */
 export function ulid(nowMs: number = Date.now()): string {
   if (nowMs <= lastTime) {
-    lastDigits = increment(lastDigits);
+    incrementDigits();
   } else {
     lastTime = nowMs;
-    lastDigits = randomDigits();
+    lastTimeText = encodeTime(nowMs);
+    randomizeDigits();
   }
-  return encodeTime(lastTime) + lastDigits.map((d) => CROCKFORD[d]).join("");
+  let out = lastTimeText;
+  for (let i = 0; i < RANDOM_DIGITS; i++) out += CROCKFORD[digits[i] as number];
+  return out;
 }
 
 export function newId(kind: IdKind, nowMs?: number): string {

@@ -14,8 +14,7 @@ import type { Deps } from "../../deps.js";
 import { actorOf, authOf } from "../../http/auth.js";
 import { decodeCursor, pageOf } from "../../http/pagination.js";
 import { isId } from "../../lib/ids.js";
-import { ShortLivedCache } from "../../lib/short-lived-cache.js";
-import { createExperience, deleteExperience, requireExperience, updateExperience } from "./service.js";
+import { createExperience, deleteExperience, readExperience, updateExperience } from "./service.js";
 import { type Experience, listExperiences } from "./store.js";
 
 const view = (experience: Experience) => ({ object: "experience" as const, ...experience });
@@ -59,7 +58,7 @@ export function experienceAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
     app.get(
       "/experiences/:id",
       { config: read, schema: { tags, security, params: IdParams, response: { 200: ExperienceView } } },
-      async (request) => view(await requireExperience(deps, authOf(request).tenant, request.params.id)),
+      async (request) => view(await readExperience(deps, authOf(request).tenant, request.params.id)),
     );
 
     app.patch(
@@ -93,8 +92,6 @@ export function experienceAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
 
 /** Consumer API: the public view of an experience, for browsers with a publishable key. */
 export function experienceConsumerRoutes(deps: Deps): FastifyPluginAsyncTypebox {
-  // Polled by every shopper's page during a drop: one read per process per second at most.
-  const experiences = new ShortLivedCache<Experience>(deps.clock, 1000);
   return async (app) => {
     app.get(
       "/experiences/:id",
@@ -109,12 +106,7 @@ export function experienceConsumerRoutes(deps: Deps): FastifyPluginAsyncTypebox 
           },
         },
       },
-      async (request) => {
-        const { tenant } = authOf(request);
-        const id = request.params.id;
-        const key = `${tenant.organizationId}:${tenant.mode}:${id}`;
-        return view(await experiences.get(key, () => requireExperience(deps, tenant, id)));
-      },
+      async (request) => view(await readExperience(deps, authOf(request).tenant, request.params.id)),
     );
   };
 }

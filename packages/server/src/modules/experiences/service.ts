@@ -75,6 +75,16 @@ export async function requireExperience(deps: Deps, tenant: TenantScope, id: str
   return experience;
 }
 
+/** An experience for a read: from the cache that experience changes invalidate. */
+export async function readExperience(deps: Deps, tenant: TenantScope, id: string): Promise<Experience> {
+  const experience = await deps.experiences.get(tenant, id);
+  if (!experience) throw experienceNotFound();
+  return experience;
+}
+
+const announceChange = (deps: Deps, tenant: TenantScope, experienceId: string) =>
+  deps.invalidation.publish({ type: "experience", ...tenant, experienceId });
+
 export async function updateExperience(
   deps: Deps,
   tenant: TenantScope,
@@ -90,6 +100,7 @@ export async function updateExperience(
     const change = { action: "experience.updated", targetType: "experience", targetId: id };
     await recordAudit(trx, tenant, actor, { ...change, before: current, after: updated }, nowMs);
   });
+  await announceChange(deps, tenant, id);
   return updated;
 }
 
@@ -103,4 +114,5 @@ export async function deleteExperience(deps: Deps, tenant: TenantScope, actor: A
     const change = { action: "experience.deleted", targetType: "experience", targetId: id };
     await recordAudit(trx, tenant, actor, { ...change, before: current }, nowMs);
   });
+  await announceChange(deps, tenant, id);
 }

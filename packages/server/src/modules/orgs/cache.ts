@@ -1,31 +1,26 @@
 import type { InvalidationEvent } from "../../cache/invalidation.js";
+import { RowCache } from "../../cache/row-cache.js";
 import type { Db } from "../../db/database.js";
 import type { Clock } from "../../lib/clock.js";
-import { LruCache } from "../../lib/lru.js";
 import { findOrganization, type Organization } from "./store.js";
-
-const TTL_MS = 60_000;
 
 /** Organizations as the request path needs them (plan, allowed origins), kept fresh by events. */
 export class OrganizationCache {
-  private readonly cache = new LruCache<string, { organization: Organization; cachedAtMs: number }>(10_000);
+  private readonly rows: RowCache<Organization>;
 
   constructor(
     private readonly db: Db,
-    private readonly clock: Clock,
-  ) {}
+    clock: Clock,
+  ) {
+    this.rows = new RowCache(clock);
+  }
 
-  async get(organizationId: string): Promise<Organization | undefined> {
-    const now = this.clock.now();
-    const hit = this.cache.get(organizationId);
-    if (hit && now - hit.cachedAtMs < TTL_MS) return hit.organization;
-    const organization = await findOrganization(this.db, organizationId);
-    if (organization) this.cache.set(organizationId, { organization, cachedAtMs: now });
-    return organization;
+  get(organizationId: string): Promise<Organization | undefined> {
+    return this.rows.get(organizationId, () => findOrganization(this.db, organizationId));
   }
 
   apply(event: InvalidationEvent): void {
-    if (event.type === "all") this.cache.clear();
-    else if (event.type === "organization") this.cache.delete(event.organizationId);
+    if (event.type === "all") this.rows.clear();
+    else if (event.type === "organization") this.rows.drop(event.organizationId);
   }
 }

@@ -1,0 +1,58 @@
+import type { Clock } from "../lib/clock.js";
+import { LruCache } from "../lib/lru.js";
+
+/**
+ * Rows that hot reads need, kept until an invalidation event names them. The TTL is only a
+ * backstop for an event that never arrives. Rows that do not exist are not kept (ids are
+ * minted by the server, so nobody asks for one before it exists), and one database read per
+ * row at a time serves every request that misses at the same moment.
+ */
+export class RowCache<V> {
+  private readonly entries: LruCache<string, { value: V; cachedAtMs: number }>;
+  private loading = new Map<string, Promise<V | undefined>>();
+  /** Bumped by every drop: a read that a change overtook must not be kept. */
+  private generation = 0;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly ttlMs = 60_000,
+    capacity = 10_000,
+  ) {
+    this.entries = new LruCache(capacity);
+  }
+
+  async get(id: string, load: () => Promise<V | undefined>): Promise<V | undefined> {
+    const now = this.clock.now();
+    const hit = this.entries.get(id);
+    if (hit && now - hit.cachedAtMs < this.ttlMs) return hit.value;
+    const generation = this.generation;
+    const value = await this.loadOnce(id, load);
+    if (value !== undefined && generation === this.generation) this.entries.set(id, { value, cachedAtMs: now });
+    return value;
+  }
+
+  drop(id: string): void {
+    this.changed();
+    this.entries.delete(id);
+  }
+
+  clear(): void {
+    this.changed();
+    this.entries.clear();
+  }
+
+  private changed(): void {
+    this.generation++;
+    this.loading = new Map(); // later requests must not join reads that started before the change
+  }
+
+  private loadOnce(id: string, load: () => Promise<V | undefined>): Promise<V | undefined> {
+    let pending = this.loading.get(id);
+    if (!pending) {
+      const loads = this.loading;
+      pending = load().finally(() => loads.delete(id));
+      loads.set(id, pending);
+    }
+    return pending;
+  }
+}
