@@ -136,6 +136,19 @@ describe.each(dialects())("queue participation (%s)", (dialect) => {
     expect(notIn.body).toBe('{"error":"Consumer not in queue"}');
     const leave = await asConsumer(a.token, "POST", `/api/v1/queues/${queueId}/leave`);
     expect(leave.body).toBe('{"error":"Consumer not in queue"}');
+    expect((await status(a.token, "queue_01J0000000000000000000000")).body).toBe('{"error":"Queue not found"}');
+  });
+
+  it("answers 404 Queue not found to a consumer polling a queue deleted after they entered", async () => {
+    const queueId = await createQueue();
+    const a = await guest();
+    expect((await enter(a.token, queueId)).statusCode).toBe(201);
+    expect((await status(a.token, queueId)).json()).toMatchObject({ status: "QUEUED", position: 1 });
+    const deleted = await call(server.admin, "DELETE", `/api/v1/queues/${queueId}`, { key: keys.secretLive });
+    expect(deleted.statusCode).toBe(200);
+    const polled = await status(a.token, queueId);
+    expect(polled.statusCode).toBe(404);
+    expect(polled.body).toBe('{"error":"Queue not found"}');
   });
 
   it("refuses entry before the window with Retry-After, after it, and past capacity", async () => {

@@ -18,6 +18,7 @@ import {
   lockQueue,
   nextWaiting,
   readEntry,
+  readEntryWithDepartures,
   recordDepartures,
   takeSeq,
   updateEntry,
@@ -61,12 +62,19 @@ function effectiveStatus(entry: Entry, nowMs: number): EntryStatus {
 
 const holdsNoPlace = (status: EntryStatus) => status === "LEFT" || status === "EXPIRED";
 
-export async function stateOf(deps: Deps, tenant: TenantScope, entry: Entry): Promise<QueueConsumerState> {
+/** `departedBefore`, when the caller read it with the entry, saves reading it here. */
+export async function stateOf(
+  deps: Deps,
+  tenant: TenantScope,
+  entry: Entry,
+  departedBefore?: number,
+): Promise<QueueConsumerState> {
   const nowMs = deps.clock.now();
   const status = effectiveStatus(entry, nowMs);
   let position: number | null = null;
-  if (status === "QUEUED")
-    position = positionOf(entry.seq, await departedThrough(deps.db, entry.queue_id, entry.seq - 1));
+  if (status === "QUEUED") {
+    position = positionOf(entry.seq, departedBefore ?? (await departedThrough(deps.db, entry.queue_id, entry.seq - 1)));
+  }
   if (status === "ADMITTED") position = 0;
   const admitted = status === "ADMITTED" && entry.admitted_at && entry.admission_expires_at;
   const admissionToken = admitted
@@ -178,10 +186,12 @@ async function requireState(deps: Deps, tenant: TenantScope, queueId: string, co
   return stateOf(deps, tenant, entry);
 }
 
-/** The consumer's place in a queue that exists in this tenant. */
+/** The consumer's place in a queue that exists in this tenant: one statement when they hold one. */
 export async function entryState(deps: Deps, tenant: TenantScope, queueId: string, consumerId: string) {
+  const found = await readEntryWithDepartures(deps.db, tenant, queueId, consumerId);
+  if (found) return stateOf(deps, tenant, found.entry, found.departedBefore);
   await requireQueue(deps, tenant, queueId);
-  return requireState(deps, tenant, queueId, consumerId);
+  throw entryErrors.notInQueue();
 }
 
 type Transition = { status: EntryStatus } & Partial<
