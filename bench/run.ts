@@ -6,7 +6,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import { addressOf, inParallel, json, peakRssMb, ROOT, start, startFanfare } from "./harness.js";
@@ -228,7 +228,7 @@ The server logs at \`warn\` here (one line per request at \`info\` would measure
 Rerun: \`npm run bench\` (SQLite), \`npm run bench -- --db postgres\`, add \`--redis\` for shared rate
 limits; \`--duration\`, \`--connections\` and \`--tokens\` change the load.
 `;
-  writeFileSync(join(ROOT, options.output), report);
+  writeFileSync(resolve(ROOT, options.output), report);
   process.stdout.write(`\n${table}\n\nwritten to ${options.output}\n`);
 }
 

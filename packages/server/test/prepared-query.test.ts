@@ -1,7 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sql } from "kysely";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { openDatabase } from "../src/db/database.js";
+import { migrateToLatest } from "../src/db/migrate.js";
 import { preparedQuery } from "../src/db/prepared.js";
 import { createOrganization } from "../src/modules/orgs/service.js";
-import { createTestServer, dialects, type TestServer } from "./harness.js";
+import { createTestDatabase, createTestServer, dialects, type TestServer } from "./harness.js";
 
 describe.each(dialects())("preparedQuery (%s)", (dialect) => {
   let server: TestServer;
@@ -30,5 +33,30 @@ describe.each(dialects())("preparedQuery (%s)", (dialect) => {
   it("refuses a build that uses an argument as anything but a value", async () => {
     const misuse = preparedQuery(1, (kysely, _unused: string) => kysely.selectFrom("api_keys").select("id"));
     await expect(misuse(server.deps.db, "x")).rejects.toThrow("every argument must appear in the query as a value");
+  });
+});
+
+describe.runIf(inject("postgres"))("preparedQuery on PostgreSQL", () => {
+  it("is prepared once per connection, as a named statement, and answers as before", async () => {
+    const database = await createTestDatabase("postgres");
+    // One connection, so the session that prepared the statement is the one asked about it.
+    const db = openDatabase({ databaseUrl: database.env.FANFARE_DATABASE_URL, dataDir: "", poolSize: 1 });
+    try {
+      await migrateToLatest(db);
+      const byId = preparedQuery(1, (kysely, id: string) =>
+        kysely.selectFrom("organizations").select("id").where("id", "=", id),
+      );
+      for (let i = 0; i < 3; i++) expect(await byId(db, `org_${i}`)).toEqual([]);
+      const prepared = await sql<{ name: string; statement: string }>`
+        select name, statement from pg_prepared_statements`.execute(db.kysely);
+      const ours = prepared.rows.filter((row) => row.statement.includes('from "organizations"'));
+      expect(ours).toHaveLength(1);
+      expect(ours[0]?.name).toMatch(/^fanfare_\d+$/);
+      const plain = await sql<{ n: number }>`select count(*) as n from organizations`.execute(db.kysely);
+      expect(plain.rows[0]?.n).toBe(0);
+    } finally {
+      await db.close();
+      await database.drop();
+    }
   });
 });
