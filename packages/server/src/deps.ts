@@ -8,6 +8,7 @@ import { logRedaction } from "./http/redact.js";
 import { type Clock, isoAt, systemClock } from "./lib/clock.js";
 import { type DerivedKeys, deriveKeys } from "./lib/secrets.js";
 import { ExperienceCache } from "./modules/experiences/cache.js";
+import { ExpiredRowSweeper } from "./modules/housekeeping/sweeper.js";
 import { LastUsedBuffer } from "./modules/keys/last-used.js";
 import { KeyVerifier } from "./modules/keys/verify.js";
 import { OrganizationCache } from "./modules/orgs/cache.js";
@@ -113,6 +114,8 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
   lastUsed.start(config.usageFlushMs);
   const usage = new UsageRecorder(db, clock, logger);
   usage.start(config.usageFlushMs);
+  const sweeper = new ExpiredRowSweeper(db, clock, logger);
+  sweeper.start();
   const webhooks = new WebhookDispatcher(db, clock, logger, secrets["webhook-secret-encryption"]);
   const tasks: ShutdownTask[] = [() => lastUsed.flush(), () => usage.flush()];
   let closed = false;
@@ -153,6 +156,7 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
       closed = true;
       lastUsed.stop();
       usage.stop();
+      sweeper.stop();
       await webhooks.stop();
       await flush();
       await invalidation.close();

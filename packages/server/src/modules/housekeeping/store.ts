@@ -1,0 +1,16 @@
+import type { Db } from "../../db/database.js";
+
+/** Tables whose rows stop mattering at their `expires_at`: nothing reads them after it. */
+export const EXPIRING_TABLES = [
+  "dashboard_sessions",
+  "member_invitations",
+  "exchange_codes",
+  "api_key_previous_digests",
+] as const;
+export type ExpiringTable = (typeof EXPIRING_TABLES)[number];
+
+/** Deletes the rows of every tenant that expired before `before`; returns how many went. */
+export async function deleteExpiredBefore(db: Db, table: ExpiringTable, before: string): Promise<number> {
+  const result = await db.kysely.deleteFrom(table).where("expires_at", "<", before).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
