@@ -36,8 +36,8 @@ describe.each(dialects())("preparedQuery (%s)", (dialect) => {
   });
 });
 
-describe.runIf(inject("postgres"))("preparedQuery on PostgreSQL", () => {
-  it("is prepared once per connection, as a named statement, and answers as before", async () => {
+describe.runIf(inject("postgres"))("statements on PostgreSQL", () => {
+  it("prepares a parameterised query once per connection from its second use, and nothing used once", async () => {
     const database = await createTestDatabase("postgres");
     // One connection, so the session that prepared the statement is the one asked about it.
     const db = openDatabase({ databaseUrl: database.env.FANFARE_DATABASE_URL, dataDir: "", poolSize: 1 });
@@ -47,13 +47,21 @@ describe.runIf(inject("postgres"))("preparedQuery on PostgreSQL", () => {
         kysely.selectFrom("organizations").select("id").where("id", "=", id),
       );
       for (let i = 0; i < 3; i++) expect(await byId(db, `org_${i}`)).toEqual([]);
+      const once = await db.kysely.selectFrom("members").select("id").where("email", "=", "once@example.com").execute();
+      expect(once).toEqual([]);
+      await db.kysely.transaction().execute(async (trx) => {
+        await trx.selectFrom("members").select("id").where("id", "=", "mbr_x").execute();
+      });
+
       const prepared = await sql<{ name: string; statement: string }>`
         select name, statement from pg_prepared_statements`.execute(db.kysely);
-      const ours = prepared.rows.filter((row) => row.statement.includes('from "organizations"'));
-      expect(ours).toHaveLength(1);
-      expect(ours[0]?.name).toMatch(/^fanfare_\d+$/);
-      const plain = await sql<{ n: number }>`select count(*) as n from organizations`.execute(db.kysely);
-      expect(plain.rows[0]?.n).toBe(0);
+      const named = (fragment: string) => prepared.rows.filter((row) => row.statement.includes(fragment));
+      expect(named('from "organizations"')).toHaveLength(1);
+      expect(named('from "organizations"')[0]?.name).toMatch(/^fanfare_\d+$/);
+      expect(named('from "members"')).toEqual([]);
+      expect(named("begin")).toEqual([]);
+      const count = await sql<{ n: number }>`select count(*) as n from organizations`.execute(db.kysely);
+      expect(count.rows[0]?.n).toBe(0);
     } finally {
       await db.close();
       await database.drop();

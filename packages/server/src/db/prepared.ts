@@ -11,8 +11,7 @@ interface Template<R> {
 }
 
 /**
- * A hot query built and compiled once per database instead of on every call, and kept prepared
- * by the database (`Db.keepPrepared`). `build` runs once
+ * A hot query built and compiled once per database instead of on every call. `build` runs once
  * with placeholder strings; wherever one lands among the compiled parameters, each call's own
  * argument takes its place. So arguments may only be used as values in the query (never in
  * JavaScript logic or as identifiers); the first compilation checks that each one appears.
@@ -31,7 +30,6 @@ export function preparedQuery<A extends (string | number)[], R>(
     if (new Set(slots.filter((slot) => slot !== null)).size !== arity) {
       throw new Error("preparedQuery: every argument must appear in the query as a value");
     }
-    db.keepPrepared(compiled.sql);
     return { compiled, slots };
   };
   return async (db, ...args) => {
