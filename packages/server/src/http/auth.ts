@@ -129,8 +129,9 @@ async function verifyKey(
   request.identity.organizationId = record.organizationId;
   request.identity.keyId = record.id;
   request.identity.mode = record.mode;
-  // Network restrictions come before anything else is spent on the request.
-  if (!key.allowlist.allows(request.ip)) throw errors.ipNotAllowed();
+  // Network restrictions come before anything else is spent on the request. `request.ip` is
+  // worked out (through X-Forwarded-For when proxies are trusted) only when a list needs it.
+  if (!key.allowlist.empty && !key.allowlist.allows(request.ip)) throw errors.ipNotAllowed();
   if (auth.kind === "secret" && !key.scopes.has(auth.scope)) throw errors.permissionDenied(auth.scope);
   if (record.kind === "publishable") {
     const origin = request.headers.origin;
