@@ -2,10 +2,11 @@ import type { Clock } from "../lib/clock.js";
 import { LruCache } from "../lib/lru.js";
 
 /**
- * Rows that hot reads need, kept until an invalidation event names them. The TTL is only a
- * backstop for an event that never arrives. Rows that do not exist are not kept (ids are
- * minted by the server, so nobody asks for one before it exists), and one database read per
- * row at a time serves every request that misses at the same moment.
+ * Rows that hot reads need, kept until an invalidation event names them (the TTL is then only a
+ * backstop for an event that never arrives), or for a short TTL alone where a row changes too
+ * often for events. Rows that do not exist are not kept (ids are minted by the server, so
+ * nobody asks for one before it exists), and one database read per row at a time serves every
+ * request that misses at the same moment.
  */
 export class RowCache<V> {
   private readonly entries: LruCache<string, { value: V; cachedAtMs: number }>;

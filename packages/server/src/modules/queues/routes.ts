@@ -1,12 +1,12 @@
 import { CreateQueueBody, Deleted, IdParams, QueuePublicView, QueueView, UpdateQueueBody } from "@fanfare/contract";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
+import { RowCache } from "../../cache/row-cache.js";
 import type { Deps } from "../../deps.js";
 import { actorOf, authOf } from "../../http/auth.js";
-import { ShortLivedCache } from "../../lib/short-lived-cache.js";
 import { requireExperience } from "../experiences/service.js";
-import { createQueue, deleteQueue, queueStatus, requireQueue, updateQueue } from "./service.js";
-import { listQueues, type Queue } from "./store.js";
+import { createQueue, deleteQueue, queueNotFound, queueStatus, requireQueue, updateQueue } from "./service.js";
+import { getQueue, listQueues, type Queue } from "./store.js";
 
 const read = { auth: { kind: "secret", scope: "read:experiences" } } as const;
 const write = { auth: { kind: "secret", scope: "write:experiences" } } as const;
@@ -88,7 +88,8 @@ const PUBLIC_VIEW_TTL_MS = 1000;
 
 /** Consumer API: a queue's public state for browsers. */
 export function queueConsumerRoutes(deps: Deps): FastifyPluginAsyncTypebox {
-  const queues = new ShortLivedCache<Queue>(deps.clock, PUBLIC_VIEW_TTL_MS);
+  // Its count moves with every entry, too often for change events: kept for a fixed time instead.
+  const queues = new RowCache<Queue>(deps.clock, PUBLIC_VIEW_TTL_MS);
   return async (app) => {
     app.get(
       "/queues/:id",
@@ -107,8 +108,9 @@ export function queueConsumerRoutes(deps: Deps): FastifyPluginAsyncTypebox {
         const { tenant } = authOf(request);
         const id = request.params.id;
         const queue = await queues.get(`${tenant.organizationId}:${tenant.mode}:${id}`, () =>
-          requireQueue(deps, tenant, id),
+          getQueue(deps.db, tenant, id),
         );
+        if (!queue) throw queueNotFound();
         // The window is judged now, so a queue opens on the second even from a cached record.
         return { object: "queue" as const, ...queue, status: queueStatus(queue, deps.clock.now()) };
       },
