@@ -117,4 +117,30 @@ describe.each(dialects())("expired-row sweeper (%s)", (dialect) => {
     expect(Object.values(await sweeper.sweep())).toEqual([1, 1, 1, 1]);
     expect(Object.values(await sweeper.sweep())).toEqual([0, 0, 0, 0]);
   });
+
+  it("forgets a rotated refresh token's sealed successor once the reuse leeway has passed", async () => {
+    const { kysely } = server.deps.db;
+    const { keys } = await createOrganization(server.deps, { name: "Successors", plan: "pro" });
+    const headers = { "x-publishable-key": keys.publishableLive };
+    const guest = await server.consumer.inject({ method: "POST", url: "/api/v1/auth/guest", headers });
+    const refresh = (refreshToken: string) =>
+      server.consumer.inject({ method: "POST", url: "/api/v1/auth/refresh", headers, payload: { refreshToken } });
+    const first = await refresh(guest.json().refreshToken);
+    expect(first.statusCode).toBe(200);
+    const sealed = () =>
+      kysely.selectFrom("refresh_tokens").select("digest").where("successor_encrypted", "is not", null).execute();
+    expect(await sealed()).toHaveLength(1);
+
+    const sweeper = new ExpiredRowSweeper(server.deps.db, server.clock, server.deps.logger);
+    server.clock.advance(5_000);
+    expect(await sweeper.forgetSuccessors()).toBe(0); // inside the leeway a duplicate still gets it
+    expect((await refresh(guest.json().refreshToken)).json().refreshToken).toBe(first.json().refreshToken);
+
+    server.clock.advance(6_000);
+    expect(await sweeper.forgetSuccessors()).toBeGreaterThanOrEqual(1);
+    expect(await sealed()).toHaveLength(0);
+    // Past the leeway the old token is reuse: refused, and the session with it.
+    expect((await refresh(guest.json().refreshToken)).statusCode).toBe(401);
+    expect((await refresh(first.json().refreshToken)).statusCode).toBe(401);
+  });
 });

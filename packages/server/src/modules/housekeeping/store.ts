@@ -14,3 +14,17 @@ export async function deleteExpiredBefore(db: Db, table: ExpiringTable, before: 
   const result = await db.kysely.deleteFrom(table).where("expires_at", "<", before).executeTakeFirst();
   return Number(result.numDeletedRows);
 }
+
+/**
+ * Forgets the sealed successors of refresh tokens rotated before `before`: once the reuse leeway
+ * has passed nothing reads them, and kept they would be a way back to live refresh tokens.
+ */
+export async function forgetSuccessorsRotatedBefore(db: Db, before: string): Promise<number> {
+  const result = await db.kysely
+    .updateTable("refresh_tokens")
+    .set({ successor_encrypted: null })
+    .where("successor_encrypted", "is not", null)
+    .where("rotated_at", "<", before)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
