@@ -9,7 +9,7 @@ import { addOwner } from "../../../packages/server/src/modules/members/service.j
 import { type BootstrapKeys, createOrganization } from "../../../packages/server/src/modules/orgs/service.js";
 import { deliveredCode } from "../../../packages/server/test/dashboard-member.js";
 import { createTestDatabase, type TestDatabase } from "../../../packages/server/test/harness.js";
-import { WebhookReceiver } from "../../../packages/server/test/webhook-receiver.js";
+import { LOOPBACK_ALLOWED, WebhookReceiver } from "../../../packages/server/test/webhook-receiver.js";
 import { chromiumAvailable, launchChromium } from "./browser.js";
 
 const SCREENSHOTS = fileURLToPath(new URL("../../../docs/screenshots/", import.meta.url));
@@ -47,6 +47,7 @@ describe.runIf(runnable)("dashboard in a real browser", () => {
         FANFARE_LOG_LEVEL: "silent",
         FANFARE_OTP_DELIVERY: "webhook",
         FANFARE_OTP_WEBHOOK_URL: deliveryUrl,
+        ...LOOPBACK_ALLOWED,
       }),
     );
     const created = await createOrganization(server.deps, { name: "Acme Drops", plan: "pro" });

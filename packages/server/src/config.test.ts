@@ -72,6 +72,8 @@ describe("loadConfig", () => {
     [{ FANFARE_LOG_LEVEL: "loud" }, "FANFARE_LOG_LEVEL"],
     [{ FANFARE_SECRET: "too-short" }, "FANFARE_SECRET"],
     [{ FANFARE_TRUSTED_PROXIES: "10.0.0.0/99" }, "FANFARE_TRUSTED_PROXIES"],
+    [{ FANFARE_OUTBOUND_ALLOW_CIDRS: "10.1.0.0/16,intranet" }, "FANFARE_OUTBOUND_ALLOW_CIDRS"],
+    [{ FANFARE_OUTBOUND_ALLOW_CIDRS: "fd00::/129" }, "FANFARE_OUTBOUND_ALLOW_CIDRS"],
     [{ FANFARE_BODY_LIMIT_BYTES: "-5" }, "FANFARE_BODY_LIMIT_BYTES"],
     [{ FANFARE_USAGE_FLUSH_MS: "50" }, "FANFARE_USAGE_FLUSH_MS"],
     [{ FANFARE_RATE_LIMIT_FAILURE_MODE: "maybe" }, "FANFARE_RATE_LIMIT_FAILURE_MODE"],
@@ -101,6 +103,19 @@ describe("loadConfig", () => {
       url: "smtp://mail.example.com:587",
       from: "Fanfare <no-reply@fanfare.local>",
     });
+  });
+
+  it("reads the outbound allowlist: none by default, CIDRs when set", () => {
+    expect(loadConfig({ FANFARE_DATA_DIR: freshDir(), FANFARE_SECRET: SECRET }).outboundAllowCidrs).toEqual([]);
+    const config = loadConfig({
+      FANFARE_DATA_DIR: freshDir(),
+      FANFARE_SECRET: SECRET,
+      FANFARE_OUTBOUND_ALLOW_CIDRS: "10.1.0.0/16, 127.0.0.1/32,fd00:1::/64",
+    });
+    expect(config.outboundAllowCidrs).toEqual(["10.1.0.0/16", "127.0.0.1/32", "fd00:1::/64"]);
+    expect(errorOf({ FANFARE_OUTBOUND_ALLOW_CIDRS: "intranet" }).message).toBe(
+      'Invalid configuration: FANFARE_OUTBOUND_ALLOW_CIDRS must be a comma-separated list of CIDR ranges, e.g. 10.1.0.0/16 (bad entry "intranet")',
+    );
   });
 
   it("requires FANFARE_SECRET in production", () => {

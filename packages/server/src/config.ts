@@ -2,6 +2,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "n
 import { isIP } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseCidr } from "./lib/ip.js";
 import { randomBase62 } from "./lib/secrets.js";
 
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
@@ -23,6 +24,8 @@ export interface Config {
   readonly bodyLimitBytes: number;
   /** Proxies whose X-Forwarded-For is believed when finding the client IP (IPs or CIDRs). */
   readonly trustedProxies: readonly string[];
+  /** Private ranges webhooks and code delivery may reach (metadata addresses never are). */
+  readonly outboundAllowCidrs: readonly string[];
   /** How often buffered usage counters and `last_used_at` times are written. */
   readonly usageFlushMs: number;
   /** With Redis unreachable: `open` keeps serving with per-process limits, `closed` refuses (503). */
@@ -115,6 +118,21 @@ function readProxies(env: Env, name: string): string[] {
   });
 }
 
+function readCidrs(env: Env, name: string): string[] {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === "") return [];
+  return raw.split(",").map((entry) => {
+    const value = entry.trim();
+    if (!parseCidr(value)) {
+      throw new ConfigError(
+        name,
+        `must be a comma-separated list of CIDR ranges, e.g. 10.1.0.0/16 (bad entry "${value}")`,
+      );
+    }
+    return value;
+  });
+}
+
 const SECRET_FILE = "secret";
 const MIN_SECRET_BYTES = 32;
 
@@ -194,6 +212,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel,
     bodyLimitBytes: readPositiveInt(env, "FANFARE_BODY_LIMIT_BYTES", 64 * 1024),
     trustedProxies: readProxies(env, "FANFARE_TRUSTED_PROXIES"),
+    outboundAllowCidrs: readCidrs(env, "FANFARE_OUTBOUND_ALLOW_CIDRS"),
     usageFlushMs: readIntInRange(env, "FANFARE_USAGE_FLUSH_MS", 1000, 100, 60_000),
     dashboardIdleMinutes: readIntInRange(env, "FANFARE_DASHBOARD_IDLE_MINUTES", 30, 5, 720),
     dashboardDir: resolve(env.FANFARE_DASHBOARD_DIR || DEFAULT_DASHBOARD_DIR),

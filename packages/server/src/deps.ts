@@ -6,6 +6,8 @@ import { type Db, openDatabase } from "./db/database.js";
 import { migrateToLatest } from "./db/migrate.js";
 import { logRedaction } from "./http/redact.js";
 import { type Clock, isoAt, systemClock } from "./lib/clock.js";
+import { DestinationPolicy } from "./lib/outbound/destination-policy.js";
+import { OutboundClient } from "./lib/outbound/outbound-client.js";
 import { type DerivedKeys, deriveKeys } from "./lib/secrets.js";
 import { ExperienceCache } from "./modules/experiences/cache.js";
 import { ExpiredRowSweeper } from "./modules/housekeeping/sweeper.js";
@@ -50,6 +52,8 @@ export interface Deps {
   readonly signingKeys: SigningKeyRing;
   readonly accessTokens: AccessTokenVerifier;
   readonly otpDelivery: OtpDelivery;
+  /** Every HTTP request the server sends to a URL it was given (webhooks, code delivery). */
+  readonly outbound: OutboundClient;
   /** Redis when FANFARE_REDIS_URL is set (shared by every process), else in-process. */
   readonly limiter: RateLimiter;
   /** Registers work for graceful shutdown; tasks run in registration order. */
@@ -76,10 +80,10 @@ export function createLogger(config: Config, stream?: DestinationStream): Logger
   return stream ? pino(options, stream) : pino(options);
 }
 
-function createOtpDelivery(config: Config, logger: Logger): OtpDelivery {
+function createOtpDelivery(config: Config, logger: Logger, outbound: OutboundClient): OtpDelivery {
   const choice = config.otpDelivery;
   if (choice.provider === "smtp") return smtpDelivery(choice.url, choice.from, logger);
-  if (choice.provider === "webhook") return webhookDelivery(choice.url);
+  if (choice.provider === "webhook") return webhookDelivery(choice.url, outbound);
   if (choice.provider === "none") return noDelivery(logger);
   return consoleDelivery();
 }
@@ -116,7 +120,8 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
   usage.start(config.usageFlushMs);
   const sweeper = new ExpiredRowSweeper(db, clock, logger);
   sweeper.start();
-  const webhooks = new WebhookDispatcher(db, clock, logger, secrets["webhook-secret-encryption"]);
+  const outbound = new OutboundClient(new DestinationPolicy(config.outboundAllowCidrs));
+  const webhooks = new WebhookDispatcher(db, clock, logger, secrets["webhook-secret-encryption"], outbound);
   const tasks: ShutdownTask[] = [() => lastUsed.flush(), () => usage.flush()];
   let closed = false;
 
@@ -145,7 +150,8 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
     experiences,
     signingKeys,
     accessTokens,
-    otpDelivery: createOtpDelivery(config, logger),
+    otpDelivery: createOtpDelivery(config, logger, outbound),
+    outbound,
     limiter,
     onShutdown: (task) => {
       tasks.push(task);

@@ -5,7 +5,7 @@ import type { BootstrapKeys } from "../src/modules/orgs/service.js";
 import { asMember, deliveredCode, type MemberSession, signInMember } from "./dashboard-member.js";
 import { createTestOrganization, createTestServer, dialects, type TestServer } from "./harness.js";
 import { call } from "./http.js";
-import { WebhookReceiver } from "./webhook-receiver.js";
+import { LOOPBACK_ALLOWED, WebhookReceiver } from "./webhook-receiver.js";
 
 const INVALID = '{"error":"otp_invalid","message":"Invalid verification code. Please try again."}';
 const AUTH_REQUIRED = '{"error":"Authentication required"}';
@@ -23,7 +23,11 @@ describe.each(dialects())("dashboard members (%s)", (dialect) => {
   beforeAll(async () => {
     receiver = new WebhookReceiver();
     const url = await receiver.start();
-    server = await createTestServer(dialect, { FANFARE_OTP_DELIVERY: "webhook", FANFARE_OTP_WEBHOOK_URL: url });
+    server = await createTestServer(dialect, {
+      FANFARE_OTP_DELIVERY: "webhook",
+      FANFARE_OTP_WEBHOOK_URL: url,
+      ...LOOPBACK_ALLOWED,
+    });
   });
   afterAll(async () => {
     await server.close();

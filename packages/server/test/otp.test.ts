@@ -7,6 +7,7 @@ import { verifyWebhook } from "../src/lib/webhook-signature.js";
 import type { BootstrapKeys } from "../src/modules/orgs/service.js";
 import { createTestOrganization, createTestServer, dialects, type TestServer } from "./harness.js";
 import { call } from "./http.js";
+import { LOOPBACK_ALLOWED } from "./webhook-receiver.js";
 
 const EXPIRED = '{"error":"otp_expired","message":"Your verification code has expired. Please request a new one."}';
 const INVALID = '{"error":"otp_invalid","message":"Invalid verification code. Please try again."}';
@@ -303,7 +304,7 @@ describe("one-time codes sent to the organization's own webhook", () => {
       });
     });
     await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
-    const server = await createTestServer("sqlite");
+    const server = await createTestServer("sqlite", LOOPBACK_ALLOWED);
     try {
       const { keys } = await createTestOrganization(server, "Gateway Org");
       const { port } = receiver.address() as AddressInfo;

@@ -167,7 +167,8 @@ export function publicSettings(organization: Organization): Omit<Organization, "
   return visible;
 }
 
-function checkWebhookUrl(url: string, production: boolean): void {
+async function checkWebhookUrl(deps: Deps, url: string): Promise<void> {
+  const production = deps.config.production;
   let parsed: URL | undefined;
   try {
     parsed = new URL(url);
@@ -179,6 +180,12 @@ function checkWebhookUrl(url: string, production: boolean): void {
     const message = production ? "must be an https URL" : "must be an http(s) URL";
     throw errors.validation(`Invalid request: body.otpWebhookUrl ${message}.`, [
       { path: "body.otpWebhookUrl", message },
+    ]);
+  }
+  const problem = await deps.outbound.policy.problemWith(parsed);
+  if (problem) {
+    throw errors.validation(`Invalid request: body.otpWebhookUrl ${problem}.`, [
+      { path: "body.otpWebhookUrl", message: problem },
     ]);
   }
 }
@@ -199,7 +206,7 @@ export async function updateOrganizationSettings(
       throw errors.validation(`Invalid request: ${path} ${message}.`, [{ path, message }]);
     }
   });
-  if (changes.otpWebhookUrl) checkWebhookUrl(changes.otpWebhookUrl, deps.config.production);
+  if (changes.otpWebhookUrl) await checkWebhookUrl(deps, changes.otpWebhookUrl);
   const now = deps.clock.now();
   const defined = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
   const updated: Organization = {

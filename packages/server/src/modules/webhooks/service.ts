@@ -22,7 +22,7 @@ import {
 
 export const endpointNotFound = () => errors.resourceNotFound("Webhook endpoint");
 
-function checkUrl(deps: Deps, url: string): string {
+async function checkUrl(deps: Deps, url: string): Promise<string> {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -38,6 +38,10 @@ function checkUrl(deps: Deps, url: string): string {
       { path: "body.url", message: `must use ${allowed.join(" or ")}` },
     ]);
   }
+  const problem = await deps.outbound.policy.problemWith(parsed);
+  if (problem) {
+    throw errors.validation(`Invalid request: body.url ${problem}.`, [{ path: "body.url", message: problem }]);
+  }
   return parsed.toString();
 }
 
@@ -51,7 +55,7 @@ export async function createEndpoint(
   const nowMs = deps.clock.now();
   const endpoint: WebhookEndpoint = {
     id: newId("webhook", nowMs),
-    url: checkUrl(deps, input.url),
+    url: await checkUrl(deps, input.url),
     description: input.description ?? null,
     events: [...new Set(input.events)],
     createdAt: isoAt(nowMs),
