@@ -192,7 +192,7 @@ describe.each(dialects())("one-time codes (%s)", (dialect) => {
     expect(abroad.statusCode).toBe(400);
     expect(abroad.json().error).toBe("sms_country_not_allowed");
     const widened = await call(server.admin, "PATCH", "/api/v1/organization", {
-      key: keys.secretTest,
+      key: keys.secretLive,
       body: { smsAllowedCountries: ["US", "GB"] },
     });
     expect(widened.json().smsAllowedCountries).toEqual(["US", "GB"]);

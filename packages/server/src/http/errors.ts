@@ -101,6 +101,12 @@ export const errors = {
     ),
   internal: (requestId: string) =>
     new AppError(500, { error: "internal_error", message: "An unexpected error occurred.", requestId }),
+  liveKeyRequired: () =>
+    new AppError(403, {
+      error: "live_key_required",
+      message:
+        "Organization settings apply to live mode too: change them with a live secret key or from the dashboard.",
+    }),
 };
 
 interface AjvError {

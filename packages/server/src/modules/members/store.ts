@@ -40,14 +40,21 @@ export function listMembers(db: Db, organizationId: string): Promise<MemberRow[]
     .execute();
 }
 
-export async function countOwners(executor: Executor, organizationId: string): Promise<number> {
-  const row = await executor
+/**
+ * The organization's owners, locked until the transaction ends, so that two concurrent
+ * demotions or removals cannot each see another owner and leave none. PostgreSQL locks the
+ * rows (in id order, so two callers never deadlock; a waiter re-reads them after the other
+ * commits); SQLite runs one write transaction at a time already.
+ */
+export async function lockOwners(db: Db, trx: Transaction<Database>, organizationId: string): Promise<string[]> {
+  let query = trx
     .selectFrom("members")
-    .select((eb) => eb.fn.countAll<number>().as("owners"))
+    .select("id")
     .where("organization_id", "=", organizationId)
     .where("role", "=", "owner")
-    .executeTakeFirstOrThrow();
-  return Number(row.owners);
+    .orderBy("id");
+  if (db.dialect === "postgres") query = query.forUpdate();
+  return (await query.execute()).map((row) => row.id);
 }
 
 export async function insertMember(executor: Executor, member: MemberRow): Promise<void> {
