@@ -101,6 +101,13 @@ export const errors = {
     ),
   internal: (requestId: string) =>
     new AppError(500, { error: "internal_error", message: "An unexpected error occurred.", requestId }),
+  phoneNotMobile: (type: string) =>
+    new AppError(400, {
+      error: "invalid_phone",
+      reason: "not_mobile",
+      type,
+      message: `Codes are sent by SMS to mobile numbers only, and this number is not one (its type: ${type}).`,
+    }),
 };
 
 interface AjvError {
