@@ -15,7 +15,7 @@ import { type ApiDescription, registerOpenApi } from "./http/openapi.js";
 import { installRequestContext } from "./http/request-context.js";
 import { requestIdFor } from "./http/request-id.js";
 import { RequestLogController } from "./http/request-log.js";
-import { validatorCompiler } from "./http/validation.js";
+import { requireParamsSchemas, validatorCompiler } from "./http/validation.js";
 import { alertRoutes } from "./modules/alerts/routes.js";
 import { auditRoutes } from "./modules/audit/routes.js";
 import { consumerAdminRoutes, consumerSelfRoutes } from "./modules/consumers/routes.js";
@@ -106,6 +106,7 @@ async function buildApp(
     return503OnClosing: true,
   });
   app.setValidatorCompiler(validatorCompiler);
+  requireParamsSchemas(app);
   installErrorHandling(app, config.bodyLimitBytes);
   installRequestContext(app);
   // Before authentication, so refusals reach the page's script too.

@@ -51,7 +51,7 @@ describe.each(dialects())("one-time codes (%s)", (dialect) => {
     expect(envelope.session).toMatchObject({
       type: "authenticated",
       consumerId: expect.stringMatching(/^cons_/),
-      email: "Jane.Doe@example.com",
+      email: "jane.doe@example.com",
     });
     expect(decodeJwt(envelope.accessToken)).toMatchObject({ isGuest: false, mode: "test" });
     // The same identifier signs in to the same consumer next time; codes are single use.
@@ -201,6 +201,27 @@ describe.each(dialects())("one-time codes (%s)", (dialect) => {
     for (const body of [{}, { email: "not-an-email" }, { email: "x@example.com", phone: "+12025550000" }]) {
       expect((await request(body)).json().error).toBe("validation_error");
     }
+  });
+
+  it("sends SMS codes to mobile numbers only: toll-free and premium-rate numbers are refused", async () => {
+    // Refused before the country list is consulted, so the UK number needs no change to it.
+    for (const [phone, type] of [
+      ["+18005550199", "toll_free"],
+      ["+449098790123", "premium_rate"],
+    ] as const) {
+      const refused = await request({ phone });
+      expect(refused.statusCode, phone).toBe(400);
+      expect(refused.json()).toEqual({
+        error: "invalid_phone",
+        reason: "not_mobile",
+        type,
+        message: `Codes are sent by SMS to mobile numbers only, and this number is not one (its type: ${type}).`,
+      });
+      expect(await outbox(phone)).toEqual([]);
+    }
+    // A US number may be a mobile (the plan cannot tell): accepted.
+    expect((await request({ phone: "+12025550147" })).json()).toEqual({ ok: true });
+    expect(await outbox("+12025550147")).toHaveLength(1);
   });
 
   it("upgrades a guest who verifies, and refuses an identifier that belongs to someone else", async () => {

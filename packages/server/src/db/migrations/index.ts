@@ -12,6 +12,7 @@ import * as m0010 from "./0010-api-key-usage.js";
 import * as m0011 from "./0011-webhooks-and-alerts.js";
 import * as m0012 from "./0012-dashboard-members.js";
 import * as m0013 from "./0013-refresh-successor-index.js";
+import * as m0014 from "./0014-normalize-emails.js";
 
 /**
  * Forward-only, numbered migrations, run in order inside a transaction each (both dialects
@@ -31,4 +32,5 @@ export const migrations: Record<string, Migration> = {
   "0011-webhooks-and-alerts": m0011,
   "0012-dashboard-members": m0012,
   "0013-refresh-successor-index": m0013,
+  "0014-normalize-emails": m0014,
 };

@@ -23,13 +23,13 @@ import { sessionCookie } from "../../http/cookies.js";
 import { errors } from "../../http/errors.js";
 import { enforceLimits } from "../../http/rate-limit.js";
 import { isoAt } from "../../lib/clock.js";
+import { normalizeEmail } from "../../lib/email.js";
 import {
   acceptInvitation,
   changeRole,
   invitationView,
   invite,
   memberView,
-  normalizeEmail,
   removeMember,
   requestSignIn,
   revokeInvitation,

@@ -3,6 +3,7 @@ import type { MemberRole } from "@fanfare/contract";
 import type { Deps } from "../../deps.js";
 import { AppError, errors } from "../../http/errors.js";
 import { isoAt } from "../../lib/clock.js";
+import { normalizeEmail } from "../../lib/email.js";
 import { newId } from "../../lib/ids.js";
 import { hmacSha256 } from "../../lib/secrets.js";
 import { applyChange, organizationWide } from "../audit/apply-change.js";
@@ -49,8 +50,6 @@ export const memberErrors = {
 
 /** Membership events are organization-wide; they are recorded in the live audit log. */
 const teamChange = (organizationId: string, actor: Actor) => organizationWide({ organizationId, mode: "live" }, actor);
-
-export const normalizeEmail = (email: string): string => email.trim().toLowerCase();
 
 const signInCode = (member: MemberRow): CodeKey => ({
   organizationId: member.organization_id,
