@@ -8,9 +8,10 @@ const HOUR_MS = 3_600_000;
 export const EXPIRED_ROW_RETENTION_MS = 7 * 24 * HOUR_MS;
 
 /**
- * Deletes dashboard sessions, invitations, exchange codes and regenerated keys' old digests a
- * week after they expired, so the tables hold what is live plus a week, however long the
- * installation runs. Listings and lookups already ignore expired rows; this only frees them.
+ * Deletes dashboard sessions, invitations, exchange codes, regenerated keys' old digests and
+ * dashboard sign-in codes a week after they expired, so the tables hold what is live plus a
+ * week, however long the installation runs. Listings and lookups already ignore expired rows;
+ * this only frees them.
  */
 export class ExpiredRowSweeper {
   private timer: NodeJS.Timeout | undefined;
