@@ -84,7 +84,7 @@ describe.each(dialects())("migration 0014: one email normalisation (%s)", (diale
       })
       .execute();
 
-    expect(await migrateToLatest(deps.db)).toEqual({ applied: ["0014-normalize-emails"] });
+    expect((await migrateToLatest(deps.db)).applied).toContain("0014-normalize-emails");
     await new Promise((resolve) => setImmediate(resolve));
 
     const emails = await deps.db.kysely.selectFrom("consumers").select(["id", "email"]).orderBy("id").execute();

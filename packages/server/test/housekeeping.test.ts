@@ -94,6 +94,10 @@ describe.each(dialects())("expired-row sweeper (%s)", (dialect) => {
         .insertInto("api_key_previous_digests")
         .values({ digest: `p_${name}`, key_id: keyId, expires_at: expiresAt })
         .execute();
+      await kysely
+        .insertInto("dashboard_sign_in_codes")
+        .values({ email_digest: `e_${name}`, digest: `s_${name}`, expires_at: expiresAt, consumed_at: null })
+        .execute();
     }
 
     const sweeper = new ExpiredRowSweeper(server.deps.db, server.clock, server.deps.logger);
@@ -102,6 +106,7 @@ describe.each(dialects())("expired-row sweeper (%s)", (dialect) => {
       member_invitations: 1,
       exchange_codes: 1,
       api_key_previous_digests: 1,
+      dashboard_sign_in_codes: 1,
     });
     const idsLeft = async (table: "dashboard_sessions" | "member_invitations") =>
       (await kysely.selectFrom(table).select("id").execute()).map((row) => row.id).sort();
@@ -111,11 +116,13 @@ describe.each(dialects())("expired-row sweeper (%s)", (dialect) => {
     expect(codes.map((row) => row.digest).sort()).toEqual(["x_live", "x_recentlyExpired"]);
     const digests = await kysely.selectFrom("api_key_previous_digests").select("digest").execute();
     expect(digests.map((row) => row.digest).sort()).toEqual(["p_live", "p_recentlyExpired"]);
+    const signInCodes = await kysely.selectFrom("dashboard_sign_in_codes").select("email_digest").execute();
+    expect(signInCodes.map((row) => row.email_digest).sort()).toEqual(["e_live", "e_recentlyExpired"]);
 
     // A week later the recently expired go too; the sweep is idempotent.
     server.clock.advance(2 * 60_000);
-    expect(Object.values(await sweeper.sweep())).toEqual([1, 1, 1, 1]);
-    expect(Object.values(await sweeper.sweep())).toEqual([0, 0, 0, 0]);
+    expect(Object.values(await sweeper.sweep())).toEqual([1, 1, 1, 1, 1]);
+    expect(Object.values(await sweeper.sweep())).toEqual([0, 0, 0, 0, 0]);
   });
 
   it("forgets a rotated refresh token's sealed successor once the reuse leeway has passed", async () => {

@@ -6,6 +6,7 @@ export const EXPIRING_TABLES = [
   "member_invitations",
   "exchange_codes",
   "api_key_previous_digests",
+  "dashboard_sign_in_codes",
 ] as const;
 export type ExpiringTable = (typeof EXPIRING_TABLES)[number];
 

@@ -10,9 +10,10 @@ const HOUR_MS = 60 * MINUTE_MS;
 export const EXPIRED_ROW_RETENTION_MS = 7 * 24 * HOUR_MS;
 
 /**
- * Deletes dashboard sessions, invitations, exchange codes and regenerated keys' old digests a
- * week after they expired, so the tables hold what is live plus a week, however long the
- * installation runs. Listings and lookups already ignore expired rows; this only frees them.
+ * Deletes dashboard sessions, invitations, exchange codes, regenerated keys' old digests and
+ * dashboard sign-in codes a week after they expired, so the tables hold what is live plus a
+ * week, however long the installation runs. Listings and lookups already ignore expired rows;
+ * this only frees them.
  * Every minute it also forgets refresh successors whose reuse leeway has passed.
  */
 export class ExpiredRowSweeper {

@@ -8,10 +8,10 @@ import { newId } from "../../lib/ids.js";
 import { hmacSha256 } from "../../lib/secrets.js";
 import { applyChange, organizationWide } from "../audit/apply-change.js";
 import type { Actor } from "../audit/service.js";
-import { checkCode, codeErrors, issueCode } from "../otp/codes.js";
-import type { CodeKey } from "../otp/store.js";
+import { codeErrors } from "../otp/codes.js";
 import { isManager, mayAssign } from "./roles.js";
 import type { MemberPrincipal } from "./sessions.js";
+import { checkSignInCode, issueSignInCode, sendSignInCode } from "./sign-in-codes.js";
 import {
   closeInvitation,
   deleteMember,
@@ -51,41 +51,22 @@ export const memberErrors = {
 /** Membership events are organization-wide; they are recorded in the live audit log. */
 const teamChange = (organizationId: string, actor: Actor) => organizationWide({ organizationId, mode: "live" }, actor);
 
-const signInCode = (member: MemberRow): CodeKey => ({
-  organizationId: member.organization_id,
-  mode: "live",
-  purpose: "member",
-  identifier: member.email,
-});
-
 /**
- * Sends a sign-in code to a member's email through the server's delivery provider. The
- * caller answers the same whether or not the email belongs to a member.
+ * Stores a sign-in code for any email and sends it only to a member: members and strangers get
+ * the same statements, the same answer and the same time to it.
  */
 export async function requestSignIn(deps: Deps, email: string): Promise<void> {
-  const member = await findMemberByEmail(deps.db.kysely, normalizeEmail(email));
-  if (!member) return;
-  const organization = await deps.organizations.get(member.organization_id);
-  if (!organization) return;
-  const code = await issueCode(deps, signInCode(member), "email");
-  const message = {
-    to: member.email,
-    channel: "email" as const,
-    code,
-    organizationName: `${organization.name} dashboard`,
-  };
-  setImmediate(() => {
-    deps.otpDelivery.send(message).catch((err: unknown) => {
-      deps.logger.error({ err, provider: deps.otpDelivery.name }, "dashboard sign-in code delivery failed");
-    });
-  });
+  const normalized = normalizeEmail(email);
+  const member = await findMemberByEmail(deps.db.kysely, normalized);
+  const code = await issueSignInCode(deps, normalized);
+  if (member) sendSignInCode(deps, member, code);
 }
 
-/** Checks a sign-in code; an unknown email fails exactly like a wrong code. */
+/** Checks a sign-in code; an unknown email takes the same path and fails exactly like a wrong code. */
 export async function verifySignIn(deps: Deps, email: string, code: string, actor: Omit<Actor, "type" | "id">) {
   const member = await findMemberByEmail(deps.db.kysely, normalizeEmail(email));
+  await checkSignInCode(deps, normalizeEmail(email), code);
   if (!member) throw codeErrors.invalid();
-  await checkCode(deps, signInCode(member), code);
   const signedIn = teamChange(member.organization_id, { type: "member", id: member.id, ...actor });
   await applyChange(deps, signedIn, async (trx, audit) => {
     await markSignedIn(trx, member.organization_id, member.id, isoAt(deps.clock.now()));

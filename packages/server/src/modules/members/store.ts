@@ -196,3 +196,37 @@ export async function closeInvitation(
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }
+
+/** Stores a new sign-in code for an email (member or not), replacing and so killing the previous one. */
+export async function putSignInCode(
+  db: Db,
+  code: { emailDigest: string; digest: string; expiresAt: string },
+): Promise<void> {
+  const fresh = { digest: code.digest, expires_at: code.expiresAt, consumed_at: null };
+  await db.kysely
+    .insertInto("dashboard_sign_in_codes")
+    .values({ email_digest: code.emailDigest, ...fresh })
+    .onConflict((oc) => oc.column("email_digest").doUpdateSet(fresh))
+    .execute();
+}
+
+export function findLiveSignInCode(db: Db, emailDigest: string) {
+  return db.kysely
+    .selectFrom("dashboard_sign_in_codes")
+    .select(["digest", "expires_at"])
+    .where("email_digest", "=", emailDigest)
+    .where("consumed_at", "is", null)
+    .executeTakeFirst();
+}
+
+/** Check-and-consume in one statement: of two right guesses, exactly one gets the code. */
+export async function consumeSignInCode(db: Db, emailDigest: string, digest: string, now: string): Promise<boolean> {
+  const result = await db.kysely
+    .updateTable("dashboard_sign_in_codes")
+    .set({ consumed_at: now })
+    .where("email_digest", "=", emailDigest)
+    .where("digest", "=", digest)
+    .where("consumed_at", "is", null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
