@@ -22,6 +22,8 @@ describe.each(dialects())("SDK against a running server (%s)", (dialect) => {
       FANFARE_CONSUMER_PORT: "0",
       FANFARE_ADMIN_PORT: "0",
       FANFARE_LOG_LEVEL: "silent",
+      // The webhook test's receiver listens on loopback, which outgoing requests refuse by default.
+      FANFARE_OUTBOUND_ALLOW_CIDRS: "127.0.0.1/32",
     });
     server = await startServer(config);
   });
@@ -97,7 +99,7 @@ describe.each(dialects())("SDK against a running server (%s)", (dialect) => {
       provider: "shopify",
       issuer: "https://sdk-shop.myshopify.com",
       subject: "customer_42",
-      claims: { email: "customer42@example.com" },
+      claims: { email: "customer42@example.com", emailVerified: true },
     });
     expect(resolution).toBe("created");
     const shopper = browser();
@@ -112,9 +114,10 @@ describe.each(dialects())("SDK against a running server (%s)", (dialect) => {
   });
 
   it("refreshes before expiry with exactly one request for many concurrent calls, and after a 401", async () => {
+    // Token lifetimes are organization-wide settings: only a live key may change them.
     await fetch(`${server.adminUrl}/api/v1/organization`, {
       method: "PATCH",
-      headers: { authorization: `Bearer ${keys.secretTest}`, "content-type": "application/json" },
+      headers: { authorization: `Bearer ${keys.secretLive}`, "content-type": "application/json" },
       body: JSON.stringify({ accessTokenTtlSeconds: 60 }),
     });
     const seen: string[] = [];
