@@ -58,6 +58,8 @@ export interface Deps {
   readonly limiter: RateLimiter;
   /** Registers work for graceful shutdown; tasks run in registration order. */
   onShutdown(task: ShutdownTask): void;
+  /** Starts the periodic flushes and sweeps: only once the schema is up to date (`prepareDatabase`). */
+  startBackgroundWork(): void;
   /** Runs every shutdown task (flushes buffers); safe to call more than once. */
   flush(): Promise<void>;
   /** Flushes, then releases the database and any connections. */
@@ -115,11 +117,8 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
     ? new RedisLimiter(config.redisUrl, clock, logger, config.rateLimitFailureMode)
     : new MemoryLimiter(clock);
   const lastUsed = new LastUsedBuffer(db, logger);
-  lastUsed.start(config.usageFlushMs);
   const usage = new UsageRecorder(db, clock, logger);
-  usage.start(config.usageFlushMs);
   const sweeper = new ExpiredRowSweeper(db, clock, logger);
-  sweeper.start();
   const outbound = new OutboundClient(new DestinationPolicy(config.outboundAllowCidrs));
   const webhooks = new WebhookDispatcher(db, clock, logger, secrets["webhook-secret-encryption"], outbound);
   const tasks: ShutdownTask[] = [() => lastUsed.flush(), () => usage.flush()];
@@ -156,6 +155,11 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
     onShutdown: (task) => {
       tasks.push(task);
     },
+    startBackgroundWork() {
+      lastUsed.start(config.usageFlushMs);
+      usage.start(config.usageFlushMs);
+      sweeper.start();
+    },
     flush,
     async close() {
       if (closed) return;
@@ -175,6 +179,8 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
 /** Brings the database up to date, makes sure a signing key exists, and connects to Redis. */
 export async function prepareDatabase(deps: Deps): Promise<string[]> {
   const { applied } = await migrateToLatest(deps.db);
+  // A flush or sweep that ran during a slow migration would query tables that do not exist yet.
+  deps.startBackgroundWork();
   await deps.signingKeys.ensureKey();
   if (deps.limiter instanceof RedisLimiter) await deps.limiter.connect();
   return applied;
