@@ -110,10 +110,10 @@ async function buildApp(
   app.setValidatorCompiler(validatorCompiler);
   installErrorHandling(app, config.bodyLimitBytes);
   installRequestContext(app);
-  // Before CORS and authentication: nothing else runs for a request refused for arriving in clear text.
-  enforceHttps(app, config);
   // Before authentication, so refusals reach the page's script too.
   if (options.browsers) allowBrowserOrigins(app);
+  // Before authentication: nothing reads a key or token that arrived in clear text.
+  enforceHttps(app, config);
   countUsage(app, deps);
   defaultEmptyBody(app);
   installAuthentication(app, deps, API_PREFIX, options.members);

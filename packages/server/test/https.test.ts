@@ -172,12 +172,18 @@ describe.each(dialects())("HTTPS behind a trusted proxy in production (%s)", (di
       expect(refused.headers.upgrade).toBe("TLS/1.2, HTTP/1.1");
       expect(refused.headers["strict-transport-security"]).toBeUndefined();
     }
+    // A merchant's page sees the refusal too (CORS headers are on it).
     const consumerRefused = await server.consumer.inject({
       method: "GET",
       url: "/api/v1/organization",
-      headers: { "x-publishable-key": keys.publishableLive, "x-forwarded-proto": "http" },
+      headers: {
+        "x-publishable-key": keys.publishableLive,
+        "x-forwarded-proto": "http",
+        origin: "https://shop.example",
+      },
     });
     expect(consumerRefused.statusCode).toBe(426);
+    expect(consumerRefused.headers["access-control-allow-origin"]).toBe("https://shop.example");
 
     const list = await server.admin.inject({
       method: "GET",
