@@ -9,7 +9,7 @@ import { join } from "node:path";
 import pg from "pg";
 
 export const ROOT = new URL("..", import.meta.url).pathname;
-const POSTGRES_URL = process.env.FANFARE_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+export const POSTGRES_URL = process.env.FANFARE_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const REDIS_URL = process.env.FANFARE_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 
 export interface Running {
@@ -38,6 +38,25 @@ export function start(args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Pr
       }
     }, 50);
   });
+}
+
+/** Clock ticks per second of the times in /proc/<pid>/stat (USER_HZ: 100 on Linux). */
+const TICKS_PER_SECOND = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout) || 100;
+
+/**
+ * CPU time (user + system) the processes have used so far, in seconds. /proc/<pid>/stat sums every
+ * thread of the process, the GC helpers and libuv's pool included, not only the main thread.
+ */
+export function cpuSecondsOf(pids: (number | undefined)[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name, which is in parentheses and may itself hold spaces: utime is
+    // field 14 and stime field 15 of the line, so 11 and 12 after the state (field 3).
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks / TICKS_PER_SECOND;
 }
 
 /** Peak resident memory of a process so far (kernel high-water mark), in MB. */
@@ -72,17 +91,27 @@ export interface Fanfare {
   /** The PostgreSQL URL with this run's schema, when `--db postgres`. */
   databaseUrl: string | undefined;
   keys: { publishableLive: string; secretLive: string };
+  /** The first server process, and its URLs. */
   server: Running;
   consumerUrl: string;
   adminUrl: string;
+  /** Every server process (`processes` of them, one database), each on its own ports. */
+  servers: Running[];
+  consumerUrls: string[];
   stop(): Promise<void>;
 }
 
 /**
  * Builds, creates the database (a temporary SQLite directory or a fresh PostgreSQL schema) and
- * an organization whose plan limit is lifted out of the way, then starts `fanfare serve`.
+ * an organization whose plan limit is lifted out of the way, then starts `fanfare serve` once,
+ * or `processes` times on the same database (each process picks its own free ports).
  */
-export async function startFanfare(options: { db: string; redis: boolean; build?: boolean }): Promise<Fanfare> {
+export async function startFanfare(options: {
+  db: string;
+  redis: boolean;
+  build?: boolean;
+  processes?: number;
+}): Promise<Fanfare> {
   if (options.build !== false) spawnSync("npm", ["run", "build"], { cwd: ROOT, stdio: "inherit" });
   const dataDir = mkdtempSync(join(tmpdir(), "fanfare-bench-"));
   const env: NodeJS.ProcessEnv = {
@@ -128,18 +157,39 @@ export async function startFanfare(options: { db: string; redis: boolean; build?
   // The plan limit is not what is measured here: lift it out of the way.
   cli(["orgs", "set-plan", organizationId, "enterprise", "--limit", "1000000000"]);
 
-  const server = await start(["packages/server/bin/fanfare.js", "serve"], env, /admin API\s+http/);
+  const servers: Running[] = [];
+  const stopServers = () =>
+    Promise.all(
+      servers.map(({ child }) => {
+        if (child.exitCode !== null) return Promise.resolve();
+        const exited = new Promise((resolve) => child.once("exit", resolve));
+        child.kill("SIGTERM");
+        return exited;
+      }),
+    );
+  try {
+    for (let i = 0; i < (options.processes ?? 1); i++) {
+      servers.push(await start(["packages/server/bin/fanfare.js", "serve"], env, /admin API\s+http/));
+    }
+  } catch (err) {
+    await stopServers();
+    throw err;
+  }
+  const urlOf = (server: Running, api: "consumer" | "admin") =>
+    new RegExp(`${api} API\\s+(http:\\S+)/api/v1`).exec(server.output())?.[1] ?? "";
+  const [server] = servers as [Running, ...Running[]];
   return {
     env,
     dataDir,
     databaseUrl,
     keys,
     server,
-    consumerUrl: /consumer API\s+(http:\S+)\/api\/v1/.exec(server.output())?.[1] ?? "",
-    adminUrl: /admin API\s+(http:\S+)\/api\/v1/.exec(server.output())?.[1] ?? "",
+    consumerUrl: urlOf(server, "consumer"),
+    adminUrl: urlOf(server, "admin"),
+    servers,
+    consumerUrls: servers.map((each) => urlOf(each, "consumer")),
     async stop() {
-      server.child.kill("SIGTERM");
-      await new Promise((resolve) => server.child.once("exit", resolve));
+      await stopServers();
       rmSync(dataDir, { recursive: true, force: true });
       if (schema) {
         const client = new pg.Client({ connectionString: POSTGRES_URL });

@@ -4,12 +4,13 @@
  *
  *   npm run bench -- [--db sqlite|postgres] [--redis] [--duration 5] [--warmup 2] [--rounds 3] [--connections 50]
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import { addressOf, inParallel, json, peakRssMb, ROOT, start, startFanfare } from "./harness.js";
+import { surgeSectionOf } from "./surge-report.js";
 
 const { values: options } = parseArgs({
   options: {
@@ -275,7 +276,10 @@ The server logs at \`warn\` here (one line per request at \`info\` would measure
 Rerun: \`npm run bench\` (SQLite), \`npm run bench -- --db postgres\`, add \`--redis\` for shared rate
 limits; \`--duration\`, \`--warmup\`, \`--rounds\`, \`--connections\` and \`--tokens\` change the load.
 `;
-  writeFileSync(resolve(ROOT, options.output), report);
+  const file = resolve(ROOT, options.output);
+  // \`npm run surge\` owns the section from its heading on: keep its latest runs.
+  const surge = existsSync(file) ? surgeSectionOf(readFileSync(file, "utf8")) : "";
+  writeFileSync(file, surge ? `${report}\n${surge}` : report);
   process.stdout.write(`\n${table}\n\nwritten to ${options.output}\n`);
 }
 

@@ -9,7 +9,7 @@ import { addOwner } from "../../../packages/server/src/modules/members/service.j
 import { type BootstrapKeys, createOrganization } from "../../../packages/server/src/modules/orgs/service.js";
 import { deliveredCode } from "../../../packages/server/test/dashboard-member.js";
 import { createTestDatabase, type TestDatabase } from "../../../packages/server/test/harness.js";
-import { WebhookReceiver } from "../../../packages/server/test/webhook-receiver.js";
+import { LOOPBACK_ALLOWED, WebhookReceiver } from "../../../packages/server/test/webhook-receiver.js";
 import { chromiumAvailable, launchChromium } from "./browser.js";
 
 const SCREENSHOTS = fileURLToPath(new URL("../../../docs/screenshots/", import.meta.url));
@@ -47,6 +47,7 @@ describe.runIf(runnable)("dashboard in a real browser", () => {
         FANFARE_LOG_LEVEL: "silent",
         FANFARE_OTP_DELIVERY: "webhook",
         FANFARE_OTP_WEBHOOK_URL: deliveryUrl,
+        ...LOOPBACK_ALLOWED,
       }),
     );
     const created = await createOrganization(server.deps, { name: "Acme Drops", plan: "pro" });
@@ -206,12 +207,14 @@ describe.runIf(runnable)("dashboard in a real browser", () => {
     await form.getByLabel("Email").fill("viewer@shop.example");
     await form.getByLabel("Role").selectOption("viewer");
     await form.getByRole("button", { name: "Invite" }).click();
-    const acceptUrl = (await page.getByTestId("invitation-url").textContent()) ?? "";
-    expect(acceptUrl).toContain("/dashboard/accept-invitation?code=inv_");
+    const acceptUrl = new URL((await page.getByTestId("invitation-url").textContent()) ?? "");
+    expect(acceptUrl.pathname).toBe("/dashboard/accept-invitation");
+    expect(acceptUrl.searchParams.get("code")).toMatch(/^inv_/);
 
     const viewerContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const viewer = await viewerContext.newPage();
-    await viewer.goto(acceptUrl);
+    // The link is on FANFARE_PUBLIC_ADMIN_URL, which cannot name the port this server picked.
+    await viewer.goto(`${server.adminUrl}${acceptUrl.pathname}${acceptUrl.search}`);
     await viewer.getByRole("heading", { level: 1, name: "Sign in" }).waitFor();
     await viewer.getByText("Invitation accepted").waitFor();
     await signIn(viewer, "viewer@shop.example");

@@ -49,6 +49,13 @@ export const ExternalAuthorizeBody = Type.Object(
       Type.Object(
         {
           email: Type.Optional(Type.String({ format: "email", maxLength: 320 })),
+          emailVerified: Type.Optional(
+            Type.Boolean({
+              description:
+                "true only if your platform has verified that the user owns this email. Only a verified " +
+                "email becomes the consumer's email, which email-code sign-in finds accounts by.",
+            }),
+          ),
           fullName: Type.Optional(Type.String({ maxLength: 200 })),
           name: Type.Optional(Type.String({ maxLength: 200 })),
         },

@@ -16,7 +16,7 @@ import { type ApiDescription, registerOpenApi } from "./http/openapi.js";
 import { installRequestContext } from "./http/request-context.js";
 import { requestIdFor } from "./http/request-id.js";
 import { RequestLogController } from "./http/request-log.js";
-import { validatorCompiler } from "./http/validation.js";
+import { requireParamsSchemas, validatorCompiler } from "./http/validation.js";
 import { alertRoutes } from "./modules/alerts/routes.js";
 import { auditRoutes } from "./modules/audit/routes.js";
 import { consumerAdminRoutes, consumerSelfRoutes } from "./modules/consumers/routes.js";
@@ -108,6 +108,7 @@ async function buildApp(
     ...(config.tls ? { serverFactory: httpsServerFactory(config.tls) } : {}),
   });
   app.setValidatorCompiler(validatorCompiler);
+  requireParamsSchemas(app);
   installErrorHandling(app, config.bodyLimitBytes);
   installRequestContext(app);
   // Before authentication, so refusals reach the page's script too.

@@ -72,6 +72,8 @@ describe("loadConfig", () => {
     [{ FANFARE_LOG_LEVEL: "loud" }, "FANFARE_LOG_LEVEL"],
     [{ FANFARE_SECRET: "too-short" }, "FANFARE_SECRET"],
     [{ FANFARE_TRUSTED_PROXIES: "10.0.0.0/99" }, "FANFARE_TRUSTED_PROXIES"],
+    [{ FANFARE_OUTBOUND_ALLOW_CIDRS: "10.1.0.0/16,intranet" }, "FANFARE_OUTBOUND_ALLOW_CIDRS"],
+    [{ FANFARE_OUTBOUND_ALLOW_CIDRS: "fd00::/129" }, "FANFARE_OUTBOUND_ALLOW_CIDRS"],
     [{ FANFARE_BODY_LIMIT_BYTES: "-5" }, "FANFARE_BODY_LIMIT_BYTES"],
     [{ FANFARE_USAGE_FLUSH_MS: "50" }, "FANFARE_USAGE_FLUSH_MS"],
     [{ FANFARE_RATE_LIMIT_FAILURE_MODE: "maybe" }, "FANFARE_RATE_LIMIT_FAILURE_MODE"],
@@ -79,6 +81,10 @@ describe("loadConfig", () => {
     [{ FANFARE_OTP_DELIVERY: "smtp" }, "FANFARE_SMTP_URL"],
     [{ FANFARE_OTP_DELIVERY: "webhook", FANFARE_OTP_WEBHOOK_URL: "ftp://x" }, "FANFARE_OTP_WEBHOOK_URL"],
     [{ NODE_ENV: "production", FANFARE_OTP_DELIVERY: "console" }, "FANFARE_OTP_DELIVERY"],
+    [{ FANFARE_PUBLIC_ADMIN_URL: "admin.example.com" }, "FANFARE_PUBLIC_ADMIN_URL"],
+    [{ FANFARE_PUBLIC_ADMIN_URL: "ftp://admin.example.com" }, "FANFARE_PUBLIC_ADMIN_URL"],
+    [{ FANFARE_PUBLIC_ADMIN_URL: "https://admin.example.com/fanfare" }, "FANFARE_PUBLIC_ADMIN_URL"],
+    [{ FANFARE_PUBLIC_ADMIN_URL: "https://user:pass@admin.example.com" }, "FANFARE_PUBLIC_ADMIN_URL"],
   ])("names the bad variable in %j", (env, variable) => {
     const error = errorOf(env);
     expect(error.variable).toBe(variable);
@@ -101,6 +107,31 @@ describe("loadConfig", () => {
       url: "smtp://mail.example.com:587",
       from: "Fanfare <no-reply@fanfare.local>",
     });
+  });
+
+  it("reads the outbound allowlist: none by default, CIDRs when set", () => {
+    expect(loadConfig({ FANFARE_DATA_DIR: freshDir(), FANFARE_SECRET: SECRET }).outboundAllowCidrs).toEqual([]);
+    const config = loadConfig({
+      FANFARE_DATA_DIR: freshDir(),
+      FANFARE_SECRET: SECRET,
+      FANFARE_OUTBOUND_ALLOW_CIDRS: "10.1.0.0/16, 127.0.0.1/32,fd00:1::/64",
+    });
+    expect(config.outboundAllowCidrs).toEqual(["10.1.0.0/16", "127.0.0.1/32", "fd00:1::/64"]);
+    expect(errorOf({ FANFARE_OUTBOUND_ALLOW_CIDRS: "intranet" }).message).toBe(
+      'Invalid configuration: FANFARE_OUTBOUND_ALLOW_CIDRS must be a comma-separated list of CIDR ranges, e.g. 10.1.0.0/16 (bad entry "intranet")',
+    );
+  });
+
+  it("takes the public admin origin from FANFARE_PUBLIC_ADMIN_URL, else from the admin host and port", () => {
+    const base = { FANFARE_DATA_DIR: freshDir(), FANFARE_SECRET: SECRET };
+    expect(loadConfig(base).publicAdminUrl).toBe("http://127.0.0.1:4001");
+    expect(loadConfig({ ...base, FANFARE_HOST: "::", FANFARE_ADMIN_PORT: "8081" }).publicAdminUrl).toBe(
+      "http://127.0.0.1:8081",
+    );
+    expect(loadConfig({ ...base, FANFARE_HOST: "::1" }).publicAdminUrl).toBe("http://[::1]:4001");
+    expect(loadConfig({ ...base, FANFARE_PUBLIC_ADMIN_URL: "https://Admin.Example.com:443/" }).publicAdminUrl).toBe(
+      "https://admin.example.com",
+    );
   });
 
   it("requires FANFARE_SECRET in production", () => {

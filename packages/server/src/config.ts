@@ -2,6 +2,7 @@ import { accessSync, chmodSync, constants, existsSync, mkdirSync, readFileSync, 
 import { isIP } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseCidr } from "./lib/ip.js";
 import { randomBase62 } from "./lib/secrets.js";
 import { readTlsCredentials, type TlsFiles } from "./lib/tls-credentials.js";
 
@@ -24,6 +25,8 @@ export interface Config {
   readonly bodyLimitBytes: number;
   /** Proxies whose X-Forwarded-For is believed when finding the client IP (IPs or CIDRs). */
   readonly trustedProxies: readonly string[];
+  /** Private ranges webhooks and code delivery may reach (metadata addresses never are). */
+  readonly outboundAllowCidrs: readonly string[];
   /** How often buffered usage counters and `last_used_at` times are written. */
   readonly usageFlushMs: number;
   /** With Redis unreachable: `open` keeps serving with per-process limits, `closed` refuses (503). */
@@ -32,6 +35,8 @@ export interface Config {
   readonly dashboardIdleMinutes: number;
   /** Where the built dashboard is served from (`apps/dashboard/dist` by default). */
   readonly dashboardDir: string;
+  /** The admin API's origin as users reach it (links such as an invitation's accept URL), never taken from a request. */
+  readonly publicAdminUrl: string;
   /** Where live-mode one-time codes go. Test mode never delivers: codes go to the test outbox. */
   readonly otpDelivery:
     | { provider: "none" }
@@ -118,6 +123,40 @@ function readProxies(env: Env, name: string): string[] {
     }
     return value;
   });
+}
+
+function readCidrs(env: Env, name: string): string[] {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === "") return [];
+  return raw.split(",").map((entry) => {
+    const value = entry.trim();
+    if (!parseCidr(value)) {
+      throw new ConfigError(
+        name,
+        `must be a comma-separated list of CIDR ranges, e.g. 10.1.0.0/16 (bad entry "${value}")`,
+      );
+    }
+    return value;
+  });
+}
+
+/**
+ * An origin (scheme, host, port) and nothing else: links built on it must not depend on what a
+ * request claims in its Host header. By default the admin API's own address.
+ */
+function readPublicAdminUrl(env: Env, host: string, adminPort: number): string {
+  const name = "FANFARE_PUBLIC_ADMIN_URL";
+  const raw = env[name];
+  if (raw === undefined || raw === "") {
+    const reachable = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
+    return `http://${isIP(reachable) === 6 ? `[${reachable}]` : reachable}:${adminPort}`;
+  }
+  const url = URL.canParse(raw) ? new URL(raw) : undefined;
+  const originOnly = url && url.pathname === "/" && !url.search && !url.hash && !url.username && !url.password;
+  if (!url || !["http:", "https:"].includes(url.protocol) || !originOnly) {
+    throw new ConfigError(name, `must be an http(s) origin such as https://admin.example.com (got "${raw}")`);
+  }
+  return url.origin;
 }
 
 const SECRET_FILE = "secret";
@@ -217,20 +256,24 @@ export function loadConfig(env: Env = process.env): Config {
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError("FANFARE_LOG_LEVEL", `must be one of ${LOG_LEVELS.join(", ")} (got "${logLevel}")`);
   }
+  const host = env.FANFARE_HOST || "127.0.0.1";
+  const adminPort = readPort(env, "FANFARE_ADMIN_PORT", 4001);
   const config: Config = {
     production,
     dataDir,
     databaseUrl: readUrl(env, "FANFARE_DATABASE_URL", ["postgres:", "postgresql:"]),
     redisUrl: readUrl(env, "FANFARE_REDIS_URL", ["redis:", "rediss:"]),
-    host: env.FANFARE_HOST || "127.0.0.1",
+    host,
     consumerPort: readPort(env, "FANFARE_CONSUMER_PORT", 4000),
-    adminPort: readPort(env, "FANFARE_ADMIN_PORT", 4001),
+    adminPort,
     logLevel,
     bodyLimitBytes: readPositiveInt(env, "FANFARE_BODY_LIMIT_BYTES", 64 * 1024),
     trustedProxies: readProxies(env, "FANFARE_TRUSTED_PROXIES"),
+    outboundAllowCidrs: readCidrs(env, "FANFARE_OUTBOUND_ALLOW_CIDRS"),
     usageFlushMs: readIntInRange(env, "FANFARE_USAGE_FLUSH_MS", 1000, 100, 60_000),
     dashboardIdleMinutes: readIntInRange(env, "FANFARE_DASHBOARD_IDLE_MINUTES", 30, 5, 720),
     dashboardDir: resolve(env.FANFARE_DASHBOARD_DIR || DEFAULT_DASHBOARD_DIR),
+    publicAdminUrl: readPublicAdminUrl(env, host, adminPort),
     rateLimitFailureMode: readFailureMode(env),
     otpDelivery: readOtpDelivery(env, production),
     tls: readTls(env),

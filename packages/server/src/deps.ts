@@ -7,6 +7,8 @@ import { migrateToLatest } from "./db/migrate.js";
 import { logRedaction } from "./http/redact.js";
 import { BoundedLogStream } from "./lib/bounded-log-stream.js";
 import { type Clock, isoAt, systemClock } from "./lib/clock.js";
+import { DestinationPolicy } from "./lib/outbound/destination-policy.js";
+import { OutboundClient } from "./lib/outbound/outbound-client.js";
 import { type DerivedKeys, deriveKeys } from "./lib/secrets.js";
 import { ExperienceCache } from "./modules/experiences/cache.js";
 import { ExpiredRowSweeper } from "./modules/housekeeping/sweeper.js";
@@ -51,6 +53,8 @@ export interface Deps {
   readonly signingKeys: SigningKeyRing;
   readonly accessTokens: AccessTokenVerifier;
   readonly otpDelivery: OtpDelivery;
+  /** Every HTTP request the server sends to a URL it was given (webhooks, code delivery). */
+  readonly outbound: OutboundClient;
   /** Redis when FANFARE_REDIS_URL is set (shared by every process), else in-process. */
   readonly limiter: RateLimiter;
   /** Registers work for graceful shutdown; tasks run in registration order. */
@@ -88,10 +92,10 @@ function createStdoutLogger(config: Config): { logger: Logger; output: BoundedLo
   return { logger, output };
 }
 
-function createOtpDelivery(config: Config, logger: Logger): OtpDelivery {
+function createOtpDelivery(config: Config, logger: Logger, outbound: OutboundClient): OtpDelivery {
   const choice = config.otpDelivery;
   if (choice.provider === "smtp") return smtpDelivery(choice.url, choice.from, logger);
-  if (choice.provider === "webhook") return webhookDelivery(choice.url);
+  if (choice.provider === "webhook") return webhookDelivery(choice.url, outbound);
   if (choice.provider === "none") return noDelivery(logger);
   return consoleDelivery();
 }
@@ -130,7 +134,8 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
   usage.start(config.usageFlushMs);
   const sweeper = new ExpiredRowSweeper(db, clock, logger);
   sweeper.start();
-  const webhooks = new WebhookDispatcher(db, clock, logger, secrets["webhook-secret-encryption"]);
+  const outbound = new OutboundClient(new DestinationPolicy(config.outboundAllowCidrs));
+  const webhooks = new WebhookDispatcher(db, clock, logger, secrets["webhook-secret-encryption"], outbound);
   const tasks: ShutdownTask[] = [() => lastUsed.flush(), () => usage.flush()];
   let closed = false;
 
@@ -159,7 +164,8 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
     experiences,
     signingKeys,
     accessTokens,
-    otpDelivery: createOtpDelivery(config, logger),
+    otpDelivery: createOtpDelivery(config, logger, outbound),
+    outbound,
     limiter,
     onShutdown: (task) => {
       tasks.push(task);

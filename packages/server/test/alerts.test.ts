@@ -4,7 +4,7 @@ import { evaluateAlerts } from "../src/modules/alerts/service.js";
 import { type BootstrapKeys, createOrganization, setPlan } from "../src/modules/orgs/service.js";
 import { createTestServer, dialects, type TestServer } from "./harness.js";
 import { call } from "./http.js";
-import { WebhookReceiver } from "./webhook-receiver.js";
+import { LOOPBACK_ALLOWED, WebhookReceiver } from "./webhook-receiver.js";
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
@@ -15,7 +15,7 @@ describe.each(dialects())("alerts (%s)", (dialect) => {
   let organizationId: string;
 
   beforeAll(async () => {
-    server = await createTestServer(dialect);
+    server = await createTestServer(dialect, LOOPBACK_ALLOWED);
   });
   afterAll(() => server.close());
   beforeEach(async () => {

@@ -171,17 +171,20 @@ describe.each(dialects())("consumer sessions and tokens (%s)", (dialect) => {
       expect((await sessions(real.accessToken)).statusCode).toBe(200);
     });
 
-    it("refuses validly signed tokens with a future nbf, another audience or another issuer", async () => {
+    it("refuses validly signed tokens with a future nbf or iat, another audience or another issuer", async () => {
       const real = await guest();
       const claims = decodeJwt(real.accessToken);
       const { kid, privateKey } = await server.deps.signingKeys.activeKey();
       const nowSeconds = Math.floor(server.clock.now() / 1000);
       const signed = (overrides: Record<string, unknown>) =>
         new SignJWT({ ...claims, ...overrides }).setProtectedHeader({ alg: "EdDSA", typ: "JWT", kid }).sign(privateKey);
-      // Control: our key, our claims, verifies.
+      // Control: our key, our claims, verifies, also with an iat inside the 5 s skew.
       expect((await sessions(await signed({ jti: "jti_control" }))).statusCode).toBe(200);
+      expect((await sessions(await signed({ jti: "jti_skew", iat: nowSeconds + 4 }))).statusCode).toBe(200);
       for (const overrides of [
         { nbf: nowSeconds + 3600 },
+        // Issued in the future beyond the skew: a token minted ahead would outlive its lifetime.
+        { iat: nowSeconds + 60, exp: nowSeconds + 3660 },
         { aud: "org_01JOTHERORGANIZATION00000" },
         { iss: "https://evil.example" },
         { mode: "staging" },

@@ -1,3 +1,4 @@
+import type { LightMyRequestResponse } from "fastify";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { CLI_ACTOR } from "../src/modules/audit/service.js";
 import { addOwner } from "../src/modules/members/service.js";
@@ -5,12 +6,16 @@ import type { BootstrapKeys } from "../src/modules/orgs/service.js";
 import { asMember, deliveredCode, type MemberSession, signInMember } from "./dashboard-member.js";
 import { createTestOrganization, createTestServer, dialects, type TestServer } from "./harness.js";
 import { call } from "./http.js";
-import { WebhookReceiver } from "./webhook-receiver.js";
+import { LOOPBACK_ALLOWED, WebhookReceiver } from "./webhook-receiver.js";
 
 const INVALID = '{"error":"otp_invalid","message":"Invalid verification code. Please try again."}';
 const AUTH_REQUIRED = '{"error":"Authentication required"}';
 // The per-email sign-in limit is one a minute over a sliding window: two minutes clears it.
 const SIGN_IN_INTERVAL_MS = 120_000;
+const CODE_TTL_MS = 10 * 60_000;
+const PUBLIC_ADMIN_URL = "https://admin.fanfare.example";
+/** A six-digit code that is not `code`. */
+const otherThan = (code: string) => (code === "000000" ? "111111" : "000000");
 
 describe.each(dialects())("dashboard members (%s)", (dialect) => {
   let server: TestServer;
@@ -23,7 +28,14 @@ describe.each(dialects())("dashboard members (%s)", (dialect) => {
   beforeAll(async () => {
     receiver = new WebhookReceiver();
     const url = await receiver.start();
-    server = await createTestServer(dialect, { FANFARE_OTP_DELIVERY: "webhook", FANFARE_OTP_WEBHOOK_URL: url });
+    server = await createTestServer(dialect, {
+      FANFARE_OTP_DELIVERY: "webhook",
+      FANFARE_OTP_WEBHOOK_URL: url,
+      ...LOOPBACK_ALLOWED,
+      // Injected requests come from 127.0.0.1, so X-Forwarded-For picks each test client's IP.
+      FANFARE_TRUSTED_PROXIES: "127.0.0.1",
+      FANFARE_PUBLIC_ADMIN_URL: PUBLIC_ADMIN_URL,
+    });
   });
   afterAll(async () => {
     await server.close();
@@ -46,6 +58,14 @@ describe.each(dialects())("dashboard members (%s)", (dialect) => {
     session: MemberSession,
     body?: unknown,
   ) => call(server.admin, method, `/api/v1/dashboard${url}`, { headers: asMember(session), body });
+
+  const requestCode = (email: string, ip: string) =>
+    call(server.admin, "POST", "/api/v1/dashboard/sign-in", { body: { email }, headers: { "x-forwarded-for": ip } });
+  const verifyCode = (email: string, code: string, ip: string) =>
+    call(server.admin, "POST", "/api/v1/dashboard/sign-in/verify", {
+      body: { email, code },
+      headers: { "x-forwarded-for": ip },
+    });
 
   /** Invites `email` with `role` as the owner, accepts, and signs the new member in. */
   async function join(email: string, role: string): Promise<MemberSession> {
@@ -115,6 +135,83 @@ describe.each(dialects())("dashboard members (%s)", (dialect) => {
     expect(repeated.statusCode).toBe(429);
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(receiver.received.slice(before)).toHaveLength(0);
+  });
+
+  it("answers a member's email and a stranger's byte for byte alike in every state, per-IP throttle included", async () => {
+    const member = { email: `owner${sequence}@example.com`, ip: `203.0.113.${sequence}` };
+    const stranger = { email: `stranger${sequence}@example.com`, ip: `198.51.100.${sequence}` };
+    /** Sends the same thing for both (each from its own IP) and requires the same answer. */
+    async function alike(send: (side: { email: string; ip: string }) => Promise<LightMyRequestResponse>) {
+      const forMember = await send(member);
+      const forStranger = await send(stranger);
+      expect(forStranger.statusCode).toBe(forMember.statusCode);
+      expect(forStranger.body).toBe(forMember.body);
+      expect(forStranger.headers["retry-after"]).toBe(forMember.headers["retry-after"]);
+      return forMember;
+    }
+    server.clock.advance(SIGN_IN_INTERVAL_MS);
+
+    expect((await alike(({ email, ip }) => verifyCode(email, "123456", ip))).body).toBe(INVALID);
+    const sent = receiver.received.length;
+    expect((await alike(({ email, ip }) => requestCode(email, ip))).statusCode).toBe(202);
+    const wrong = otherThan(await deliveredCode(receiver, member.email, sent));
+    expect((await alike(({ email, ip }) => requestCode(email, ip))).statusCode).toBe(429);
+    expect((await alike(({ email, ip }) => verifyCode(email, wrong, ip))).body).toBe(INVALID);
+    // An expired code answers otp_expired for both: a stranger's request stored a code too.
+    server.clock.advance(CODE_TTL_MS);
+    expect((await alike(({ email, ip }) => verifyCode(email, wrong, ip))).json().error).toBe("otp_expired");
+
+    // A fresh code, then guesses until this IP may guess no more at this email.
+    expect((await alike(({ email, ip }) => requestCode(email, ip))).statusCode).toBe(202);
+    const statuses: number[] = [];
+    for (let guess = 0; guess < 6; guess++) {
+      statuses.push((await alike(({ email, ip }) => verifyCode(email, wrong, ip))).statusCode);
+    }
+    expect(statuses).toContain(401);
+    expect(statuses.at(-1)).toBe(429);
+
+    // Per IP, whatever the emails: a client that used its budget is refused for members and strangers alike.
+    const busy = { member: `192.0.2.${sequence}`, stranger: `100.64.0.${sequence}` };
+    const busyIp = (side: { email: string }) => (side === member ? busy.member : busy.stranger);
+    for (let filler = 0; filler < 20; filler++) {
+      await alike((side) => requestCode(`filler${filler}.${side === member ? "m" : "s"}@example.com`, busyIp(side)));
+    }
+    expect((await alike((side) => requestCode(side.email, busyIp(side)))).statusCode).toBe(429);
+    for (let filler = 0; filler < 30; filler++) {
+      await alike((side) =>
+        verifyCode(`filler${filler}.${side === member ? "m" : "s"}@example.com`, wrong, busyIp(side)),
+      );
+    }
+    expect((await alike((side) => verifyCode(side.email, wrong, busyIp(side)))).statusCode).toBe(429);
+  });
+
+  it("never lets an attacker at another IP lock an owner out or burn the owner's code", async () => {
+    const email = `owner${sequence}@example.com`;
+    const attacker = `203.0.113.${100 + sequence}`;
+    const ownerIp = `192.0.2.${100 + sequence}`;
+    // Round after round: ask for a code for the owner's email, then guess until throttled.
+    for (let round = 0; round < 3; round++) {
+      server.clock.advance(SIGN_IN_INTERVAL_MS);
+      const sent = receiver.received.length;
+      expect((await requestCode(email, attacker)).statusCode).toBe(202);
+      const wrong = otherThan(await deliveredCode(receiver, email, sent));
+      for (let guess = 0; guess < 6; guess++) {
+        expect([401, 429]).toContain((await verifyCode(email, wrong, attacker)).statusCode);
+      }
+      expect((await verifyCode(email, wrong, attacker)).statusCode).toBe(429);
+    }
+
+    const sent = receiver.received.length;
+    expect((await requestCode(email, ownerIp)).statusCode).toBe(202);
+    const code = await deliveredCode(receiver, email, sent);
+    // Wrong guesses from a second address, within its own budget, do not use up the owner's code.
+    const second = `198.51.100.${100 + sequence}`;
+    for (let guess = 0; guess < 5; guess++) {
+      expect((await verifyCode(email, otherThan(code), second)).body).toBe(INVALID);
+    }
+    const signedIn = await verifyCode(email, code, ownerIp);
+    expect(signedIn.statusCode).toBe(200);
+    expect(signedIn.json().member.email).toBe(email);
   });
 
   it("keeps a member's sign-in code apart from a consumer's code for the same email", async () => {
@@ -276,7 +373,7 @@ describe.each(dialects())("dashboard members (%s)", (dialect) => {
     const { invitation, code, acceptUrl } = invited.json();
     expect(invitation).toMatchObject({ object: "invitation", email: "new@example.com", role: "admin" });
     expect(Date.parse(invitation.expiresAt) - Date.parse(invitation.createdAt)).toBe(7 * 86_400_000);
-    expect(acceptUrl).toBe(`http://localhost:80/dashboard/accept-invitation?code=${code}`);
+    expect(acceptUrl).toBe(`${PUBLIC_ADMIN_URL}/dashboard/accept-invitation?code=${code}`);
     const pending = await dashboard("GET", "/invitations", owner);
     expect(pending.json().data.map((row: { id: string }) => row.id)).toEqual([invitation.id]);
     expect(pending.body).not.toContain(code);
@@ -306,6 +403,16 @@ describe.each(dialects())("dashboard members (%s)", (dialect) => {
     expect(late.statusCode).toBe(201);
     server.clock.advance(7 * 86_400_000);
     expect((await accept(late.json().code)).statusCode).toBe(404);
+  });
+
+  it("builds an invitation's accept link on the configured origin, whatever Host the request claims", async () => {
+    const invited = await call(server.admin, "POST", "/api/v1/dashboard/invitations", {
+      headers: { ...asMember(owner), host: "attacker.example", "x-forwarded-host": "attacker.example" },
+      body: { email: "hosted@example.com", role: "viewer" },
+    });
+    expect(invited.statusCode).toBe(201);
+    const { code, acceptUrl } = invited.json();
+    expect(acceptUrl).toBe(`${PUBLIC_ADMIN_URL}/dashboard/accept-invitation?code=${code}`);
   });
 
   it("changes roles and removes members under the owner rules, ending a removed member's sessions", async () => {

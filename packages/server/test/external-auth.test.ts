@@ -33,7 +33,10 @@ describe.each(dialects())("external authentication (%s)", (dialect) => {
   }
 
   it("authorizes with a secret key and exchanges the code once for an authenticated session", async () => {
-    const minted = await codeFor({ ...SHOPIFY, claims: { email: "Jane@Example.com", name: "Jane" } });
+    const minted = await codeFor({
+      ...SHOPIFY,
+      claims: { email: "Jane@Example.com", emailVerified: true, name: "Jane" },
+    });
     expect(minted.exchangeCode).toMatch(/^exc_[A-Za-z0-9_-]{43}$/);
     expect(minted.expiresAt).toBe(new Date(server.clock.now() + 60_000).toISOString());
     expect(minted.resolution).toBe("created");
@@ -91,6 +94,50 @@ describe.each(dialects())("external authentication (%s)", (dialect) => {
     });
     expect(sameEmail.resolution).toBe("created");
     expect((await exchange(sameEmail.exchangeCode)).json().session.consumerId).not.toBe(firstConsumer);
+  });
+
+  /** A code sign-in in test mode, as the owner of the address would do it. */
+  async function codeSignIn(email: string) {
+    const headers = { "x-publishable-key": keys.publishableTest };
+    await call(server.consumer, "POST", "/api/v1/auth/otp/request", { headers, body: { email } });
+    const outbox = await call(server.admin, "GET", `/api/v1/test/messages?to=${encodeURIComponent(email)}`, {
+      key: keys.secretTest,
+    });
+    const code = outbox.json().data[0].code;
+    const response = await call(server.consumer, "POST", "/api/v1/auth/otp/verify", { headers, body: { email, code } });
+    expect(response.statusCode).toBe(200);
+    return response.json().session as { consumerId: string; email?: string };
+  }
+  async function externalSignIn(claims: Record<string, unknown>, subject: string) {
+    const minted = await authorize({ ...SHOPIFY, subject, claims }, keys.secretTest);
+    expect(minted.statusCode).toBe(200);
+    const response = await exchange(minted.json().exchangeCode, keys.publishableTest);
+    expect(response.statusCode).toBe(200);
+    return response.json().session as { consumerId: string; email?: string };
+  }
+
+  it("never gives a code sign-in the consumer an unverified claimed email pre-created (pre-account hijacking)", async () => {
+    for (const [victimEmail, claims] of [
+      ["victim@example.com", { email: "Victim@Example.com" }],
+      ["other.victim@example.com", { email: "other.victim@example.com", emailVerified: false }],
+    ] as const) {
+      const attacker = await externalSignIn(claims, `attacker-of-${victimEmail}`);
+      expect(attacker).not.toHaveProperty("email");
+      const victim = await codeSignIn(victimEmail);
+      expect(victim.consumerId).not.toBe(attacker.consumerId);
+      expect(victim.email).toBe(victimEmail);
+      const listed = await call(server.admin, "GET", `/api/v1/consumers?email=${encodeURIComponent(victimEmail)}`, {
+        key: keys.secretTest,
+      });
+      expect(listed.json().data.map((c: { id: string }) => c.id)).toEqual([victim.consumerId]);
+    }
+  });
+
+  it("links a code sign-in to the external login's consumer when the merchant verified the email", async () => {
+    const external = await externalSignIn({ email: "Known@Example.com", emailVerified: true }, "verified-1");
+    expect(external.email).toBe("known@example.com");
+    const byCode = await codeSignIn("known@example.com");
+    expect(byCode.consumerId).toBe(external.consumerId);
   });
 
   it("fails a replayed code and revokes the session the first redemption opened", async () => {

@@ -94,6 +94,10 @@ describe.each(dialects())("expired-row sweeper (%s)", (dialect) => {
         .insertInto("api_key_previous_digests")
         .values({ digest: `p_${name}`, key_id: keyId, expires_at: expiresAt })
         .execute();
+      await kysely
+        .insertInto("dashboard_sign_in_codes")
+        .values({ email_digest: `e_${name}`, digest: `s_${name}`, expires_at: expiresAt, consumed_at: null })
+        .execute();
     }
 
     const sweeper = new ExpiredRowSweeper(server.deps.db, server.clock, server.deps.logger);
@@ -102,6 +106,7 @@ describe.each(dialects())("expired-row sweeper (%s)", (dialect) => {
       member_invitations: 1,
       exchange_codes: 1,
       api_key_previous_digests: 1,
+      dashboard_sign_in_codes: 1,
     });
     const idsLeft = async (table: "dashboard_sessions" | "member_invitations") =>
       (await kysely.selectFrom(table).select("id").execute()).map((row) => row.id).sort();
@@ -111,10 +116,38 @@ describe.each(dialects())("expired-row sweeper (%s)", (dialect) => {
     expect(codes.map((row) => row.digest).sort()).toEqual(["x_live", "x_recentlyExpired"]);
     const digests = await kysely.selectFrom("api_key_previous_digests").select("digest").execute();
     expect(digests.map((row) => row.digest).sort()).toEqual(["p_live", "p_recentlyExpired"]);
+    const signInCodes = await kysely.selectFrom("dashboard_sign_in_codes").select("email_digest").execute();
+    expect(signInCodes.map((row) => row.email_digest).sort()).toEqual(["e_live", "e_recentlyExpired"]);
 
     // A week later the recently expired go too; the sweep is idempotent.
     server.clock.advance(2 * 60_000);
-    expect(Object.values(await sweeper.sweep())).toEqual([1, 1, 1, 1]);
-    expect(Object.values(await sweeper.sweep())).toEqual([0, 0, 0, 0]);
+    expect(Object.values(await sweeper.sweep())).toEqual([1, 1, 1, 1, 1]);
+    expect(Object.values(await sweeper.sweep())).toEqual([0, 0, 0, 0, 0]);
+  });
+
+  it("forgets a rotated refresh token's sealed successor once the reuse leeway has passed", async () => {
+    const { kysely } = server.deps.db;
+    const { keys } = await createOrganization(server.deps, { name: "Successors", plan: "pro" });
+    const headers = { "x-publishable-key": keys.publishableLive };
+    const guest = await server.consumer.inject({ method: "POST", url: "/api/v1/auth/guest", headers });
+    const refresh = (refreshToken: string) =>
+      server.consumer.inject({ method: "POST", url: "/api/v1/auth/refresh", headers, payload: { refreshToken } });
+    const first = await refresh(guest.json().refreshToken);
+    expect(first.statusCode).toBe(200);
+    const sealed = () =>
+      kysely.selectFrom("refresh_tokens").select("digest").where("successor_encrypted", "is not", null).execute();
+    expect(await sealed()).toHaveLength(1);
+
+    const sweeper = new ExpiredRowSweeper(server.deps.db, server.clock, server.deps.logger);
+    server.clock.advance(5_000);
+    expect(await sweeper.forgetSuccessors()).toBe(0); // inside the leeway a duplicate still gets it
+    expect((await refresh(guest.json().refreshToken)).json().refreshToken).toBe(first.json().refreshToken);
+
+    server.clock.advance(6_000);
+    expect(await sweeper.forgetSuccessors()).toBeGreaterThanOrEqual(1);
+    expect(await sealed()).toHaveLength(0);
+    // Past the leeway the old token is reuse: refused, and the session with it.
+    expect((await refresh(guest.json().refreshToken)).statusCode).toBe(401);
+    expect((await refresh(first.json().refreshToken)).statusCode).toBe(401);
   });
 });

@@ -66,4 +66,29 @@ describe("request logging", () => {
     expect(text).toContain("api_key=[redacted]");
     expect(text).toContain("kaboom"); // the 500's cause is logged, for operators
   });
+
+  it("censors secrets by their shape in the path and under any query name, even percent-encoded", async () => {
+    const pathKey = generateKey("secret", "live");
+    const queryKey = generateKey("publishable", "test");
+    const encodedKey = generateKey("secret", "test");
+    const refreshToken = `rt_${"A".repeat(43)}`;
+    const webhookSecret = `whsec_${"b".repeat(43)}`;
+    const jwt = "eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJjb25zX3gifQ.c2ln";
+    const exchangeCode = `exc_${"C".repeat(43)}`;
+    const urls = [
+      `/api/v1/api-keys/${pathKey}`,
+      `/api/v1/nothing?q=${queryKey}&page=2`,
+      `/api/v1/nothing?q=${encodeURIComponent(encodedKey).replace("_", "%5F")}`,
+      `/api/v1/nothing/${refreshToken}?next=${webhookSecret}`,
+      `/api/v1/nothing?x=%ZZ&t=${jwt.replace(".", "%2E")}&c=${exchangeCode}`,
+    ];
+    for (const url of urls) await server.admin.inject({ method: "GET", url });
+
+    const text = server.logs.text;
+    for (const secret of [pathKey, queryKey, encodedKey, refreshToken, webhookSecret, jwt, exchangeCode]) {
+      expect(text).not.toContain(secret);
+    }
+    expect(text).toContain("/api/v1/api-keys/[redacted]");
+    expect(text).toContain("page=2"); // ordinary values stay readable
+  });
 });

@@ -7,6 +7,7 @@ import { verifyWebhook } from "../src/lib/webhook-signature.js";
 import type { BootstrapKeys } from "../src/modules/orgs/service.js";
 import { createTestOrganization, createTestServer, dialects, type TestServer } from "./harness.js";
 import { call } from "./http.js";
+import { LOOPBACK_ALLOWED } from "./webhook-receiver.js";
 
 const EXPIRED = '{"error":"otp_expired","message":"Your verification code has expired. Please request a new one."}';
 const INVALID = '{"error":"otp_invalid","message":"Invalid verification code. Please try again."}';
@@ -50,7 +51,7 @@ describe.each(dialects())("one-time codes (%s)", (dialect) => {
     expect(envelope.session).toMatchObject({
       type: "authenticated",
       consumerId: expect.stringMatching(/^cons_/),
-      email: "Jane.Doe@example.com",
+      email: "jane.doe@example.com",
     });
     expect(decodeJwt(envelope.accessToken)).toMatchObject({ isGuest: false, mode: "test" });
     // The same identifier signs in to the same consumer next time; codes are single use.
@@ -191,7 +192,7 @@ describe.each(dialects())("one-time codes (%s)", (dialect) => {
     expect(abroad.statusCode).toBe(400);
     expect(abroad.json().error).toBe("sms_country_not_allowed");
     const widened = await call(server.admin, "PATCH", "/api/v1/organization", {
-      key: keys.secretTest,
+      key: keys.secretLive,
       body: { smsAllowedCountries: ["US", "GB"] },
     });
     expect(widened.json().smsAllowedCountries).toEqual(["US", "GB"]);
@@ -200,6 +201,27 @@ describe.each(dialects())("one-time codes (%s)", (dialect) => {
     for (const body of [{}, { email: "not-an-email" }, { email: "x@example.com", phone: "+12025550000" }]) {
       expect((await request(body)).json().error).toBe("validation_error");
     }
+  });
+
+  it("sends SMS codes to mobile numbers only: toll-free and premium-rate numbers are refused", async () => {
+    // Refused before the country list is consulted, so the UK number needs no change to it.
+    for (const [phone, type] of [
+      ["+18005550199", "toll_free"],
+      ["+449098790123", "premium_rate"],
+    ] as const) {
+      const refused = await request({ phone });
+      expect(refused.statusCode, phone).toBe(400);
+      expect(refused.json()).toEqual({
+        error: "invalid_phone",
+        reason: "not_mobile",
+        type,
+        message: `Codes are sent by SMS to mobile numbers only, and this number is not one (its type: ${type}).`,
+      });
+      expect(await outbox(phone)).toEqual([]);
+    }
+    // A US number may be a mobile (the plan cannot tell): accepted.
+    expect((await request({ phone: "+12025550147" })).json()).toEqual({ ok: true });
+    expect(await outbox("+12025550147")).toHaveLength(1);
   });
 
   it("upgrades a guest who verifies, and refuses an identifier that belongs to someone else", async () => {
@@ -303,7 +325,7 @@ describe("one-time codes sent to the organization's own webhook", () => {
       });
     });
     await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
-    const server = await createTestServer("sqlite");
+    const server = await createTestServer("sqlite", LOOPBACK_ALLOWED);
     try {
       const { keys } = await createTestOrganization(server, "Gateway Org");
       const { port } = receiver.address() as AddressInfo;

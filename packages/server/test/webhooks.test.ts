@@ -8,7 +8,7 @@ import { createEndpoint, emitEvent } from "../src/modules/webhooks/service.js";
 import { ManualClock } from "./clock.js";
 import { createTestDatabase, createTestOrganization, createTestServer, dialects, type TestServer } from "./harness.js";
 import { call } from "./http.js";
-import { WebhookReceiver } from "./webhook-receiver.js";
+import { LOOPBACK_ALLOWED, WebhookReceiver } from "./webhook-receiver.js";
 
 const CLI = { type: "cli" as const, id: null, ip: null, requestId: null };
 
@@ -18,7 +18,7 @@ describe.each(dialects())("webhook endpoints and deliveries (%s)", (dialect) => 
   let url: string;
 
   beforeAll(async () => {
-    server = await createTestServer(dialect);
+    server = await createTestServer(dialect, LOOPBACK_ALLOWED);
   });
   afterAll(() => server.close());
   beforeEach(async () => {
@@ -149,7 +149,7 @@ describe("webhook deliveries across a restart", () => {
     const database = await createTestDatabase("sqlite");
     const clock = new ManualClock();
     try {
-      const config = loadConfig(database.env);
+      const config = loadConfig({ ...database.env, ...LOOPBACK_ALLOWED });
       const before = createDeps(config, { clock });
       await prepareDatabase(before);
       const { organization } = await createOrganization(before, { name: "Restart", plan: "pro" });

@@ -186,6 +186,14 @@ export interface DashboardSessionsTable {
   user_agent: string | null;
 }
 
+/** One live dashboard sign-in code per email, member or not; the email is kept only as a digest. */
+export interface DashboardSignInCodesTable {
+  email_digest: string;
+  digest: string;
+  expires_at: Timestamp;
+  consumed_at: Timestamp | null;
+}
+
 export interface MemberInvitationsTable {
   id: string;
   organization_id: string;
@@ -373,4 +381,5 @@ export interface Database {
   members: MembersTable;
   dashboard_sessions: DashboardSessionsTable;
   member_invitations: MemberInvitationsTable;
+  dashboard_sign_in_codes: DashboardSignInCodesTable;
 }

@@ -111,6 +111,19 @@ export const errors = {
       },
       { upgrade: "TLS/1.2, HTTP/1.1", connection: "Upgrade" },
     ),
+  liveKeyRequired: () =>
+    new AppError(403, {
+      error: "live_key_required",
+      message:
+        "Organization settings apply to live mode too: change them with a live secret key or from the dashboard.",
+    }),
+  phoneNotMobile: (type: string) =>
+    new AppError(400, {
+      error: "invalid_phone",
+      reason: "not_mobile",
+      type,
+      message: `Codes are sent by SMS to mobile numbers only, and this number is not one (its type: ${type}).`,
+    }),
 };
 
 interface AjvError {

@@ -11,6 +11,9 @@ import * as m0009 from "./0009-queue-entries.js";
 import * as m0010 from "./0010-api-key-usage.js";
 import * as m0011 from "./0011-webhooks-and-alerts.js";
 import * as m0012 from "./0012-dashboard-members.js";
+import * as m0013 from "./0013-refresh-successor-index.js";
+import * as m0014 from "./0014-normalize-emails.js";
+import * as m0015 from "./0015-dashboard-sign-in-codes.js";
 
 /**
  * Forward-only, numbered migrations, run in order inside a transaction each (both dialects
@@ -29,4 +32,7 @@ export const migrations: Record<string, Migration> = {
   "0010-api-key-usage": m0010,
   "0011-webhooks-and-alerts": m0011,
   "0012-dashboard-members": m0012,
+  "0013-refresh-successor-index": m0013,
+  "0014-normalize-emails": m0014,
+  "0015-dashboard-sign-in-codes": m0015,
 };

@@ -5,7 +5,8 @@ import { isoAt } from "../../lib/clock.js";
 import { newId } from "../../lib/ids.js";
 import type { TenantScope } from "../../lib/tenant.js";
 import { planLimitPerMinute } from "../../ratelimit/plans.js";
-import { type Actor, recordAudit } from "../audit/service.js";
+import { applyChange, organizationWide } from "../audit/apply-change.js";
+import type { Actor } from "../audit/service.js";
 import { emitEvent } from "../webhooks/service.js";
 import { type AlertRulesPatch, merge, rulesOf } from "./rules.js";
 import {
@@ -187,21 +188,20 @@ export async function alertRules(deps: Deps, organizationId: string) {
   return rulesOf(await storedAlertRules(deps.db, organizationId));
 }
 
+/** Alert rules are organization-wide: both modes' keys are judged by them. */
 export async function changeAlertRules(deps: Deps, tenant: TenantScope, actor: Actor, patch: AlertRulesPatch) {
+  const context = organizationWide(tenant, actor);
   const before = await alertRules(deps, tenant.organizationId);
   const after = merge(before, patch);
-  const nowMs = deps.clock.now();
-  await saveAlertRules(deps.db, tenant.organizationId, JSON.stringify(after), isoAt(nowMs));
-  await deps.db.kysely
-    .transaction()
-    .execute((trx) =>
-      recordAudit(
-        trx,
-        tenant,
-        actor,
-        { action: "alert_rules.updated", targetType: "organization", targetId: tenant.organizationId, before, after },
-        nowMs,
-      ),
-    );
-  return after;
+  return applyChange(deps, context, async (trx, audit) => {
+    await saveAlertRules(trx, tenant.organizationId, JSON.stringify(after), isoAt(deps.clock.now()));
+    await audit({
+      action: "alert_rules.updated",
+      targetType: "organization",
+      targetId: tenant.organizationId,
+      before,
+      after,
+    });
+    return { result: after, invalidate: [{ type: "organization", organizationId: tenant.organizationId }] };
+  });
 }

@@ -127,8 +127,13 @@ export async function acknowledgeAlert(db: Db, scope: TenantScope, id: string, n
     .execute();
 }
 
-export async function saveAlertRules(db: Db, organizationId: string, rules: string, now: string): Promise<void> {
-  await db.kysely
+export async function saveAlertRules(
+  trx: Transaction<Database>,
+  organizationId: string,
+  rules: string,
+  now: string,
+): Promise<void> {
+  await trx
     .updateTable("organizations")
     .set({ alert_rules: rules, updated_at: now })
     .where("id", "=", organizationId)

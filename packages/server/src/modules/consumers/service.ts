@@ -2,10 +2,11 @@ import type { Deps } from "../../deps.js";
 import { AppError } from "../../http/errors.js";
 import { isoAt } from "../../lib/clock.js";
 import type { TenantScope } from "../../lib/tenant.js";
-import { type Actor, recordAudit } from "../audit/service.js";
+import { applyChange, inMode } from "../audit/apply-change.js";
+import type { Actor } from "../audit/service.js";
 import { activeEntries, leaveQueue } from "../queues/entries.js";
 import { forgetFingerprints } from "../queues/entries-store.js";
-import { revokeConsumerSessions } from "../sessions/service.js";
+import { revokeConsumerSessionsIn } from "../sessions/service.js";
 import { type ConsumerRecord, eraseConsumer, getConsumerRecord } from "./store.js";
 
 export const consumerNotFound = () => new AppError(404, { error: "Consumer not found" });
@@ -19,13 +20,18 @@ export async function requireConsumer(deps: Deps, tenant: TenantScope, id: strin
 /** Signs the consumer out everywhere: every session, on every server process within a second. */
 export async function signOutEverywhere(deps: Deps, tenant: TenantScope, actor: Actor, id: string) {
   await requireConsumer(deps, tenant, id);
-  const revoked = await revokeConsumerSessions(deps, tenant, { consumerId: id }, "revoked_by_merchant");
-  const change = { action: "consumer.sessions_revoked", targetType: "consumer", targetId: id };
-  const after = { revokedSessions: revoked.length };
-  await deps.db.kysely
-    .transaction()
-    .execute((trx) => recordAudit(trx, tenant, actor, { ...change, after }, deps.clock.now()));
-  return { consumerId: id, revokedSessions: revoked.length };
+  return applyChange(deps, inMode(tenant, actor), async (trx, audit) => {
+    const { revoked, invalidate } = await revokeConsumerSessionsIn(
+      deps,
+      trx,
+      tenant,
+      { consumerId: id },
+      "revoked_by_merchant",
+    );
+    const after = { revokedSessions: revoked.length };
+    await audit({ action: "consumer.sessions_revoked", targetType: "consumer", targetId: id, after });
+    return { result: { consumerId: id, revokedSessions: revoked.length }, invalidate };
+  });
 }
 
 /**
@@ -35,11 +41,11 @@ export async function signOutEverywhere(deps: Deps, tenant: TenantScope, actor: 
 export async function eraseConsumerData(deps: Deps, tenant: TenantScope, actor: Actor, id: string): Promise<void> {
   const consumer = await requireConsumer(deps, tenant, id);
   for (const place of await activeEntries(deps, tenant, id)) await leaveQueue(deps, tenant, place.queueId, id);
-  const nowMs = deps.clock.now();
-  await deps.db.kysely.transaction().execute(async (trx) => {
-    await eraseConsumer(trx, tenant, consumer, isoAt(nowMs));
+  await applyChange(deps, inMode(tenant, actor), async (trx, audit) => {
+    await eraseConsumer(trx, tenant, consumer, isoAt(deps.clock.now()));
     await forgetFingerprints(trx, tenant, id);
-    await recordAudit(trx, tenant, actor, { action: "consumer.erased", targetType: "consumer", targetId: id }, nowMs);
+    const { invalidate } = await revokeConsumerSessionsIn(deps, trx, tenant, { consumerId: id }, "erased");
+    await audit({ action: "consumer.erased", targetType: "consumer", targetId: id });
+    return { result: undefined, invalidate };
   });
-  await revokeConsumerSessions(deps, tenant, { consumerId: id }, "erased");
 }

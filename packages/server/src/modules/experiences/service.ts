@@ -1,9 +1,11 @@
+import type { InvalidationEvent } from "../../cache/invalidation.js";
 import type { Deps } from "../../deps.js";
 import { AppError, errors } from "../../http/errors.js";
 import { isoAt } from "../../lib/clock.js";
 import { newId } from "../../lib/ids.js";
 import type { TenantScope } from "../../lib/tenant.js";
-import { type Actor, recordAudit } from "../audit/service.js";
+import { applyChange, inMode } from "../audit/apply-change.js";
+import type { Actor } from "../audit/service.js";
 import { deleteQueuesOfExperience } from "../queues/service.js";
 import { type Experience, getExperience, insertExperience, saveExperience } from "./store.js";
 
@@ -61,12 +63,11 @@ export async function createExperience(deps: Deps, tenant: TenantScope, actor: A
     updatedAt: now,
   };
   const experience = merged(blank, input, now);
-  await deps.db.kysely.transaction().execute(async (trx) => {
+  return applyChange(deps, inMode(tenant, actor), async (trx, audit) => {
     await insertExperience(trx, tenant, experience);
-    const change = { action: "experience.created", targetType: "experience", targetId: experience.id };
-    await recordAudit(trx, tenant, actor, { ...change, after: experience }, nowMs);
+    await audit({ action: "experience.created", targetType: "experience", targetId: experience.id, after: experience });
+    return { result: experience };
   });
-  return experience;
 }
 
 export async function requireExperience(deps: Deps, tenant: TenantScope, id: string): Promise<Experience> {
@@ -82,8 +83,11 @@ export async function readExperience(deps: Deps, tenant: TenantScope, id: string
   return experience;
 }
 
-const announceChange = (deps: Deps, tenant: TenantScope, experienceId: string) =>
-  deps.invalidation.publish({ type: "experience", ...tenant, experienceId });
+const changed = (tenant: TenantScope, experienceId: string): InvalidationEvent => ({
+  type: "experience",
+  ...tenant,
+  experienceId,
+});
 
 export async function updateExperience(
   deps: Deps,
@@ -95,24 +99,27 @@ export async function updateExperience(
   const current = await requireExperience(deps, tenant, id);
   const nowMs = deps.clock.now();
   const updated = merged(current, input, isoAt(nowMs));
-  await deps.db.kysely.transaction().execute(async (trx) => {
+  return applyChange(deps, inMode(tenant, actor), async (trx, audit) => {
     await saveExperience(trx, tenant, updated);
-    const change = { action: "experience.updated", targetType: "experience", targetId: id };
-    await recordAudit(trx, tenant, actor, { ...change, before: current, after: updated }, nowMs);
+    await audit({
+      action: "experience.updated",
+      targetType: "experience",
+      targetId: id,
+      before: current,
+      after: updated,
+    });
+    return { result: updated, invalidate: [changed(tenant, id)] };
   });
-  await announceChange(deps, tenant, id);
-  return updated;
 }
 
 /** Soft delete, with its queues: the rows stay for history; the API no longer shows them. */
 export async function deleteExperience(deps: Deps, tenant: TenantScope, actor: Actor, id: string): Promise<void> {
   const current = await requireExperience(deps, tenant, id);
   const nowMs = deps.clock.now();
-  await deps.db.kysely.transaction().execute(async (trx) => {
+  await applyChange(deps, inMode(tenant, actor), async (trx, audit) => {
     await saveExperience(trx, tenant, { ...current, updatedAt: isoAt(nowMs) }, isoAt(nowMs));
     await deleteQueuesOfExperience(trx, tenant, id, isoAt(nowMs));
-    const change = { action: "experience.deleted", targetType: "experience", targetId: id };
-    await recordAudit(trx, tenant, actor, { ...change, before: current }, nowMs);
+    await audit({ action: "experience.deleted", targetType: "experience", targetId: id, before: current });
+    return { result: undefined, invalidate: [changed(tenant, id)] };
   });
-  await announceChange(deps, tenant, id);
 }

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { Deps } from "../../deps.js";
 import { AppError } from "../../http/errors.js";
 import { isoAt } from "../../lib/clock.js";
+import { normalizeEmail } from "../../lib/email.js";
 import { newId } from "../../lib/ids.js";
 import { secretDigest } from "../../lib/secrets.js";
 import type { TenantScope } from "../../lib/tenant.js";
@@ -49,7 +50,8 @@ function codeDigest(deps: Deps, code: string): string {
 /**
  * Resolves the merchant's user to a consumer and mints a one-time exchange code. The identity
  * (provider, issuer, subject) is the key; identities are never linked by email, only through a
- * canonicalSubject given when the identity is first seen.
+ * canonicalSubject given when the identity is first seen. A claimed email becomes the consumer's
+ * (so code sign-in reaches the same consumer) only with `emailVerified: true`.
  */
 export async function authorizeExternal(
   deps: Deps,
@@ -58,7 +60,11 @@ export async function authorizeExternal(
 ): Promise<{ exchangeCode: string; expiresAt: string; resolution: Resolution }> {
   const now = deps.clock.now();
   const claims = input.claims ?? {};
-  const email = typeof claims.email === "string" ? claims.email.trim().toLowerCase() : undefined;
+  const email = typeof claims.email === "string" ? normalizeEmail(claims.email) : undefined;
+  // Code sign-in finds a consumer by their email, so an unverified claim must never become it:
+  // anyone could pre-create the account of an address they do not own and wait for its owner.
+  // It is kept on the identity, for display only.
+  const verifiedEmail = claims.emailVerified === true ? email : undefined;
   const { consumerId, resolution } = await deps.db.kysely.transaction().execute(async (trx) => {
     const known = await findIdentityConsumer(trx, tenant, input);
     if (known) return { consumerId: known, resolution: "existing" as const };
@@ -83,7 +89,7 @@ export async function authorizeExternal(
     tenant,
     consumerId,
     {
-      email,
+      email: verifiedEmail,
       fullName: typeof claims.fullName === "string" ? claims.fullName : undefined,
       name: typeof claims.name === "string" ? claims.name : undefined,
     },

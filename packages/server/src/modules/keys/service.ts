@@ -6,7 +6,8 @@ import { isoAt, isoNow } from "../../lib/clock.js";
 import { newId } from "../../lib/ids.js";
 import { parseCidr } from "../../lib/ip.js";
 import type { TenantScope } from "../../lib/tenant.js";
-import { type Actor, recordAudit } from "../audit/service.js";
+import { applyChange, inMode } from "../audit/apply-change.js";
+import type { Actor } from "../audit/service.js";
 import { generateKey, keyDigest, keyHint } from "./format.js";
 import { PUBLIC_SCOPE } from "./scopes.js";
 import {
@@ -131,22 +132,16 @@ export async function createApiKey(
   const now = deps.clock.now();
   const expiresAt = checkExpiry(input.expiresAt, now);
   const allowedCidrs = checkCidrs(input.allowedCidrs);
-  const minted = await deps.db.kysely.transaction().execute(async (trx) => {
+  const minted = await applyChange(deps, inMode(tenant, actor), async (trx, audit) => {
     const result = await mintKey(deps, trx, tenant, { ...input, expiresAt, allowedCidrs, createdBy: actor.id });
     const after = viewOf(ctx, result.record);
-    await recordAudit(
-      trx,
-      tenant,
-      actor,
-      { action: "api_key.created", targetType: "api_key", targetId: after.id, after },
-      now,
-    );
-    return result;
+    await audit({ action: "api_key.created", targetType: "api_key", targetId: after.id, after });
+    return { result };
   });
   return { ...viewOf(ctx, minted.record), key: minted.key };
 }
 
-/** Applies a change in one transaction with its audit row, then invalidates every process's cache. */
+/** Applies a change with its audit row, then invalidates every process's cache. */
 async function changeKey(
   ctx: KeyManagementContext,
   record: ApiKeyRecord,
@@ -159,13 +154,12 @@ async function changeKey(
   const updated: ApiKeyRecord = { ...record, ...changes, updatedAt: isoAt(now) };
   const before = viewOf(ctx, record);
   const after = viewOf(ctx, updated);
-  await deps.db.kysely.transaction().execute(async (trx) => {
+  return applyChange(deps, inMode(tenant, actor), async (trx, audit) => {
     await updateKey(trx, tenant, record.id, { ...changes, updatedAt: updated.updatedAt });
     await extra?.(trx);
-    await recordAudit(trx, tenant, actor, { action, targetType: "api_key", targetId: record.id, before, after }, now);
+    await audit({ action, targetType: "api_key", targetId: record.id, before, after });
+    return { result: after, invalidate: [{ type: "key", keyId: record.id }] };
   });
-  await deps.invalidation.publish({ type: "key", keyId: record.id });
-  return after;
 }
 
 export interface UpdateApiKeyInput {
@@ -226,7 +220,7 @@ export async function regenerateApiKey(ctx: KeyManagementContext, id: string, gr
   const graceUntil = gracePeriodSeconds > 0 ? isoAt(now + gracePeriodSeconds * 1000) : null;
   const before = viewOf(ctx, record);
   const after = viewOf(ctx, updated);
-  await deps.db.kysely.transaction().execute(async (trx) => {
+  await applyChange(deps, inMode(tenant, actor), async (trx, audit) => {
     if (!graceUntil) await dropPreviousDigests(trx, record.id);
     await replaceDigest(trx, tenant, record.id, {
       digest: keyDigest(deps.secrets["api-key-digest"], key),
@@ -234,20 +228,14 @@ export async function regenerateApiKey(ctx: KeyManagementContext, id: string, gr
       updatedAt: updated.updatedAt,
       graceUntil,
     });
-    await recordAudit(
-      trx,
-      tenant,
-      actor,
-      {
-        action: "api_key.regenerated",
-        targetType: "api_key",
-        targetId: record.id,
-        before,
-        after: { ...after, gracePeriodSeconds },
-      },
-      now,
-    );
+    await audit({
+      action: "api_key.regenerated",
+      targetType: "api_key",
+      targetId: record.id,
+      before,
+      after: { ...after, gracePeriodSeconds },
+    });
+    return { result: undefined, invalidate: [{ type: "key", keyId: record.id }] };
   });
-  await deps.invalidation.publish({ type: "key", keyId: record.id });
   return { ...after, key, previousKeyExpiresAt: graceUntil ?? isoAt(now) };
 }

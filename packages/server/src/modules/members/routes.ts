@@ -21,15 +21,16 @@ import type { Deps } from "../../deps.js";
 import { actorOf, memberOf } from "../../http/auth.js";
 import { sessionCookie } from "../../http/cookies.js";
 import { errors } from "../../http/errors.js";
-import { enforceLimits } from "../../http/rate-limit.js";
+import { enforceLimits, type Limit } from "../../http/rate-limit.js";
 import { isoAt } from "../../lib/clock.js";
+import { normalizeEmail } from "../../lib/email.js";
+import { CODE_TTL_MS, MAX_ATTEMPTS } from "../otp/codes.js";
 import {
   acceptInvitation,
   changeRole,
   invitationView,
   invite,
   memberView,
-  normalizeEmail,
   removeMember,
   requestSignIn,
   revokeInvitation,
@@ -49,6 +50,26 @@ const open = { auth: { kind: "none" } } as const;
 const tags = ["Dashboard"];
 const security = [{ DashboardSession: [] }];
 const MINUTE = 60_000;
+
+/** Per client IP, and per email from one IP; `perEmail` is also the guesses one IP gets at a code. */
+const SIGN_IN_LIMITS = { perIp: 20, perEmail: 1, perEmailWindowMs: MINUTE };
+const VERIFY_LIMITS = { perIp: 30, perEmail: MAX_ATTEMPTS, perEmailWindowMs: CODE_TTL_MS };
+
+/**
+ * Sign-in throttles count the requesting IP and the email from that IP, for members and strangers
+ * alike, and never the email alone: a limit on an email is a lock anybody could put on a member
+ * from elsewhere, while their own sign-in from their own IP keeps its own budget.
+ */
+function signInThrottles(route: string, ip: string, email: string, limits: typeof SIGN_IN_LIMITS): Limit[] {
+  return [
+    { key: `${route}:ip:${ip}`, limit: limits.perIp, windowMs: 10 * MINUTE },
+    {
+      key: `${route}:email-ip:${ip}:${normalizeEmail(email)}`,
+      limit: limits.perEmail,
+      windowMs: limits.perEmailWindowMs,
+    },
+  ];
+}
 
 /** Admin API: dashboard sign-in, the member's sessions, and the team. */
 export function memberRoutes(deps: Deps): FastifyPluginAsyncTypebox {
@@ -114,13 +135,12 @@ export function memberRoutes(deps: Deps): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) => {
-        const email = normalizeEmail(request.body.email);
-        // Per email for everyone, so a refusal cannot tell members from strangers.
-        await enforceLimits(deps.limiter, reply, [
-          { key: `dashboard-sign-in:ip:${request.ip}`, limit: 20, windowMs: 10 * MINUTE },
-          { key: `dashboard-sign-in:email:${email}`, limit: 1, windowMs: MINUTE },
-        ]);
-        await requestSignIn(deps, email);
+        await enforceLimits(
+          deps.limiter,
+          reply,
+          signInThrottles("dashboard-sign-in", request.ip, request.body.email, SIGN_IN_LIMITS),
+        );
+        await requestSignIn(deps, request.body.email);
         return reply.code(202).send({ sent: true as const });
       },
     );
@@ -137,9 +157,11 @@ export function memberRoutes(deps: Deps): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) => {
-        await enforceLimits(deps.limiter, reply, [
-          { key: `dashboard-verify:ip:${request.ip}`, limit: 30, windowMs: 10 * MINUTE },
-        ]);
+        await enforceLimits(
+          deps.limiter,
+          reply,
+          signInThrottles("dashboard-verify", request.ip, request.body.email, VERIFY_LIMITS),
+        );
         const row = await verifySignIn(deps, request.body.email, request.body.code.trim(), client(request));
         return signIn(request, reply, row);
       },
@@ -262,7 +284,8 @@ export function memberRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       },
       async (request, reply) => {
         const created = await invite(deps, memberOf(request), request.body, actorOf(request));
-        const acceptUrl = `${request.protocol}://${request.host}/dashboard/accept-invitation?code=${created.code}`;
+        // From configuration, never the request's Host: a forged Host would point the link at someone else.
+        const acceptUrl = `${deps.config.publicAdminUrl}/dashboard/accept-invitation?code=${created.code}`;
         return reply.code(201).send({ ...created, acceptUrl });
       },
     );

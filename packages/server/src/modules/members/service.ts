@@ -3,23 +3,24 @@ import type { MemberRole } from "@fanfare/contract";
 import type { Deps } from "../../deps.js";
 import { AppError, errors } from "../../http/errors.js";
 import { isoAt } from "../../lib/clock.js";
+import { normalizeEmail } from "../../lib/email.js";
 import { newId } from "../../lib/ids.js";
 import { hmacSha256 } from "../../lib/secrets.js";
-import type { TenantScope } from "../../lib/tenant.js";
-import { type Actor, recordAudit } from "../audit/service.js";
-import { checkCode, codeErrors, issueCode } from "../otp/codes.js";
-import type { CodeKey } from "../otp/store.js";
+import { applyChange, organizationWide } from "../audit/apply-change.js";
+import type { Actor } from "../audit/service.js";
+import { codeErrors } from "../otp/codes.js";
 import { isManager, mayAssign } from "./roles.js";
 import type { MemberPrincipal } from "./sessions.js";
+import { checkSignInCode, issueSignInCode, sendSignInCode } from "./sign-in-codes.js";
 import {
   closeInvitation,
-  countOwners,
   deleteMember,
   findInvitationByDigest,
   findMemberByEmail,
   getMember,
   insertInvitation,
   insertMember,
+  lockOwners,
   type MemberRow,
   markSignedIn,
   setMemberRole,
@@ -48,55 +49,29 @@ export const memberErrors = {
 };
 
 /** Membership events are organization-wide; they are recorded in the live audit log. */
-const orgAudit = (organizationId: string): TenantScope => ({ organizationId, mode: "live" });
-
-export const normalizeEmail = (email: string): string => email.trim().toLowerCase();
-
-const signInCode = (member: MemberRow): CodeKey => ({
-  organizationId: member.organization_id,
-  mode: "live",
-  purpose: "member",
-  identifier: member.email,
-});
+const teamChange = (organizationId: string, actor: Actor) => organizationWide({ organizationId, mode: "live" }, actor);
 
 /**
- * Sends a sign-in code to a member's email through the server's delivery provider. The
- * caller answers the same whether or not the email belongs to a member.
+ * Stores a sign-in code for any email and sends it only to a member: members and strangers get
+ * the same statements, the same answer and the same time to it.
  */
 export async function requestSignIn(deps: Deps, email: string): Promise<void> {
-  const member = await findMemberByEmail(deps.db.kysely, normalizeEmail(email));
-  if (!member) return;
-  const organization = await deps.organizations.get(member.organization_id);
-  if (!organization) return;
-  const code = await issueCode(deps, signInCode(member), "email");
-  const message = {
-    to: member.email,
-    channel: "email" as const,
-    code,
-    organizationName: `${organization.name} dashboard`,
-  };
-  setImmediate(() => {
-    deps.otpDelivery.send(message).catch((err: unknown) => {
-      deps.logger.error({ err, provider: deps.otpDelivery.name }, "dashboard sign-in code delivery failed");
-    });
-  });
+  const normalized = normalizeEmail(email);
+  const member = await findMemberByEmail(deps.db.kysely, normalized);
+  const code = await issueSignInCode(deps, normalized);
+  if (member) sendSignInCode(deps, member, code);
 }
 
-/** Checks a sign-in code; an unknown email fails exactly like a wrong code. */
+/** Checks a sign-in code; an unknown email takes the same path and fails exactly like a wrong code. */
 export async function verifySignIn(deps: Deps, email: string, code: string, actor: Omit<Actor, "type" | "id">) {
   const member = await findMemberByEmail(deps.db.kysely, normalizeEmail(email));
+  await checkSignInCode(deps, normalizeEmail(email), code);
   if (!member) throw codeErrors.invalid();
-  await checkCode(deps, signInCode(member), code);
-  const now = deps.clock.now();
-  await deps.db.kysely.transaction().execute(async (trx) => {
-    await markSignedIn(trx, member.organization_id, member.id, isoAt(now));
-    await recordAudit(
-      trx,
-      orgAudit(member.organization_id),
-      { type: "member", id: member.id, ...actor },
-      { action: "member.signed_in", targetType: "member", targetId: member.id },
-      now,
-    );
+  const signedIn = teamChange(member.organization_id, { type: "member", id: member.id, ...actor });
+  await applyChange(deps, signedIn, async (trx, audit) => {
+    await markSignedIn(trx, member.organization_id, member.id, isoAt(deps.clock.now()));
+    await audit({ action: "member.signed_in", targetType: "member", targetId: member.id });
+    return { result: undefined };
   });
   return member;
 }
@@ -124,17 +99,11 @@ export async function addOwner(deps: Deps, organizationId: string, email: string
     created_at: isoAt(now),
     last_signed_in_at: null,
   };
-  await deps.db.kysely.transaction().execute(async (trx) => {
+  return applyChange(deps, teamChange(organizationId, actor), async (trx, audit) => {
     await insertMember(trx, member);
-    await recordAudit(
-      trx,
-      orgAudit(organizationId),
-      actor,
-      { action: "member.added", targetType: "member", targetId: member.id, after: memberView(member) },
-      now,
-    );
+    await audit({ action: "member.added", targetType: "member", targetId: member.id, after: memberView(member) });
+    return { result: member };
   });
-  return member;
 }
 
 export function memberView(member: MemberRow) {
@@ -201,33 +170,22 @@ export async function invite(
     revoked_at: null,
   };
   const view = invitationView(row);
-  await deps.db.kysely.transaction().execute(async (trx) => {
+  await applyChange(deps, teamChange(principal.organizationId, actor), async (trx, audit) => {
     await insertInvitation(trx, row);
-    await recordAudit(
-      trx,
-      orgAudit(principal.organizationId),
-      actor,
-      { action: "member.invited", targetType: "invitation", targetId: row.id, after: view },
-      now,
-    );
+    await audit({ action: "member.invited", targetType: "invitation", targetId: row.id, after: view });
+    return { result: undefined };
   });
   return { invitation: view, code };
 }
 
 export async function revokeInvitation(deps: Deps, principal: MemberPrincipal, id: string, actor: Actor) {
   requireManager(principal);
-  const now = deps.clock.now();
-  await deps.db.kysely.transaction().execute(async (trx) => {
-    if (!(await closeInvitation(trx, principal.organizationId, id, { revoked_at: isoAt(now) }))) {
+  await applyChange(deps, teamChange(principal.organizationId, actor), async (trx, audit) => {
+    if (!(await closeInvitation(trx, principal.organizationId, id, { revoked_at: isoAt(deps.clock.now()) }))) {
       throw errors.resourceNotFound("Invitation");
     }
-    await recordAudit(
-      trx,
-      orgAudit(principal.organizationId),
-      actor,
-      { action: "invitation.revoked", targetType: "invitation", targetId: id },
-      now,
-    );
+    await audit({ action: "invitation.revoked", targetType: "invitation", targetId: id });
+    return { result: undefined };
   });
 }
 
@@ -237,32 +195,28 @@ export async function revokeInvitation(deps: Deps, principal: MemberPrincipal, i
  */
 export async function acceptInvitation(deps: Deps, code: string, client: Omit<Actor, "type" | "id">) {
   const now = deps.clock.now();
-  return deps.db.kysely.transaction().execute(async (trx) => {
-    const invitation = await findInvitationByDigest(trx, invitationDigest(deps, code));
-    if (!invitation || Date.parse(invitation.expires_at) <= now) throw memberErrors.invitationInvalid();
+  const invitation = await findInvitationByDigest(deps.db.kysely, invitationDigest(deps, code));
+  if (!invitation || Date.parse(invitation.expires_at) <= now) throw memberErrors.invitationInvalid();
+  const member: MemberRow = {
+    id: newId("member", now),
+    organization_id: invitation.organization_id,
+    email: invitation.email,
+    role: invitation.role,
+    created_at: isoAt(now),
+    last_signed_in_at: null,
+  };
+  const joined = teamChange(member.organization_id, { type: "member", id: member.id, ...client });
+  return applyChange(deps, joined, async (trx, audit) => {
+    // Closing only succeeds on a pending invitation: of two concurrent acceptances, one wins.
     if (!(await closeInvitation(trx, invitation.organization_id, invitation.id, { accepted_at: isoAt(now) }))) {
       throw memberErrors.invitationInvalid();
     }
     if (await findMemberByEmail(trx, invitation.email)) {
       throw memberErrors.alreadyMember(invitation.email);
     }
-    const member: MemberRow = {
-      id: newId("member", now),
-      organization_id: invitation.organization_id,
-      email: invitation.email,
-      role: invitation.role,
-      created_at: isoAt(now),
-      last_signed_in_at: null,
-    };
     await insertMember(trx, member);
-    await recordAudit(
-      trx,
-      orgAudit(member.organization_id),
-      { type: "member", id: member.id, ...client },
-      { action: "member.joined", targetType: "member", targetId: member.id, after: memberView(member) },
-      now,
-    );
-    return member;
+    await audit({ action: "member.joined", targetType: "member", targetId: member.id, after: memberView(member) });
+    return { result: member };
   });
 }
 
@@ -272,29 +226,26 @@ async function targetOf(deps: Deps, principal: MemberPrincipal, id: string): Pro
   return target;
 }
 
+/** Refuses a change that would leave the organization without an owner; call with the owners locked. */
+function keepAnOwner(owners: string[], id: string, staysOwner: boolean): void {
+  if (owners.includes(id) && !staysOwner && owners.length <= 1) throw memberErrors.lastOwner();
+}
+
 export async function changeRole(deps: Deps, principal: MemberPrincipal, id: string, role: MemberRole, actor: Actor) {
   const target = await targetOf(deps, principal, id);
   if (!mayAssign(principal.role, target.role, role)) throw memberErrors.roleForbidden(principal.role);
-  const now = deps.clock.now();
   const after = { ...target, role };
-  await deps.db.kysely.transaction().execute(async (trx) => {
-    if (target.role === "owner" && role !== "owner" && (await countOwners(trx, principal.organizationId)) <= 1) {
-      throw memberErrors.lastOwner();
-    }
+  await applyChange(deps, teamChange(principal.organizationId, actor), async (trx, audit) => {
+    keepAnOwner(await lockOwners(deps.db, trx, principal.organizationId), id, role === "owner");
     await setMemberRole(trx, principal.organizationId, id, role);
-    await recordAudit(
-      trx,
-      orgAudit(principal.organizationId),
-      actor,
-      {
-        action: "member.role_changed",
-        targetType: "member",
-        targetId: id,
-        before: memberView(target),
-        after: memberView(after),
-      },
-      now,
-    );
+    await audit({
+      action: "member.role_changed",
+      targetType: "member",
+      targetId: id,
+      before: memberView(target),
+      after: memberView(after),
+    });
+    return { result: undefined };
   });
   return memberView(after);
 }
@@ -304,18 +255,10 @@ export async function removeMember(deps: Deps, principal: MemberPrincipal, id: s
   const target = await targetOf(deps, principal, id);
   const leaving = target.id === principal.memberId;
   if (!leaving && !mayAssign(principal.role, target.role, null)) throw memberErrors.roleForbidden(principal.role);
-  const now = deps.clock.now();
-  await deps.db.kysely.transaction().execute(async (trx) => {
-    if (target.role === "owner" && (await countOwners(trx, principal.organizationId)) <= 1) {
-      throw memberErrors.lastOwner();
-    }
+  await applyChange(deps, teamChange(principal.organizationId, actor), async (trx, audit) => {
+    keepAnOwner(await lockOwners(deps.db, trx, principal.organizationId), id, false);
     await deleteMember(trx, principal.organizationId, id);
-    await recordAudit(
-      trx,
-      orgAudit(principal.organizationId),
-      actor,
-      { action: "member.removed", targetType: "member", targetId: id, before: memberView(target) },
-      now,
-    );
+    await audit({ action: "member.removed", targetType: "member", targetId: id, before: memberView(target) });
+    return { result: undefined };
   });
 }

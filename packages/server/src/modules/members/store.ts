@@ -40,14 +40,21 @@ export function listMembers(db: Db, organizationId: string): Promise<MemberRow[]
     .execute();
 }
 
-export async function countOwners(executor: Executor, organizationId: string): Promise<number> {
-  const row = await executor
+/**
+ * The organization's owners, locked until the transaction ends, so that two concurrent
+ * demotions or removals cannot each see another owner and leave none. PostgreSQL locks the
+ * rows (in id order, so two callers never deadlock; a waiter re-reads them after the other
+ * commits); SQLite runs one write transaction at a time already.
+ */
+export async function lockOwners(db: Db, trx: Transaction<Database>, organizationId: string): Promise<string[]> {
+  let query = trx
     .selectFrom("members")
-    .select((eb) => eb.fn.countAll<number>().as("owners"))
+    .select("id")
     .where("organization_id", "=", organizationId)
     .where("role", "=", "owner")
-    .executeTakeFirstOrThrow();
-  return Number(row.owners);
+    .orderBy("id");
+  if (db.dialect === "postgres") query = query.forUpdate();
+  return (await query.execute()).map((row) => row.id);
 }
 
 export async function insertMember(executor: Executor, member: MemberRow): Promise<void> {
@@ -186,6 +193,40 @@ export async function closeInvitation(
     .where("id", "=", id)
     .where("accepted_at", "is", null)
     .where("revoked_at", "is", null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** Stores a new sign-in code for an email (member or not), replacing and so killing the previous one. */
+export async function putSignInCode(
+  db: Db,
+  code: { emailDigest: string; digest: string; expiresAt: string },
+): Promise<void> {
+  const fresh = { digest: code.digest, expires_at: code.expiresAt, consumed_at: null };
+  await db.kysely
+    .insertInto("dashboard_sign_in_codes")
+    .values({ email_digest: code.emailDigest, ...fresh })
+    .onConflict((oc) => oc.column("email_digest").doUpdateSet(fresh))
+    .execute();
+}
+
+export function findLiveSignInCode(db: Db, emailDigest: string) {
+  return db.kysely
+    .selectFrom("dashboard_sign_in_codes")
+    .select(["digest", "expires_at"])
+    .where("email_digest", "=", emailDigest)
+    .where("consumed_at", "is", null)
+    .executeTakeFirst();
+}
+
+/** Check-and-consume in one statement: of two right guesses, exactly one gets the code. */
+export async function consumeSignInCode(db: Db, emailDigest: string, digest: string, now: string): Promise<boolean> {
+  const result = await db.kysely
+    .updateTable("dashboard_sign_in_codes")
+    .set({ consumed_at: now })
+    .where("email_digest", "=", emailDigest)
+    .where("digest", "=", digest)
+    .where("consumed_at", "is", null)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }

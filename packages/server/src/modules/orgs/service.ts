@@ -8,7 +8,8 @@ import { isValidOriginRule } from "../../lib/origin.js";
 import { seal } from "../../lib/sealed-box.js";
 import { randomBase62 } from "../../lib/secrets.js";
 import type { TenantScope } from "../../lib/tenant.js";
-import { type Actor, recordAudit } from "../audit/service.js";
+import { applyChange, organizationWide } from "../audit/apply-change.js";
+import { type Actor, CLI_ACTOR } from "../audit/service.js";
 import { mintKey } from "../keys/service.js";
 import {
   findOrganization,
@@ -145,10 +146,20 @@ export async function setPlan(
   const limit = checkPlan(plan, rateLimitPerMinute);
   const organization = await findOrganization(deps.db, idOrSlug);
   if (!organization) throw errors.resourceNotFound(`Organization ${idOrSlug}`);
-  await updatePlan(deps.db, organization.id, plan, limit, isoNow(deps.clock));
-  // Running servers apply the new limit at once (and within a minute on SQLite, where the CLI cannot reach them).
-  await deps.invalidation.publish({ type: "organization", organizationId: organization.id });
-  return { ...organization, plan, rateLimitPerMinute: limit };
+  const updated = { ...organization, plan, rateLimitPerMinute: limit, updatedAt: isoNow(deps.clock) };
+  const context = organizationWide({ organizationId: organization.id, mode: "live" }, CLI_ACTOR);
+  return applyChange(deps, context, async (trx, audit) => {
+    await updatePlan(trx, organization.id, plan, limit, updated.updatedAt);
+    await audit({
+      action: "organization.plan_changed",
+      targetType: "organization",
+      targetId: organization.id,
+      before: { plan: organization.plan, rateLimitPerMinute: organization.rateLimitPerMinute },
+      after: { plan, rateLimitPerMinute: limit },
+    });
+    // Running servers apply the new limit at once (and within a minute on SQLite, where the CLI cannot reach them).
+    return { result: updated, invalidate: [{ type: "organization", organizationId: organization.id }] };
+  });
 }
 
 export interface OrganizationChanges {
@@ -167,7 +178,8 @@ export function publicSettings(organization: Organization): Omit<Organization, "
   return visible;
 }
 
-function checkWebhookUrl(url: string, production: boolean): void {
+async function checkWebhookUrl(deps: Deps, url: string): Promise<void> {
+  const production = deps.config.production;
   let parsed: URL | undefined;
   try {
     parsed = new URL(url);
@@ -181,15 +193,25 @@ function checkWebhookUrl(url: string, production: boolean): void {
       { path: "body.otpWebhookUrl", message },
     ]);
   }
+  const problem = await deps.outbound.policy.problemWith(parsed);
+  if (problem) {
+    throw errors.validation(`Invalid request: body.otpWebhookUrl ${problem}.`, [
+      { path: "body.otpWebhookUrl", message: problem },
+    ]);
+  }
 }
 
-/** Changes settings with an audit row, then drops the cached copy in every process. */
+/**
+ * Changes settings with an audit row in live mode, then drops the cached copy in every process.
+ * Both modes read them, so a test key may not change them.
+ */
 export async function updateOrganizationSettings(
   deps: Deps,
   tenant: TenantScope,
   actor: Actor,
   changes: OrganizationChanges,
 ): Promise<{ organization: Organization; otpWebhookSecret?: string }> {
+  const context = organizationWide(tenant, actor);
   const current = await findOrganization(deps.db, tenant.organizationId);
   if (!current) throw errors.resourceNotFound("Organization");
   changes.allowedOrigins?.forEach((origin, index) => {
@@ -199,7 +221,7 @@ export async function updateOrganizationSettings(
       throw errors.validation(`Invalid request: ${path} ${message}.`, [{ path, message }]);
     }
   });
-  if (changes.otpWebhookUrl) checkWebhookUrl(changes.otpWebhookUrl, deps.config.production);
+  if (changes.otpWebhookUrl) await checkWebhookUrl(deps, changes.otpWebhookUrl);
   const now = deps.clock.now();
   const defined = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
   const updated: Organization = {
@@ -215,22 +237,16 @@ export async function updateOrganizationSettings(
     otpWebhookSecret = `whsec_${randomBytes(32).toString("base64url")}`;
     updated.otpWebhookSecretSealed = seal(deps.secrets["webhook-secret-encryption"], otpWebhookSecret);
   }
-  await deps.db.kysely.transaction().execute(async (trx) => {
+  await applyChange(deps, context, async (trx, audit) => {
     await updateOrganization(trx, current.id, updated);
-    await recordAudit(
-      trx,
-      tenant,
-      actor,
-      {
-        action: "organization.updated",
-        targetType: "organization",
-        targetId: current.id,
-        before: publicSettings(current),
-        after: publicSettings(updated),
-      },
-      now,
-    );
+    await audit({
+      action: "organization.updated",
+      targetType: "organization",
+      targetId: current.id,
+      before: publicSettings(current),
+      after: publicSettings(updated),
+    });
+    return { result: undefined, invalidate: [{ type: "organization", organizationId: current.id }] };
   });
-  await deps.invalidation.publish({ type: "organization", organizationId: current.id });
   return { organization: updated, ...(otpWebhookSecret ? { otpWebhookSecret } : {}) };
 }

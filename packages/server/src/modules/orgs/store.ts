@@ -88,13 +88,13 @@ export async function countOrganizations(db: Db): Promise<number> {
 }
 
 export async function updatePlan(
-  db: Db,
+  executor: Executor,
   organizationId: string,
   plan: Plan,
   rateLimitPerMinute: number | null,
   updatedAt: string,
 ): Promise<boolean> {
-  const result = await db.kysely
+  const result = await executor
     .updateTable("organizations")
     .set({ plan, rate_limit_per_minute: rateLimitPerMinute, updated_at: updatedAt })
     .where("id", "=", organizationId)

@@ -8,8 +8,9 @@ import { digestsEqual, hmacSha256 } from "../../lib/secrets.js";
 import { type CodeKey, consumeCode, countAttempt, getCodeState, putCode, recordFailure } from "./store.js";
 
 /**
- * One-time codes for any purpose (consumer sign-in, dashboard sign-in): issuing with a resend
- * cooldown, checking with an attempt cap, and a lockout after repeated failures.
+ * One-time codes for consumer sign-in: issuing with a resend cooldown, checking with an attempt
+ * cap, and a lockout after repeated failures. Dashboard sign-in shares the lifetime, attempts and
+ * error bodies but not the per-email lock (see members/sign-in-codes.ts).
  */
 export const CODE_TTL_MS = 10 * 60_000;
 export const RESEND_COOLDOWN_MS = 60_000;

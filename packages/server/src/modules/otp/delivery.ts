@@ -1,6 +1,7 @@
 import nodemailer from "nodemailer";
 import type { Logger } from "pino";
 import type { OtpChannel } from "../../db/schema.js";
+import { type OutboundClient, OutboundError } from "../../lib/outbound/outbound-client.js";
 import { signWebhook } from "../../lib/webhook-signature.js";
 
 export interface OtpMessage {
@@ -71,7 +72,7 @@ export function smtpDelivery(url: string, from: string, logger: Logger): OtpDeli
  * secret, each request is signed (X-Fanfare-Timestamp, X-Fanfare-Signature) so the receiver
  * can tell it came from us.
  */
-export function webhookDelivery(url: string, secret?: string): OtpDelivery {
+export function webhookDelivery(url: string, outbound: OutboundClient, secret?: string): OtpDelivery {
   return {
     name: "webhook",
     async send(message) {
@@ -82,13 +83,8 @@ export function webhookDelivery(url: string, secret?: string): OtpDelivery {
         headers["x-fanfare-timestamp"] = String(timestamp);
         headers["x-fanfare-signature"] = signWebhook(secret, timestamp, body);
       }
-      const response = await fetch(url, {
-        method: "POST",
-        headers,
-        body,
-        signal: AbortSignal.timeout(10_000),
-      });
-      if (!response.ok) throw new Error(`OTP webhook answered ${response.status}`);
+      const result = await outbound.post(url, { headers, body, timeoutMs: 10_000 });
+      if (!result.ok) throw new OutboundError(result);
     },
   };
 }

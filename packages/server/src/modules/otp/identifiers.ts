@@ -1,9 +1,11 @@
-import { type CountryCode, parsePhoneNumberFromString } from "libphonenumber-js";
+// The full ("max") metadata: the default bundle cannot tell a mobile number from a premium-rate one.
+import { type CountryCode, type NumberType, parsePhoneNumberFromString } from "libphonenumber-js/max";
 import type { OtpChannel } from "../../db/schema.js";
-import { AppError } from "../../http/errors.js";
+import { AppError, errors } from "../../http/errors.js";
+import { normalizeEmail } from "../../lib/email.js";
 
 export interface Identifier {
-  /** Normalised: email with a lowercase domain, or a phone number in E.164. */
+  /** Normalised: email by `normalizeEmail`, or a phone number in E.164. */
   value: string;
   channel: OtpChannel;
   /** For phones: the ISO country the number belongs to. */
@@ -24,13 +26,14 @@ export const identifierRequired = () =>
     issues: [{ path: "body", message: "must contain exactly one of email or phone" }],
   });
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/**
+ * Codes go by SMS to mobiles only: a premium-rate number would bill every code to us and pay its
+ * owner, and toll-free, landline or VoIP numbers cannot receive them. Where a country's plan
+ * cannot tell mobiles from landlines (US, Canada), the number is given the benefit of the doubt.
+ */
+const SMS_CAPABLE = new Set<NumberType>(["MOBILE", "FIXED_LINE_OR_MOBILE"]);
 
-export function normalizeEmail(email: string): string {
-  const trimmed = email.trim();
-  const at = trimmed.lastIndexOf("@");
-  return `${trimmed.slice(0, at)}@${trimmed.slice(at + 1).toLowerCase()}`;
-}
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** One identifier from `{email}` or `{phone, defaultCountry?}`; phones parsed with libphonenumber. */
 export function identifierFrom(body: { email?: string; phone?: string; defaultCountry?: string }): Identifier {
@@ -48,5 +51,7 @@ export function identifierFrom(body: { email?: string; phone?: string; defaultCo
   }
   const parsed = parsePhoneNumberFromString(body.phone ?? "", body.defaultCountry as CountryCode | undefined);
   if (!parsed?.isValid()) throw invalidPhone();
+  const type = parsed.getType();
+  if (!SMS_CAPABLE.has(type)) throw errors.phoneNotMobile(type?.toLowerCase() ?? "unknown");
   return { value: parsed.number, channel: "sms", ...(parsed.country ? { country: parsed.country } : {}) };
 }

@@ -6,8 +6,9 @@ import type { Deps } from "../../deps.js";
 import { authOf, invalidToken, presentedAccessToken } from "../../http/auth.js";
 import { AppError } from "../../http/errors.js";
 import { enforceLimits } from "../../http/rate-limit.js";
+import { normalizeEmail } from "../../lib/email.js";
 import type { AccessClaims } from "../tokens/access-tokens.js";
-import { identifierFrom, normalizeEmail } from "./identifiers.js";
+import { identifierFrom } from "./identifiers.js";
 import { requestCode, verifyCode } from "./service.js";
 import { listOutbox } from "./store.js";
 

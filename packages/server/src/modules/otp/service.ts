@@ -61,6 +61,7 @@ export async function requestCode(deps: Deps, tenant: TenantScope, identifier: I
   const delivery = organization.otpWebhookUrl
     ? webhookDelivery(
         organization.otpWebhookUrl,
+        deps.outbound,
         organization.otpWebhookSecretSealed
           ? open(deps.secrets["webhook-secret-encryption"], organization.otpWebhookSecretSealed).toString("utf8")
           : undefined,

@@ -5,7 +5,8 @@ import { AppError, errors } from "../../http/errors.js";
 import { isoAt } from "../../lib/clock.js";
 import { newId } from "../../lib/ids.js";
 import type { TenantScope } from "../../lib/tenant.js";
-import { type Actor, recordAudit } from "../audit/service.js";
+import { applyChange, inMode } from "../audit/apply-change.js";
+import type { Actor } from "../audit/service.js";
 import { requireExperience } from "../experiences/service.js";
 import { deleteQueues, getQueue, insertQueue, type Queue, saveQueue } from "./store.js";
 
@@ -79,43 +80,31 @@ export async function createQueue(
     updatedAt: now,
   };
   const queue = merged(blank, input, now);
-  await deps.db.kysely.transaction().execute(async (trx) => {
+  return applyChange(deps, inMode(tenant, actor), async (trx, audit) => {
     await insertQueue(trx, tenant, queue);
-    await recordAudit(
-      trx,
-      tenant,
-      actor,
-      { action: "queue.created", targetType: "queue", targetId: queue.id, after: queue },
-      nowMs,
-    );
+    await audit({ action: "queue.created", targetType: "queue", targetId: queue.id, after: queue });
+    return { result: queue };
   });
-  return queue;
 }
 
 export async function updateQueue(deps: Deps, tenant: TenantScope, actor: Actor, id: string, input: QueueInput) {
   const current = await requireQueue(deps, tenant, id);
   const nowMs = deps.clock.now();
   const updated = merged(current, input, isoAt(nowMs));
-  await deps.db.kysely.transaction().execute(async (trx) => {
+  return applyChange(deps, inMode(tenant, actor), async (trx, audit) => {
     await saveQueue(trx, tenant, updated);
-    const change = { action: "queue.updated", targetType: "queue", targetId: id };
-    await recordAudit(trx, tenant, actor, { ...change, before: current, after: updated }, nowMs);
+    await audit({ action: "queue.updated", targetType: "queue", targetId: id, before: current, after: updated });
+    return { result: updated };
   });
-  return updated;
 }
 
 export async function deleteQueue(deps: Deps, tenant: TenantScope, actor: Actor, id: string): Promise<void> {
   const current = await requireQueue(deps, tenant, id);
   const nowMs = deps.clock.now();
-  await deps.db.kysely.transaction().execute(async (trx) => {
+  await applyChange(deps, inMode(tenant, actor), async (trx, audit) => {
     await deleteQueues(trx, tenant, { id }, isoAt(nowMs));
-    await recordAudit(
-      trx,
-      tenant,
-      actor,
-      { action: "queue.deleted", targetType: "queue", targetId: id, before: current },
-      nowMs,
-    );
+    await audit({ action: "queue.deleted", targetType: "queue", targetId: id, before: current });
+    return { result: undefined };
   });
 }
 

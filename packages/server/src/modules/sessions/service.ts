@@ -1,5 +1,7 @@
 import { randomBytes } from "node:crypto";
-import type { SessionType } from "../../db/schema.js";
+import type { Transaction } from "kysely";
+import type { InvalidationEvent } from "../../cache/invalidation.js";
+import type { Database, SessionType } from "../../db/schema.js";
 import type { Deps } from "../../deps.js";
 import { AppError, errors } from "../../http/errors.js";
 import { isoAt } from "../../lib/clock.js";
@@ -134,9 +136,24 @@ export async function revokeConsumerSessions(
   filter: { consumerId: string; sessionId?: string },
   reason: string,
 ): Promise<string[]> {
-  const revoked = await revokeSessions(deps.db, tenant, filter, reason, isoAt(deps.clock.now()));
+  const revoked = await revokeSessions(deps.db.kysely, tenant, filter, reason, isoAt(deps.clock.now()));
   for (const sessionId of revoked) await deps.invalidation.publish({ type: "session", sessionId });
   return revoked;
+}
+
+/**
+ * Revokes sessions inside the caller's transaction. Returns the invalidations to publish once it
+ * commits: a rolled-back revocation must not end cached access tokens.
+ */
+export async function revokeConsumerSessionsIn(
+  deps: Deps,
+  trx: Transaction<Database>,
+  tenant: TenantScope,
+  filter: { consumerId: string; sessionId?: string },
+  reason: string,
+): Promise<{ revoked: string[]; invalidate: InvalidationEvent[] }> {
+  const revoked = await revokeSessions(trx, tenant, filter, reason, isoAt(deps.clock.now()));
+  return { revoked, invalidate: revoked.map((sessionId) => ({ type: "session", sessionId }) as const) };
 }
 
 function usable(row: RefreshTokenRow, tenant: TenantScope, nowMs: number): boolean {

@@ -78,13 +78,13 @@ export async function listLiveSessions(
 
 /** Revokes live sessions matching the filter; returns the ids it revoked. */
 export async function revokeSessions(
-  db: Db,
+  executor: Executor,
   scope: TenantScope,
   filter: { sessionId?: string; consumerId: string },
   reason: string,
   now: string,
 ): Promise<string[]> {
-  let query = db.kysely
+  let query = executor
     .updateTable("sessions")
     .set({ revoked_at: now, revoked_reason: reason })
     .where("organization_id", "=", scope.organizationId)

@@ -113,7 +113,8 @@ export class AccessTokenVerifier {
         currentDate: new Date(this.clock.now()),
         requiredClaims: ["iat", "exp", "jti", "aud"],
       });
-      if (!isClaims(payload)) return { ok: false, reason: "invalid" };
+      // jose checks iat's type, not its value: a token "issued" later than now is refused too.
+      if (!isClaims(payload) || payload.iat > nowSeconds + CLOCK_SKEW_SECONDS) return { ok: false, reason: "invalid" };
       claims = payload;
     } catch (err) {
       return { ok: false, reason: err instanceof joseErrors.JWTExpired ? "expired" : "invalid" };

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { Db } from "../../db/database.js";
 import { type Clock, isoAt } from "../../lib/clock.js";
+import type { OutboundClient } from "../../lib/outbound/outbound-client.js";
 import { open } from "../../lib/sealed-box.js";
 import { signWebhook } from "../../lib/webhook-signature.js";
 import { claimDelivery, type Delivery, dueDeliveries, endpointSecret, recordAttempt } from "./store.js";
@@ -30,6 +31,7 @@ export class WebhookDispatcher {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly sealingKey: Buffer,
+    private readonly outbound: OutboundClient,
   ) {}
 
   /** Sends every delivery that is due now; returns how many attempts were made. */
@@ -78,34 +80,30 @@ export class WebhookDispatcher {
       updated_at: isoAt(nowMs),
     });
     if (status === "failed") {
-      this.logger.warn({ deliveryId: delivery.id, attempts, status: result.status }, "webhook delivery given up");
+      const failure = result.ok ? undefined : result.error;
+      this.logger.warn(
+        { deliveryId: delivery.id, attempts, status: result.status, failure },
+        "webhook delivery given up",
+      );
     }
   }
 
   private async post(delivery: Delivery): Promise<AttemptResult> {
     const endpoint = await endpointSecret(this.db, delivery.endpoint_id);
-    if (!endpoint) return { ok: false, status: 410, error: "endpoint not found" };
+    if (!endpoint) return { ok: false, status: 410, error: "endpoint deleted" };
     const secret = open(this.sealingKey, endpoint.sealed).toString("utf8");
     const timestamp = Math.floor(this.clock.now() / 1000);
-    try {
-      const response = await fetch(endpoint.url, {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          "user-agent": "Fanfare-Webhooks/1",
-          "x-fanfare-event-id": delivery.event_id,
-          "x-fanfare-timestamp": String(timestamp),
-          "x-fanfare-signature": signWebhook(secret, timestamp, delivery.payload),
-        },
-        body: delivery.payload,
-        redirect: "manual",
-        signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS),
-      });
-      await response.body?.cancel();
-      if (response.status >= 200 && response.status < 300) return { ok: true, status: response.status };
-      return { ok: false, status: response.status, error: `HTTP ${response.status}` };
-    } catch (err) {
-      return { ok: false, status: null, error: err instanceof Error ? err.message : String(err) };
-    }
+    const result = await this.outbound.post(endpoint.url, {
+      headers: {
+        "content-type": "application/json",
+        "user-agent": "Fanfare-Webhooks/1",
+        "x-fanfare-event-id": delivery.event_id,
+        "x-fanfare-timestamp": String(timestamp),
+        "x-fanfare-signature": signWebhook(secret, timestamp, delivery.payload),
+      },
+      body: delivery.payload,
+      timeoutMs: ATTEMPT_TIMEOUT_MS,
+    });
+    return result.ok ? result : { ok: false, status: result.status, error: result.failure };
   }
 }

@@ -9,7 +9,8 @@ import { isoAt } from "../../lib/clock.js";
 import { newId } from "../../lib/ids.js";
 import { seal } from "../../lib/sealed-box.js";
 import type { TenantScope } from "../../lib/tenant.js";
-import { type Actor, recordAudit } from "../audit/service.js";
+import { applyChange, inMode } from "../audit/apply-change.js";
+import type { Actor } from "../audit/service.js";
 import {
   type Delivery,
   deleteEndpoint,
@@ -22,7 +23,7 @@ import {
 
 export const endpointNotFound = () => errors.resourceNotFound("Webhook endpoint");
 
-function checkUrl(deps: Deps, url: string): string {
+async function checkUrl(deps: Deps, url: string): Promise<string> {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -38,6 +39,10 @@ function checkUrl(deps: Deps, url: string): string {
       { path: "body.url", message: `must use ${allowed.join(" or ")}` },
     ]);
   }
+  const problem = await deps.outbound.policy.problemWith(parsed);
+  if (problem) {
+    throw errors.validation(`Invalid request: body.url ${problem}.`, [{ path: "body.url", message: problem }]);
+  }
   return parsed.toString();
 }
 
@@ -51,24 +56,22 @@ export async function createEndpoint(
   const nowMs = deps.clock.now();
   const endpoint: WebhookEndpoint = {
     id: newId("webhook", nowMs),
-    url: checkUrl(deps, input.url),
+    url: await checkUrl(deps, input.url),
     description: input.description ?? null,
     events: [...new Set(input.events)],
     createdAt: isoAt(nowMs),
   };
   const secret = `whsec_${randomBytes(32).toString("base64url")}`;
-  await insertEndpoint(deps.db, tenant, endpoint, seal(deps.secrets["webhook-secret-encryption"], secret));
-  await deps.db.kysely
-    .transaction()
-    .execute((trx) =>
-      recordAudit(
-        trx,
-        tenant,
-        actor,
-        { action: "webhook_endpoint.created", targetType: "webhook_endpoint", targetId: endpoint.id, after: endpoint },
-        nowMs,
-      ),
-    );
+  await applyChange(deps, inMode(tenant, actor), async (trx, audit) => {
+    await insertEndpoint(trx, tenant, endpoint, seal(deps.secrets["webhook-secret-encryption"], secret));
+    await audit({
+      action: "webhook_endpoint.created",
+      targetType: "webhook_endpoint",
+      targetId: endpoint.id,
+      after: endpoint,
+    });
+    return { result: endpoint };
+  });
   return { endpoint, secret };
 }
 
@@ -80,19 +83,11 @@ export async function requireEndpoint(deps: Deps, tenant: TenantScope, id: strin
 
 export async function removeEndpoint(deps: Deps, tenant: TenantScope, actor: Actor, id: string): Promise<void> {
   const endpoint = await requireEndpoint(deps, tenant, id);
-  const nowMs = deps.clock.now();
-  await deleteEndpoint(deps.db, tenant, id, isoAt(nowMs));
-  await deps.db.kysely
-    .transaction()
-    .execute((trx) =>
-      recordAudit(
-        trx,
-        tenant,
-        actor,
-        { action: "webhook_endpoint.deleted", targetType: "webhook_endpoint", targetId: id, before: endpoint },
-        nowMs,
-      ),
-    );
+  await applyChange(deps, inMode(tenant, actor), async (trx, audit) => {
+    await deleteEndpoint(trx, tenant, id, isoAt(deps.clock.now()));
+    await audit({ action: "webhook_endpoint.deleted", targetType: "webhook_endpoint", targetId: id, before: endpoint });
+    return { result: undefined };
+  });
 }
 
 /**

@@ -33,8 +33,13 @@ function liveEndpoints(executor: Executor, scope: TenantScope) {
     .where("deleted_at", "is", null);
 }
 
-export async function insertEndpoint(db: Db, scope: TenantScope, endpoint: WebhookEndpoint, secretSealed: string) {
-  await db.kysely
+export async function insertEndpoint(
+  executor: Executor,
+  scope: TenantScope,
+  endpoint: WebhookEndpoint,
+  secretSealed: string,
+) {
+  await executor
     .insertInto("webhook_endpoints")
     .values({
       id: endpoint.id,
@@ -60,22 +65,25 @@ export async function getEndpoint(db: Db, scope: TenantScope, id: string): Promi
 }
 
 /** Deleting stops future deliveries; pending ones are abandoned with it. */
-export async function deleteEndpoint(db: Db, scope: TenantScope, id: string, now: string): Promise<void> {
-  await db.kysely.transaction().execute(async (trx) => {
-    await trx
-      .updateTable("webhook_endpoints")
-      .set({ deleted_at: now })
-      .where("organization_id", "=", scope.organizationId)
-      .where("mode", "=", scope.mode)
-      .where("id", "=", id)
-      .execute();
-    await trx
-      .updateTable("webhook_deliveries")
-      .set({ status: "failed", last_error: "endpoint deleted", updated_at: now })
-      .where("endpoint_id", "=", id)
-      .where("status", "=", "pending")
-      .execute();
-  });
+export async function deleteEndpoint(
+  trx: Transaction<Database>,
+  scope: TenantScope,
+  id: string,
+  now: string,
+): Promise<void> {
+  await trx
+    .updateTable("webhook_endpoints")
+    .set({ deleted_at: now })
+    .where("organization_id", "=", scope.organizationId)
+    .where("mode", "=", scope.mode)
+    .where("id", "=", id)
+    .execute();
+  await trx
+    .updateTable("webhook_deliveries")
+    .set({ status: "failed", last_error: "endpoint deleted", updated_at: now })
+    .where("endpoint_id", "=", id)
+    .where("status", "=", "pending")
+    .execute();
 }
 
 /** Endpoints of the tenant subscribed to an event type. */
