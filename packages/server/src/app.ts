@@ -10,6 +10,7 @@ import { installAuthentication } from "./http/auth.js";
 import { allowBrowserOrigins } from "./http/cors.js";
 import { serveDashboard } from "./http/dashboard-static.js";
 import { installErrorHandling } from "./http/errors.js";
+import { enforceHttps, httpsServerFactory } from "./http/https.js";
 import { lazyChildLogger } from "./http/lazy-logger.js";
 import { type ApiDescription, registerOpenApi } from "./http/openapi.js";
 import { installRequestContext } from "./http/request-context.js";
@@ -104,6 +105,7 @@ async function buildApp(
     trustProxy: config.trustedProxies.length > 0 ? [...config.trustedProxies] : false,
     rewriteUrl: aliasUnversioned,
     return503OnClosing: true,
+    ...(config.tls ? { serverFactory: httpsServerFactory(config.tls) } : {}),
   });
   app.setValidatorCompiler(validatorCompiler);
   requireParamsSchemas(app);
@@ -111,6 +113,8 @@ async function buildApp(
   installRequestContext(app);
   // Before authentication, so refusals reach the page's script too.
   if (options.browsers) allowBrowserOrigins(app);
+  // Before authentication: nothing reads a key or token that arrived in clear text.
+  enforceHttps(app, config);
   countUsage(app, deps);
   defaultEmptyBody(app);
   installAuthentication(app, deps, API_PREFIX, options.members);

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, statSync } from "node:fs";
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -156,5 +156,26 @@ describe("loadConfig", () => {
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(readFileSync(file, "utf8").trim()).toBe(first.secret);
     expect(loadConfig({ FANFARE_DATA_DIR: dir }).secret).toBe(first.secret);
+  });
+
+  it("takes a TLS certificate and key only together, readable and forming a pair", () => {
+    const dir = freshDir();
+    const junk = join(dir, "junk.pem");
+    writeFileSync(junk, "not a certificate");
+    const missing = join(dir, "missing.pem");
+    expect(errorOf({ FANFARE_TLS_CERT_FILE: junk }).variable).toBe("FANFARE_TLS_KEY_FILE");
+    expect(errorOf({ FANFARE_TLS_KEY_FILE: junk }).variable).toBe("FANFARE_TLS_CERT_FILE");
+    expect(errorOf({ FANFARE_TLS_CERT_FILE: missing, FANFARE_TLS_KEY_FILE: junk }).message).toContain(missing);
+    expect(errorOf({ FANFARE_TLS_CERT_FILE: junk, FANFARE_TLS_KEY_FILE: missing }).variable).toBe(
+      "FANFARE_TLS_KEY_FILE",
+    );
+    expect(errorOf({ FANFARE_TLS_CERT_FILE: junk, FANFARE_TLS_KEY_FILE: junk }).message).toMatch(
+      /FANFARE_TLS_CERT_FILE and FANFARE_TLS_KEY_FILE must be a PEM certificate and its private key/,
+    );
+    expect(errorOf({ FANFARE_SHUTDOWN_TIMEOUT_MS: "10" }).variable).toBe("FANFARE_SHUTDOWN_TIMEOUT_MS");
+    expect(loadConfig({ FANFARE_DATA_DIR: dir, FANFARE_SECRET: SECRET })).toMatchObject({
+      tls: undefined,
+      shutdownTimeoutMs: 30_000,
+    });
   });
 });

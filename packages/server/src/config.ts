@@ -1,9 +1,10 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { accessSync, chmodSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseCidr } from "./lib/ip.js";
 import { randomBase62 } from "./lib/secrets.js";
+import { readTlsCredentials, type TlsFiles } from "./lib/tls-credentials.js";
 
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 const LOG_LEVELS: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
@@ -42,6 +43,10 @@ export interface Config {
     | { provider: "console" }
     | { provider: "smtp"; url: string; from: string }
     | { provider: "webhook"; url: string };
+  /** Both APIs serve HTTPS with this certificate and key when set (reloaded on SIGHUP). */
+  readonly tls: TlsFiles | undefined;
+  /** After SIGTERM, the process exits by this deadline even if requests or flushes are stuck. */
+  readonly shutdownTimeoutMs: number;
 }
 
 /** A configuration problem, always naming the variable at fault. */
@@ -206,6 +211,35 @@ function readOtpDelivery(env: Env, production: boolean): Config["otpDelivery"] {
   throw new ConfigError("FANFARE_OTP_DELIVERY", `must be none, console, smtp or webhook (got "${provider}")`);
 }
 
+function readTls(env: Env): TlsFiles | undefined {
+  const certFile = env.FANFARE_TLS_CERT_FILE || undefined;
+  const keyFile = env.FANFARE_TLS_KEY_FILE || undefined;
+  if (!certFile && !keyFile) return undefined;
+  if (!certFile) throw new ConfigError("FANFARE_TLS_CERT_FILE", "is required when FANFARE_TLS_KEY_FILE is set");
+  if (!keyFile) throw new ConfigError("FANFARE_TLS_KEY_FILE", "is required when FANFARE_TLS_CERT_FILE is set");
+  for (const [variable, file] of [
+    ["FANFARE_TLS_CERT_FILE", certFile],
+    ["FANFARE_TLS_KEY_FILE", keyFile],
+  ] as const) {
+    try {
+      accessSync(file, constants.R_OK);
+    } catch {
+      throw new ConfigError(variable, `must name a readable file (cannot read "${file}")`);
+    }
+  }
+  const files = { certFile: resolve(certFile), keyFile: resolve(keyFile) };
+  try {
+    readTlsCredentials(files);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new ConfigError(
+      "FANFARE_TLS_CERT_FILE",
+      `and FANFARE_TLS_KEY_FILE must be a PEM certificate and its private key (${reason})`,
+    );
+  }
+  return files;
+}
+
 /** Reads and validates the environment once; the result is frozen. The only reader of process.env. */
 function readFailureMode(env: Env): Config["rateLimitFailureMode"] {
   const mode = env.FANFARE_RATE_LIMIT_FAILURE_MODE || "open";
@@ -242,6 +276,8 @@ export function loadConfig(env: Env = process.env): Config {
     publicAdminUrl: readPublicAdminUrl(env, host, adminPort),
     rateLimitFailureMode: readFailureMode(env),
     otpDelivery: readOtpDelivery(env, production),
+    tls: readTls(env),
+    shutdownTimeoutMs: readIntInRange(env, "FANFARE_SHUTDOWN_TIMEOUT_MS", 30_000, 1000, 600_000),
     ...resolveSecret(env, dataDir, production),
   };
   return Object.freeze(config);

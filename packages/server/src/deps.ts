@@ -5,6 +5,7 @@ import type { Config } from "./config.js";
 import { type Db, openDatabase } from "./db/database.js";
 import { migrateToLatest } from "./db/migrate.js";
 import { logRedaction } from "./http/redact.js";
+import { BoundedLogStream } from "./lib/bounded-log-stream.js";
 import { type Clock, isoAt, systemClock } from "./lib/clock.js";
 import { DestinationPolicy } from "./lib/outbound/destination-policy.js";
 import { OutboundClient } from "./lib/outbound/outbound-client.js";
@@ -64,6 +65,8 @@ export interface Deps {
   flush(): Promise<void>;
   /** Flushes, then releases the database and any connections. */
   close(): Promise<void>;
+  /** Waits for log lines still queued for stdout, `timeoutMs` at most: a stuck reader never holds up exit. */
+  logDrained(timeoutMs: number): Promise<void>;
 }
 
 export interface DepsOverrides {
@@ -72,14 +75,23 @@ export interface DepsOverrides {
   logStream?: DestinationStream;
 }
 
-export function createLogger(config: Config, stream?: DestinationStream): Logger {
+export function createLogger(config: Config, stream: DestinationStream): Logger {
   const options = {
     level: config.logLevel,
     redact: logRedaction,
     base: { service: "fanfare" },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
-  return stream ? pino(options, stream) : pino(options);
+  return pino(options, stream);
+}
+
+/** The process's logger on stdout, through a bounded buffer that drops lines rather than wait. */
+function createStdoutLogger(config: Config): { logger: Logger; output: BoundedLogStream } {
+  const output = new BoundedLogStream(process.stdout, (lines) =>
+    logger.warn({ droppedLogLines: lines }, "stdout was not read fast enough: log lines were dropped"),
+  );
+  const logger = createLogger(config, output);
+  return { logger, output };
 }
 
 function createOtpDelivery(config: Config, logger: Logger, outbound: OutboundClient): OtpDelivery {
@@ -91,7 +103,9 @@ function createOtpDelivery(config: Config, logger: Logger, outbound: OutboundCli
 }
 
 export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps {
-  const logger = createLogger(config, overrides.logStream);
+  const { logger, output } = overrides.logStream
+    ? { logger: createLogger(config, overrides.logStream), output: undefined }
+    : createStdoutLogger(config);
   const db = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const clock = overrides.clock ?? systemClock;
   const secrets = deriveKeys(config.secret);
@@ -173,6 +187,7 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
       await limiter.close();
       await db.close();
     },
+    logDrained: async (timeoutMs) => output?.drained(timeoutMs),
   };
 }
 

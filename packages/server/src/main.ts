@@ -1,8 +1,10 @@
 import type { AddressInfo } from "node:net";
+import type { Server as TlsServer } from "node:tls";
 import type { FastifyInstance } from "fastify";
 import { buildAdminApp, buildConsumerApp } from "./app.js";
-import type { Config } from "./config.js";
+import { type Config, ConfigError } from "./config.js";
 import { createDeps, type Deps, type DepsOverrides, prepareDatabase } from "./deps.js";
+import { certificateFingerprint, readTlsCredentials } from "./lib/tls-credentials.js";
 import { evaluateAlerts } from "./modules/alerts/service.js";
 import { CLI_ACTOR } from "./modules/audit/service.js";
 import { addOwner } from "./modules/members/service.js";
@@ -27,10 +29,20 @@ export interface RunningServer {
   shutdown(): Promise<void>;
 }
 
-function urlOf(app: FastifyInstance): string {
+function urlOf(app: FastifyInstance, config: Config): string {
   const address = app.server.address() as AddressInfo;
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
-  return `http://${host}:${address.port}`;
+  return `${config.tls ? "https" : "http"}://${host}:${address.port}`;
+}
+
+/** Production speaks HTTPS: itself, or through a proxy it trusts to say so (X-Forwarded-Proto). */
+function requireHttpsInProduction(config: Config): void {
+  if (!config.production || config.tls || config.trustedProxies.length > 0) return;
+  throw new ConfigError(
+    "FANFARE_TLS_CERT_FILE",
+    "and FANFARE_TLS_KEY_FILE are required when NODE_ENV=production, unless FANFARE_TRUSTED_PROXIES " +
+      "names the proxy that terminates HTTPS",
+  );
 }
 
 /** The development organization's dashboard owner; codes for it are printed on the terminal. */
@@ -64,6 +76,7 @@ function startBackgroundJobs(deps: Deps): void {
 
 /** config → deps → migrations → both apps → listen. The only place that listens. */
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
+  requireHttpsInProduction(config);
   const deps = createDeps(config, options.overrides);
   try {
     const applied = await prepareDatabase(deps);
@@ -86,8 +99,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       deps,
       consumer,
       admin,
-      consumerUrl: urlOf(consumer),
-      adminUrl: urlOf(admin),
+      consumerUrl: urlOf(consumer, config),
+      adminUrl: urlOf(admin, config),
       ...(bootstrapped ? { bootstrapped } : {}),
       shutdown,
     };
@@ -97,11 +110,16 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   }
 }
 
-const SHUTDOWN_DEADLINE_MS = 30_000;
+/** The share of the shutdown deadline left for queued log lines to reach a slow reader. */
+const LOG_DRAIN_MS = 1000;
 
-/** SIGTERM/SIGINT: graceful shutdown, then exit 0; a second signal or the deadline forces exit 1. */
+/**
+ * SIGTERM/SIGINT: graceful shutdown, then exit 0; a second signal or the deadline
+ * (FANFARE_SHUTDOWN_TIMEOUT_MS) forces exit 1. Logging never waits for stdout's reader, so
+ * neither can be held up by it, and nothing flushes the log synchronously on the way out.
+ */
 export function exitOnSignals(server: RunningServer): void {
-  const { logger } = server.deps;
+  const { logger, config } = server.deps;
   let signalled = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (signalled) {
@@ -113,12 +131,12 @@ export function exitOnSignals(server: RunningServer): void {
     const deadline = setTimeout(() => {
       logger.error("shutdown deadline passed: exiting");
       process.exit(1);
-    }, SHUTDOWN_DEADLINE_MS);
+    }, config.shutdownTimeoutMs);
     deadline.unref();
     server.shutdown().then(
-      () => {
+      async () => {
         logger.info("shutdown complete");
-        logger.flush();
+        await server.deps.logDrained(Math.min(LOG_DRAIN_MS, config.shutdownTimeoutMs));
         process.exit(0);
       },
       (err: unknown) => {
@@ -129,4 +147,25 @@ export function exitOnSignals(server: RunningServer): void {
   };
   process.on("SIGTERM", onSignal);
   process.on("SIGINT", onSignal);
+}
+
+/**
+ * SIGHUP: both APIs switch to the certificate and key now in the configured files (for renewals
+ * without a restart). A file that is not a usable pair is logged, and the current one stays.
+ */
+export function reloadTlsOnSighup(server: RunningServer): void {
+  const { logger, config } = server.deps;
+  const files = config.tls;
+  if (!files) return;
+  process.on("SIGHUP", () => {
+    try {
+      const credentials = readTlsCredentials(files);
+      for (const app of [server.consumer, server.admin]) {
+        (app.server as unknown as TlsServer).setSecureContext(credentials);
+      }
+      logger.info({ fingerprint: certificateFingerprint(credentials) }, "TLS certificate reloaded");
+    } catch (err) {
+      logger.error({ err }, "TLS certificate reload failed: still serving the previous certificate");
+    }
+  });
 }

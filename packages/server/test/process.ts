@@ -53,14 +53,14 @@ export async function startServerProcess(env: Record<string, string>, args: stri
   });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const deadline = Date.now() + 30_000;
-  while (!/admin API\s+(http:\S+)\/api\/v1/.test(out)) {
+  while (!/admin API\s+(https?:\S+)\/api\/v1/.test(out)) {
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill("SIGKILL");
       throw new Error(`server did not start:\n${out}\n${err}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  const consumerUrl = /consumer API\s+(http:\S+)\/api\/v1/.exec(out)?.[1] ?? "";
-  const adminUrl = /admin API\s+(http:\S+)\/api\/v1/.exec(out)?.[1] ?? "";
+  const consumerUrl = /consumer API\s+(https?:\S+)\/api\/v1/.exec(out)?.[1] ?? "";
+  const adminUrl = /admin API\s+(https?:\S+)\/api\/v1/.exec(out)?.[1] ?? "";
   return { child, stdout: () => out, exited, consumerUrl, adminUrl };
 }

@@ -101,6 +101,16 @@ export const errors = {
     ),
   internal: (requestId: string) =>
     new AppError(500, { error: "internal_error", message: "An unexpected error occurred.", requestId }),
+  // RFC 9110 requires Upgrade (and so Connection) on a 426.
+  httpsRequired: () =>
+    new AppError(
+      426,
+      {
+        error: "https_required",
+        message: "This API is served over HTTPS only. Send the request to its https:// address.",
+      },
+      { upgrade: "TLS/1.2, HTTP/1.1", connection: "Upgrade" },
+    ),
   liveKeyRequired: () =>
     new AppError(403, {
       error: "live_key_required",

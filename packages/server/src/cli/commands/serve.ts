@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { loadConfig } from "../../config.js";
-import { exitOnSignals, startServer } from "../../main.js";
+import { exitOnSignals, reloadTlsOnSighup, startServer } from "../../main.js";
 import { formatKeys } from "./init.js";
 
 export function registerServe(program: Command): void {
@@ -12,6 +12,7 @@ export function registerServe(program: Command): void {
       const config = loadConfig();
       const server = await startServer(config, { devBootstrap: options.devBootstrap ?? false });
       exitOnSignals(server);
+      reloadTlsOnSighup(server);
       const { logger } = server.deps;
       if (config.secretSource === "generated-file") {
         logger.warn(`FANFARE_SECRET is not set: using a generated development secret from ${config.dataDir}/secret`);
