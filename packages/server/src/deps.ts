@@ -19,6 +19,7 @@ import {
   smtpDelivery,
   webhookDelivery,
 } from "./modules/otp/delivery.js";
+import { ArrivalWriter } from "./modules/queues/arrival-writer.js";
 import { isSessionLive } from "./modules/sessions/store.js";
 import { AccessTokenVerifier } from "./modules/tokens/access-tokens.js";
 import { SigningKeyRing } from "./modules/tokens/signing-keys.js";
@@ -49,6 +50,8 @@ export interface Deps {
   readonly experiences: ExperienceCache;
   readonly signingKeys: SigningKeyRing;
   readonly accessTokens: AccessTokenVerifier;
+  /** Queue arrivals of this process, written in group commits. */
+  readonly arrivals: ArrivalWriter;
   readonly otpDelivery: OtpDelivery;
   /** Redis when FANFARE_REDIS_URL is set (shared by every process), else in-process. */
   readonly limiter: RateLimiter;
@@ -145,6 +148,7 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
     experiences,
     signingKeys,
     accessTokens,
+    arrivals: new ArrivalWriter(db, clock, logger),
     otpDelivery: createOtpDelivery(config, logger),
     limiter,
     onShutdown: (task) => {
