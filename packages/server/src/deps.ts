@@ -20,6 +20,7 @@ import {
   webhookDelivery,
 } from "./modules/otp/delivery.js";
 import { ArrivalWriter } from "./modules/queues/arrival-writer.js";
+import { SessionWriter } from "./modules/sessions/session-writer.js";
 import { isSessionLive } from "./modules/sessions/store.js";
 import { AccessTokenVerifier } from "./modules/tokens/access-tokens.js";
 import { SigningKeyRing } from "./modules/tokens/signing-keys.js";
@@ -52,6 +53,8 @@ export interface Deps {
   readonly accessTokens: AccessTokenVerifier;
   /** Queue arrivals of this process, written in group commits. */
   readonly arrivals: ArrivalWriter;
+  /** New sessions and refresh rotations of this process, written in group commits. */
+  readonly sessionWriter: SessionWriter;
   readonly otpDelivery: OtpDelivery;
   /** Redis when FANFARE_REDIS_URL is set (shared by every process), else in-process. */
   readonly limiter: RateLimiter;
@@ -149,6 +152,7 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
     signingKeys,
     accessTokens,
     arrivals: new ArrivalWriter(db, clock, logger),
+    sessionWriter: new SessionWriter(db, clock),
     otpDelivery: createOtpDelivery(config, logger),
     limiter,
     onShutdown: (task) => {
