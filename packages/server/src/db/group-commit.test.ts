@@ -25,7 +25,7 @@ const tick = () => new Promise((resolve) => setImmediate(resolve));
 describe("GroupCommit", () => {
   it("writes at once when idle, gathers while a batch is written, and answers each item on its own", async () => {
     const writer = heldWriter();
-    const commit = new GroupCommit(writer.write, { maxBatch: 100, maxWaitMs: 60_000 });
+    const commit = new GroupCommit(writer.write, { maxBatch: 100, maxWaitMs: 60_000, maxInFlight: 2 });
     const first = commit.submit("q", 1);
     await tick();
     expect(writer.batches).toEqual([[1]]);
@@ -46,7 +46,7 @@ describe("GroupCommit", () => {
 
   it("sends a full batch, or one that waited its limit, without waiting for the batch ahead", async () => {
     const writer = heldWriter();
-    const commit = new GroupCommit(writer.write, { maxBatch: 2, maxWaitMs: 20 });
+    const commit = new GroupCommit(writer.write, { maxBatch: 2, maxWaitMs: 20, maxInFlight: 3 });
     void commit.submit("q", 1);
     void commit.submit("q", 2);
     void commit.submit("q", 3);
@@ -57,6 +57,19 @@ describe("GroupCommit", () => {
     expect(writer.batches).toHaveLength(2);
     await new Promise((resolve) => setTimeout(resolve, 40));
     expect(writer.batches).toEqual([[1], [2, 3], [4]]);
+
+    // Three batches in flight: the next waits past its limit, and goes when one of them ends.
+    void commit.submit("q", 5);
+    void commit.submit("q", 6);
+    void commit.submit("q", 7);
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    expect(writer.batches).toHaveLength(3);
+    writer.finish[0]?.();
+    await tick();
+    expect(writer.batches).toEqual([[1], [2, 3], [4], [5, 6]]);
+    writer.finish[1]?.();
+    await tick();
+    expect(writer.batches.at(-1)).toEqual([7]);
   });
 
   it("fails every item of a batch whose write throws, and only those", async () => {
@@ -68,7 +81,7 @@ describe("GroupCommit", () => {
         await tick();
         return items.map((item) => ({ ok: true, value: item }));
       },
-      { maxBatch: 10, maxWaitMs: 60_000 },
+      { maxBatch: 10, maxWaitMs: 60_000, maxInFlight: 2 },
     );
     const results = await Promise.allSettled([1, 2, 3, 4].map((item) => commit.submit("q", item)));
     expect(results.map((result) => result.status)).toEqual(["fulfilled", "rejected", "rejected", "rejected"]);

@@ -1,4 +1,4 @@
-import { type Expression, type Insertable, type RawBuilder, sql, type Transaction } from "kysely";
+import { type Expression, type Insertable, type RawBuilder, type SqlBool, sql, type Transaction } from "kysely";
 import type { DialectName } from "./database.js";
 import type { Database } from "./schema.js";
 
@@ -8,12 +8,15 @@ import type { Database } from "./schema.js";
  * `database.ts`), and no dialect's limit on bound parameters is ever reached.
  */
 
-/** A subquery yielding each string of `values`, for `column in (…)`. */
-export function jsonValues(dialect: DialectName, values: readonly string[]): RawBuilder<string> {
-  const json = JSON.stringify(values);
+/**
+ * `column` is one of `values`, driven by the list: PostgreSQL gets an array (`= any`, which uses
+ * the index; a set-returning function there was planned as a scan of the whole table), SQLite a
+ * JSON array it walks with `json_each`.
+ */
+export function isOneOf(dialect: DialectName, column: string, values: readonly string[]): RawBuilder<SqlBool> {
   return dialect === "postgres"
-    ? sql<string>`(select json_array_elements_text(${json}::json))`
-    : sql<string>`(select value from json_each(${json}))`;
+    ? sql<SqlBool>`${sql.ref(column)} = any(${[...values]}::text[])`
+    : sql<SqlBool>`${sql.ref(column)} in (select value from json_each(${JSON.stringify(values)}))`;
 }
 
 /** Inserts `rows` (all with the same columns) in one statement. */

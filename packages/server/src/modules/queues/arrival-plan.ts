@@ -3,6 +3,13 @@ import type { TenantScope } from "../../lib/tenant.js";
 import type { Entry, QueueCounters } from "./entries-store.js";
 import { effectiveStatus, entryErrors, holdsNoPlace } from "./entry-rules.js";
 
+/** What the queue row says under the lock. */
+export interface QueueUnderLock {
+  counters: QueueCounters;
+  /** Set when the queue gives no new places now (not open yet, or closed). */
+  refusal: (() => Error) | undefined;
+}
+
 /** One consumer asking for a place in a queue. */
 export interface Arrival {
   tenant: TenantScope;
@@ -28,17 +35,18 @@ export interface ArrivalPlan {
 }
 
 /**
- * Decides a batch of arrivals to one queue, in acceptance order, from the queue's counters and
- * the entries its consumers already have (both read under the queue's lock): a place already
- * held is answered as it is — also to a twin later in the same batch — and every other arrival
- * takes the next number while capacity lasts.
+ * Decides a batch of arrivals to one queue, in acceptance order, from the queue's row and the
+ * entries its consumers already have (both read under the queue's lock): a place already held
+ * is answered as it is — also to a twin later in the same batch — and every other arrival takes
+ * the next number while the queue is open and capacity lasts.
  */
 export function planArrivals(
   arrivals: readonly Arrival[],
   existing: readonly Entry[],
-  counters: QueueCounters,
+  queue: QueueUnderLock,
   nowMs: number,
 ): ArrivalPlan {
+  const { counters, refusal } = queue;
   const now = isoAt(nowMs);
   const places = new Map(existing.map((entry) => [entry.consumer_id, entry]));
   const plan: ArrivalPlan = { outcomes: [], inserts: [], reentries: [], taken: 0, admitted: 0, refused: 0 };
@@ -47,6 +55,10 @@ export function planArrivals(
     const previous = places.get(arrival.consumerId);
     if (previous && !holdsNoPlace(effectiveStatus(previous, nowMs))) {
       plan.outcomes.push({ ok: true, value: { entry: previous, created: false } });
+      continue;
+    }
+    if (refusal) {
+      plan.outcomes.push({ ok: false, error: refusal() });
       continue;
     }
     if (counters.capacity !== null && held >= counters.capacity) {

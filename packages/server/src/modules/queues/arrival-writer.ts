@@ -13,9 +13,10 @@ import {
   entriesOfConsumersIn,
   expireAdmissions,
   insertEntries,
-  lockQueue,
+  lockQueueForArrivals,
   updateEntry,
 } from "./entries-store.js";
+import { refusalOfNewPlaces } from "./entry-rules.js";
 import { queueNotFound } from "./service.js";
 
 export interface ArrivalResult {
@@ -85,21 +86,24 @@ export class ArrivalWriter {
     const [first] = arrivals;
     if (!first) return [];
     const { tenant, queueId } = first;
-    const counters = await lockQueue(trx, tenant, queueId);
+    const row = await lockQueueForArrivals(trx, tenant, queueId);
     locked();
-    if (!counters) throw queueNotFound();
+    if (!row) throw queueNotFound();
+    const { counters } = row;
     const nowMs = this.clock.now();
+    const queue = { counters, refusal: refusalOfNewPlaces(row.window, nowMs) };
     // Read after the lock: no other process can add a place in this queue until we commit.
     let existing = await entriesOfConsumersIn(trx, this.db.dialect, tenant, queueId, [
       ...new Set(arrivals.map((arrival) => arrival.consumerId)),
     ]);
-    let plan = planArrivals(arrivals, existing, counters, nowMs);
+    let plan = planArrivals(arrivals, existing, queue, nowMs);
     let freed = 0;
     if (plan.refused > 0) {
       freed = await expireAdmissions(trx, queueId, isoAt(nowMs));
       if (freed > 0) {
         existing = withLapsedExpired(existing, nowMs);
-        plan = planArrivals(arrivals, existing, { ...counters, admitted: counters.admitted - freed }, nowMs);
+        const admitted = counters.admitted - freed;
+        plan = planArrivals(arrivals, existing, { ...queue, counters: { ...counters, admitted } }, nowMs);
       }
     }
     const departedBefore = plan.taken > 0 ? await departedThroughIn(trx, queueId, counters.lastSeq) : 0;

@@ -1,6 +1,6 @@
 import { type Selectable, sql, type Transaction, type Updateable } from "kysely";
 import type { Db, DialectName } from "../../db/database.js";
-import { insertJsonRows, jsonValues } from "../../db/json-rows.js";
+import { insertJsonRows, isOneOf } from "../../db/json-rows.js";
 import { preparedQuery } from "../../db/prepared.js";
 import type { Database, EntryStatus, QueueEntriesTable } from "../../db/schema.js";
 import type { TenantScope } from "../../lib/tenant.js";
@@ -36,6 +36,17 @@ function liveQueue(trx: Transaction<Database>, scope: TenantScope, queueId: stri
     .where("mode", "=", scope.mode)
     .where("id", "=", queueId)
     .where("deleted_at", "is", null);
+}
+
+/** `lockQueue` for arrivals: the counters, and the window that decides whether new places are given. */
+export async function lockQueueForArrivals(trx: Transaction<Database>, scope: TenantScope, queueId: string) {
+  const row = await liveQueue(trx, scope, queueId)
+    .set((eb) => ({ last_seq: eb.ref("last_seq") }))
+    .returning([...counterColumns, "open_at", "close_at", "status_override"])
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const window = { openAt: row.open_at, closeAt: row.close_at, statusOverride: row.status_override };
+  return { counters: toCounters(row), window };
 }
 
 /** Locks the queue's row for the rest of the transaction: every change to its entries goes through here. */
@@ -147,7 +158,12 @@ export async function readEntry(
   return row;
 }
 
-/** The entries these consumers already have in the queue, read in one statement. */
+/**
+ * The entries these consumers already have in the queue, read in one statement as one index
+ * lookup per consumer. During a drop the table grows faster than its statistics: PostgreSQL,
+ * given the list as a filter, planned a scan of every entry of the organization per batch, so
+ * there the list drives a nested loop (`offset 0` keeps the planner from flattening it).
+ */
 export async function entriesOfConsumersIn(
   trx: Transaction<Database>,
   dialect: DialectName,
@@ -155,14 +171,20 @@ export async function entriesOfConsumersIn(
   queueId: string,
   consumerIds: readonly string[],
 ): Promise<Entry[]> {
-  return trx
-    .selectFrom("queue_entries")
-    .selectAll()
-    .where("queue_id", "=", queueId)
-    .where("organization_id", "=", scope.organizationId)
-    .where("mode", "=", scope.mode)
-    .where("consumer_id", "in", jsonValues(dialect, consumerIds))
-    .execute();
+  const own = (executor: Executor) =>
+    executor
+      .selectFrom("queue_entries")
+      .selectAll()
+      .where("queue_id", "=", queueId)
+      .where("organization_id", "=", scope.organizationId)
+      .where("mode", "=", scope.mode);
+  if (dialect === "sqlite")
+    return own(trx)
+      .where(isOneOf(dialect, "consumer_id", consumerIds))
+      .execute();
+  const { rows } = await sql<Entry>`select e.* from unnest(${[...consumerIds]}::text[]) as wanted(id)
+    cross join lateral (${own(trx).whereRef("consumer_id", "=", sql.ref("wanted.id"))} offset 0) as e`.execute(trx);
+  return rows;
 }
 
 export function insertEntries(trx: Transaction<Database>, dialect: DialectName, entries: readonly Entry[]) {

@@ -18,10 +18,9 @@ import {
   recordDepartures,
   updateEntry,
 } from "./entries-store.js";
-import { effectiveStatus, entryErrors, holdsNoPlace } from "./entry-rules.js";
+import { effectiveStatus, entryErrors } from "./entry-rules.js";
 import { positionOf } from "./positions.js";
-import { queueNotFound, queueStatus, requireQueue } from "./service.js";
-import type { Queue } from "./store.js";
+import { queueNotFound, requireQueue } from "./service.js";
 
 export interface QueueConsumerState {
   queueId: string;
@@ -75,19 +74,10 @@ export async function stateOf(
   };
 }
 
-function refuseUnlessOpen(queue: Queue, nowMs: number): void {
-  const status = queueStatus(queue, nowMs);
-  if (status === "CLOSED") throw entryErrors.closed();
-  if (status === "PENDING") {
-    const opensAt = queue.openAt ? Date.parse(queue.openAt) : nowMs;
-    throw entryErrors.notOpenYet(Math.max(1, Math.ceil((opensAt - nowMs) / 1000)));
-  }
-}
-
 /**
  * Takes a place at the back of the queue; entering again returns the place already held.
- * Concurrent arrivals share group commits (`ArrivalWriter`): one lock of the queue row per
- * batch orders them, so arrival numbers are dense, unique and in acceptance order.
+ * Concurrent arrivals share group commits (`ArrivalWriter`), which decide everything under one
+ * lock of the queue row per batch: arrival numbers are dense, unique and in acceptance order.
  */
 export async function enterQueue(
   deps: Deps,
@@ -96,11 +86,6 @@ export async function enterQueue(
   consumerId: string,
   fingerprint: string | null,
 ): Promise<{ state: QueueConsumerState; created: boolean }> {
-  const nowMs = deps.clock.now();
-  const held = await readEntry(deps.db, tenant, queueId, consumerId);
-  if (held && !holdsNoPlace(effectiveStatus(held, nowMs)))
-    return { state: await stateOf(deps, tenant, held), created: false };
-  refuseUnlessOpen(await requireQueue(deps, tenant, queueId), nowMs);
   const { entry, created, departedBefore } = await deps.arrivals.enter({ tenant, queueId, consumerId, fingerprint });
   return { state: await stateOf(deps, tenant, entry, departedBefore), created };
 }

@@ -1,6 +1,7 @@
 import type { EntryStatus } from "../../db/schema.js";
 import { AppError, errors } from "../../http/errors.js";
 import type { Entry } from "./entries-store.js";
+import { type QueueWindow, queueStatus } from "./service.js";
 
 export const entryErrors = {
   notOpenYet: (retryAfterSeconds: number) =>
@@ -23,3 +24,13 @@ export function effectiveStatus(entry: Entry, nowMs: number): EntryStatus {
 }
 
 export const holdsNoPlace = (status: EntryStatus) => status === "LEFT" || status === "EXPIRED";
+
+/** Why the queue gives no new place at `nowMs` (a place already held is still answered), if it does not. */
+export function refusalOfNewPlaces(window: QueueWindow, nowMs: number): (() => AppError) | undefined {
+  const status = queueStatus(window, nowMs);
+  if (status === "CLOSED") return entryErrors.closed;
+  if (status !== "PENDING") return undefined;
+  const opensAt = window.openAt ? Date.parse(window.openAt) : nowMs;
+  const retryAfter = Math.max(1, Math.ceil((opensAt - nowMs) / 1000));
+  return () => entryErrors.notOpenYet(retryAfter);
+}

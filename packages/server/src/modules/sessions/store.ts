@@ -1,6 +1,6 @@
 import type { Transaction } from "kysely";
 import type { Db, DialectName } from "../../db/database.js";
-import { insertJsonRows, jsonValues } from "../../db/json-rows.js";
+import { insertJsonRows, isOneOf } from "../../db/json-rows.js";
 import type { Database, SessionsTable, SessionType } from "../../db/schema.js";
 import type { TenantScope } from "../../lib/tenant.js";
 
@@ -202,6 +202,6 @@ export async function markSessionsRefreshed(
   await trx
     .updateTable("sessions")
     .set({ last_refreshed_at: now })
-    .where("id", "in", jsonValues(dialect, sessionIds))
+    .where(isOneOf(dialect, "id", sessionIds))
     .execute();
 }
