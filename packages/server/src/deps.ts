@@ -22,6 +22,8 @@ import {
   smtpDelivery,
   webhookDelivery,
 } from "./modules/otp/delivery.js";
+import { ArrivalWriter } from "./modules/queues/arrival-writer.js";
+import { SessionWriter } from "./modules/sessions/session-writer.js";
 import { isSessionLive } from "./modules/sessions/store.js";
 import { AccessTokenVerifier } from "./modules/tokens/access-tokens.js";
 import { SigningKeyRing } from "./modules/tokens/signing-keys.js";
@@ -52,6 +54,10 @@ export interface Deps {
   readonly experiences: ExperienceCache;
   readonly signingKeys: SigningKeyRing;
   readonly accessTokens: AccessTokenVerifier;
+  /** Queue arrivals of this process, written in group commits. */
+  readonly arrivals: ArrivalWriter;
+  /** New sessions and refresh rotations of this process, written in group commits. */
+  readonly sessionWriter: SessionWriter;
   readonly otpDelivery: OtpDelivery;
   /** Every HTTP request the server sends to a URL it was given (webhooks, code delivery). */
   readonly outbound: OutboundClient;
@@ -163,6 +169,8 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
     experiences,
     signingKeys,
     accessTokens,
+    arrivals: new ArrivalWriter(db, clock, logger),
+    sessionWriter: new SessionWriter(db, clock),
     otpDelivery: createOtpDelivery(config, logger, outbound),
     outbound,
     limiter,

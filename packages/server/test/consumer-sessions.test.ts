@@ -1,8 +1,9 @@
 import { generateKeyPairSync } from "node:crypto";
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, exportJWK, jwtVerify, SignJWT } from "jose";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { isUniqueViolation } from "../src/db/database.js";
 import type { BootstrapKeys } from "../src/modules/orgs/service.js";
-import { startSession } from "../src/modules/sessions/service.js";
+import { refreshDigest, refreshSession, startGuestSession, startSession } from "../src/modules/sessions/service.js";
 import { createTestOrganization, createTestServer, dialects, type TestServer } from "./harness.js";
 import { call } from "./http.js";
 
@@ -278,6 +279,114 @@ describe.each(dialects())("consumer sessions and tokens (%s)", (dialect) => {
       }
       expect((await refresh("rt_unknown")).body).toBe('{"error":"invalid refresh token"}');
       expect((await refresh(envelope.refreshToken)).statusCode).toBe(200);
+    });
+  });
+
+  describe("group commits", () => {
+    const tenant = () => ({ organizationId, mode: "live" as const });
+    const consumerNamed = (email: string | null) => ({
+      id: `consumer_${Math.random().toString(36).slice(2)}`,
+      kind: "consumer" as const,
+      email,
+      phone: null,
+      createdAt: new Date(server.clock.now()).toISOString(),
+    });
+
+    it("opens a burst of concurrent guest sessions in few transactions, each distinct and working", async () => {
+      const before = server.deps.sessionWriter.batchCount;
+      const envelopes = await Promise.all(Array.from({ length: 100 }, () => startGuestSession(server.deps, tenant())));
+      // The first goes alone; the other 99 gathered behind it.
+      expect(server.deps.sessionWriter.batchCount - before).toBe(2);
+      expect(new Set(envelopes.map((envelope) => envelope.session.consumerId)).size).toBe(100);
+      const refreshed = await Promise.all(envelopes.map((envelope) => refresh(envelope.refreshToken)));
+      expect(refreshed.every((response) => response.statusCode === 200)).toBe(true);
+      for (const envelope of envelopes.slice(0, 5)) expect((await sessions(envelope.accessToken)).statusCode).toBe(200);
+    });
+
+    it("answers each request of a burst through HTTP, with its own consumer", async () => {
+      const responses = await Promise.all(
+        Array.from({ length: 60 }, (_, i) =>
+          call(server.consumer, "POST", "/api/v1/auth/guest", { headers: pk(), remoteAddress: `198.51.100.${i}` }),
+        ),
+      );
+      expect(responses.every((response) => response.statusCode === 200)).toBe(true);
+      const envelopes = responses.map((response) => response.json() as Envelope);
+      expect(new Set(envelopes.map((envelope) => envelope.session.consumerId)).size).toBe(60);
+      const refreshed = await Promise.all(envelopes.map((envelope) => refresh(envelope.refreshToken)));
+      expect(refreshed.every((response) => response.statusCode === 200)).toBe(true);
+    });
+
+    it("lets only the first of two rotations of one token inside one batch win", async () => {
+      const [other, envelope] = [await guest(), await guest()];
+      const rotation = (token: string, successor: string) => ({
+        digest: refreshDigest(server.deps, token),
+        successor: {
+          digest: refreshDigest(server.deps, successor),
+          sealed: `sealed ${successor}`,
+          sessionId: decodeJwt(envelope.accessToken).sessionId as string,
+        },
+      });
+      const before = server.deps.sessionWriter.batchCount;
+      // The first rotation goes alone; the two of the same token gather into the next batch.
+      const won = await Promise.all([
+        server.deps.sessionWriter.rotate(rotation(other.refreshToken, "rt_first")),
+        server.deps.sessionWriter.rotate(rotation(envelope.refreshToken, "rt_second")),
+        server.deps.sessionWriter.rotate(rotation(envelope.refreshToken, "rt_third")),
+      ]);
+      expect(server.deps.sessionWriter.batchCount - before).toBe(2);
+      expect(won).toEqual([true, true, false]);
+      const stored = await server.deps.db.kysely
+        .selectFrom("refresh_tokens")
+        .select(["status", "successor_encrypted"])
+        .where("digest", "=", refreshDigest(server.deps, envelope.refreshToken))
+        .executeTakeFirstOrThrow();
+      expect(stored).toEqual({ status: "rotated", successor_encrypted: "sealed rt_second" });
+    });
+
+    it("gives concurrent rotations of one token the same successor, and still treats late reuse as theft", async () => {
+      const envelope = await guest();
+      const pairs = await Promise.all(
+        Array.from({ length: 4 }, () => refreshSession(server.deps, tenant(), envelope.refreshToken)),
+      );
+      expect(new Set(pairs.map((pair) => pair.refreshToken)).size).toBe(1);
+      const successor = pairs[0] as (typeof pairs)[0];
+      expect((await sessions(successor.accessToken)).statusCode).toBe(200);
+      server.clock.advance(10_001);
+      expect((await refresh(envelope.refreshToken)).statusCode).toBe(401);
+      expect((await refresh(successor.refreshToken)).statusCode).toBe(401);
+      expect((await sessions(successor.accessToken)).statusCode).toBe(401);
+    });
+
+    it("answers a session that cannot be written with its own error, and opens the others of its batch", async () => {
+      await startSession(server.deps, tenant(), consumerNamed("taken@example.com"), { createConsumer: true });
+      const results = await Promise.allSettled([
+        startGuestSession(server.deps, tenant()),
+        startGuestSession(server.deps, tenant()),
+        startSession(server.deps, tenant(), consumerNamed("taken@example.com"), { createConsumer: true }).then(
+          (opened) => opened.envelope,
+        ),
+        startGuestSession(server.deps, tenant()),
+      ]);
+      expect(results.map((result) => result.status)).toEqual(["fulfilled", "fulfilled", "rejected", "fulfilled"]);
+      const failure = results[2];
+      expect(failure?.status === "rejected" && isUniqueViolation(failure.reason)).toBe(true);
+      for (const result of results) {
+        if (result.status === "fulfilled") expect((await refresh(result.value.refreshToken)).statusCode).toBe(200);
+      }
+    });
+
+    it("trusts a token it just issued without verifying its signature again", async () => {
+      const verifier = server.deps.accessTokens;
+      const start = verifier.signatureVerifications;
+      const envelope = await guest();
+      expect((await sessions(envelope.accessToken)).statusCode).toBe(200);
+      const next = (await refresh(envelope.refreshToken)).json();
+      expect((await sessions(next.accessToken)).statusCode).toBe(200);
+      expect(verifier.signatureVerifications).toBe(start);
+      // Control: once the cache is emptied, the same token costs a verification.
+      verifier.apply({ type: "all" });
+      expect((await sessions(next.accessToken)).statusCode).toBe(200);
+      expect(verifier.signatureVerifications).toBe(start + 1);
     });
   });
 

@@ -1,5 +1,6 @@
 import type { Selectable, Transaction } from "kysely";
-import type { Db } from "../../db/database.js";
+import type { Db, DialectName } from "../../db/database.js";
+import { insertJsonRows } from "../../db/json-rows.js";
 import type { ConsumerKind, ConsumersTable, Database } from "../../db/schema.js";
 import type { TenantScope } from "../../lib/tenant.js";
 
@@ -17,23 +18,36 @@ function toConsumer(row: Selectable<ConsumersTable>): Consumer {
   return { id: row.id, kind: row.kind, email: row.email, phone: row.phone, createdAt: row.created_at };
 }
 
+const consumerRow = (scope: TenantScope, consumer: Consumer) => ({
+  id: consumer.id,
+  organization_id: scope.organizationId,
+  mode: scope.mode,
+  kind: consumer.kind,
+  email: consumer.email,
+  phone: consumer.phone,
+  full_name: null,
+  name: null,
+  upgraded_to: null,
+  created_at: consumer.createdAt,
+  updated_at: consumer.createdAt,
+});
+
 export async function insertConsumer(executor: Executor, scope: TenantScope, consumer: Consumer): Promise<void> {
-  await executor
-    .insertInto("consumers")
-    .values({
-      id: consumer.id,
-      organization_id: scope.organizationId,
-      mode: scope.mode,
-      kind: consumer.kind,
-      email: consumer.email,
-      phone: consumer.phone,
-      full_name: null,
-      name: null,
-      upgraded_to: null,
-      created_at: consumer.createdAt,
-      updated_at: consumer.createdAt,
-    })
-    .execute();
+  await executor.insertInto("consumers").values(consumerRow(scope, consumer)).execute();
+}
+
+/** Many consumers, of any tenants, in one statement. */
+export function insertConsumers(
+  trx: Transaction<Database>,
+  dialect: DialectName,
+  consumers: readonly { scope: TenantScope; consumer: Consumer }[],
+): Promise<void> {
+  return insertJsonRows(
+    trx,
+    dialect,
+    "consumers",
+    consumers.map(({ scope, consumer }) => consumerRow(scope, consumer)),
+  );
 }
 
 export async function getConsumer(db: Db, scope: TenantScope, id: string): Promise<Consumer | undefined> {

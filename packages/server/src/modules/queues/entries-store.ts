@@ -1,5 +1,6 @@
 import { type Selectable, sql, type Transaction, type Updateable } from "kysely";
-import type { Db } from "../../db/database.js";
+import type { Db, DialectName } from "../../db/database.js";
+import { insertJsonRows, isOneOf } from "../../db/json-rows.js";
 import { preparedQuery } from "../../db/prepared.js";
 import type { Database, EntryStatus, QueueEntriesTable } from "../../db/schema.js";
 import type { TenantScope } from "../../lib/tenant.js";
@@ -37,16 +38,15 @@ function liveQueue(trx: Transaction<Database>, scope: TenantScope, queueId: stri
     .where("deleted_at", "is", null);
 }
 
-/**
- * Hands out the next arrival number and counts one more waiting place. The row lock this
- * takes is what orders concurrent entries; a rolled-back entry gives its number back.
- */
-export async function takeSeq(trx: Transaction<Database>, scope: TenantScope, queueId: string) {
+/** `lockQueue` for arrivals: the counters, and the window that decides whether new places are given. */
+export async function lockQueueForArrivals(trx: Transaction<Database>, scope: TenantScope, queueId: string) {
   const row = await liveQueue(trx, scope, queueId)
-    .set((eb) => ({ last_seq: eb("last_seq", "+", 1), waiting_count: eb("waiting_count", "+", 1) }))
-    .returning(counterColumns)
+    .set((eb) => ({ last_seq: eb.ref("last_seq") }))
+    .returning([...counterColumns, "open_at", "close_at", "status_override"])
     .executeTakeFirst();
-  return row ? toCounters(row) : undefined;
+  if (!row) return undefined;
+  const window = { openAt: row.open_at, closeAt: row.close_at, statusOverride: row.status_override };
+  return { counters: toCounters(row), window };
 }
 
 /** Locks the queue's row for the rest of the transaction: every change to its entries goes through here. */
@@ -56,6 +56,23 @@ export async function lockQueue(trx: Transaction<Database>, scope: TenantScope, 
     .returning(counterColumns)
     .executeTakeFirst();
   return row ? toCounters(row) : undefined;
+}
+
+/** One batch of arrivals: `taken` new arrival numbers, and the places they changed. */
+export async function advanceQueue(
+  trx: Transaction<Database>,
+  queueId: string,
+  change: { taken: number; waiting: number; admitted: number },
+): Promise<void> {
+  await trx
+    .updateTable("queues")
+    .set((eb) => ({
+      last_seq: eb("last_seq", "+", change.taken),
+      waiting_count: eb("waiting_count", "+", change.waiting),
+      admitted_count: eb("admitted_count", "+", change.admitted),
+    }))
+    .where("id", "=", queueId)
+    .execute();
 }
 
 export async function adjustCounts(
@@ -141,8 +158,37 @@ export async function readEntry(
   return row;
 }
 
-export async function insertEntry(trx: Transaction<Database>, entry: Entry): Promise<void> {
-  await trx.insertInto("queue_entries").values(entry).execute();
+/**
+ * The entries these consumers already have in the queue, read in one statement as one index
+ * lookup per consumer. During a drop the table grows faster than its statistics: PostgreSQL,
+ * given the list as a filter, planned a scan of every entry of the organization per batch, so
+ * there the list drives a nested loop (`offset 0` keeps the planner from flattening it).
+ */
+export async function entriesOfConsumersIn(
+  trx: Transaction<Database>,
+  dialect: DialectName,
+  scope: TenantScope,
+  queueId: string,
+  consumerIds: readonly string[],
+): Promise<Entry[]> {
+  const own = (executor: Executor) =>
+    executor
+      .selectFrom("queue_entries")
+      .selectAll()
+      .where("queue_id", "=", queueId)
+      .where("organization_id", "=", scope.organizationId)
+      .where("mode", "=", scope.mode);
+  if (dialect === "sqlite")
+    return own(trx)
+      .where(isOneOf(dialect, "consumer_id", consumerIds))
+      .execute();
+  const { rows } = await sql<Entry>`select e.* from unnest(${[...consumerIds]}::text[]) as wanted(id)
+    cross join lateral (${own(trx).whereRef("consumer_id", "=", sql.ref("wanted.id"))} offset 0) as e`.execute(trx);
+  return rows;
+}
+
+export function insertEntries(trx: Transaction<Database>, dialect: DialectName, entries: readonly Entry[]) {
+  return insertJsonRows(trx, dialect, "queue_entries", entries);
 }
 
 export async function updateEntry(
@@ -158,22 +204,33 @@ export async function updateEntry(
     .execute();
 }
 
-// Always FENWICK_DEPTH node slots (unused ones are node 0, which never exists), so the query
-// has one shape and is compiled once.
-const sumDepartures = preparedQuery(1 + FENWICK_DEPTH, (kysely, queueId: string, ...nodes: number[]) =>
-  kysely
+const departuresQuery = (executor: Executor, queueId: string, nodes: number[]) =>
+  executor
     .selectFrom("queue_departures")
     .select((eb) => eb.fn.coalesce(eb.fn.sum<number>("departed"), sql<number>`0`).as("total"))
     .where("queue_id", "=", queueId)
-    .where("node", "in", nodes),
+    .where("node", "in", nodes);
+// Always FENWICK_DEPTH node slots (unused ones are node 0, which never exists), so the query
+// has one shape and is compiled once.
+const sumDepartures = preparedQuery(1 + FENWICK_DEPTH, (kysely, queueId: string, ...nodes: number[]) =>
+  departuresQuery(kysely, queueId, nodes),
 );
+const nodeSlots = (seq: number) => {
+  const nodes = prefixNodes(seq);
+  return [...nodes, ...Array<number>(FENWICK_DEPTH - nodes.length).fill(0)];
+};
 
 /** How many entries that arrived at or before `seq` have stopped waiting: at most 30 rows summed. */
 export async function departedThrough(db: Db, queueId: string, seq: number): Promise<number> {
-  const nodes = prefixNodes(seq);
-  if (nodes.length === 0) return 0;
-  const slots = [...nodes, ...Array<number>(FENWICK_DEPTH - nodes.length).fill(0)];
-  const [row] = await sumDepartures(db, queueId, ...slots);
+  if (seq <= 0) return 0;
+  const [row] = await sumDepartures(db, queueId, ...nodeSlots(seq));
+  return Number(row?.total ?? 0);
+}
+
+/** `departedThrough`, read inside a transaction (under the queue's lock it is exact). */
+export async function departedThroughIn(trx: Transaction<Database>, queueId: string, seq: number): Promise<number> {
+  if (seq <= 0) return 0;
+  const row = await departuresQuery(trx, queueId, nodeSlots(seq)).executeTakeFirst();
   return Number(row?.total ?? 0);
 }
 

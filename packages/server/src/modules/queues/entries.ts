@@ -1,8 +1,6 @@
 import type { Transaction } from "kysely";
-import { isUniqueViolation } from "../../db/database.js";
 import type { Database, DenyReason, EntryStatus } from "../../db/schema.js";
 import type { Deps } from "../../deps.js";
-import { AppError, errors } from "../../http/errors.js";
 import { isoAt } from "../../lib/clock.js";
 import type { TenantScope } from "../../lib/tenant.js";
 import { checkAdmissionToken, signAdmission } from "./admission-tokens.js";
@@ -12,20 +10,17 @@ import {
   departedThrough,
   type Entry,
   entriesOfConsumer,
-  expireAdmissions,
   getEntry,
-  insertEntry,
   lockQueue,
   nextWaiting,
   readEntry,
   readEntryWithDepartures,
   recordDepartures,
-  takeSeq,
   updateEntry,
 } from "./entries-store.js";
+import { effectiveStatus, entryErrors } from "./entry-rules.js";
 import { positionOf } from "./positions.js";
-import { queueNotFound, queueStatus, requireQueue } from "./service.js";
-import type { Queue } from "./store.js";
+import { queueNotFound, requireQueue } from "./service.js";
 
 export interface QueueConsumerState {
   queueId: string;
@@ -39,28 +34,6 @@ export interface QueueConsumerState {
   admissionExpiresAt: string | null;
   denyReason: DenyReason | null;
 }
-
-export const entryErrors = {
-  notOpenYet: (retryAfterSeconds: number) =>
-    new AppError(423, { error: "Queue is not open yet" }, { "retry-after": String(retryAfterSeconds) }),
-  closed: () => new AppError(423, { error: "Queue is closed" }),
-  full: () => new AppError(429, { error: "Queue is full" }),
-  notInQueue: () => new AppError(404, { error: "Consumer not in queue" }),
-  wrongState: (status: EntryStatus) =>
-    errors.conflict(`The consumer's place in this queue is ${status}; this action does not apply to it.`),
-  invalidAdmission: (headers: Record<string, string> = {}) =>
-    new AppError(403, { valid: false, error: "invalid_admission" }, headers),
-};
-
-/** An admission past its expiry no longer holds a place, even before a sweep has marked it. */
-function effectiveStatus(entry: Entry, nowMs: number): EntryStatus {
-  if (entry.status === "ADMITTED" && entry.admission_expires_at && Date.parse(entry.admission_expires_at) <= nowMs) {
-    return "EXPIRED";
-  }
-  return entry.status;
-}
-
-const holdsNoPlace = (status: EntryStatus) => status === "LEFT" || status === "EXPIRED";
 
 /** `departedBefore`, when the caller read it with the entry, saves reading it here. */
 export async function stateOf(
@@ -101,21 +74,10 @@ export async function stateOf(
   };
 }
 
-function refuseUnlessOpen(queue: Queue, nowMs: number): void {
-  const status = queueStatus(queue, nowMs);
-  if (status === "CLOSED") throw entryErrors.closed();
-  if (status === "PENDING") {
-    const opensAt = queue.openAt ? Date.parse(queue.openAt) : nowMs;
-    throw entryErrors.notOpenYet(Math.max(1, Math.ceil((opensAt - nowMs) / 1000)));
-  }
-}
-
-/** Thrown inside a transaction to roll it back when a concurrent request already holds the place. */
-class AlreadyEntered extends Error {}
-
 /**
  * Takes a place at the back of the queue; entering again returns the place already held.
- * The queue row's lock orders concurrent entries, so arrival numbers are dense and unique.
+ * Concurrent arrivals share group commits (`ArrivalWriter`), which decide everything under one
+ * lock of the queue row per batch: arrival numbers are dense, unique and in acceptance order.
  */
 export async function enterQueue(
   deps: Deps,
@@ -124,66 +86,8 @@ export async function enterQueue(
   consumerId: string,
   fingerprint: string | null,
 ): Promise<{ state: QueueConsumerState; created: boolean }> {
-  const nowMs = deps.clock.now();
-  const held = await readEntry(deps.db, tenant, queueId, consumerId);
-  if (held && !holdsNoPlace(effectiveStatus(held, nowMs)))
-    return { state: await stateOf(deps, tenant, held), created: false };
-  refuseUnlessOpen(await requireQueue(deps, tenant, queueId), nowMs);
-
-  const now = isoAt(nowMs);
-  try {
-    const entry = await deps.db.kysely.transaction().execute(async (trx) => {
-      const counters = await takeSeq(trx, tenant, queueId);
-      if (!counters) throw queueNotFound();
-      // A first entry is not re-read under the lock (the lock is held for as few statements as
-      // possible): the primary key refuses a concurrent twin, below. A re-entry after leaving
-      // is re-read, so two of them cannot both take a number for one row.
-      const previous = held ? await getEntry(trx, tenant, queueId, consumerId) : undefined;
-      if (previous && !holdsNoPlace(effectiveStatus(previous, nowMs))) throw new AlreadyEntered();
-      if (counters.capacity !== null && counters.waiting + counters.admitted > counters.capacity) {
-        const freed = await expireAdmissions(trx, queueId, now);
-        await adjustCounts(trx, queueId, { waiting: 0, admitted: -freed });
-        if (counters.waiting + counters.admitted - freed > counters.capacity) throw entryErrors.full();
-      }
-      const fresh: Entry = {
-        queue_id: queueId,
-        consumer_id: consumerId,
-        organization_id: tenant.organizationId,
-        mode: tenant.mode,
-        seq: counters.lastSeq,
-        status: "QUEUED",
-        fingerprint,
-        entered_at: now,
-        admitted_at: null,
-        admission_expires_at: null,
-        finished_at: null,
-        deny_reason: null,
-        updated_at: now,
-      };
-      if (!previous) await insertEntry(trx, fresh).catch(alreadyEnteredOnConflict);
-      else {
-        // An admission that ran out unnoticed still counts as admitted until now.
-        if (previous.status === "ADMITTED") await adjustCounts(trx, queueId, { waiting: 0, admitted: -1 });
-        await updateEntry(trx, previous, fresh);
-      }
-      return fresh;
-    });
-    return { state: await stateOf(deps, tenant, entry), created: true };
-  } catch (err) {
-    if (!(err instanceof AlreadyEntered)) throw err;
-    return { state: await requireState(deps, tenant, queueId, consumerId), created: false };
-  }
-}
-
-/** A concurrent request of the same consumer inserted first: theirs is the place. */
-function alreadyEnteredOnConflict(err: unknown): never {
-  throw isUniqueViolation(err) ? new AlreadyEntered() : err;
-}
-
-async function requireState(deps: Deps, tenant: TenantScope, queueId: string, consumerId: string) {
-  const entry = await readEntry(deps.db, tenant, queueId, consumerId);
-  if (!entry) throw entryErrors.notInQueue();
-  return stateOf(deps, tenant, entry);
+  const { entry, created, departedBefore } = await deps.arrivals.enter({ tenant, queueId, consumerId, fingerprint });
+  return { state: await stateOf(deps, tenant, entry, departedBefore), created };
 }
 
 /** The consumer's place in a queue that exists in this tenant: one statement when they hold one. */

@@ -13,8 +13,10 @@ import { deleteQueues, getQueue, insertQueue, type Queue, saveQueue } from "./st
 export const queueNotFound = () => new AppError(404, { error: "Queue not found" });
 export const DEFAULT_ADMISSION_TTL_SECONDS = 15 * 60;
 
+export type QueueWindow = Pick<Queue, "statusOverride" | "openAt" | "closeAt">;
+
 /** PENDING before the window opens, CLOSED after it ends, OPEN between; a manual override wins. */
-export function queueStatus(queue: Queue, nowMs: number): QueueStatus {
+export function queueStatus(queue: QueueWindow, nowMs: number): QueueStatus {
   if (queue.statusOverride) return queue.statusOverride;
   if (queue.openAt && nowMs < Date.parse(queue.openAt)) return "PENDING";
   if (queue.closeAt && nowMs >= Date.parse(queue.closeAt)) return "CLOSED";

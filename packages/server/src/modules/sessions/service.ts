@@ -9,16 +9,13 @@ import { newId } from "../../lib/ids.js";
 import { open, seal } from "../../lib/sealed-box.js";
 import { secretDigest } from "../../lib/secrets.js";
 import type { TenantScope } from "../../lib/tenant.js";
-import { type Consumer, insertConsumer } from "../consumers/store.js";
+import type { Consumer } from "../consumers/store.js";
 import { issueAccessToken } from "../tokens/access-tokens.js";
 import {
   findRefreshToken,
-  insertRefreshToken,
-  insertSession,
   listLiveSessions,
   type RefreshTokenRow,
   revokeSessions,
-  rotateRefreshToken,
   type SessionRecord,
 } from "./store.js";
 
@@ -49,7 +46,8 @@ function newRefreshToken(): string {
   return `rt_${randomBytes(32).toString("base64url")}`;
 }
 
-function refreshDigest(deps: Deps, token: string): string {
+/** How a refresh token is stored and looked up. */
+export function refreshDigest(deps: Deps, token: string): string {
   return secretDigest(deps.secrets["token-digest"], token);
 }
 
@@ -67,7 +65,7 @@ async function tokensFor(
 ): Promise<TokenPair> {
   const { accessTtl } = await lifetimes(deps, tenant);
   const now = deps.clock.now();
-  const { token, expiresAtMs } = await issueAccessToken(deps.signingKeys, deps.clock, {
+  const { token, claims } = await issueAccessToken(deps.signingKeys, deps.clock, {
     consumerId: session.consumerId,
     organizationId: tenant.organizationId,
     sessionId: session.id,
@@ -76,9 +74,11 @@ async function tokensFor(
     // Never outlive the session itself.
     ttlSeconds: Math.max(1, Math.min(accessTtl, Math.floor((Date.parse(session.expiresAt) - now) / 1000))),
   });
+  // Signed here, so known good: the shopper's first request skips an Ed25519 verification.
+  deps.accessTokens.warm(token, claims);
   return {
     accessToken: token,
-    accessTokenExpiresAt: isoAt(expiresAtMs),
+    accessTokenExpiresAt: isoAt(claims.exp * 1000),
     refreshToken,
     refreshTokenTtlSeconds: Math.max(0, Math.floor((Date.parse(session.expiresAt) - now) / 1000)),
   };
@@ -103,10 +103,11 @@ export async function startSession(
     revokedAt: null,
   };
   const refreshToken = newRefreshToken();
-  await deps.db.kysely.transaction().execute(async (trx) => {
-    if (options.createConsumer) await insertConsumer(trx, tenant, consumer);
-    await insertSession(trx, tenant, session);
-    await insertRefreshToken(trx, refreshDigest(deps, refreshToken), session.id, session.createdAt);
+  await deps.sessionWriter.open({
+    scope: tenant,
+    session,
+    refreshDigest: refreshDigest(deps, refreshToken),
+    ...(options.createConsumer ? { newConsumer: consumer } : {}),
   });
   const tokens = await tokensFor(deps, tenant, session, refreshToken);
   const envelope: SessionEnvelope = {
@@ -179,16 +180,10 @@ export async function refreshSession(deps: Deps, tenant: TenantScope, presented:
   if (row.status === "active") {
     const successor = newRefreshToken();
     const sealed = seal(deps.secrets["refresh-successor-encryption"], successor);
-    const won = await deps.db.kysely
-      .transaction()
-      .execute((trx) =>
-        rotateRefreshToken(
-          trx,
-          digest,
-          { digest: refreshDigest(deps, successor), sealed, sessionId: row.session.id },
-          isoAt(now),
-        ),
-      );
+    const won = await deps.sessionWriter.rotate({
+      digest,
+      successor: { digest: refreshDigest(deps, successor), sealed, sessionId: row.session.id },
+    });
     if (won) return tokensFor(deps, tenant, row.session, successor);
     return refreshSession(deps, tenant, presented); // lost a race: now it is a rotated token
   }

@@ -1,5 +1,6 @@
 import type { Transaction } from "kysely";
-import type { Db } from "../../db/database.js";
+import type { Db, DialectName } from "../../db/database.js";
+import { insertJsonRows, isOneOf } from "../../db/json-rows.js";
 import type { Database, SessionsTable, SessionType } from "../../db/schema.js";
 import type { TenantScope } from "../../lib/tenant.js";
 
@@ -27,22 +28,35 @@ function toSession(row: SessionsTable): SessionRecord {
   };
 }
 
+const sessionRow = (scope: TenantScope, session: SessionRecord) => ({
+  id: session.id,
+  organization_id: scope.organizationId,
+  mode: scope.mode,
+  consumer_id: session.consumerId,
+  type: session.type,
+  created_at: session.createdAt,
+  expires_at: session.expiresAt,
+  last_refreshed_at: null,
+  revoked_at: null,
+  revoked_reason: null,
+});
+
 export async function insertSession(trx: Executor, scope: TenantScope, session: SessionRecord): Promise<void> {
-  await trx
-    .insertInto("sessions")
-    .values({
-      id: session.id,
-      organization_id: scope.organizationId,
-      mode: scope.mode,
-      consumer_id: session.consumerId,
-      type: session.type,
-      created_at: session.createdAt,
-      expires_at: session.expiresAt,
-      last_refreshed_at: null,
-      revoked_at: null,
-      revoked_reason: null,
-    })
-    .execute();
+  await trx.insertInto("sessions").values(sessionRow(scope, session)).execute();
+}
+
+/** Many sessions, of any tenants, in one statement. */
+export function insertSessions(
+  trx: Transaction<Database>,
+  dialect: DialectName,
+  sessions: readonly { scope: TenantScope; session: SessionRecord }[],
+): Promise<void> {
+  return insertJsonRows(
+    trx,
+    dialect,
+    "sessions",
+    sessions.map(({ scope, session }) => sessionRow(scope, session)),
+  );
 }
 
 /** Not tenant-scoped: a verified token names its session; the token's tenant was checked already. */
@@ -105,18 +119,35 @@ export interface RefreshTokenRow {
   session: SessionRecord;
 }
 
+export interface NewRefreshToken {
+  digest: string;
+  sessionId: string;
+  createdAt: string;
+}
+
+const refreshTokenRow = (token: NewRefreshToken) => ({
+  digest: token.digest,
+  session_id: token.sessionId,
+  status: "active" as const,
+  created_at: token.createdAt,
+  rotated_at: null,
+  successor_encrypted: null,
+});
+
 export async function insertRefreshToken(trx: Executor, digest: string, sessionId: string, now: string): Promise<void> {
   await trx
     .insertInto("refresh_tokens")
-    .values({
-      digest,
-      session_id: sessionId,
-      status: "active",
-      created_at: now,
-      rotated_at: null,
-      successor_encrypted: null,
-    })
+    .values(refreshTokenRow({ digest, sessionId, createdAt: now }))
     .execute();
+}
+
+/** Many refresh tokens in one statement. */
+export function insertRefreshTokens(
+  trx: Transaction<Database>,
+  dialect: DialectName,
+  tokens: readonly NewRefreshToken[],
+): Promise<void> {
+  return insertJsonRows(trx, dialect, "refresh_tokens", tokens.map(refreshTokenRow));
 }
 
 export async function findRefreshToken(db: Db, digest: string): Promise<RefreshTokenRow | undefined> {
@@ -143,23 +174,34 @@ export async function findRefreshToken(db: Db, digest: string): Promise<RefreshT
 }
 
 /**
- * Marks an active refresh token rotated and records its successor, in one conditional update:
- * of two concurrent refreshes with the same token, exactly one wins.
+ * Marks an active refresh token rotated and records its sealed successor, in one conditional
+ * update: of two rotations of the same token (concurrent, or in one batch), exactly one wins.
  */
-export async function rotateRefreshToken(
+export async function retireRefreshToken(
   trx: Transaction<Database>,
   digest: string,
-  successor: { digest: string; sealed: string; sessionId: string },
+  sealedSuccessor: string,
   now: string,
 ): Promise<boolean> {
   const result = await trx
     .updateTable("refresh_tokens")
-    .set({ status: "rotated", rotated_at: now, successor_encrypted: successor.sealed })
+    .set({ status: "rotated", rotated_at: now, successor_encrypted: sealedSuccessor })
     .where("digest", "=", digest)
     .where("status", "=", "active")
     .executeTakeFirst();
-  if (Number(result.numUpdatedRows) !== 1) return false;
-  await insertRefreshToken(trx, successor.digest, successor.sessionId, now);
-  await trx.updateTable("sessions").set({ last_refreshed_at: now }).where("id", "=", successor.sessionId).execute();
-  return true;
+  return Number(result.numUpdatedRows) === 1;
+}
+
+export async function markSessionsRefreshed(
+  trx: Transaction<Database>,
+  dialect: DialectName,
+  sessionIds: readonly string[],
+  now: string,
+): Promise<void> {
+  if (sessionIds.length === 0) return;
+  await trx
+    .updateTable("sessions")
+    .set({ last_refreshed_at: now })
+    .where(isOneOf(dialect, "id", sessionIds))
+    .execute();
 }

@@ -1,0 +1,119 @@
+import type { Transaction } from "kysely";
+import type { Logger } from "pino";
+import type { Db } from "../../db/database.js";
+import { DEFAULT_GROUP_COMMIT, GroupCommit, type GroupCommitOptions, type ItemOutcome } from "../../db/group-commit.js";
+import type { Database } from "../../db/schema.js";
+import { AppError, errors } from "../../http/errors.js";
+import { type Clock, isoAt } from "../../lib/clock.js";
+import { type Arrival, planArrivals, withLapsedExpired } from "./arrival-plan.js";
+import {
+  advanceQueue,
+  departedThroughIn,
+  type Entry,
+  entriesOfConsumersIn,
+  expireAdmissions,
+  insertEntries,
+  lockQueueForArrivals,
+  updateEntry,
+} from "./entries-store.js";
+import { refusalOfNewPlaces } from "./entry-rules.js";
+import { queueNotFound } from "./service.js";
+
+export interface ArrivalResult {
+  entry: Entry;
+  created: boolean;
+  /** For a new place: the departures before it, read under the lock (saves a read per arrival). */
+  departedBefore?: number;
+}
+
+/**
+ * Arrivals to a queue in group commits: each batch locks the queue row once, reads the places
+ * its consumers already hold, decides every arrival in order, then writes one multi-row insert
+ * and one counter update and commits. Nothing is answered before the commit; a batch that fails
+ * fails only its own arrivals (503 unless the failure is itself an answer, like 404).
+ */
+export class ArrivalWriter {
+  private readonly batches: GroupCommit<Arrival, ArrivalResult>;
+  /** Per queue, the latest batch's lock: batches of this process lock in the order they were formed. */
+  private readonly lockTurns = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    options: GroupCommitOptions = DEFAULT_GROUP_COMMIT,
+  ) {
+    this.batches = new GroupCommit((key, arrivals) => this.write(key, arrivals), options);
+  }
+
+  enter(arrival: Arrival): Promise<ArrivalResult> {
+    const { organizationId, mode } = arrival.tenant;
+    return this.batches.submit(`${organizationId}:${mode}:${arrival.queueId}`, arrival);
+  }
+
+  /** Transactions written so far. */
+  get batchCount(): number {
+    return this.batches.batchCount;
+  }
+
+  private async write(key: string, arrivals: Arrival[]): Promise<ItemOutcome<ArrivalResult>[]> {
+    const previous = this.lockTurns.get(key);
+    let locked = () => {};
+    const turn = new Promise<void>((resolve) => {
+      locked = resolve;
+    });
+    this.lockTurns.set(key, turn);
+    try {
+      // Two batches of one queue in flight (the second went at its wait cap) lock in order, so
+      // arrival numbers follow acceptance; the second then waits in the database for the commit.
+      await previous;
+      return await this.db.kysely.transaction().execute((trx) => this.writeBatch(trx, arrivals, locked));
+    } catch (err) {
+      if (err instanceof AppError) throw err;
+      this.logger.error({ err, arrivals: arrivals.length }, "a batch of queue arrivals could not be written");
+      throw errors.serviceUnavailable();
+    } finally {
+      locked();
+      if (this.lockTurns.get(key) === turn) this.lockTurns.delete(key);
+    }
+  }
+
+  private async writeBatch(
+    trx: Transaction<Database>,
+    arrivals: Arrival[],
+    locked: () => void,
+  ): Promise<ItemOutcome<ArrivalResult>[]> {
+    const [first] = arrivals;
+    if (!first) return [];
+    const { tenant, queueId } = first;
+    const row = await lockQueueForArrivals(trx, tenant, queueId);
+    locked();
+    if (!row) throw queueNotFound();
+    const { counters } = row;
+    const nowMs = this.clock.now();
+    const queue = { counters, refusal: refusalOfNewPlaces(row.window, nowMs) };
+    // Read after the lock: no other process can add a place in this queue until we commit.
+    let existing = await entriesOfConsumersIn(trx, this.db.dialect, tenant, queueId, [
+      ...new Set(arrivals.map((arrival) => arrival.consumerId)),
+    ]);
+    let plan = planArrivals(arrivals, existing, queue, nowMs);
+    let freed = 0;
+    if (plan.refused > 0) {
+      freed = await expireAdmissions(trx, queueId, isoAt(nowMs));
+      if (freed > 0) {
+        existing = withLapsedExpired(existing, nowMs);
+        const admitted = counters.admitted - freed;
+        plan = planArrivals(arrivals, existing, { ...queue, counters: { ...counters, admitted } }, nowMs);
+      }
+    }
+    const departedBefore = plan.taken > 0 ? await departedThroughIn(trx, queueId, counters.lastSeq) : 0;
+    await insertEntries(trx, this.db.dialect, plan.inserts);
+    for (const entry of plan.reentries) await updateEntry(trx, entry, entry);
+    if (plan.taken > 0 || freed > 0) {
+      await advanceQueue(trx, queueId, { taken: plan.taken, waiting: plan.taken, admitted: plan.admitted - freed });
+    }
+    return plan.outcomes.map((outcome) =>
+      outcome.ok && outcome.value.created ? { ok: true, value: { ...outcome.value, departedBefore } } : outcome,
+    );
+  }
+}

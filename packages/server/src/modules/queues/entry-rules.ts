@@ -1,0 +1,36 @@
+import type { EntryStatus } from "../../db/schema.js";
+import { AppError, errors } from "../../http/errors.js";
+import type { Entry } from "./entries-store.js";
+import { type QueueWindow, queueStatus } from "./service.js";
+
+export const entryErrors = {
+  notOpenYet: (retryAfterSeconds: number) =>
+    new AppError(423, { error: "Queue is not open yet" }, { "retry-after": String(retryAfterSeconds) }),
+  closed: () => new AppError(423, { error: "Queue is closed" }),
+  full: () => new AppError(429, { error: "Queue is full" }),
+  notInQueue: () => new AppError(404, { error: "Consumer not in queue" }),
+  wrongState: (status: EntryStatus) =>
+    errors.conflict(`The consumer's place in this queue is ${status}; this action does not apply to it.`),
+  invalidAdmission: (headers: Record<string, string> = {}) =>
+    new AppError(403, { valid: false, error: "invalid_admission" }, headers),
+};
+
+/** An admission past its expiry no longer holds a place, even before a sweep has marked it. */
+export function effectiveStatus(entry: Entry, nowMs: number): EntryStatus {
+  if (entry.status === "ADMITTED" && entry.admission_expires_at && Date.parse(entry.admission_expires_at) <= nowMs) {
+    return "EXPIRED";
+  }
+  return entry.status;
+}
+
+export const holdsNoPlace = (status: EntryStatus) => status === "LEFT" || status === "EXPIRED";
+
+/** Why the queue gives no new place at `nowMs` (a place already held is still answered), if it does not. */
+export function refusalOfNewPlaces(window: QueueWindow, nowMs: number): (() => AppError) | undefined {
+  const status = queueStatus(window, nowMs);
+  if (status === "CLOSED") return entryErrors.closed;
+  if (status !== "PENDING") return undefined;
+  const opensAt = window.openAt ? Date.parse(window.openAt) : nowMs;
+  const retryAfter = Math.max(1, Math.ceil((opensAt - nowMs) / 1000));
+  return () => entryErrors.notOpenYet(retryAfter);
+}

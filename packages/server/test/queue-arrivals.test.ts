@@ -1,0 +1,318 @@
+import { sql } from "kysely";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
+import type { BootstrapKeys } from "../src/modules/orgs/service.js";
+import {
+  createTestDatabase,
+  createTestOrganization,
+  createTestServer,
+  dialects,
+  type TestDatabase,
+  type TestServer,
+} from "./harness.js";
+import { call } from "./http.js";
+import { runCli, type ServerProcess, startServerProcess } from "./process.js";
+
+interface Guest {
+  token: string;
+  consumerId: string;
+}
+
+const sorted = (values: number[]) => [...values].sort((x, y) => x - y);
+const oneTo = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
+
+/** Arrivals in group commits: the guarantees of one place per consumer, dense numbers and capacity under bursts. */
+describe.each(dialects())("queue arrivals in group commits (%s)", (dialect) => {
+  let server: TestServer;
+  let keys: BootstrapKeys;
+  let tenant: { organizationId: string; mode: "live" };
+  let experienceId: string;
+  let guestCounter = 0;
+
+  beforeAll(async () => {
+    server = await createTestServer(dialect);
+  });
+  afterAll(() => server.close());
+  beforeEach(async () => {
+    const created = await createTestOrganization(server);
+    keys = created.keys;
+    tenant = { organizationId: created.organization.id, mode: "live" };
+    experienceId = (
+      await call(server.admin, "POST", "/api/v1/experiences", { key: keys.secretLive, body: { name: "Drop" } })
+    ).json().id;
+  });
+
+  async function createQueue(fields: Record<string, unknown> = {}): Promise<string> {
+    const response = await call(server.admin, "POST", `/api/v1/experiences/${experienceId}/queues`, {
+      key: keys.secretLive,
+      body: { name: "Line", ...fields },
+    });
+    expect(response.statusCode).toBe(201);
+    return response.json().id;
+  }
+
+  /** Guests created concurrently, each from its own address. */
+  async function guests(count: number): Promise<Guest[]> {
+    const responses = await Promise.all(
+      Array.from({ length: count }, () => {
+        guestCounter++;
+        return call(server.consumer, "POST", "/api/v1/auth/guest", {
+          headers: { "x-publishable-key": keys.publishableLive },
+          remoteAddress: `10.9.${(guestCounter >> 8) & 255}.${guestCounter & 255}`,
+        });
+      }),
+    );
+    return responses.map((response) => {
+      expect(response.statusCode).toBe(200);
+      return { token: response.json().accessToken, consumerId: response.json().session.consumerId };
+    });
+  }
+
+  const enter = (guest: Guest, queueId: string, fingerprint?: string) =>
+    call(server.consumer, "POST", `/api/v1/queues/${queueId}/enter`, {
+      key: guest.token,
+      headers: { "x-publishable-key": keys.publishableLive, ...(fingerprint ? { "x-fingerprint": fingerprint } : {}) },
+    });
+  const status = (guest: Guest, queueId: string) =>
+    call(server.consumer, "GET", `/api/v1/queues/${queueId}/status`, {
+      key: guest.token,
+      headers: { "x-publishable-key": keys.publishableLive },
+    });
+  const counters = (queueId: string) =>
+    server.deps.db.kysely
+      .selectFrom("queues")
+      .select(["last_seq", "waiting_count", "admitted_count"])
+      .where("id", "=", queueId)
+      .executeTakeFirstOrThrow();
+
+  it("gives a burst of distinct consumers numbers 1..n, each place once", async () => {
+    const queueId = await createQueue();
+    const people = await guests(300);
+    const responses = await Promise.all(people.map((person) => enter(person, queueId)));
+    expect(responses.map((response) => response.statusCode)).toEqual(people.map(() => 201));
+    const positions = responses.map((response) => response.json().position as number);
+    expect(sorted(positions)).toEqual(oneTo(300));
+    for (const [i, person] of people.entries()) {
+      if (i % 50 === 0) expect((await status(person, queueId)).json().position).toBe(positions[i]);
+    }
+    expect(await counters(queueId)).toEqual({ last_seq: 300, waiting_count: 300, admitted_count: 0 });
+  });
+
+  it("writes arrivals gathered behind a batch in few commits, numbered in the order they were accepted", async () => {
+    const queueId = await createQueue();
+    const people = await guests(300);
+    const before = server.deps.arrivals.batchCount;
+    const results = await Promise.all(
+      people.map((person) =>
+        server.deps.arrivals.enter({ tenant, queueId, consumerId: person.consumerId, fingerprint: null }),
+      ),
+    );
+    // The first goes alone (nothing was in flight); the others gathered behind it, at most 256 a batch.
+    expect(server.deps.arrivals.batchCount - before).toBe(3);
+    expect(results.map((result) => result.entry.seq)).toEqual(oneTo(300));
+    expect(results.every((result) => result.created)).toBe(true);
+    expect((await status(people[299] as Guest, queueId)).json().position).toBe(300);
+  });
+
+  it("gives a consumer entering many times at once one place, inside one batch and across batches", async () => {
+    const queueId = await createQueue();
+    const [eager, ...others] = await guests(11);
+    const burst = [eager, ...others.slice(0, 5), eager, eager, ...others.slice(5), eager] as Guest[];
+    const responses = await Promise.all(burst.map((person) => enter(person, queueId)));
+    const mine = responses.filter((_, i) => burst[i] === eager);
+    expect(mine.map((response) => response.statusCode).sort()).toEqual([200, 200, 200, 201]);
+    const eagerPositions = new Set(mine.map((response) => response.json().position as number));
+    expect(eagerPositions.size).toBe(1);
+    const theirs = responses.filter((_, i) => burst[i] !== eager);
+    expect(theirs.every((response) => response.statusCode === 201)).toBe(true);
+    const all = [...eagerPositions, ...theirs.map((response) => response.json().position as number)];
+    expect(sorted(all)).toEqual(oneTo(11));
+    expect(await counters(queueId)).toEqual({ last_seq: 11, waiting_count: 11, admitted_count: 0 });
+  });
+
+  it("accepts exactly `capacity` of a burst and refuses the rest with 429", async () => {
+    const queueId = await createQueue({ capacity: 10 });
+    const people = await guests(40);
+    const responses = await Promise.all(people.map((person) => enter(person, queueId)));
+    const accepted = responses.filter((response) => response.statusCode === 201);
+    const refused = responses.filter((response) => response.statusCode === 429);
+    expect(accepted).toHaveLength(10);
+    expect(refused).toHaveLength(30);
+    expect(refused.every((response) => response.body === '{"error":"Queue is full"}')).toBe(true);
+    expect(sorted(accepted.map((response) => response.json().position))).toEqual(oneTo(10));
+    // A refused consumer holds nothing and took no number.
+    const refusedPerson = people[responses.findIndex((response) => response.statusCode === 429)] as Guest;
+    expect((await status(refusedPerson, queueId)).statusCode).toBe(404);
+    expect(await counters(queueId)).toEqual({ last_seq: 10, waiting_count: 10, admitted_count: 0 });
+  });
+
+  it("frees lapsed admissions once for a burst at capacity", async () => {
+    const queueId = await createQueue({ capacity: 3, admissionTtlSeconds: 60 });
+    const [a, b, c, ...late] = (await guests(6)) as Guest[];
+    for (const person of [a, b, c] as Guest[]) expect((await enter(person, queueId)).statusCode).toBe(201);
+    const admit = await call(server.consumer, "POST", `/api/v1/queues/${queueId}/admit`, {
+      key: keys.secretLive,
+      body: { count: 1 },
+    });
+    expect(admit.json().data[0].consumerId).toBe(a?.consumerId);
+    server.clock.advance(60_000);
+    const responses = await Promise.all([a, ...late].map((person) => enter(person as Guest, queueId)));
+    const accepted = responses.filter((response) => response.statusCode === 201);
+    expect(accepted).toHaveLength(1);
+    expect(accepted[0]?.json()).toMatchObject({ status: "QUEUED", position: 3 });
+    expect(responses.filter((response) => response.statusCode === 429)).toHaveLength(3);
+    expect(await counters(queueId)).toEqual({ last_seq: 4, waiting_count: 3, admitted_count: 0 });
+  });
+
+  it("lets the holder of a lapsed admission come back in a batch that had to free it first", async () => {
+    const queueId = await createQueue({ capacity: 3, admissionTtlSeconds: 60 });
+    const [a, b, c, d] = (await guests(4)) as [Guest, Guest, Guest, Guest];
+    for (const person of [a, b, c]) expect((await enter(person, queueId)).statusCode).toBe(201);
+    await call(server.consumer, "POST", `/api/v1/queues/${queueId}/admit`, {
+      key: keys.secretLive,
+      body: { count: 1 },
+    });
+    server.clock.advance(60_000);
+    const arrive = (person: Guest) =>
+      server.deps.arrivals
+        .enter({ tenant, queueId, consumerId: person.consumerId, fingerprint: null })
+        .then((result) => ({ seq: result.entry.seq, created: result.created }))
+        .catch((err: Error) => err.message);
+    // b goes alone (it holds its place); a and d gather into one batch that finds the queue full.
+    const results = await Promise.all([b, a, d].map(arrive));
+    expect(results).toEqual([{ seq: 2, created: false }, { seq: 4, created: true }, "Queue is full"]);
+    expect((await status(a, queueId)).json()).toMatchObject({ status: "QUEUED", position: 3 });
+    expect(await counters(queueId)).toEqual({ last_seq: 4, waiting_count: 3, admitted_count: 0 });
+  });
+
+  it("lets consumers who left come back inside a batch, with new numbers after everyone else", async () => {
+    const queueId = await createQueue();
+    const [a, b, c, d] = (await guests(4)) as [Guest, Guest, Guest, Guest];
+    expect((await enter(a, queueId)).statusCode).toBe(201);
+    expect((await enter(b, queueId)).statusCode).toBe(201);
+    const leave = await call(server.consumer, "POST", `/api/v1/queues/${queueId}/leave`, {
+      key: a.token,
+      headers: { "x-publishable-key": keys.publishableLive },
+    });
+    expect(leave.statusCode).toBe(200);
+    const responses = await Promise.all([c, a, d, a].map((person) => enter(person, queueId)));
+    const [forC, forA, forD, againA] = responses.map((response) => ({
+      code: response.statusCode,
+      position: response.json().position as number,
+    }));
+    expect(sorted([forA, againA].map((response) => response?.code ?? 0))).toEqual([200, 201]);
+    expect(forA?.position).toBe(againA?.position);
+    expect([forC?.code, forD?.code]).toEqual([201, 201]);
+    expect(sorted([forC, forA, forD].map((response) => response?.position ?? 0))).toEqual([2, 3, 4]);
+    expect((await status(b, queueId)).json().position).toBe(1);
+    expect(await counters(queueId)).toEqual({ last_seq: 5, waiting_count: 4, admitted_count: 0 });
+  });
+
+  it("fails only the requests of a batch whose write fails, with 503, and keeps the numbers dense", async () => {
+    const queueId = await createQueue();
+    // A real constraint, in the database: an entry with this fingerprint cannot be written.
+    if (dialect === "postgres") {
+      await sql
+        .raw(`create function refuse_poison() returns trigger language plpgsql as $$
+          begin if new.fingerprint = 'fp_poison' then raise exception 'poisoned arrival'; end if; return new; end $$`)
+        .execute(server.deps.db.kysely);
+      await sql
+        .raw("create trigger poison before insert on queue_entries for each row execute function refuse_poison()")
+        .execute(server.deps.db.kysely);
+    } else {
+      await sql
+        .raw(`create trigger poison before insert on queue_entries when new.fingerprint = 'fp_poison'
+          begin select raise(abort, 'poisoned arrival'); end`)
+        .execute(server.deps.db.kysely);
+    }
+    try {
+      const people = await guests(40);
+      const responses = await Promise.all(
+        people.map((person, i) => enter(person, queueId, i === 20 ? "fp_poison" : `fp_${i}`)),
+      );
+      const failed = people.filter((_, i) => responses[i]?.statusCode === 503);
+      const served = responses.filter((response) => response.statusCode === 201);
+      expect(responses[20]?.statusCode).toBe(503);
+      expect(responses[0]?.statusCode).toBe(201);
+      expect(failed.length + served.length).toBe(40);
+      expect(responses[20]?.json()).toEqual({
+        error: "service_unavailable",
+        message: "The service is temporarily unavailable.",
+      });
+      expect(sorted(served.map((response) => response.json().position))).toEqual(oneTo(served.length));
+      expect(server.logs.text).toContain("a batch of queue arrivals could not be written");
+      for (const person of failed) expect((await status(person, queueId)).statusCode).toBe(404);
+
+      // Their retry (without the poison) lands after the others, still without a gap.
+      const retried = await Promise.all(failed.map((person) => enter(person, queueId)));
+      expect(retried.every((response) => response.statusCode === 201)).toBe(true);
+      expect(sorted(retried.map((response) => response.json().position))).toEqual(oneTo(40).slice(served.length));
+    } finally {
+      await sql
+        .raw(`drop trigger poison${dialect === "postgres" ? " on queue_entries" : ""}`)
+        .execute(server.deps.db.kysely);
+    }
+  });
+});
+
+describe.runIf(inject("postgres"))("arrivals through two server processes on one PostgreSQL", () => {
+  let database: TestDatabase;
+  const servers: ServerProcess[] = [];
+
+  afterEach(async () => {
+    for (const server of servers.splice(0)) {
+      server.child.kill("SIGTERM");
+      await server.exited;
+    }
+    await database.drop();
+  });
+
+  it("numbers a burst entering the same queue through both processes densely, once each", async () => {
+    database = await createTestDatabase("postgres");
+    const env = { ...database.env, FANFARE_LOG_LEVEL: "error" };
+    const { keys } = JSON.parse(
+      runCli(["init", "--name", "Two Nodes", "--plan", "enterprise", "--limit", "1000000", "--json"], env).stdout,
+    );
+    const a = await startServerProcess(env);
+    servers.push(a);
+    const b = await startServerProcess(env);
+    servers.push(b);
+    const json = { "content-type": "application/json" };
+    const secret = { authorization: `Bearer ${keys.secretLive}`, ...json };
+    const post = async (url: string, headers: Record<string, string>, body: unknown = {}) => {
+      const response = await fetch(url, { method: "POST", headers, body: JSON.stringify(body) });
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    };
+    const experience = await post(`${a.adminUrl}/api/v1/experiences`, secret, { name: "Drop" });
+    const queue = await post(`${a.adminUrl}/api/v1/experiences/${experience.body.id}/queues`, secret, {
+      name: "Line",
+    });
+    const tokens = await Promise.all(
+      Array.from({ length: 200 }, async (_, i) => {
+        const base = i % 2 === 0 ? a.consumerUrl : b.consumerUrl;
+        const guest = await post(`${base}/api/v1/auth/guest`, { "x-publishable-key": keys.publishableLive });
+        return guest.body.accessToken as string;
+      }),
+    );
+    // Each consumer enters twice, once through each process, all at once.
+    const entries = await Promise.all(
+      tokens.flatMap((token) =>
+        [a, b].map((server) =>
+          post(`${server.consumerUrl}/api/v1/queues/${queue.body.id}/enter`, {
+            authorization: `Bearer ${token}`,
+            ...json,
+          }),
+        ),
+      ),
+    );
+    expect(entries.every((entry) => entry.status === 200 || entry.status === 201)).toBe(true);
+    expect(entries.filter((entry) => entry.status === 201)).toHaveLength(200);
+    const positionOf = new Map<string, number>();
+    for (const entry of entries) {
+      const consumerId = entry.body.consumerId as string;
+      const position = entry.body.position as number;
+      expect(positionOf.get(consumerId) ?? position).toBe(position);
+      positionOf.set(consumerId, position);
+    }
+    expect(sorted([...positionOf.values()])).toEqual(oneTo(200));
+  }, 120_000);
+});
