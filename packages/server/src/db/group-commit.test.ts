@@ -44,6 +44,17 @@ describe("GroupCommit", () => {
     expect(commit.batchCount).toBe(3);
   });
 
+  it("sends everything submitted in one turn of the event loop as one batch when idle", async () => {
+    const writer = heldWriter();
+    const commit = new GroupCommit(writer.write, { maxBatch: 100, maxWaitMs: 60_000, maxInFlight: 2 });
+    const answers = [1, 2, 3].map((item) => commit.submit("q", item));
+    expect(writer.batches).toEqual([]); // nothing written before the turn ends
+    await tick();
+    expect(writer.batches).toEqual([[1, 2, 3]]);
+    writer.finish[0]?.();
+    expect(await Promise.all(answers)).toEqual([10, 20, 30]);
+  });
+
   it("sends a full batch, or one that waited its limit, without waiting for the batch ahead", async () => {
     const writer = heldWriter();
     const commit = new GroupCommit(writer.write, { maxBatch: 2, maxWaitMs: 20, maxInFlight: 3 });
@@ -51,12 +62,15 @@ describe("GroupCommit", () => {
     void commit.submit("q", 2);
     void commit.submit("q", 3);
     await tick();
-    expect(writer.batches).toEqual([[1], [2, 3]]);
+    // A full batch goes at once; the item after it waits for it, but no longer than its limit.
+    expect(writer.batches).toEqual([[1, 2]]);
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    expect(writer.batches).toEqual([[1, 2], [3]]);
     void commit.submit("q", 4);
     await tick();
     expect(writer.batches).toHaveLength(2);
     await new Promise((resolve) => setTimeout(resolve, 40));
-    expect(writer.batches).toEqual([[1], [2, 3], [4]]);
+    expect(writer.batches).toEqual([[1, 2], [3], [4]]);
 
     // Three batches in flight: the next waits past its limit, and goes when one of them ends.
     void commit.submit("q", 5);
@@ -66,7 +80,7 @@ describe("GroupCommit", () => {
     expect(writer.batches).toHaveLength(3);
     writer.finish[0]?.();
     await tick();
-    expect(writer.batches).toEqual([[1], [2, 3], [4], [5, 6]]);
+    expect(writer.batches).toEqual([[1, 2], [3], [4], [5, 6]]);
     writer.finish[1]?.();
     await tick();
     expect(writer.batches.at(-1)).toEqual([7]);
@@ -83,7 +97,9 @@ describe("GroupCommit", () => {
       },
       { maxBatch: 10, maxWaitMs: 60_000, maxInFlight: 2 },
     );
-    const results = await Promise.allSettled([1, 2, 3, 4].map((item) => commit.submit("q", item)));
+    const first = commit.submit("q", 1);
+    await tick(); // the first batch is being written; the next three gather behind it
+    const results = await Promise.allSettled([first, ...[2, 3, 4].map((item) => commit.submit("q", item))]);
     expect(results.map((result) => result.status)).toEqual(["fulfilled", "rejected", "rejected", "rejected"]);
     expect(await commit.submit("q", 5)).toBe(5);
   });

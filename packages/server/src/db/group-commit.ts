@@ -30,14 +30,19 @@ interface Lane<In, Out> {
   inFlight: number;
   gathering: Waiting<In, Out>[];
   timer: NodeJS.Timeout | undefined;
+  /** An idle lane's batch leaves at the end of the event loop's current I/O phase. */
+  immediate: NodeJS.Immediate | undefined;
 }
 
 /**
  * Natural batching of writes that share a lock or a commit: with nothing in flight for a key an
- * item is written at once (no added wait when idle); while a batch is being written, the next
- * items for that key gather and go together as soon as it ends — or, if fewer than `maxInFlight`
- * batches are being written, when they fill a batch or have waited `maxWaitMs`. Under load one
- * commit carries many requests; idle, each goes alone.
+ * item is written in the same turn of the event loop (`setImmediate`: no timer, no added wait
+ * when idle), together with every item that the same I/O phase delivered; while a batch is being
+ * written, the next items for that key gather and go together as soon as it ends — or, if fewer
+ * than `maxInFlight` batches are being written, when they fill a batch or have waited `maxWaitMs`.
+ * Under load one commit carries many requests; idle, each goes alone. The same-turn gathering is
+ * what batches anything on SQLite: its driver is synchronous, so a batch is written before the
+ * next request is even parsed and "while a batch is being written" never gathers there.
  */
 export class GroupCommit<In, Out> {
   private readonly lanes = new Map<string, Lane<In, Out>>();
@@ -51,13 +56,14 @@ export class GroupCommit<In, Out> {
   submit(key: string, item: In): Promise<Out> {
     let lane = this.lanes.get(key);
     if (!lane) {
-      lane = { inFlight: 0, gathering: [], timer: undefined };
+      lane = { inFlight: 0, gathering: [], timer: undefined, immediate: undefined };
       this.lanes.set(key, lane);
     }
     const current = lane;
     return new Promise<Out>((resolve, reject) => {
       current.gathering.push({ item, since: Date.now(), resolve, reject });
-      if (current.inFlight === 0 || this.full(current)) this.dispatch(key, current);
+      if (this.full(current)) this.dispatch(key, current);
+      else if (current.inFlight === 0) this.dispatchThisTurn(key, current);
       else this.armTimer(key, current);
     });
   }
@@ -69,6 +75,13 @@ export class GroupCommit<In, Out> {
 
   private full(lane: Lane<In, Out>): boolean {
     return lane.gathering.length >= this.options.maxBatch && lane.inFlight < this.options.maxInFlight;
+  }
+
+  private dispatchThisTurn(key: string, lane: Lane<In, Out>): void {
+    lane.immediate ??= setImmediate(() => {
+      lane.immediate = undefined;
+      if (lane.gathering.length > 0 && lane.inFlight < this.options.maxInFlight) this.dispatch(key, lane);
+    });
   }
 
   private armTimer(key: string, lane: Lane<In, Out>): void {
@@ -85,6 +98,8 @@ export class GroupCommit<In, Out> {
   private dispatch(key: string, lane: Lane<In, Out>): void {
     clearTimeout(lane.timer);
     lane.timer = undefined;
+    clearImmediate(lane.immediate);
+    lane.immediate = undefined;
     const batch = lane.gathering.splice(0, this.options.maxBatch);
     lane.inFlight++;
     this.batches++;
