@@ -295,8 +295,8 @@ describe.each(dialects())("consumer sessions and tokens (%s)", (dialect) => {
     it("opens a burst of concurrent guest sessions in few transactions, each distinct and working", async () => {
       const before = server.deps.sessionWriter.batchCount;
       const envelopes = await Promise.all(Array.from({ length: 100 }, () => startGuestSession(server.deps, tenant())));
-      // The first goes alone; the other 99 gathered behind it.
-      expect(server.deps.sessionWriter.batchCount - before).toBe(2);
+      // A hundred sessions in a handful of transactions, not a hundred.
+      expect(server.deps.sessionWriter.batchCount - before).toBeLessThanOrEqual(3);
       expect(new Set(envelopes.map((envelope) => envelope.session.consumerId)).size).toBe(100);
       const refreshed = await Promise.all(envelopes.map((envelope) => refresh(envelope.refreshToken)));
       expect(refreshed.every((response) => response.statusCode === 200)).toBe(true);
@@ -327,13 +327,13 @@ describe.each(dialects())("consumer sessions and tokens (%s)", (dialect) => {
         },
       });
       const before = server.deps.sessionWriter.batchCount;
-      // The first rotation goes alone; the two of the same token gather into the next batch.
+      // Submitted in one turn, the three share one batch, written in order.
       const won = await Promise.all([
         server.deps.sessionWriter.rotate(rotation(other.refreshToken, "rt_first")),
         server.deps.sessionWriter.rotate(rotation(envelope.refreshToken, "rt_second")),
         server.deps.sessionWriter.rotate(rotation(envelope.refreshToken, "rt_third")),
       ]);
-      expect(server.deps.sessionWriter.batchCount - before).toBe(2);
+      expect(server.deps.sessionWriter.batchCount - before).toBe(1);
       expect(won).toEqual([true, true, false]);
       const stored = await server.deps.db.kysely
         .selectFrom("refresh_tokens")

@@ -106,8 +106,10 @@ describe.each(dialects())("queue arrivals in group commits (%s)", (dialect) => {
         server.deps.arrivals.enter({ tenant, queueId, consumerId: person.consumerId, fingerprint: null }),
       ),
     );
-    // The first goes alone (nothing was in flight); the others gathered behind it, at most 256 a batch.
-    expect(server.deps.arrivals.batchCount - before).toBe(3);
+    // Few commits for 300 arrivals: those of one event-loop turn together, at most 256 a batch.
+    const batches = server.deps.arrivals.batchCount - before;
+    expect(batches).toBeGreaterThanOrEqual(2);
+    expect(batches).toBeLessThanOrEqual(4);
     expect(results.map((result) => result.entry.seq)).toEqual(oneTo(300));
     expect(results.every((result) => result.created)).toBe(true);
     expect((await status(people[299] as Guest, queueId)).json().position).toBe(300);
@@ -226,9 +228,12 @@ describe.each(dialects())("queue arrivals in group commits (%s)", (dialect) => {
     }
     try {
       const people = await guests(40);
-      const responses = await Promise.all(
-        people.map((person, i) => enter(person, queueId, i === 20 ? "fp_poison" : `fp_${i}`)),
+      // The first is written on its own; the poisoned arrival's batch forms among the others.
+      const first = await enter(people[0] as Guest, queueId, "fp_0");
+      const rest = await Promise.all(
+        people.slice(1).map((person, i) => enter(person, queueId, i + 1 === 20 ? "fp_poison" : `fp_${i + 1}`)),
       );
+      const responses = [first, ...rest];
       const failed = people.filter((_, i) => responses[i]?.statusCode === 503);
       const served = responses.filter((response) => response.statusCode === 201);
       expect(responses[20]?.statusCode).toBe(503);
