@@ -1,7 +1,7 @@
 import type { Transaction } from "kysely";
 import type { Logger } from "pino";
 import type { Db } from "../../db/database.js";
-import { DEFAULT_GROUP_COMMIT, GroupCommit, type GroupCommitOptions, type ItemOutcome } from "../../db/group-commit.js";
+import { GroupCommit, type GroupCommitOptions, type ItemOutcome } from "../../db/group-commit.js";
 import type { Database } from "../../db/schema.js";
 import { AppError, errors } from "../../http/errors.js";
 import { type Clock, isoAt } from "../../lib/clock.js";
@@ -18,6 +18,14 @@ import {
 } from "./entries-store.js";
 import { refusalOfNewPlaces } from "./entry-rules.js";
 import { queueNotFound } from "./service.js";
+
+/**
+ * One batch of a queue at a time: every batch holds the queue's row lock until it commits, so a
+ * second one in flight only waits for that lock, and the wait cap would cut the stream into
+ * batches of a few arrivals each paying a whole commit (measured on PostgreSQL: ~370 enters/s).
+ * With one in flight, whatever arrives during a commit goes in the next.
+ */
+export const ARRIVAL_BATCHES: GroupCommitOptions = { maxBatch: 256, maxWaitMs: 5, maxInFlight: 1 };
 
 export interface ArrivalResult {
   entry: Entry;
@@ -41,7 +49,7 @@ export class ArrivalWriter {
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly logger: Logger,
-    options: GroupCommitOptions = DEFAULT_GROUP_COMMIT,
+    options: GroupCommitOptions = ARRIVAL_BATCHES,
   ) {
     this.batches = new GroupCommit((key, arrivals) => this.write(key, arrivals), options);
   }

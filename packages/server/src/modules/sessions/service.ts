@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import type { Transaction } from "kysely";
 import type { InvalidationEvent } from "../../cache/invalidation.js";
 import type { Database, SessionType } from "../../db/schema.js";
@@ -6,6 +5,7 @@ import type { Deps } from "../../deps.js";
 import { AppError, errors } from "../../http/errors.js";
 import { isoAt } from "../../lib/clock.js";
 import { newId } from "../../lib/ids.js";
+import { pooledRandomBytes } from "../../lib/random-pool.js";
 import { open, seal } from "../../lib/sealed-box.js";
 import { secretDigest } from "../../lib/secrets.js";
 import type { TenantScope } from "../../lib/tenant.js";
@@ -43,7 +43,7 @@ export interface SessionEnvelope extends TokenPair {
 }
 
 function newRefreshToken(): string {
-  return `rt_${randomBytes(32).toString("base64url")}`;
+  return `rt_${pooledRandomBytes(32).toString("base64url")}`;
 }
 
 /** How a refresh token is stored and looked up. */
