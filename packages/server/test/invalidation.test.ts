@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, inject, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "./harness.js";
-import { runCli, type ServerProcess, startServerProcess } from "./process.js";
+import { runCli, type ServerProcess, startServerProcess, stopAll } from "./process.js";
 import { REDIS_URL } from "./services.js";
 
 const transports = inject("postgres") ? ["postgres", ...(inject("redis") ? ["redis"] : [])] : [];
@@ -19,10 +19,7 @@ describe.each(transports)("key changes reach every server process (%s)", (transp
   const servers: ServerProcess[] = [];
 
   afterEach(async () => {
-    for (const server of servers.splice(0)) {
-      server.child.kill("SIGTERM");
-      await server.exited;
-    }
+    await stopAll(servers);
     await database.drop();
   });
 

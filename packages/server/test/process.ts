@@ -64,3 +64,11 @@ export async function startServerProcess(env: Record<string, string>, args: stri
   const adminUrl = /admin API\s+(https?:\S+)\/api\/v1/.exec(out)?.[1] ?? "";
   return { child, stdout: () => out, exited, consumerUrl, adminUrl };
 }
+
+/** Stops every process in `servers`, emptying the list: SIGTERM to each, then waits for its exit. */
+export async function stopAll(servers: ServerProcess[]): Promise<void> {
+  for (const server of servers.splice(0)) {
+    server.child.kill("SIGTERM");
+    await server.exited;
+  }
+}

@@ -10,7 +10,7 @@ import {
   type TestServer,
 } from "./harness.js";
 import { call } from "./http.js";
-import { runCli, type ServerProcess, startServerProcess } from "./process.js";
+import { runCli, type ServerProcess, startServerProcess, stopAll } from "./process.js";
 
 interface Guest {
   token: string;
@@ -264,10 +264,7 @@ describe.runIf(inject("postgres"))("arrivals through two server processes on one
   const servers: ServerProcess[] = [];
 
   afterEach(async () => {
-    for (const server of servers.splice(0)) {
-      server.child.kill("SIGTERM");
-      await server.exited;
-    }
+    await stopAll(servers);
     await database.drop();
   });
 

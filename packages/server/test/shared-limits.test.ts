@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, inject, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "./harness.js";
-import { runCli, type ServerProcess, startServerProcess } from "./process.js";
+import { runCli, type ServerProcess, startServerProcess, stopAll } from "./process.js";
 import { REDIS_URL } from "./services.js";
 
 const both = inject("postgres") && inject("redis");
@@ -11,10 +11,7 @@ describe.runIf(both)("rate limits shared by two server processes through Redis",
   const servers: ServerProcess[] = [];
 
   afterEach(async () => {
-    for (const server of servers.splice(0)) {
-      server.child.kill("SIGTERM");
-      await server.exited;
-    }
+    await stopAll(servers);
     await database.drop();
   });
 

@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
-import { type JWTHeaderParameters, jwtVerify, SignJWT } from "jose";
+import { type JWTHeaderParameters, jwtVerify } from "jose";
 import type { Mode } from "../../db/schema.js";
 import type { Clock } from "../../lib/clock.js";
+import { signEdDsaJwt } from "../../lib/compact-jws.js";
 import { digestsEqual } from "../../lib/secrets.js";
 import { TOKEN_ISSUER } from "../tokens/access-tokens.js";
 import type { SigningKeyRing } from "../tokens/signing-keys.js";
@@ -45,15 +46,19 @@ export async function signAdmission(ring: SigningKeyRing, admission: Admission):
     mode: admission.mode,
     ...(admission.fingerprint ? { fph: fingerprintHash(admission.fingerprint) } : {}),
   };
-  return new SignJWT({ ...claims })
-    .setProtectedHeader({ alg: "EdDSA", typ: ADMISSION_TYP, kid })
-    .setIssuer(TOKEN_ISSUER)
-    .setAudience(admission.organizationId)
-    .setSubject(admission.consumerId)
-    .setJti(`${admission.queueId}.${admission.seq}`)
-    .setIssuedAt(Math.floor(admission.admittedAtMs / 1000))
-    .setExpirationTime(Math.floor(admission.expiresAtMs / 1000))
-    .sign(privateKey);
+  return signEdDsaJwt(
+    { typ: ADMISSION_TYP, kid },
+    {
+      ...claims,
+      iss: TOKEN_ISSUER,
+      aud: admission.organizationId,
+      sub: admission.consumerId,
+      jti: `${admission.queueId}.${admission.seq}`,
+      iat: Math.floor(admission.admittedAtMs / 1000),
+      exp: Math.floor(admission.expiresAtMs / 1000),
+    },
+    privateKey,
+  );
 }
 
 export interface PresentedAdmission {

@@ -1,7 +1,8 @@
-import { type JWTHeaderParameters, errors as joseErrors, jwtVerify, SignJWT } from "jose";
+import { type JWTHeaderParameters, errors as joseErrors, jwtVerify } from "jose";
 import type { InvalidationEvent } from "../../cache/invalidation.js";
 import type { Mode } from "../../db/schema.js";
 import type { Clock } from "../../lib/clock.js";
+import { signEdDsaJwt } from "../../lib/compact-jws.js";
 import { newId } from "../../lib/ids.js";
 import { LruCache } from "../../lib/lru.js";
 import type { SigningKeyRing } from "./signing-keys.js";
@@ -46,20 +47,11 @@ export async function issueAccessToken(
     iat,
     exp: iat + input.ttlSeconds,
   };
-  const token = await new SignJWT({
-    consumerId: claims.consumerId,
-    organizationId: claims.organizationId,
-    sessionId: claims.sessionId,
-    mode: claims.mode,
-    isGuest: claims.isGuest,
-  })
-    .setProtectedHeader({ alg: "EdDSA", typ: "JWT", kid })
-    .setIssuer(TOKEN_ISSUER)
-    .setAudience(claims.organizationId)
-    .setJti(claims.jti)
-    .setIssuedAt(claims.iat)
-    .setExpirationTime(claims.exp)
-    .sign(privateKey);
+  const token = signEdDsaJwt(
+    { typ: "JWT", kid },
+    { ...claims, iss: TOKEN_ISSUER, aud: claims.organizationId },
+    privateKey,
+  );
   return { token, claims };
 }
 
