@@ -106,36 +106,14 @@ function readUrl(env: Env, name: string, protocols: readonly string[]): string |
   return raw;
 }
 
-function readProxies(env: Env, name: string): string[] {
+/** A comma-separated list of IP addresses or CIDR ranges; empty when unset. `what` names them in the error. */
+function readAddressRanges(env: Env, name: string, what: string): string[] {
   const raw = env[name];
   if (raw === undefined || raw.trim() === "") return [];
   return raw.split(",").map((entry) => {
     const value = entry.trim();
-    const [address, bits, extra] = value.split("/");
-    const family = isIP(address ?? "");
-    const maxBits = family === 6 ? 128 : 32;
-    const bitsOk = bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= maxBits);
-    if (family === 0 || !bitsOk || extra !== undefined) {
-      throw new ConfigError(
-        name,
-        `must be a comma-separated list of IP addresses or CIDR ranges (bad entry "${value}")`,
-      );
-    }
-    return value;
-  });
-}
-
-function readCidrs(env: Env, name: string): string[] {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === "") return [];
-  return raw.split(",").map((entry) => {
-    const value = entry.trim();
-    if (!parseCidr(value)) {
-      throw new ConfigError(
-        name,
-        `must be a comma-separated list of CIDR ranges, e.g. 10.1.0.0/16 (bad entry "${value}")`,
-      );
-    }
+    if (!parseCidr(value))
+      throw new ConfigError(name, `must be a comma-separated list of ${what} (bad entry "${value}")`);
     return value;
   });
 }
@@ -268,8 +246,8 @@ export function loadConfig(env: Env = process.env): Config {
     adminPort,
     logLevel,
     bodyLimitBytes: readPositiveInt(env, "FANFARE_BODY_LIMIT_BYTES", 64 * 1024),
-    trustedProxies: readProxies(env, "FANFARE_TRUSTED_PROXIES"),
-    outboundAllowCidrs: readCidrs(env, "FANFARE_OUTBOUND_ALLOW_CIDRS"),
+    trustedProxies: readAddressRanges(env, "FANFARE_TRUSTED_PROXIES", "IP addresses or CIDR ranges"),
+    outboundAllowCidrs: readAddressRanges(env, "FANFARE_OUTBOUND_ALLOW_CIDRS", "CIDR ranges, e.g. 10.1.0.0/16"),
     usageFlushMs: readIntInRange(env, "FANFARE_USAGE_FLUSH_MS", 1000, 100, 60_000),
     dashboardIdleMinutes: readIntInRange(env, "FANFARE_DASHBOARD_IDLE_MINUTES", 30, 5, 720),
     dashboardDir: resolve(env.FANFARE_DASHBOARD_DIR || DEFAULT_DASHBOARD_DIR),

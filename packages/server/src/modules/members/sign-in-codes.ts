@@ -1,8 +1,7 @@
-import { randomInt } from "node:crypto";
 import type { Deps } from "../../deps.js";
 import { isoAt } from "../../lib/clock.js";
 import { digestsEqual, hmacSha256 } from "../../lib/secrets.js";
-import { CODE_TTL_MS, codeErrors } from "../otp/codes.js";
+import { CODE_TTL_MS, codeErrors, newCode } from "../otp/codes.js";
 import { consumeSignInCode, findLiveSignInCode, type MemberRow, putSignInCode } from "./store.js";
 
 /**
@@ -20,7 +19,7 @@ const codeDigest = (deps: Deps, email: string, code: string) =>
 
 /** Stores a fresh six-digit code for `email` (killing the previous one) and returns it. */
 export async function issueSignInCode(deps: Deps, email: string): Promise<string> {
-  const code = randomInt(0, 1_000_000).toString().padStart(6, "0");
+  const code = newCode();
   await putSignInCode(deps.db, {
     emailDigest: emailDigest(deps, email),
     digest: codeDigest(deps, email, code).toString("base64url"),

@@ -13,6 +13,9 @@ import { type CodeKey, consumeCode, countAttempt, getCodeState, putCode, recordF
  * error bodies but not the per-email lock (see members/sign-in-codes.ts).
  */
 export const CODE_TTL_MS = 10 * 60_000;
+
+/** Six uniformly random digits from the CSPRNG. */
+export const newCode = (): string => randomInt(0, 1_000_000).toString().padStart(6, "0");
 export const RESEND_COOLDOWN_MS = 60_000;
 export const MAX_ATTEMPTS = 5;
 const FAILURE_WINDOW_MS = 3600_000;
@@ -53,7 +56,7 @@ export async function issueCode(deps: Deps, key: CodeKey, channel: OtpChannel): 
   if (state && Date.parse(state.sentAt) + RESEND_COOLDOWN_MS > now) {
     throw tooSoon(Date.parse(state.sentAt) + RESEND_COOLDOWN_MS, now);
   }
-  const code = randomInt(0, 1_000_000).toString().padStart(6, "0");
+  const code = newCode();
   await putCode(deps.db, key, {
     channel,
     digest: codeDigest(deps, key, code).toString("base64url"),
