@@ -64,8 +64,9 @@ export async function requestSignIn(deps: Deps, email: string): Promise<void> {
 
 /** Checks a sign-in code; an unknown email takes the same path and fails exactly like a wrong code. */
 export async function verifySignIn(deps: Deps, email: string, code: string, actor: Omit<Actor, "type" | "id">) {
-  const member = await findMemberByEmail(deps.db.kysely, normalizeEmail(email));
-  await checkSignInCode(deps, normalizeEmail(email), code);
+  const normalized = normalizeEmail(email);
+  const member = await findMemberByEmail(deps.db.kysely, normalized);
+  await checkSignInCode(deps, normalized, code);
   if (!member) throw codeErrors.invalid();
   const signedIn = teamChange(member.organization_id, { type: "member", id: member.id, ...actor });
   await applyChange(deps, signedIn, async (trx, audit) => {
