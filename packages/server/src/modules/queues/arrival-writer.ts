@@ -1,6 +1,6 @@
 import type { Transaction } from "kysely";
 import type { Logger } from "pino";
-import type { Db } from "../../db/database.js";
+import { type Db, isDatabaseUnavailable } from "../../db/database.js";
 import { GroupCommit, type GroupCommitOptions, type ItemOutcome } from "../../db/group-commit.js";
 import type { Database } from "../../db/schema.js";
 import { AppError, errors } from "../../http/errors.js";
@@ -37,8 +37,10 @@ export interface ArrivalResult {
 /**
  * Arrivals to a queue in group commits: each batch locks the queue row once, reads the places
  * its consumers already hold, decides every arrival in order, then writes one multi-row insert
- * and one counter update and commits. Nothing is answered before the commit; a batch that fails
- * fails only its own arrivals (503 unless the failure is itself an answer, like 404).
+ * and one counter update and commits. Nothing is answered before the commit. A batch that fails
+ * for a logical reason (a constraint, a trigger) is written again one arrival at a time, so only
+ * the faulty arrival fails (503); an unreachable database fails the whole batch (503), and a
+ * failure that is itself an answer (like 404) answers every arrival of the batch.
  */
 export class ArrivalWriter {
   private readonly batches: GroupCommit<Arrival, ArrivalResult>;
@@ -75,15 +77,39 @@ export class ArrivalWriter {
       // Two batches of one queue in flight (the second went at its wait cap) lock in order, so
       // arrival numbers follow acceptance; the second then waits in the database for the commit.
       await previous;
-      return await this.db.kysely.transaction().execute((trx) => this.writeBatch(trx, arrivals, locked));
+      try {
+        return await this.transact(arrivals, locked);
+      } catch (err) {
+        if (arrivals.length === 1 || err instanceof AppError || isDatabaseUnavailable(err)) throw err;
+        // One arrival's fault must not fail the others: each is written again alone, one after
+        // another in acceptance order (numbers stay dense and in order), while we hold the turn.
+        const outcomes: ItemOutcome<ArrivalResult>[] = [];
+        for (const arrival of arrivals) {
+          try {
+            outcomes.push(...(await this.transact([arrival], locked)));
+          } catch (error) {
+            outcomes.push({ ok: false, error: this.refusal(error, 1) });
+          }
+        }
+        return outcomes;
+      }
     } catch (err) {
-      if (err instanceof AppError) throw err;
-      this.logger.error({ err, arrivals: arrivals.length }, "a batch of queue arrivals could not be written");
-      throw errors.serviceUnavailable();
+      throw this.refusal(err, arrivals.length);
     } finally {
       locked();
       if (this.lockTurns.get(key) === turn) this.lockTurns.delete(key);
     }
+  }
+
+  private transact(arrivals: Arrival[], locked: () => void): Promise<ItemOutcome<ArrivalResult>[]> {
+    return this.db.kysely.transaction().execute((trx) => this.writeBatch(trx, arrivals, locked));
+  }
+
+  /** What arrivals whose write failed are answered: an AppError as it is, anything else 503. */
+  private refusal(err: unknown, arrivals: number): AppError {
+    if (err instanceof AppError) return err;
+    this.logger.error({ err, arrivals }, "a batch of queue arrivals could not be written");
+    return errors.serviceUnavailable();
   }
 
   private async writeBatch(
