@@ -111,6 +111,8 @@ export async function startFanfare(options: {
   redis: boolean;
   build?: boolean;
   processes?: number;
+  /** Extra Node.js flags for the server processes (`--cpu-prof`, say). */
+  nodeArgs?: string[];
 }): Promise<Fanfare> {
   if (options.build !== false) spawnSync("npm", ["run", "build"], { cwd: ROOT, stdio: "inherit" });
   const dataDir = mkdtempSync(join(tmpdir(), "fanfare-bench-"));
@@ -169,7 +171,9 @@ export async function startFanfare(options: {
     );
   try {
     for (let i = 0; i < (options.processes ?? 1); i++) {
-      servers.push(await start(["packages/server/bin/fanfare.js", "serve"], env, /admin API\s+http/));
+      servers.push(
+        await start([...(options.nodeArgs ?? []), "packages/server/bin/fanfare.js", "serve"], env, /admin API\s+http/),
+      );
     }
   } catch (err) {
     await stopServers();

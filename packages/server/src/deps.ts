@@ -178,6 +178,7 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
       tasks.push(task);
     },
     startBackgroundWork() {
+      db.startUpkeep((err) => logger.error({ err }, "the SQLite checkpointer stopped; commits checkpoint again"));
       lastUsed.start(config.usageFlushMs);
       usage.start(config.usageFlushMs);
       sweeper.start();

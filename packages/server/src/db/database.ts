@@ -5,6 +5,7 @@ import { Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
 import pg from "pg";
 import { LruCache } from "../lib/lru.js";
 import type { Database } from "./schema.js";
+import { SqliteCheckpointer } from "./sqlite-checkpointer.js";
 
 export type DialectName = "sqlite" | "postgres";
 
@@ -23,6 +24,8 @@ export interface Db {
   readonly location: string;
   /** True when the database answers a trivial query. */
   ping(): Promise<boolean>;
+  /** Starts the database's own upkeep, for a serving process (SQLite: checkpoints off the event loop). */
+  startUpkeep(onFailure: (err: unknown) => void): void;
   close(): Promise<void>;
 }
 
@@ -100,7 +103,7 @@ function openPostgres(url: string, options: DatabaseOptions): Db {
     useNamedStatements(client, names);
   });
   const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return handle(kysely, "postgres", redactUrl(url));
+  return handle(kysely, "postgres", redactUrl(url), {});
 }
 
 /** A query text is prepared from its second use on; at most this many texts are. */
@@ -156,7 +159,11 @@ function openSqlite(dataDir: string): Db {
   database.pragma("synchronous = NORMAL");
   database.pragma("busy_timeout = 5000");
   const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
-  return handle(kysely, "sqlite", file);
+  const checkpointer = new SqliteCheckpointer(database, file);
+  return handle(kysely, "sqlite", file, {
+    start: (onFailure) => checkpointer.start(onFailure),
+    stop: () => checkpointer.stop(),
+  });
 }
 
 /**
@@ -179,7 +186,12 @@ function withStatementCache(database: SqliteDatabase.Database, capacity = 1000) 
   };
 }
 
-function handle(kysely: Kysely<Database>, dialect: DialectName, location: string): Db {
+interface Upkeep {
+  start?(onFailure: (err: unknown) => void): void;
+  stop?(): Promise<void>;
+}
+
+function handle(kysely: Kysely<Database>, dialect: DialectName, location: string, upkeep: Upkeep): Db {
   return {
     kysely,
     dialect,
@@ -192,7 +204,11 @@ function handle(kysely: Kysely<Database>, dialect: DialectName, location: string
         return false;
       }
     },
-    close: () => kysely.destroy(),
+    startUpkeep: (onFailure) => upkeep.start?.(onFailure),
+    async close() {
+      await upkeep.stop?.();
+      await kysely.destroy();
+    },
   };
 }
 
