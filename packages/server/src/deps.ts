@@ -23,6 +23,7 @@ import {
   webhookDelivery,
 } from "./modules/otp/delivery.js";
 import { ArrivalWriter } from "./modules/queues/arrival-writer.js";
+import { EntryReads } from "./modules/queues/entry-reads.js";
 import { SessionWriter } from "./modules/sessions/session-writer.js";
 import { isSessionLive } from "./modules/sessions/store.js";
 import { AccessTokenVerifier } from "./modules/tokens/access-tokens.js";
@@ -56,6 +57,8 @@ export interface Deps {
   readonly accessTokens: AccessTokenVerifier;
   /** Queue arrivals of this process, written in group commits. */
   readonly arrivals: ArrivalWriter;
+  /** Status polls of this process, read together per queue. */
+  readonly entryReads: EntryReads;
   /** New sessions and refresh rotations of this process, written in group commits. */
   readonly sessionWriter: SessionWriter;
   readonly otpDelivery: OtpDelivery;
@@ -170,6 +173,7 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
     signingKeys,
     accessTokens,
     arrivals: new ArrivalWriter(db, clock, logger),
+    entryReads: new EntryReads(db),
     sessionWriter: new SessionWriter(db, clock),
     otpDelivery: createOtpDelivery(config, logger, outbound),
     outbound,

@@ -97,6 +97,35 @@ describe.each(dialects())("queue arrivals in group commits (%s)", (dialect) => {
     expect(await counters(queueId)).toEqual({ last_seq: 300, waiting_count: 300, admitted_count: 0 });
   });
 
+  it("answers a burst of status polls from few reads, each consumer its own place", async () => {
+    const queueId = await createQueue();
+    const [stranger, ...people] = (await guests(61)) as [Guest, ...Guest[]];
+    const entered = await Promise.all(people.map((person) => enter(person, queueId)));
+    const seqOf = new Map(people.map((person, i) => [person.consumerId, entered[i]?.json().position as number]));
+    const admit = await call(server.consumer, "POST", `/api/v1/queues/${queueId}/admit`, {
+      key: keys.secretLive,
+      body: { count: 10 },
+    });
+    expect(admit.statusCode).toBe(200);
+
+    const before = server.deps.entryReads.readCount;
+    const pollers = [...people, stranger, people[20] as Guest];
+    const polls = await Promise.all(pollers.map((person) => status(person, queueId)));
+    expect(server.deps.entryReads.readCount - before).toBeLessThanOrEqual(3);
+    for (const [i, person] of pollers.entries()) {
+      const poll = polls[i];
+      const seq = seqOf.get(person.consumerId);
+      if (seq === undefined) {
+        expect(poll?.statusCode).toBe(404);
+        expect(poll?.json()).toEqual({ error: "Consumer not in queue" });
+      } else if (seq <= 10) {
+        expect(poll?.json()).toMatchObject({ consumerId: person.consumerId, status: "ADMITTED", position: 0 });
+      } else {
+        expect(poll?.json()).toMatchObject({ consumerId: person.consumerId, status: "QUEUED", position: seq - 10 });
+      }
+    }
+  });
+
   it("writes arrivals gathered behind a batch in few commits, numbered in the order they were accepted", async () => {
     const queueId = await createQueue();
     const people = await guests(300);

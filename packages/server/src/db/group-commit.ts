@@ -43,6 +43,7 @@ interface Lane<In, Out> {
  * Under load one commit carries many requests; idle, each goes alone. The same-turn gathering is
  * what batches anything on SQLite: its driver is synchronous, so a batch is written before the
  * next request is even parsed and "while a batch is being written" never gathers there.
+ * Reads that can share one statement (status polls) batch the same way.
  */
 export class GroupCommit<In, Out> {
   private readonly lanes = new Map<string, Lane<In, Out>>();

@@ -14,7 +14,6 @@ import {
   lockQueue,
   nextWaiting,
   readEntry,
-  readEntryWithDepartures,
   recordDepartures,
   updateEntry,
 } from "./entries-store.js";
@@ -92,7 +91,7 @@ export async function enterQueue(
 
 /** The consumer's place in a queue that exists in this tenant: one statement when they hold one. */
 export async function entryState(deps: Deps, tenant: TenantScope, queueId: string, consumerId: string) {
-  const found = await readEntryWithDepartures(deps.db, tenant, queueId, consumerId);
+  const found = await deps.entryReads.read(tenant, queueId, consumerId);
   if (found) return stateOf(deps, tenant, found.entry, found.departedBefore);
   await requireQueue(deps, tenant, queueId);
   throw entryErrors.notInQueue();
