@@ -6,7 +6,7 @@ import { type Db, openDatabase } from "./db/database.js";
 import { migrateToLatest } from "./db/migrate.js";
 import { logRedaction } from "./http/redact.js";
 import { BoundedLogStream } from "./lib/bounded-log-stream.js";
-import { type Clock, isoAt, systemClock } from "./lib/clock.js";
+import { type Clock, systemClock } from "./lib/clock.js";
 import { DestinationPolicy } from "./lib/outbound/destination-policy.js";
 import { OutboundClient } from "./lib/outbound/outbound-client.js";
 import { type DerivedKeys, deriveKeys } from "./lib/secrets.js";
@@ -24,8 +24,8 @@ import {
 } from "./modules/otp/delivery.js";
 import { ArrivalWriter } from "./modules/queues/arrival-writer.js";
 import { EntryReads } from "./modules/queues/entry-reads.js";
+import { SessionLiveness } from "./modules/sessions/session-liveness.js";
 import { SessionWriter } from "./modules/sessions/session-writer.js";
-import { isSessionLive } from "./modules/sessions/store.js";
 import { AccessTokenVerifier } from "./modules/tokens/access-tokens.js";
 import { SigningKeyRing } from "./modules/tokens/signing-keys.js";
 import { UsageRecorder } from "./modules/usage/recorder.js";
@@ -59,6 +59,8 @@ export interface Deps {
   readonly arrivals: ArrivalWriter;
   /** Status polls of this process, read together per queue. */
   readonly entryReads: EntryReads;
+  /** Session checks for tokens this process has not seen, asked together. */
+  readonly sessionLiveness: SessionLiveness;
   /** New sessions and refresh rotations of this process, written in group commits. */
   readonly sessionWriter: SessionWriter;
   readonly otpDelivery: OtpDelivery;
@@ -127,9 +129,8 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
   const organizations = new OrganizationCache(db, clock);
   const experiences = new ExperienceCache(db, clock);
   const signingKeys = new SigningKeyRing(db, clock, secrets["signing-key-encryption"]);
-  const accessTokens = new AccessTokenVerifier(signingKeys, clock, (sessionId) =>
-    isSessionLive(db, sessionId, isoAt(clock.now())),
-  );
+  const sessionLiveness = new SessionLiveness(db, clock);
+  const accessTokens = new AccessTokenVerifier(signingKeys, clock, (sessionId) => sessionLiveness.isLive(sessionId));
   invalidation.subscribe((event) => {
     keys.apply(event);
     organizations.apply(event);
@@ -174,6 +175,7 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
     accessTokens,
     arrivals: new ArrivalWriter(db, clock, logger),
     entryReads: new EntryReads(db),
+    sessionLiveness,
     sessionWriter: new SessionWriter(db, clock),
     otpDelivery: createOtpDelivery(config, logger, outbound),
     outbound,

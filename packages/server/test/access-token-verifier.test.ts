@@ -1,7 +1,6 @@
 import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isoAt } from "../src/lib/clock.js";
-import { isSessionLive } from "../src/modules/sessions/store.js";
 import { AccessTokenVerifier } from "../src/modules/tokens/access-tokens.js";
 import { createTestOrganization, createTestServer, dialects, type TestServer } from "./harness.js";
 import { call } from "./http.js";
@@ -25,7 +24,7 @@ describe.each(dialects())("AccessTokenVerifier (%s)", (dialect) => {
     const verifier = new AccessTokenVerifier(
       server.deps.signingKeys,
       server.clock,
-      (id) => isSessionLive(server.deps.db, id, isoAt(server.clock.now())),
+      (id) => server.deps.sessionLiveness.isLive(id),
       1,
     );
     expect((await verifier.verify(token)).ok).toBe(true); // cached
@@ -38,5 +37,35 @@ describe.each(dialects())("AccessTokenVerifier (%s)", (dialect) => {
     verifier.apply({ type: "session", sessionId });
     verifier.apply({ type: "session", sessionId: "sess_01JSOMEOTHERSESSION0000000" });
     expect(await verifier.verify(token)).toEqual({ ok: false, reason: "revoked" });
+  });
+
+  it("checks the sessions of many unseen tokens in few statements, and still refuses a revoked one", async () => {
+    const { keys } = await createTestOrganization(server);
+    const tokens = await Promise.all(
+      Array.from({ length: 40 }, async (_, i) => {
+        const guest = await call(server.consumer, "POST", "/api/v1/auth/guest", {
+          headers: { "x-publishable-key": keys.publishableLive },
+          remoteAddress: `203.0.113.${i}`,
+        });
+        return guest.json().accessToken as string;
+      }),
+    );
+    const revoked = decodeJwt(tokens[7] as string).sessionId as string;
+    await server.deps.db.kysely
+      .updateTable("sessions")
+      .set({ revoked_at: isoAt(server.clock.now()) })
+      .where("id", "=", revoked)
+      .execute();
+    // As in another server process: none of these tokens has been verified here yet.
+    const verifier = new AccessTokenVerifier(server.deps.signingKeys, server.clock, (id) =>
+      server.deps.sessionLiveness.isLive(id),
+    );
+    const before = server.deps.sessionLiveness.statementCount;
+    const outcomes = await Promise.all(tokens.map((token) => verifier.verify(token)));
+    // Signatures are checked on the thread pool and finish over a few turns: still far fewer than 40.
+    expect(server.deps.sessionLiveness.statementCount - before).toBeLessThan(10);
+    expect(outcomes[7]).toEqual({ ok: false, reason: "revoked" });
+    expect(outcomes.filter((outcome) => outcome.ok)).toHaveLength(39);
+    expect(verifier.signatureVerifications).toBe(40);
   });
 });

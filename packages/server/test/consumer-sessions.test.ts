@@ -194,6 +194,16 @@ describe.each(dialects())("consumer sessions and tokens (%s)", (dialect) => {
         expect(response.statusCode, JSON.stringify(overrides)).toBe(401);
         expect(response.json().error).toBe("invalid_token");
       }
+      // Never seen by this process, so checked from scratch: expired past the skew, another
+      // token type under our key, and a valid token with a byte appended to its signature.
+      const expired = await sessions(await signed({ jti: "jti_expired", exp: nowSeconds - 10 }));
+      expect(expired.json().error).toBe("token_expired");
+      const admissionTyped = await new SignJWT({ ...claims, jti: "jti_typ" })
+        .setProtectedHeader({ alg: "EdDSA", typ: "admission+jwt", kid })
+        .sign(privateKey);
+      expect((await sessions(admissionTyped)).json().error).toBe("invalid_token");
+      const padded = await sessions(`${await signed({ jti: "jti_padded" })}=`);
+      expect(padded.json().error).toBe("invalid_token");
     });
 
     it("refuses an expired token (after a small skew) with token_expired", async () => {

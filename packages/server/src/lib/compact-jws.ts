@@ -1,11 +1,13 @@
-import { type KeyObject, sign } from "node:crypto";
+import { type KeyObject, sign, verify } from "node:crypto";
 
-/**
- * Signs a JWT (RFC 7515 compact serialisation, EdDSA over Ed25519) synchronously with
- * node:crypto. jose signs through WebCrypto, an asynchronous job on the thread pool per token;
- * profiled on the guest-session path, the job and its promise cost more than the ~30 µs
- * signature. Verification stays with jose's `jwtVerify`, which checks everything this writes.
+/*
+ * JWTs (RFC 7515 compact serialisation, EdDSA over Ed25519) signed and verified synchronously
+ * with node:crypto. jose goes through WebCrypto, an asynchronous job on the thread pool per
+ * token; profiled on the guest-session path and on the first use of tokens another server
+ * process issued, the job and its promise cost more than the signature itself.
  */
+
+/** Signs a JWT; byte for byte what jose's `SignJWT` writes for the same header and claims. */
 export function signEdDsaJwt(
   header: { typ: string; kid: string },
   payload: Record<string, unknown>,
@@ -17,4 +19,50 @@ export function signEdDsaJwt(
 
 function base64url(value: object): string {
   return Buffer.from(JSON.stringify(value)).toString("base64url");
+}
+
+/** A compact JWS split and decoded; nothing about it is trusted yet. */
+export interface ParsedJws {
+  header: Record<string, unknown>;
+  payload: Record<string, unknown>;
+  signingInput: string;
+  signature: Buffer;
+}
+
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+
+/** Three base64url segments whose first two are JSON objects, or undefined. */
+export function parseJws(token: string): ParsedJws | undefined {
+  const segments = token.split(".");
+  if (segments.length !== 3 || !segments.every((segment) => BASE64URL.test(segment))) return undefined;
+  const [header, payload, signature] = segments as [string, string, string];
+  const decoded = [jsonObject(header), jsonObject(payload)];
+  if (!decoded[0] || !decoded[1]) return undefined;
+  return {
+    header: decoded[0],
+    payload: decoded[1],
+    signingInput: `${header}.${payload}`,
+    signature: Buffer.from(signature, "base64url"),
+  };
+}
+
+/** True only for `alg: "EdDSA"` and an Ed25519 signature of the signing input under `publicKey`. */
+export function signedWithEdDsa(jws: ParsedJws, publicKey: KeyObject): boolean {
+  return (
+    jws.header.alg === "EdDSA" &&
+    publicKey.asymmetricKeyType === "ed25519" &&
+    jws.signature.length === 64 &&
+    verify(null, Buffer.from(jws.signingInput), publicKey, jws.signature)
+  );
+}
+
+function jsonObject(segment: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(segment, "base64url").toString("utf8"));
+    return value !== null && typeof value === "object" && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }

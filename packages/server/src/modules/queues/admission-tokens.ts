@@ -3,6 +3,7 @@ import { type JWTHeaderParameters, jwtVerify } from "jose";
 import type { Mode } from "../../db/schema.js";
 import type { Clock } from "../../lib/clock.js";
 import { signEdDsaJwt } from "../../lib/compact-jws.js";
+import { LruCache } from "../../lib/lru.js";
 import { digestsEqual } from "../../lib/secrets.js";
 import { TOKEN_ISSUER } from "../tokens/access-tokens.js";
 import type { SigningKeyRing } from "../tokens/signing-keys.js";
@@ -34,19 +35,36 @@ interface AdmissionClaims {
 
 const fingerprintHash = (fingerprint: string) => createHash("sha256").update(fingerprint).digest("base64url");
 
+/** Tokens signed lately, by key and admission: an admitted shopper polls until checkout. */
+const signedAdmissions = new LruCache<string, string>(50_000);
+
 /**
  * Signs an admission. Ed25519 is deterministic and the claims come from the stored entry, so
- * the same admission always yields the same token under the same key: nothing secret is stored.
+ * the same admission always yields the same token under the same key: nothing secret is stored,
+ * and a token signed before is handed out again instead of signing it on every status poll.
  */
 export async function signAdmission(ring: SigningKeyRing, admission: Admission): Promise<string> {
   const { kid, privateKey } = await ring.activeKey();
+  const memo = JSON.stringify([
+    kid,
+    admission.organizationId,
+    admission.mode,
+    admission.queueId,
+    admission.consumerId,
+    admission.seq,
+    admission.fingerprint,
+    admission.admittedAtMs,
+    admission.expiresAtMs,
+  ]);
+  const signed = signedAdmissions.get(memo);
+  if (signed) return signed;
   const claims: Omit<AdmissionClaims, "sub" | "aud"> = {
     queueId: admission.queueId,
     seq: admission.seq,
     mode: admission.mode,
     ...(admission.fingerprint ? { fph: fingerprintHash(admission.fingerprint) } : {}),
   };
-  return signEdDsaJwt(
+  const token = signEdDsaJwt(
     { typ: ADMISSION_TYP, kid },
     {
       ...claims,
@@ -59,6 +77,8 @@ export async function signAdmission(ring: SigningKeyRing, admission: Admission):
     },
     privateKey,
   );
+  signedAdmissions.set(memo, token);
+  return token;
 }
 
 export interface PresentedAdmission {

@@ -59,16 +59,19 @@ export function insertSessions(
   );
 }
 
-/** Not tenant-scoped: a verified token names its session; the token's tenant was checked already. */
-export async function isSessionLive(db: Db, sessionId: string, now: string): Promise<boolean> {
-  const row = await db.kysely
+/**
+ * Which of these sessions are live (not revoked, not past their absolute end). Not
+ * tenant-scoped: a verified token names its session; the token's tenant was checked already.
+ */
+export async function liveSessionsAmong(db: Db, sessionIds: readonly string[], now: string): Promise<Set<string>> {
+  const rows = await db.kysely
     .selectFrom("sessions")
     .select("id")
-    .where("id", "=", sessionId)
+    .where(isOneOf(db.dialect, "id", sessionIds))
     .where("revoked_at", "is", null)
     .where("expires_at", ">", now)
-    .executeTakeFirst();
-  return row !== undefined;
+    .execute();
+  return new Set(rows.map((row) => row.id));
 }
 
 export async function listLiveSessions(

@@ -1,0 +1,39 @@
+import type { Db } from "../../db/database.js";
+import { GroupCommit } from "../../db/group-commit.js";
+import { type Clock, isoAt } from "../../lib/clock.js";
+import { liveSessionsAmong } from "./store.js";
+
+/**
+ * Whether sessions are live, asked together: a token this process did not issue (the other
+ * server process did, or this one restarted) is checked against its session once, and during a
+ * drop thousands arrive in the same second. The checks one event-loop turn delivers share one
+ * statement, by the same natural batching as the group commits.
+ */
+export class SessionLiveness {
+  private readonly checks: GroupCommit<string, boolean>;
+
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+  ) {
+    this.checks = new GroupCommit((_key, sessionIds) => this.checkTogether(sessionIds), {
+      maxBatch: 256,
+      maxWaitMs: 5,
+      maxInFlight: 2,
+    });
+  }
+
+  isLive(sessionId: string): Promise<boolean> {
+    return this.checks.submit("sessions", sessionId);
+  }
+
+  /** Statements run so far (a test sees many checks share few). */
+  get statementCount(): number {
+    return this.checks.batchCount;
+  }
+
+  private async checkTogether(sessionIds: string[]) {
+    const live = await liveSessionsAmong(this.db, [...new Set(sessionIds)], isoAt(this.clock.now()));
+    return sessionIds.map((id) => ({ ok: true as const, value: live.has(id) }));
+  }
+}
