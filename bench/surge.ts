@@ -71,6 +71,8 @@ interface Phase {
   dropped: number;
   /** Server CPU (all processes, all threads) over the phase per request; phases that run together share it. */
   cpuMicrosPerRequest: number;
+  /** The load generator's own CPU (this process) per request: it shares the machine's cores. */
+  loadCpuMicrosPerRequest: number;
 }
 
 const perSecond = (phase: Phase) => phase.requests / phase.seconds;
@@ -84,7 +86,7 @@ async function load(
   amount: number,
   request: autocannon.Request,
   connections = CONNECTIONS,
-): Promise<Omit<Phase, "cpuMicrosPerRequest">> {
+): Promise<Omit<Phase, "cpuMicrosPerRequest" | "loadCpuMicrosPerRequest">> {
   const result = await autocannon({
     // autocannon takes a list of URLs and deals the connections over them round-robin (its typings
     // only know a single URL).
@@ -108,14 +110,20 @@ async function load(
 /** Starts the loads together and charges them the servers' CPU time over the whole window. */
 async function withServerCpu(
   fanfare: Fanfare,
-  loads: () => Promise<Omit<Phase, "cpuMicrosPerRequest">>[],
+  loads: () => Promise<Omit<Phase, "cpuMicrosPerRequest" | "loadCpuMicrosPerRequest">>[],
 ): Promise<Phase[]> {
   const pids = fanfare.servers.map((server) => server.child.pid);
   const before = cpuSecondsOf(pids);
+  const loadBefore = cpuSecondsOf([process.pid]);
   const results = await Promise.all(loads());
   const cpuSeconds = cpuSecondsOf(pids) - before;
+  const loadCpuSeconds = cpuSecondsOf([process.pid]) - loadBefore;
   const requests = results.reduce((sum, result) => sum + result.requests, 0);
-  return results.map((result) => ({ ...result, cpuMicrosPerRequest: (cpuSeconds * 1e6) / requests }));
+  return results.map((result) => ({
+    ...result,
+    cpuMicrosPerRequest: (cpuSeconds * 1e6) / requests,
+    loadCpuMicrosPerRequest: (loadCpuSeconds * 1e6) / requests,
+  }));
 }
 
 interface Guest {
@@ -257,11 +265,11 @@ function tables(setup: string, run: Run): string {
     "|---|---:|---:|---:|---:|",
     `| ${setup} | ${integer(perSecond(guest))} | ${integer(perSecond(enter))} | ${enter.p99} | ${integer(perSecond(refresh))} |`,
     "",
-    "| phase | requests | req/s | p50 ms | p99 ms | server CPU µs/request | 5xx | failed/timed out (30 s) |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|",
+    "| phase | requests | req/s | p50 ms | p99 ms | server CPU µs/request | load generator CPU µs/request | 5xx | failed/timed out (30 s) |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ...run.phases.map(
       (p) =>
-        `| ${p.name} | ${p.requests} | ${integer(perSecond(p))} | ${p.p50} | ${p.p99} | ${integer(p.cpuMicrosPerRequest)} | ${p.serverErrors} | ${p.dropped} |`,
+        `| ${p.name} | ${p.requests} | ${integer(perSecond(p))} | ${p.p50} | ${p.p99} | ${integer(p.cpuMicrosPerRequest)} | ${integer(p.loadCpuMicrosPerRequest)} | ${p.serverErrors} | ${p.dropped} |`,
     ),
     "",
     `Entries: ${run.entries.toLocaleString("en")}, admitted in batches of ${ADMIT_BATCH} meanwhile: ${run.admitted.toLocaleString("en")}.`,
