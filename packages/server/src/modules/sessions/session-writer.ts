@@ -8,7 +8,7 @@ import {
   insertRefreshTokens,
   insertSessions,
   markSessionsRefreshed,
-  retireRefreshToken,
+  retireRefreshTokens,
   type SessionRecord,
 } from "./store.js";
 
@@ -83,10 +83,17 @@ export class SessionWriter {
   private writeRotations(items: Rotation[]) {
     return writeTogether(this.db, items, async (trx, batch) => {
       const now = isoAt(this.clock.now());
-      // In order, one by one: a second rotation of the same token in this batch finds it rotated.
-      const won: boolean[] = [];
-      for (const rotation of batch)
-        won.push(await retireRefreshToken(trx, rotation.digest, rotation.successor.sealed, now));
+      // The first rotation of a token in the batch is its candidate; a later one in the same
+      // batch finds it rotated, as it would one statement later.
+      const candidates = new Map<string, Rotation>();
+      for (const rotation of batch) if (!candidates.has(rotation.digest)) candidates.set(rotation.digest, rotation);
+      const retired = await retireRefreshTokens(
+        trx,
+        this.db.dialect,
+        [...candidates.values()].map((rotation) => ({ digest: rotation.digest, sealed: rotation.successor.sealed })),
+        now,
+      );
+      const won = batch.map((rotation) => retired.has(rotation.digest) && candidates.get(rotation.digest) === rotation);
       const winners = batch.filter((_, i) => won[i]).map((rotation) => rotation.successor);
       await insertRefreshTokens(
         trx,

@@ -1,6 +1,7 @@
-import type { Transaction } from "kysely";
+import { sql, type Transaction } from "kysely";
 import type { Db, DialectName } from "../../db/database.js";
 import { insertJsonRows, isOneOf } from "../../db/json-rows.js";
+import { preparedQuery } from "../../db/prepared.js";
 import type { Database, SessionsTable, SessionType } from "../../db/schema.js";
 import type { TenantScope } from "../../lib/tenant.js";
 
@@ -153,8 +154,9 @@ export function insertRefreshTokens(
   return insertJsonRows(trx, dialect, "refresh_tokens", tokens.map(refreshTokenRow));
 }
 
-export async function findRefreshToken(db: Db, digest: string): Promise<RefreshTokenRow | undefined> {
-  const row = await db.kysely
+// Every refresh reads its token first: the query is compiled once, not per request.
+const selectRefreshToken = preparedQuery(1, (kysely, digest: string) =>
+  kysely
     .selectFrom("refresh_tokens")
     .innerJoin("sessions", "sessions.id", "refresh_tokens.session_id")
     .selectAll("sessions")
@@ -163,8 +165,11 @@ export async function findRefreshToken(db: Db, digest: string): Promise<RefreshT
       "refresh_tokens.rotated_at as token_rotated_at",
       "refresh_tokens.successor_encrypted as token_successor",
     ])
-    .where("refresh_tokens.digest", "=", digest)
-    .executeTakeFirst();
+    .where("refresh_tokens.digest", "=", digest),
+);
+
+export async function findRefreshToken(db: Db, digest: string): Promise<RefreshTokenRow | undefined> {
+  const [row] = await selectRefreshToken(db, digest);
   if (!row) return undefined;
   return {
     status: row.token_status,
@@ -177,22 +182,31 @@ export async function findRefreshToken(db: Db, digest: string): Promise<RefreshT
 }
 
 /**
- * Marks an active refresh token rotated and records its sealed successor, in one conditional
- * update: of two rotations of the same token (concurrent, or in one batch), exactly one wins.
+ * Marks active refresh tokens rotated and records each one's sealed successor, in one
+ * conditional update: of two rotations of the same token (concurrent, or in other batches),
+ * exactly one wins. The digests must be distinct; answers the ones this update retired.
  */
-export async function retireRefreshToken(
+export async function retireRefreshTokens(
   trx: Transaction<Database>,
-  digest: string,
-  sealedSuccessor: string,
+  dialect: DialectName,
+  retirements: readonly { digest: string; sealed: string }[],
   now: string,
-): Promise<boolean> {
-  const result = await trx
-    .updateTable("refresh_tokens")
-    .set({ status: "rotated", rotated_at: now, successor_encrypted: sealedSuccessor })
-    .where("digest", "=", digest)
-    .where("status", "=", "active")
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+): Promise<Set<string>> {
+  if (retirements.length === 0) return new Set();
+  const json = JSON.stringify(retirements);
+  const { rows } =
+    dialect === "postgres"
+      ? await sql<{ digest: string }>`update refresh_tokens as t
+          set status = 'rotated', rotated_at = ${now}, successor_encrypted = r.sealed
+          from json_to_recordset(${json}::json) as r(digest text, sealed text)
+          where t.digest = r.digest and t.status = 'active'
+          returning t.digest`.execute(trx)
+      : await sql<{ digest: string }>`update refresh_tokens
+          set status = 'rotated', rotated_at = ${now}, successor_encrypted = r.value ->> 'sealed'
+          from json_each(${json}) as r
+          where refresh_tokens.digest = r.value ->> 'digest' and refresh_tokens.status = 'active'
+          returning refresh_tokens.digest`.execute(trx);
+  return new Set(rows.map((row) => row.digest));
 }
 
 export async function markSessionsRefreshed(
