@@ -8,6 +8,7 @@
  *
  *   npm run surge -- [--consumers 20000] [--connections 200] [--db sqlite|postgres] [--redis]
  *                    [--processes 1] [--physical-seconds 3] [--physical-only] [--no-report] [--skip-build]
+ *                    [--cpu-prof DIR]   (each server writes a V8 CPU profile there when it stops)
  */
 import { cpus, totalmem } from "node:os";
 import { resolve } from "node:path";
@@ -30,6 +31,7 @@ const { values: options } = parseArgs({
     "no-report": { type: "boolean", default: false },
     // The CI variant runs after `npm ci` has built everything.
     "skip-build": { type: "boolean", default: false },
+    "cpu-prof": { type: "string" },
   },
 });
 
@@ -303,6 +305,7 @@ async function main(): Promise<void> {
     redis: options.redis,
     build: !options["skip-build"],
     processes: PROCESSES,
+    nodeArgs: options["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${resolve(options["cpu-prof"])}`] : [],
   });
   let run: Run;
   try {
