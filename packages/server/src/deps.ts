@@ -1,3 +1,4 @@
+import cluster from "node:cluster";
 import type { DestinationStream, Logger } from "pino";
 import { pino } from "pino";
 import { type InvalidationBus, localBus, postgresBus, redisBus } from "./cache/invalidation.js";
@@ -90,7 +91,8 @@ export function createLogger(config: Config, stream: DestinationStream): Logger 
   const options = {
     level: config.logLevel,
     redact: logRedaction,
-    base: { service: "fanfare" },
+    // A worker of `serve --workers N` says which one it is.
+    base: { service: "fanfare", ...(cluster.worker ? { worker: cluster.worker.id } : {}) },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
   return pino(options, stream);

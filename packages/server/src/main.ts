@@ -48,7 +48,7 @@ function requireHttpsInProduction(config: Config): void {
 /** The development organization's dashboard owner; codes for it are printed on the terminal. */
 export const DEV_OWNER_EMAIL = "dev@fanfare.local";
 
-async function bootstrapDevelopment(deps: Deps): Promise<RunningServer["bootstrapped"]> {
+export async function bootstrapDevelopment(deps: Deps): Promise<RunningServer["bootstrapped"]> {
   if (deps.config.production || (await countOrganizations(deps.db)) > 0) return undefined;
   const created = await createOrganization(deps, { name: "Development", plan: "pro" });
   const owner = await addOwner(deps, created.organization.id, DEV_OWNER_EMAIL, CLI_ACTOR);
