@@ -3,7 +3,7 @@
  * process) on a fresh database with one enterprise organization, and small helpers for load.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -57,6 +57,20 @@ export function cpuSecondsOf(pids: (number | undefined)[]): number {
     ticks += Number(fields[11]) + Number(fields[12]);
   }
   return ticks / TICKS_PER_SECOND;
+}
+
+/** The processes and every child they started (the workers of `serve --workers N`). */
+export function withChildren(pids: (number | undefined)[]): number[] {
+  const all: number[] = [];
+  for (const pid of pids) {
+    if (pid === undefined) continue;
+    all.push(pid);
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      const children = readFileSync(`/proc/${pid}/task/${task}/children`, "utf8").trim();
+      if (children) all.push(...withChildren(children.split(" ").map(Number)).filter((child) => child !== pid));
+    }
+  }
+  return all;
 }
 
 /** Peak resident memory of a process so far (kernel high-water mark), in MB. */
@@ -113,6 +127,8 @@ export async function startFanfare(options: {
   processes?: number;
   /** Extra Node.js flags for the server processes (`--cpu-prof`, say). */
   nodeArgs?: string[];
+  /** Extra arguments of `fanfare serve` (`--workers 2`, say). */
+  serveArgs?: string[];
 }): Promise<Fanfare> {
   if (options.build !== false) spawnSync("npm", ["run", "build"], { cwd: ROOT, stdio: "inherit" });
   const dataDir = mkdtempSync(join(tmpdir(), "fanfare-bench-"));
@@ -172,7 +188,11 @@ export async function startFanfare(options: {
   try {
     for (let i = 0; i < (options.processes ?? 1); i++) {
       servers.push(
-        await start([...(options.nodeArgs ?? []), "packages/server/bin/fanfare.js", "serve"], env, /admin API\s+http/),
+        await start(
+          [...(options.nodeArgs ?? []), "packages/server/bin/fanfare.js", "serve", ...(options.serveArgs ?? [])],
+          env,
+          /admin API\s+http/,
+        ),
       );
     }
   } catch (err) {

@@ -7,14 +7,23 @@
  * physical figures and keeps the latest run per setup in docs/BENCHMARKS.md.
  *
  *   npm run surge -- [--consumers 20000] [--connections 200] [--db sqlite|postgres] [--redis]
- *                    [--processes 1] [--physical-seconds 3] [--physical-only] [--no-report] [--skip-build]
+ *                    [--processes 1] [--workers 1] [--physical-seconds 3] [--physical-only] [--no-report] [--skip-build]
  *                    [--cpu-prof DIR]   (each server writes a V8 CPU profile there when it stops)
  */
 import { cpus, totalmem } from "node:os";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
-import { addressOf, cpuSecondsOf, type Fanfare, json, POSTGRES_URL, ROOT, startFanfare } from "./harness.js";
+import {
+  addressOf,
+  cpuSecondsOf,
+  type Fanfare,
+  json,
+  POSTGRES_URL,
+  ROOT,
+  startFanfare,
+  withChildren,
+} from "./harness.js";
 import { type Figure, measurePhysical, physicalTable } from "./physical.js";
 import { entriesOf, violations } from "./surge-checks.js";
 import { writeSurgeBlock } from "./surge-report.js";
@@ -26,6 +35,7 @@ const { values: options } = parseArgs({
     db: { type: "string", default: "sqlite" },
     redis: { type: "boolean", default: false },
     processes: { type: "string", default: "1" },
+    workers: { type: "string", default: "1" },
     "physical-seconds": { type: "string", default: "3" },
     "physical-only": { type: "boolean", default: false },
     "no-report": { type: "boolean", default: false },
@@ -51,6 +61,7 @@ function positiveNumber(name: string, text: string, integer: boolean): number {
 const CONSUMERS = positiveNumber("consumers", options.consumers, true);
 const CONNECTIONS = positiveNumber("connections", options.connections, true);
 const PROCESSES = positiveNumber("processes", options.processes, true);
+const WORKERS = positiveNumber("workers", options.workers, true);
 const PHYSICAL_SECONDS = positiveNumber("physical-seconds", options["physical-seconds"], false);
 const ADMIT_BATCH = 500;
 if (options.db !== "sqlite" && options.db !== "postgres")
@@ -59,6 +70,9 @@ if (PROCESSES > 1 && options.db !== "postgres") {
   refuse(
     `--processes ${PROCESSES} needs --db postgres: a SQLite database is one file written by one embedded server; several processes share PostgreSQL (add --redis for shared rate limits)`,
   );
+}
+if (WORKERS > 1 && !(options.db === "postgres" && options.redis)) {
+  refuse(`--workers ${WORKERS} needs --db postgres --redis, as \`fanfare serve --workers\` does`);
 }
 if (CONNECTIONS > CONSUMERS) refuse(`--connections (${CONNECTIONS}) must not exceed --consumers (${CONSUMERS})`);
 
@@ -114,7 +128,7 @@ async function withServerCpu(
   fanfare: Fanfare,
   loads: () => Promise<Omit<Phase, "cpuMicrosPerRequest" | "loadCpuMicrosPerRequest">>[],
 ): Promise<Phase[]> {
-  const pids = fanfare.servers.map((server) => server.child.pid);
+  const pids = withChildren(fanfare.servers.map((server) => server.child.pid));
   const before = cpuSecondsOf(pids);
   const loadBefore = cpuSecondsOf([process.pid]);
   const results = await Promise.all(loads());
@@ -299,12 +313,13 @@ async function main(): Promise<void> {
     return;
   }
 
-  const setup = `${options.db === "postgres" ? "PostgreSQL" : "SQLite"}${options.redis ? " + Redis" : ""}, ${PROCESSES} process${PROCESSES > 1 ? "es" : ""}`;
+  const setup = `${options.db === "postgres" ? "PostgreSQL" : "SQLite"}${options.redis ? " + Redis" : ""}, ${PROCESSES} process${PROCESSES > 1 ? "es" : ""}${WORKERS > 1 ? `, ${WORKERS} workers` : ""}`;
   const fanfare = await startFanfare({
     db: options.db as string,
     redis: options.redis,
     build: !options["skip-build"],
     processes: PROCESSES,
+    serveArgs: WORKERS > 1 ? ["--workers", String(WORKERS)] : [],
     nodeArgs: options["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${resolve(options["cpu-prof"])}`] : [],
   });
   let run: Run;
