@@ -74,7 +74,9 @@ export async function superviseWorkers(
   }
 
   let stopping = false;
+  let started = false;
   const listening = new Map<number, ListeningMessage>();
+  const failedToStart: string[] = [];
   const fork = (): Worker => {
     const worker = cluster.fork();
     worker.on("message", (message: ListeningMessage) => {
@@ -83,42 +85,47 @@ export async function superviseWorkers(
     worker.on("exit", (code, signal) => {
       listening.delete(worker.id);
       if (stopping) return;
+      // One that cannot start (a port taken, the database unreachable) would fail again: give up.
+      if (!started) {
+        failedToStart.push(`worker ${worker.id} exited with ${signal ?? `code ${code}`} before listening`);
+        return;
+      }
       options.logger.error({ worker: worker.id, code, signal }, "worker exited: starting another");
       fork();
     });
     return worker;
   };
-  const workers = Array.from({ length: count }, fork);
-  const first = await new Promise<ListeningMessage>((resolve, reject) => {
-    const check = setInterval(() => {
-      if (listening.size >= count) {
-        clearInterval(check);
-        resolve([...listening.values()][0] as ListeningMessage);
-      } else if (workers.every((worker) => worker.isDead())) {
-        clearInterval(check);
-        reject(new Error("every worker exited before listening"));
-      }
-    }, 50);
-  });
+  const stop = async (): Promise<number> => {
+    stopping = true;
+    const running = Object.values(cluster.workers ?? {}).filter((worker): worker is Worker => !!worker);
+    const codes = await Promise.all(
+      running.map(
+        (worker) =>
+          new Promise<number>((resolve) => {
+            worker.once("exit", (code) => resolve(code ?? 1));
+            worker.process.kill("SIGTERM");
+          }),
+      ),
+    );
+    return codes.every((code) => code === 0) ? 0 : 1;
+  };
+  for (let i = 0; i < count; i++) fork();
+  while (listening.size < count && failedToStart.length === 0) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const [first] = listening.values();
+  if (failedToStart.length > 0 || !first) {
+    await stop();
+    // The worker's own error (a port taken, the database unreachable) is on stderr above this.
+    throw new ConfigError("--workers", `${count}: ${failedToStart.join("; ")}`);
+  }
+  started = true;
   return {
     dialect: deps.db.dialect,
     location: deps.db.location,
     consumerUrl: first.consumerUrl,
     adminUrl: first.adminUrl,
     bootstrapped,
-    async stop() {
-      stopping = true;
-      const running = Object.values(cluster.workers ?? {}).filter((worker): worker is Worker => !!worker);
-      const codes = await Promise.all(
-        running.map(
-          (worker) =>
-            new Promise<number>((resolve) => {
-              worker.once("exit", (code) => resolve(code ?? 1));
-              worker.process.kill("SIGTERM");
-            }),
-        ),
-      );
-      return codes.every((code) => code === 0) ? 0 : 1;
-    },
+    stop,
   };
 }

@@ -1,4 +1,5 @@
-import { request } from "node:http";
+import { createServer, request } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, inject, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "./harness.js";
 import { runCli, type ServerProcess, startServerProcess, stopAll } from "./process.js";
@@ -45,6 +46,29 @@ describe("fanfare serve --workers", () => {
     expect(refused.status).not.toBe(0);
     expect(refused.stderr).toContain("--workers 2 needs FANFARE_REDIS_URL");
   });
+
+  it.runIf(inject("postgres") && inject("redis"))(
+    "gives up with a clear error when the workers cannot start, instead of restarting them forever",
+    async () => {
+      database = await createTestDatabase("postgres");
+      const taken = createServer();
+      await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+      try {
+        const port = String((taken.address() as AddressInfo).port);
+        const refused = runCli(["serve", "--workers", "2"], {
+          ...database.env,
+          FANFARE_REDIS_URL: REDIS_URL,
+          FANFARE_CONSUMER_PORT: port,
+          FANFARE_ADMIN_PORT: "0",
+        });
+        expect(refused.status).not.toBe(0);
+        expect(refused.stderr).toContain("EADDRINUSE");
+        expect(refused.stderr).toMatch(/--workers 2: worker \d+ exited with code 1 before listening/);
+      } finally {
+        taken.close();
+      }
+    },
+  );
 
   it.runIf(inject("postgres") && inject("redis"))(
     "serves from every worker on the same ports, bootstraps once, and drains them all on SIGTERM",

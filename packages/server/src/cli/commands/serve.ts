@@ -38,7 +38,14 @@ export function registerServe(program: Command): void {
 
 /** One of `--workers N`: the primary migrated and bootstrapped already. */
 async function serveAsWorker(config: Config): Promise<void> {
-  const server = await startServer(config);
+  let server: RunningServer;
+  try {
+    server = await startServer(config);
+  } catch (err) {
+    // The channel to the primary would keep this process alive after the error is printed.
+    cluster.worker?.disconnect();
+    throw err;
+  }
   exitOnSignals(server);
   reloadTlsOnSighup(server);
   const listening: ListeningMessage = {
