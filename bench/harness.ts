@@ -67,7 +67,7 @@ export function withChildren(pids: (number | undefined)[]): number[] {
     all.push(pid);
     for (const task of readdirSync(`/proc/${pid}/task`)) {
       const children = readFileSync(`/proc/${pid}/task/${task}/children`, "utf8").trim();
-      if (children) all.push(...withChildren(children.split(" ").map(Number)).filter((child) => child !== pid));
+      if (children) all.push(...withChildren(children.split(" ").map(Number)));
     }
   }
   return all;
