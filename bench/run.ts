@@ -9,7 +9,7 @@ import { cpus, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
-import { addressOf, inParallel, json, peakRssMb, ROOT, start, startFanfare } from "./harness.js";
+import { addressOf, cpuSecondsOf, inParallel, json, peakRssMb, ROOT, start, startFanfare } from "./harness.js";
 import { surgeSectionOf } from "./surge-report.js";
 
 const { values: options } = parseArgs({
@@ -51,20 +51,19 @@ interface Round {
 interface Result {
   name: string;
   rps: number;
+  /** Server CPU time (user + system, every thread) per request served, in microseconds. */
+  cpuMicros: number;
   p50: number;
   p99: number;
   errors: number;
   rssMb: number;
 }
 
-async function load(scenario: Scenario, pid: number | undefined): Promise<Result> {
-  const result = await autocannon({
+function autocannonOptions(scenario: Scenario, run: { duration: number } | { amount: number }): autocannon.Options {
+  return {
     url: scenario.url,
     connections: CONNECTIONS,
-    // Unmeasured load first: the JIT and the caches settle, as in a server that has been up a while.
-    ...(scenario.amount
-      ? { amount: scenario.amount }
-      : { duration: DURATION, ...(WARMUP > 0 ? { warmup: { connections: CONNECTIONS, duration: WARMUP } } : {}) }),
+    ...run,
     requests: [
       {
         method: scenario.method ?? "GET",
@@ -74,10 +73,22 @@ async function load(scenario: Scenario, pid: number | undefined): Promise<Result
         ...(scenario.onResponse ? { onResponse: scenario.onResponse } : {}),
       },
     ],
-  });
+  };
+}
+
+async function load(scenario: Scenario, pid: number | undefined): Promise<Result> {
+  // Unmeasured load first: the JIT and the caches settle, as in a server that has been up a while.
+  // It is a run of its own so that the CPU counted below belongs to the measured requests only.
+  if (!scenario.amount && WARMUP > 0) await autocannon(autocannonOptions(scenario, { duration: WARMUP }));
+  const cpuBefore = cpuSecondsOf([pid]);
+  const result = await autocannon(
+    autocannonOptions(scenario, scenario.amount ? { amount: scenario.amount } : { duration: DURATION }),
+  );
+  const cpuSeconds = cpuSecondsOf([pid]) - cpuBefore;
   return {
     name: scenario.name,
     rps: Math.round(result.requests.average),
+    cpuMicros: Math.round((cpuSeconds * 1e6) / Math.max(1, result.requests.total)),
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.non2xx + result.errors + result.timeouts,
@@ -221,31 +232,44 @@ async function main(): Promise<void> {
 const median = (values: number[]) => [...values].sort((x, y) => x - y)[values.length >> 1] as number;
 const percent = (ratio: number) => `${Math.round(ratio * 100)}%`;
 
-/** Per scenario: the round with the median ratio to its own baseline, and the range over rounds. */
+/** Issue #17's goals for the CPU ratio (bare Fastify's µs per request ÷ ours), by scenario number. */
+const CPU_GOALS: Record<string, number> = { "1": 0.6, "2": 0.6, "3": 0.4, "7": 0.75 };
+
+const ratioText = (ratio: number) => ratio.toFixed(2);
+
+/**
+ * Per scenario: the round with the median CPU ratio to its own baseline (bare Fastify's server CPU
+ * per request ÷ ours), and the range of that ratio over the rounds.
+ */
 function summarise(rounds: Round[]): string {
   const baselines = rounds.map((round) => round.base);
-  const medianBase = baselines.find((base) => base.rps === median(baselines.map((b) => b.rps))) as Result;
+  const medianBase = baselines.find((base) => base.cpuMicros === median(baselines.map((b) => b.cpuMicros))) as Result;
   const rows = [
-    `| ${medianBase.name} | ${medianBase.rps.toLocaleString("en")} | 100% | | ${medianBase.p50} | ${medianBase.p99} | 0 | ${medianBase.rssMb} |`,
+    `| ${medianBase.name} | ${medianBase.rps.toLocaleString("en")} | 100% | ${medianBase.cpuMicros} | 1.00 | | | ${medianBase.p50} | ${medianBase.p99} | 0 | ${medianBase.rssMb} |`,
   ];
   const scenarioCount = rounds[0]?.results.length ?? 0;
   for (let i = 0; i < scenarioCount; i++) {
     const measured = rounds.map((round) => {
       const result = round.results[i] as Result;
-      return { result, ratio: result.rps / round.base.rps };
+      return {
+        result,
+        rpsRatio: result.rps / round.base.rps,
+        cpuRatio: round.base.cpuMicros / Math.max(1, result.cpuMicros),
+      };
     });
-    const ratios = measured.map((m) => m.ratio);
-    const typical = measured.find((m) => m.ratio === median(ratios)) as (typeof measured)[number];
-    const { name, rps, p50, p99, rssMb } = typical.result;
+    const cpuRatios = measured.map((m) => m.cpuRatio);
+    const typical = measured.find((m) => m.cpuRatio === median(cpuRatios)) as (typeof measured)[number];
+    const { name, rps, cpuMicros, p50, p99, rssMb } = typical.result;
     const errors = measured.reduce((sum, m) => sum + m.result.errors, 0);
-    const range = `${percent(Math.min(...ratios))}–${percent(Math.max(...ratios))}`;
+    const range = `${ratioText(Math.min(...cpuRatios))}–${ratioText(Math.max(...cpuRatios))}`;
+    const goal = CPU_GOALS[name.slice(0, name.indexOf("."))];
     rows.push(
-      `| ${name} | ${rps.toLocaleString("en")} | ${percent(typical.ratio)} | ${range} | ${p50} | ${p99} | ${errors} | ${rssMb} |`,
+      `| ${name} | ${rps.toLocaleString("en")} | ${percent(typical.rpsRatio)} | ${cpuMicros} | ${ratioText(typical.cpuRatio)} | ${range} | ${goal ? `≥ ${ratioText(goal)}` : ""} | ${p50} | ${p99} | ${errors} | ${rssMb} |`,
     );
   }
   return [
-    "| scenario | req/s | vs baseline | range | p50 ms | p99 ms | non-2xx | peak RSS MB |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|",
+    "| scenario | req/s | req/s vs bare | server CPU µs/req | bare ÷ ours (CPU) | CPU ratio range | goal | p50 ms | p99 ms | non-2xx | peak RSS MB |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ...rows,
   ].join("\n");
 }
@@ -266,10 +290,15 @@ Fastify ${version("fastify")}, better-sqlite3 ${version("better-sqlite3")}, auto
 
 ${table}
 
-Ratios are to the bare Fastify hello-world measured in the same run, which is what makes runs on
-different machines comparable. The machine's speed drifts from minute to minute (a shared VM), so
-every round measures the baseline again and judges its scenarios against it; each row shows the
-round with the median ratio (its req/s and latencies) and the range of ratios over the rounds.
+Server CPU µs/req is the server process's CPU time (user + system, every thread: the main thread,
+V8's garbage-collector helpers, libuv's pool) over the measured run, divided by the requests it
+served; unlike req/s it does not depend on how much of the machine the load generator takes.
+"bare ÷ ours" is bare Fastify's figure divided by the scenario's (1.00 would be a server that costs
+no more than the framework's hello-world), and the goal column holds issue #17's targets. Ratios
+are to the baseline measured in the same run, which is what makes runs on different machines
+comparable. The machine's speed drifts from minute to minute (a shared VM), so every round measures
+the baseline again and judges its scenarios against it; each row shows the round with the median
+CPU ratio (its req/s and latencies) and the range of that ratio over the rounds.
 Non-2xx is summed over the rounds. Peak RSS is the server's high-water mark so far (it only grows).
 The server logs at \`warn\` here (one line per request at \`info\` would measure the log pipe).
 
