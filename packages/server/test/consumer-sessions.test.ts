@@ -55,7 +55,7 @@ describe.each(dialects())("consumer sessions and tokens (%s)", (dialect) => {
     expect(envelope.session.expiresAt).toBe(envelope.accessTokenExpiresAt);
 
     const header = decodeProtectedHeader(envelope.accessToken);
-    expect(header).toEqual({ alg: "EdDSA", typ: "JWT", kid: expect.stringMatching(/^sig_/) });
+    expect(header).toEqual({ alg: "EdDSA", typ: "at+jwt", kid: expect.stringMatching(/^sig_/) });
     const claims = decodeJwt(envelope.accessToken);
     expect(claims).toMatchObject({
       consumerId: envelope.session.consumerId,
@@ -94,7 +94,13 @@ describe.each(dialects())("consumer sessions and tokens (%s)", (dialect) => {
   it("lets a merchant verify tokens offline through the JWKS, before and after a key rotation", async () => {
     const address = await server.consumer.listen({ host: "127.0.0.1", port: 0 });
     const jwks = createRemoteJWKSet(new URL(`${address}/.well-known/jwks.json`));
-    const options = { issuer: "fanfare", audience: organizationId, currentDate: new Date(server.clock.now()) };
+    // The README's recipe: RFC 9068's `typ` too, which no admission token carries.
+    const options = {
+      issuer: "fanfare",
+      audience: organizationId,
+      typ: "at+jwt",
+      currentDate: new Date(server.clock.now()),
+    };
     const before = await guest();
     await expect(jwtVerify(before.accessToken, jwks, options)).resolves.toBeTruthy();
 
@@ -135,7 +141,9 @@ describe.each(dialects())("consumer sessions and tokens (%s)", (dialect) => {
     const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString("base64url");
 
     async function forged(header: Record<string, unknown>, claims: Record<string, unknown>): Promise<string> {
-      return new SignJWT(claims).setProtectedHeader({ alg: "EdDSA", typ: "JWT", ...header }).sign(attacker.privateKey);
+      return new SignJWT(claims)
+        .setProtectedHeader({ alg: "EdDSA", typ: "at+jwt", ...header })
+        .sign(attacker.privateKey);
     }
 
     it.each(["garbage", "a.b.c", "eyJhbGciOiJFZERTQSJ9.e30."])("refuses a malformed token %j", async (token) => {
@@ -177,8 +185,9 @@ describe.each(dialects())("consumer sessions and tokens (%s)", (dialect) => {
       const claims = decodeJwt(real.accessToken);
       const { kid, privateKey } = await server.deps.signingKeys.activeKey();
       const nowSeconds = Math.floor(server.clock.now() / 1000);
-      const signed = (overrides: Record<string, unknown>) =>
-        new SignJWT({ ...claims, ...overrides }).setProtectedHeader({ alg: "EdDSA", typ: "JWT", kid }).sign(privateKey);
+      const signedAs = (typ: string, overrides: Record<string, unknown>) =>
+        new SignJWT({ ...claims, ...overrides }).setProtectedHeader({ alg: "EdDSA", typ, kid }).sign(privateKey);
+      const signed = (overrides: Record<string, unknown>) => signedAs("at+jwt", overrides);
       // Control: our key, our claims, verifies, also with an iat inside the 5 s skew.
       expect((await sessions(await signed({ jti: "jti_control" }))).statusCode).toBe(200);
       expect((await sessions(await signed({ jti: "jti_skew", iat: nowSeconds + 4 }))).statusCode).toBe(200);
@@ -198,10 +207,13 @@ describe.each(dialects())("consumer sessions and tokens (%s)", (dialect) => {
       // token type under our key, and a valid token with a byte appended to its signature.
       const expired = await sessions(await signed({ jti: "jti_expired", exp: nowSeconds - 10 }));
       expect(expired.json().error).toBe("token_expired");
-      const admissionTyped = await new SignJWT({ ...claims, jti: "jti_typ" })
-        .setProtectedHeader({ alg: "EdDSA", typ: "admission+jwt", kid })
-        .sign(privateKey);
-      expect((await sessions(admissionTyped)).json().error).toBe("invalid_token");
+      // RFC 9068: only `at+jwt` (or its long form) is an access token; a plain JWT or an
+      // admission token under our key, with access-token claims, is not.
+      expect((await sessions(await signedAs("application/at+jwt", { jti: "jti_long_typ" }))).statusCode).toBe(200);
+      for (const typ of ["JWT", "admission+jwt"]) {
+        const response = await sessions(await signedAs(typ, { jti: `jti_${typ}` }));
+        expect(response.json().error, typ).toBe("invalid_token");
+      }
       const padded = await sessions(`${await signed({ jti: "jti_padded" })}=`);
       expect(padded.json().error).toBe("invalid_token");
     });

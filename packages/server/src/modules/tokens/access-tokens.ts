@@ -9,6 +9,12 @@ import { LruCache } from "../../lib/lru.js";
 import type { SigningKeyRing } from "./signing-keys.js";
 
 export const TOKEN_ISSUER = "fanfare";
+/**
+ * RFC 9068's media type for JWT access tokens: no other token this server signs (admission tokens
+ * have their own `typ`) passes as one. The RFC's long form is accepted too.
+ */
+export const ACCESS_TOKEN_TYP = "at+jwt";
+const ACCEPTED_TYPS = new Set([ACCESS_TOKEN_TYP, `application/${ACCESS_TOKEN_TYP}`]);
 const CLOCK_SKEW_SECONDS = 5;
 
 export interface AccessClaims {
@@ -49,7 +55,7 @@ export async function issueAccessToken(
     exp: iat + input.ttlSeconds,
   };
   const token = signEdDsaJwt(
-    { typ: "JWT", kid },
+    { typ: ACCESS_TOKEN_TYP, kid },
     { ...claims, iss: TOKEN_ISSUER, aud: claims.organizationId },
     privateKey,
   );
@@ -123,7 +129,15 @@ export class AccessTokenVerifier {
   private async checkSignatureAndClaims(token: string, nowSeconds: number): Promise<TokenOutcome> {
     const invalid = { ok: false, reason: "invalid" } as const;
     const jws = parseJws(token);
-    if (jws?.header.typ !== "JWT" || typeof jws.header.kid !== "string") return invalid;
+    const typ = jws?.header.typ;
+    if (
+      !jws ||
+      typeof typ !== "string" ||
+      !ACCEPTED_TYPS.has(typ.toLowerCase()) ||
+      typeof jws.header.kid !== "string"
+    ) {
+      return invalid;
+    }
     let key: KeyObject;
     try {
       key = await this.ring.verificationKey(jws.header as JWTHeaderParameters);
