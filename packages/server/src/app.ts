@@ -35,11 +35,15 @@ import { webhookRoutes } from "./modules/webhooks/routes.js";
 
 export const API_PREFIX = "/api/v1";
 
-// `/api/…` is an alias of `/api/v1/…` (the seeds use both); rewriting keeps one route table.
+// `/api/…` and `/v1/…` are aliases of `/api/v1/…` (the seeds use all three, seed 002's examples
+// `https://api.fanfare.io/v1/…`); rewriting keeps one route table.
 const UNVERSIONED = /^\/api(?=[/?]|$)(?!\/v1(?=[/?]|$))/;
-function aliasUnversioned(request: IncomingMessage): string {
+const VERSION_ONLY = /^\/v1(?=[/?]|$)/;
+function aliasPrefixes(request: IncomingMessage): string {
   const url = request.url ?? "/";
-  return UNVERSIONED.test(url) ? `${API_PREFIX}${url.slice(4)}` : url;
+  if (UNVERSIONED.test(url)) return `${API_PREFIX}${url.slice("/api".length)}`;
+  if (VERSION_ONLY.test(url)) return `${API_PREFIX}${url.slice("/v1".length)}`;
+  return url;
 }
 
 function registerHealth(app: FastifyInstance, deps: Deps): void {
@@ -103,10 +107,12 @@ async function buildApp(
     requestIdHeader: false,
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustedProxies.length > 0 ? [...config.trustedProxies] : false,
-    rewriteUrl: aliasUnversioned,
+    rewriteUrl: aliasPrefixes,
     return503OnClosing: true,
     ...(config.tls ? { serverFactory: httpsServerFactory(config.tls) } : {}),
   });
+  // Bodies are JSON only: Fastify's built-in text/plain parser would hand a string to the routes.
+  app.removeContentTypeParser("text/plain");
   app.setValidatorCompiler(validatorCompiler);
   requireParamsSchemas(app);
   installErrorHandling(app, config.bodyLimitBytes);

@@ -56,6 +56,20 @@ describe.each(dialects())("HTTP contract (%s)", (dialect) => {
     expect(unversionedMissing.statusCode).toBe(404);
   });
 
+  it("serves /v1/… (seed 002's examples) as an alias of /api/v1/…, and nothing that merely starts alike", async () => {
+    for (const url of ["/v1/echo", "/v1/echo?x=1"]) {
+      const response = await server.consumer.inject({ method: "POST", url, payload: { name: "v1" } });
+      expect(response.statusCode, url).toBe(200);
+      expect(response.json()).toEqual({ name: "v1" });
+    }
+    const jwks = await server.consumer.inject({ method: "GET", url: "/v1/.well-known/jwks.json" });
+    expect(jwks.statusCode).toBe(200);
+    for (const url of ["/v10/echo", "/v1echo", "/api/v1/v1/echo"]) {
+      const response = await server.consumer.inject({ method: "POST", url, payload: { name: "v1" } });
+      expect(response.statusCode, url).toBe(404);
+    }
+  });
+
   it("refuses malformed JSON with 400 and no stack trace", async () => {
     const response = await server.admin.inject({
       method: "POST",
@@ -78,18 +92,25 @@ describe.each(dialects())("HTTP contract (%s)", (dialect) => {
     expect(response.json().error).toBe("invalid_json");
   });
 
-  it("refuses a non-JSON content type with 415", async () => {
-    const response = await server.admin.inject({
-      method: "POST",
-      url: "/api/v1/echo",
-      headers: { "content-type": "text/xml" },
-      payload: "<name>x</name>",
-    });
-    expect(response.statusCode).toBe(415);
-    expect(response.json()).toEqual({
-      error: "unsupported_media_type",
-      message: "Send the request body as JSON with Content-Type: application/json.",
-    });
+  it.each([
+    ["text/xml", "<name>x</name>"],
+    // Fastify parses text/plain by default; the README promises JSON only.
+    ["text/plain", '{"name":"x"}'],
+    ["text/plain; charset=utf-8", "x"],
+  ])("refuses a non-JSON content type (%s) with 415", async (contentType, payload) => {
+    for (const app of [server.consumer, server.admin]) {
+      const response = await app.inject({
+        method: "POST",
+        url: "/api/v1/echo",
+        headers: { "content-type": contentType },
+        payload,
+      });
+      expect(response.statusCode).toBe(415);
+      expect(response.json()).toEqual({
+        error: "unsupported_media_type",
+        message: "Send the request body as JSON with Content-Type: application/json.",
+      });
+    }
   });
 
   it("refuses a body over the 64 KiB limit with 413", async () => {
