@@ -4,7 +4,13 @@ import { createContext, type ReactNode, useContext, useMemo } from "react";
 const FanfareContext = createContext<Fanfare | null>(null);
 
 export type FanfareProviderProps = { children?: ReactNode } & (
-  | { publishableKey: string; baseUrl?: string; storage?: SessionStorage; client?: undefined }
+  | {
+      publishableKey: string;
+      /** The consumer API's address: the client never guesses a host. */
+      baseUrl: string;
+      storage?: SessionStorage;
+      client?: undefined;
+    }
   /** An existing client, e.g. one shared with code outside React. */
   | { client: Fanfare; publishableKey?: undefined }
 );
@@ -19,7 +25,7 @@ export function FanfareProvider(props: FanfareProviderProps) {
       client ??
       new Fanfare({
         publishableKey: publishableKey as string,
-        ...(baseUrl ? { baseUrl } : {}),
+        baseUrl: baseUrl as string,
         ...(storage ? { storage } : {}),
       }),
     [client, publishableKey, baseUrl, storage],

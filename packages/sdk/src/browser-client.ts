@@ -1,3 +1,4 @@
+import { resolveBaseUrl } from "./base-url.js";
 import { FanfareError } from "./errors.js";
 import { Http, type RequestSpec } from "./http.js";
 import { memoryStorage, type SessionStorage, type StoredSession } from "./storage.js";
@@ -14,7 +15,10 @@ import type {
 export interface FanfareOptions {
   /** A publishable key, `pk_live_…` or `pk_test_…`. */
   publishableKey: string;
-  /** The consumer API. */
+  /**
+   * The consumer API, e.g. `https://drops.example.com`. Required (or, outside browsers,
+   * `FANFARE_BASE_URL`): the client never guesses a host.
+   */
   baseUrl?: string;
   /** Where tokens are kept: memory by default; `localStorageStorage()` to survive reloads. */
   storage?: SessionStorage;
@@ -52,7 +56,11 @@ export class Fanfare {
       throw new FanfareError(0, "invalid_api_key", `Fanfare needs a publishable key. ${hint}`);
     }
     this.http = new Http({
-      baseUrl: options.baseUrl ?? "https://consumer.fanfare.io",
+      baseUrl: resolveBaseUrl(options.baseUrl, "FANFARE_BASE_URL", {
+        client: "Fanfare",
+        option: "baseUrl",
+        api: "consumer API",
+      }),
       timeoutMs: options.timeoutMs ?? 15_000,
       maxRetries: options.maxRetries ?? 2,
       fetch: options.fetch ?? globalThis.fetch.bind(globalThis),

@@ -1,3 +1,4 @@
+import { resolveBaseUrl } from "./base-url.js";
 import { FanfareError } from "./errors.js";
 import { Http, type RequestSpec } from "./http.js";
 import type {
@@ -37,9 +38,15 @@ import { verifyWebhook } from "./webhooks.js";
 export interface FanfareClientOptions {
   /** A secret key, `sk_live_…` or `sk_test_…`. Never ship it to a browser. */
   apiKey: string;
-  /** The consumer API (server-side routes: queue admission, external sign-in). */
+  /**
+   * The consumer API (server-side routes: queue admission, external sign-in), e.g.
+   * `http://localhost:4000`. Required, or set `FANFARE_BASE_URL`: the client never guesses a host.
+   */
   baseUrl?: string;
-  /** The admin API (experiences, queues, consumers, keys, usage, alerts, webhooks). */
+  /**
+   * The admin API (experiences, queues, consumers, keys, usage, alerts, webhooks), e.g.
+   * `http://localhost:4001`. Required, or set `FANFARE_ADMIN_BASE_URL`.
+   */
   adminBaseUrl?: string;
   timeoutMs?: number;
   /** Retries on 429, 503 and — for idempotent requests — other 5xx and network errors. */
@@ -67,8 +74,19 @@ export class FanfareClient {
       maxRetries: options.maxRetries ?? 2,
       fetch: options.fetch ?? globalThis.fetch.bind(globalThis),
     };
-    this.consumerApi = new Http({ ...common, baseUrl: options.baseUrl ?? "https://consumer.fanfare.io" });
-    this.adminApi = new Http({ ...common, baseUrl: options.adminBaseUrl ?? "https://admin.fanfare.io" });
+    const client = "FanfareClient";
+    this.consumerApi = new Http({
+      ...common,
+      baseUrl: resolveBaseUrl(options.baseUrl, "FANFARE_BASE_URL", { client, option: "baseUrl", api: "consumer API" }),
+    });
+    this.adminApi = new Http({
+      ...common,
+      baseUrl: resolveBaseUrl(options.adminBaseUrl, "FANFARE_ADMIN_BASE_URL", {
+        client,
+        option: "adminBaseUrl",
+        api: "admin API",
+      }),
+    });
     this.authorization = { authorization: `Bearer ${options.apiKey}` };
   }
 

@@ -53,6 +53,55 @@ describe.each(dialects())("SDK against a running server (%s)", (dialect) => {
     expect(() => new Fanfare({ publishableKey: keys.secretTest })).toThrow(/secret key/);
   });
 
+  it("never guesses a host: an address comes from the options or the environment, or the client refuses", async () => {
+    const saved = { consumer: process.env.FANFARE_BASE_URL, admin: process.env.FANFARE_ADMIN_BASE_URL };
+    delete process.env.FANFARE_BASE_URL;
+    delete process.env.FANFARE_ADMIN_BASE_URL;
+    try {
+      const missing = (make: () => unknown, option: string, variable: string) => {
+        let thrown: unknown;
+        try {
+          make();
+        } catch (err) {
+          thrown = err;
+        }
+        expect(thrown).toBeInstanceOf(FanfareError);
+        expect((thrown as FanfareError).code).toBe("missing_base_url");
+        expect((thrown as FanfareError).message).toContain(`\`${option}\``);
+        expect((thrown as FanfareError).message).toContain(variable);
+      };
+      missing(() => new FanfareClient({ apiKey: keys.secretTest }), "baseUrl", "FANFARE_BASE_URL");
+      missing(
+        () => new FanfareClient({ apiKey: keys.secretTest, baseUrl: server.consumerUrl }),
+        "adminBaseUrl",
+        "FANFARE_ADMIN_BASE_URL",
+      );
+      missing(() => new Fanfare({ publishableKey: keys.publishableTest }), "baseUrl", "FANFARE_BASE_URL");
+      for (const baseUrl of ["consumer.example.com", "ftp://consumer.example.com"]) {
+        expect(() => new Fanfare({ publishableKey: keys.publishableTest, baseUrl })).toThrow(
+          expect.objectContaining({ code: "invalid_base_url" }),
+        );
+      }
+
+      // From the environment (server side): the same calls reach the real server.
+      process.env.FANFARE_BASE_URL = server.consumerUrl;
+      process.env.FANFARE_ADMIN_BASE_URL = server.adminUrl;
+      const fromEnvironment = new FanfareClient({ apiKey: keys.secretTest });
+      expect((await fromEnvironment.experiences.create({ name: "From the environment" })).name).toBe(
+        "From the environment",
+      );
+      expect((await new Fanfare({ publishableKey: keys.publishableTest }).auth.guest()).type).toBe("guest");
+    } finally {
+      for (const [variable, value] of [
+        ["FANFARE_BASE_URL", saved.consumer],
+        ["FANFARE_ADMIN_BASE_URL", saved.admin],
+      ] as const) {
+        if (value === undefined) delete process.env[variable];
+        else process.env[variable] = value;
+      }
+    }
+  });
+
   it("runs a drop end to end: guest, queue, sign-in keeping the place, admission, validation", async () => {
     const experience = await client.experiences.create({ name: "Holiday Sale" });
     const queue = await client.queues.create(experience.id, { name: "Main", admissionTtlSeconds: 600 });
