@@ -43,22 +43,28 @@ const RANDOM_DIGITS = 16;
 
 let lastTime = -1;
 let lastTimeText = "";
-/** The random part as base-32 digits, updated in place (ids are minted on every request). */
-const digits = new Uint8Array(RANDOM_DIGITS);
+/**
+ * The random part as Crockford characters, incremented in place: ids are minted on every request,
+ * and one latin1 decode makes one string where appending character by character made sixteen.
+ */
+const digits = Buffer.alloc(RANDOM_DIGITS);
+const CROCKFORD_CODES = Buffer.from(CROCKFORD, "latin1");
+const VALUE_OF = new Map([...CROCKFORD_CODES].map((code, value) => [code, value]));
 
 function randomizeDigits(): void {
   const bytes = randomBytes(RANDOM_DIGITS);
-  for (let i = 0; i < RANDOM_DIGITS; i++) digits[i] = (bytes[i] as number) & 31;
+  for (let i = 0; i < RANDOM_DIGITS; i++) digits[i] = CROCKFORD_CODES[(bytes[i] as number) & 31] as number;
 }
 
 /** Adds one to the base-32 random part; it has 80 bits, so it does not overflow in practice. */
 function incrementDigits(): void {
   for (let i = RANDOM_DIGITS - 1; i >= 0; i--) {
-    if ((digits[i] as number) < 31) {
-      digits[i] = (digits[i] as number) + 1;
+    const value = VALUE_OF.get(digits[i] as number) as number;
+    if (value < 31) {
+      digits[i] = CROCKFORD_CODES[value + 1] as number;
       return;
     }
-    digits[i] = 0;
+    digits[i] = CROCKFORD_CODES[0] as number;
   }
 }
 
@@ -75,9 +81,7 @@ export function ulid(nowMs: number = Date.now()): string {
     lastTimeText = encodeTime(nowMs);
     randomizeDigits();
   }
-  let out = lastTimeText;
-  for (let i = 0; i < RANDOM_DIGITS; i++) out += CROCKFORD[digits[i] as number];
-  return out;
+  return lastTimeText + digits.toString("latin1");
 }
 
 export function newId(kind: IdKind, nowMs?: number): string {
