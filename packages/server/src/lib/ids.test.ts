@@ -22,10 +22,10 @@ describe("ids", () => {
     const ids = Array.from({ length: 2_000 }, () => ulid(at));
     expect(new Set(ids).size).toBe(ids.length);
     const crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-    const valueOf = (id: string) => [...id.slice(10)].reduce((n, c) => n * 32n + BigInt(crockford.indexOf(c)), 0n);
+    const randomPartOf = (id: string) => [...id.slice(10)].reduce((n, c) => n * 32n + BigInt(crockford.indexOf(c)), 0n);
     for (let i = 1; i < ids.length; i++) {
       expect((ids[i] as string).slice(0, 10)).toBe((ids[0] as string).slice(0, 10));
-      expect(valueOf(ids[i] as string) - valueOf(ids[i - 1] as string)).toBe(1n);
+      expect(randomPartOf(ids[i] as string) - randomPartOf(ids[i - 1] as string)).toBe(1n);
     }
     for (const id of ids) expect(id).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
   });
