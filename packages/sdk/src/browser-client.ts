@@ -71,12 +71,26 @@ export class Fanfare {
   }
 
   readonly auth = {
-    /** An anonymous session; signing in later keeps everything the guest did. */
+    /**
+     * An anonymous session; signing in later keeps everything the guest did.
+     * @example
+     * const session = await fanfare.auth.guest(); // session.type === "guest"
+     */
     guest: async (): Promise<Session> =>
       this.signedIn(await this.public<SessionEnvelope>({ method: "POST", path: "/auth/guest" })),
+    /**
+     * Sends a one-time code by email or SMS. The answer is the same whether or not the address is known.
+     * @example
+     * await fanfare.auth.requestOtp({ email: "shopper@example.com" });
+     * await fanfare.auth.requestOtp({ phone: "(415) 555-2671", defaultCountry: "US" });
+     */
     requestOtp: (identity: Identity) =>
       this.public<{ ok: boolean }>({ method: "POST", path: "/auth/otp/request", body: identity }),
-    /** Signs in with the code; a current guest session is upgraded (keeping queue places). */
+    /**
+     * Signs in with the code; a current guest session is upgraded (keeping queue places).
+     * @example
+     * const session = await fanfare.auth.verifyOtp({ email: "shopper@example.com", code: "123456" });
+     */
     verifyOtp: async (input: Identity & { code: string }): Promise<Session> => {
       const current = this.storage.get();
       const guestToken: Record<string, string> =
@@ -89,11 +103,20 @@ export class Fanfare {
       });
       return this.signedIn(envelope);
     },
-    /** Redeems the one-time code your server got from `auth.external.authorize`. */
+    /**
+     * Redeems the one-time code your server got from `auth.external.authorize`.
+     * @example
+     * const session = await fanfare.auth.exchangeExternal(exchangeCode);
+     */
     exchangeExternal: async (exchangeCode: string): Promise<Session> =>
       this.signedIn(
         await this.public<SessionEnvelope>({ method: "POST", path: "/auth/external/exchange", body: { exchangeCode } }),
       ),
+    /**
+     * Signs out of this session, or of every session of the consumer with `everywhere`.
+     * @example
+     * await fanfare.auth.logout({ everywhere: true });
+     */
     logout: async (options: { everywhere?: boolean } = {}): Promise<void> => {
       if (!this.storage.get()) return;
       try {
@@ -106,8 +129,17 @@ export class Fanfare {
         this.signedOut();
       }
     },
+    /**
+     * The current session, or null; no request is made.
+     * @example
+     * if (!fanfare.auth.getSession()) await fanfare.auth.guest();
+     */
     getSession: (): Session | null => this.storage.get()?.session ?? null,
-    /** Called with the new session (or null) on every sign-in, upgrade and sign-out. */
+    /**
+     * Called with the new session (or null) on every sign-in, upgrade and sign-out; returns the unsubscribe.
+     * @example
+     * const stop = fanfare.auth.onChange((session) => render(session?.type ?? "signed out"));
+     */
     onChange: (listener: Listener): (() => void) => {
       this.listeners.add(listener);
       return () => this.listeners.delete(listener);
@@ -115,22 +147,53 @@ export class Fanfare {
   };
 
   readonly experiences = {
+    /**
+     * The public view of an experience (name and times).
+     * @example
+     * const { name, openAt } = await fanfare.experiences.get("exp_…");
+     */
     get: (id: string) => this.public<ExperiencePublic>({ method: "GET", path: `/experiences/${enc(id)}` }),
   };
 
   readonly queues = {
+    /**
+     * The public view of a queue: whether it is open, and how many wait.
+     * @example
+     * const queue = await fanfare.queues.get("queue_…");
+     */
     get: (id: string) => this.public<QueuePublic>({ method: "GET", path: `/queues/${enc(id)}` }),
+    /**
+     * Takes a place in line (or answers the place already held).
+     * @example
+     * const { position } = await fanfare.queues.enter("queue_…", { fingerprint: "fp_…" });
+     */
     enter: (id: string, options: { fingerprint?: string } = {}) =>
       this.authorized<QueueConsumerState>({
         method: "POST",
         path: `/queues/${enc(id)}/enter`,
         headers: options.fingerprint ? { "x-fingerprint": options.fingerprint } : {},
       }),
+    /**
+     * Gives the place up; entering again later takes a new one at the back.
+     * @example
+     * await fanfare.queues.leave("queue_…");
+     */
     leave: (id: string) => this.authorized<LeaveResult>({ method: "POST", path: `/queues/${enc(id)}/leave` }),
+    /**
+     * The consumer's place: position while waiting, the admission token once admitted.
+     * @example
+     * const state = await fanfare.queues.status("queue_…");
+     * if (state.status === "ADMITTED") await checkout(state.admissionToken);
+     */
     status: (id: string) => this.authorized<QueueConsumerState>({ method: "GET", path: `/queues/${enc(id)}/status` }),
   };
 
   readonly consumers = {
+    /**
+     * The signed-in consumer.
+     * @example
+     * const { id, email } = await fanfare.consumers.me();
+     */
     me: () => this.authorized<ConsumerMe>({ method: "GET", path: "/consumers/me" }),
   };
 

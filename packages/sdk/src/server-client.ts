@@ -99,42 +99,117 @@ export class FanfareClient {
   }
 
   readonly experiences = {
+    /**
+     * Creates an experience (a drop) in the key's mode.
+     * @example
+     * const drop = await fanfare.experiences.create({ name: "Holiday Sale", openAt: "2026-12-01T09:00:00Z" });
+     */
     create: (body: CreateExperience) => this.admin<Experience>({ method: "POST", path: "/experiences", body }),
+    /**
+     * One page of experiences, newest first; pass the previous page's `pageInfo.endCursor` as `after` for the next.
+     * @example
+     * const { data, pageInfo } = await fanfare.experiences.list({ first: 50 });
+     * if (pageInfo.hasNextPage) await fanfare.experiences.list({ first: 50, after: pageInfo.endCursor ?? undefined });
+     */
     list: (query: PageQuery = {}) =>
       this.admin<Page<Experience>>({ method: "GET", path: "/experiences", query: { ...query } }),
+    /**
+     * One experience by id.
+     * @example
+     * const drop = await fanfare.experiences.get("exp_…");
+     */
     get: (id: string) => this.admin<Experience>({ method: "GET", path: `/experiences/${enc(id)}` }),
+    /**
+     * Changes the given fields only.
+     * @example
+     * await fanfare.experiences.update(drop.id, { closeAt: "2026-12-01T21:00:00Z" });
+     */
     update: (id: string, body: UpdateExperience) =>
       this.admin<Experience>({ method: "PATCH", path: `/experiences/${enc(id)}`, body }),
+    /**
+     * Deletes an experience and its queues.
+     * @example
+     * await fanfare.experiences.delete(drop.id); // { id, object: "experience", deleted: true }
+     */
     delete: (id: string) => this.admin<Deleted<"experience">>({ method: "DELETE", path: `/experiences/${enc(id)}` }),
   };
 
   readonly queues = {
+    /**
+     * Creates a queue in an experience.
+     * @example
+     * const queue = await fanfare.queues.create(drop.id, { name: "Main", capacity: 5000, admissionTtlSeconds: 600 });
+     */
     create: (experienceId: string, body: CreateQueue) =>
       this.admin<Queue>({ method: "POST", path: `/experiences/${enc(experienceId)}/queues`, body }),
+    /**
+     * Every queue of an experience.
+     * @example
+     * const { data: queues } = await fanfare.queues.list(drop.id);
+     */
     list: (experienceId: string) =>
       this.admin<{ data: Queue[] }>({ method: "GET", path: `/experiences/${enc(experienceId)}/queues` }),
+    /**
+     * One queue: its status and how many consumers hold a place.
+     * @example
+     * const { status, consumerCount } = await fanfare.queues.get(queue.id);
+     */
     get: (id: string) => this.admin<Queue>({ method: "GET", path: `/queues/${enc(id)}` }),
+    /**
+     * Changes the given fields only.
+     * @example
+     * await fanfare.queues.update(queue.id, { capacity: 8000 });
+     */
     update: (id: string, body: UpdateQueue) => this.admin<Queue>({ method: "PATCH", path: `/queues/${enc(id)}`, body }),
+    /**
+     * Deletes a queue and its entries.
+     * @example
+     * await fanfare.queues.delete(queue.id);
+     */
     delete: (id: string) => this.admin<Deleted<"queue">>({ method: "DELETE", path: `/queues/${enc(id)}` }),
-    /** Admits one consumer. */
+    /**
+     * Admits one consumer, whatever their place in line.
+     * @example
+     * const state = await fanfare.queues.admit(queue.id, "guest_…"); // state.status === "ADMITTED"
+     */
     admit: (id: string, consumerId: string) =>
       this.consumer<QueueConsumerState>({ method: "POST", path: `/queues/${enc(id)}/admit`, body: { consumerId } }),
-    /** Admits the next `count` consumers in arrival order. */
+    /**
+     * Admits the next `count` consumers in arrival order.
+     * @example
+     * const { data: admitted } = await fanfare.queues.admitNext(queue.id, 100);
+     */
     admitNext: (id: string, count: number) =>
       this.consumer<{ data: QueueConsumerState[] }>({
         method: "POST",
         path: `/queues/${enc(id)}/admit`,
         body: { count },
       }),
+    /**
+     * Marks an admitted consumer's purchase done: their admission token stops working.
+     * @example
+     * await fanfare.queues.complete(queue.id, consumerId);
+     */
     complete: (id: string, consumerId: string) =>
       this.consumer<CompleteResult>({ method: "POST", path: `/queues/${enc(id)}/complete`, body: { consumerId } }),
+    /**
+     * Removes a consumer from the line for good, with a reason.
+     * @example
+     * await fanfare.queues.deny(queue.id, consumerId, "FRAUD_DETECTED");
+     */
     deny: (id: string, consumerId: string, reason: DenyReason) =>
       this.consumer<QueueConsumerState>({
         method: "POST",
         path: `/queues/${enc(id)}/deny`,
         body: { consumerId, reason },
       }),
-    /** True for a live admission of this consumer (and device); false for any invalid one. */
+    /**
+     * True for a live admission of this consumer (and device); false for any invalid one.
+     * Call it at checkout, on your server, with the token the browser sent in a request body.
+     * @example
+     * const ok = await fanfare.queues.validate(queue.id, { consumerId, token: admissionToken, fingerprint });
+     * if (!ok) return response.status(403).end();
+     */
     validate: async (id: string, body: { consumerId: string; token: string; fingerprint?: string }) => {
       try {
         return await this.consumer<true>({ method: "POST", path: `/queues/${enc(id)}/validate`, body });
@@ -146,72 +221,199 @@ export class FanfareClient {
   };
 
   readonly consumers = {
+    /**
+     * One page of consumers, newest first; `email` or `phone` finds one.
+     * @example
+     * const { data: [shopper] } = await fanfare.consumers.list({ email: "shopper@example.com" });
+     */
     list: (query: PageQuery & { email?: string; phone?: string } = {}) =>
       this.admin<Page<Consumer>>({ method: "GET", path: "/consumers", query: { ...query } }),
+    /**
+     * One consumer by id.
+     * @example
+     * const shopper = await fanfare.consumers.get("cons_…");
+     */
     get: (id: string) => this.admin<Consumer>({ method: "GET", path: `/consumers/${enc(id)}` }),
+    /**
+     * Signs a consumer out everywhere: every session and its tokens stop working.
+     * @example
+     * const { revokedSessions } = await fanfare.consumers.revokeSessions("cons_…");
+     */
     revokeSessions: (id: string) =>
       this.admin<{ consumerId: string; revokedSessions: number }>({
         method: "POST",
         path: `/consumers/${enc(id)}/sessions/revoke`,
       }),
-    /** Erases the consumer's personal data. */
+    /**
+     * Erases the consumer's personal data.
+     * @example
+     * await fanfare.consumers.delete("cons_…");
+     */
     delete: (id: string) => this.admin<Deleted<"consumer">>({ method: "DELETE", path: `/consumers/${enc(id)}` }),
   };
 
   readonly apiKeys = {
+    /**
+     * Creates a key; the full `key` is in this answer only: store it now.
+     * @example
+     * const { key } = await fanfare.apiKeys.create({ name: "Checkout server", type: "secret", permissions: ["read:experiences"] });
+     */
     create: (body: CreateApiKey) => this.admin<ApiKeyWithSecret>({ method: "POST", path: "/api-keys", body }),
+    /**
+     * One page of keys (never their secrets).
+     * @example
+     * const { data: keys } = await fanfare.apiKeys.list({ type: "secret" });
+     */
     list: (query: ListApiKeys = {}) =>
       this.admin<Page<ApiKey>>({ method: "GET", path: "/api-keys", query: { ...query } }),
+    /**
+     * One key by id (never its secret).
+     * @example
+     * const key = await fanfare.apiKeys.get("key_…");
+     */
     get: (id: string) => this.admin<ApiKey>({ method: "GET", path: `/api-keys/${enc(id)}` }),
+    /**
+     * Changes a key's name, permissions, expiry or allowed networks.
+     * @example
+     * await fanfare.apiKeys.update("key_…", { name: "Checkout (EU)", allowedCidrs: ["203.0.113.0/24"] });
+     */
     update: (id: string, body: UpdateApiKey) =>
       this.admin<ApiKey>({ method: "PATCH", path: `/api-keys/${enc(id)}`, body }),
+    /**
+     * A new key in place of this one; the old one keeps working for `gracePeriodSeconds`.
+     * @example
+     * const { key, previousKeyExpiresAt } = await fanfare.apiKeys.regenerate("key_…", { gracePeriodSeconds: 3600 });
+     */
     regenerate: (id: string, body: { gracePeriodSeconds?: number } = {}) =>
       this.admin<ApiKeyWithSecret>({ method: "POST", path: `/api-keys/${enc(id)}/regenerate`, body }),
+    /**
+     * Stops a key from working until it is activated again.
+     * @example
+     * await fanfare.apiKeys.deactivate("key_…");
+     */
     deactivate: (id: string) => this.admin<ApiKey>({ method: "POST", path: `/api-keys/${enc(id)}/deactivate` }),
+    /**
+     * Lets a deactivated key work again.
+     * @example
+     * await fanfare.apiKeys.activate("key_…");
+     */
     activate: (id: string) => this.admin<ApiKey>({ method: "POST", path: `/api-keys/${enc(id)}/activate` }),
+    /**
+     * Deletes a key for good.
+     * @example
+     * await fanfare.apiKeys.delete("key_…");
+     */
     delete: (id: string) => this.admin<Deleted<"api_key">>({ method: "DELETE", path: `/api-keys/${enc(id)}` }),
+    /**
+     * A key's requests per minute, hour or day, by outcome.
+     * @example
+     * const { totals, series } = await fanfare.apiKeys.usage("key_…", { interval: "hour" });
+     */
     usage: (id: string, query: UsageQuery = {}) =>
       this.admin<KeyUsage>({ method: "GET", path: `/api-keys/${enc(id)}/usage`, query: { ...query } }),
   };
 
   readonly usage = {
+    /**
+     * The organization's requests per minute, hour or day, by outcome and by key.
+     * @example
+     * const { totals, keys } = await fanfare.usage.get({ interval: "minute" });
+     */
     get: (query: UsageQuery = {}) =>
       this.admin<OrganizationUsage>({ method: "GET", path: "/usage", query: { ...query } }),
   };
 
   readonly alerts = {
+    /**
+     * One page of alerts, newest first.
+     * @example
+     * const { data: open } = await fanfare.alerts.list({ status: "open" });
+     */
     list: (query: PageQuery & { status?: "open" | "resolved"; type?: Alert["type"] } = {}) =>
       this.admin<Page<Alert>>({ method: "GET", path: "/alerts", query: { ...query } }),
+    /**
+     * Marks an alert as seen.
+     * @example
+     * await fanfare.alerts.acknowledge("alrt_…");
+     */
     acknowledge: (id: string) =>
       this.admin<Alert>({ method: "PATCH", path: `/alerts/${enc(id)}`, body: { acknowledged: true } }),
     rules: {
+      /**
+       * The thresholds that raise alerts.
+       * @example
+       * const rules = await fanfare.alerts.rules.get();
+       */
       get: () => this.admin<AlertRules>({ method: "GET", path: "/alert-rules" }),
+      /**
+       * Changes the given rules only.
+       * @example
+       * await fanfare.alerts.rules.update({ errorRate: { enabled: true, threshold: 0.05 } });
+       */
       update: (change: AlertRulesChange) =>
         this.admin<AlertRules>({ method: "PUT", path: "/alert-rules", body: change }),
     },
   };
 
   readonly webhookEndpoints = {
+    /**
+     * Registers an HTTPS endpoint; its signing `secret` is in this answer only: store it now.
+     * @example
+     * const { id, secret } = await fanfare.webhookEndpoints.create({ url: "https://shop.example.com/fanfare", events: ["alert.fired"] });
+     */
     create: (body: CreateWebhookEndpoint) =>
       this.admin<WebhookEndpointWithSecret>({ method: "POST", path: "/webhook-endpoints", body }),
+    /**
+     * Every endpoint (never their secrets).
+     * @example
+     * const { data: endpoints } = await fanfare.webhookEndpoints.list();
+     */
     list: () => this.admin<{ data: WebhookEndpoint[] }>({ method: "GET", path: "/webhook-endpoints" }),
+    /**
+     * One endpoint by id.
+     * @example
+     * const endpoint = await fanfare.webhookEndpoints.get("whk_…");
+     */
     get: (id: string) => this.admin<WebhookEndpoint>({ method: "GET", path: `/webhook-endpoints/${enc(id)}` }),
+    /**
+     * An endpoint's recent deliveries and their outcomes.
+     * @example
+     * const { data: deliveries } = await fanfare.webhookEndpoints.deliveries("whk_…");
+     */
     deliveries: (id: string) =>
       this.admin<{ data: WebhookDelivery[] }>({ method: "GET", path: `/webhook-endpoints/${enc(id)}/deliveries` }),
+    /**
+     * Stops deliveries to an endpoint and deletes it.
+     * @example
+     * await fanfare.webhookEndpoints.delete("whk_…");
+     */
     delete: (id: string) =>
       this.admin<Deleted<"webhook_endpoint">>({ method: "DELETE", path: `/webhook-endpoints/${enc(id)}` }),
   };
 
   readonly auth = {
     external: {
-      /** Signs one of your logged-in customers in: returns a one-time code for the browser to exchange. */
+      /**
+       * Signs one of your logged-in customers in: returns a one-time code for the browser to exchange
+       * (`Fanfare.auth.exchangeExternal`) within 60 s.
+       * @example
+       * const { exchangeCode } = await fanfare.auth.external.authorize({
+       *   provider: "shopify",
+       *   issuer: "https://your-store.myshopify.com",
+       *   subject: "customer_123456",
+       * });
+       */
       authorize: (body: ExternalAuthorize) =>
         this.consumer<ExternalAuthorizeResult>({ method: "POST", path: "/auth/external/authorize", body }),
     },
   };
 
   readonly webhooks = {
-    /** Checks a delivery's signature and freshness; pass the raw request body. */
+    /**
+     * Checks a delivery's signature and freshness; pass the raw request body (see `verifyWebhook`).
+     * @example
+     * const genuine = await fanfare.webhooks.verify(rawBody, request.headers, process.env.FANFARE_WEBHOOK_SECRET ?? "");
+     */
     verify: verifyWebhook,
   };
 }

@@ -14,7 +14,11 @@ export interface SessionStorage {
   clear(): void;
 }
 
-/** The default: tokens live as long as the page (or process). */
+/**
+ * The default: tokens live as long as the page (or process).
+ * @example
+ * const fanfare = new Fanfare({ publishableKey: "pk_live_…", baseUrl: "https://drops.example.com", storage: memoryStorage() });
+ */
 export function memoryStorage(): SessionStorage {
   let value: StoredSession | null = null;
   return {
@@ -31,6 +35,12 @@ export function memoryStorage(): SessionStorage {
 /**
  * Opt-in persistence across page loads. Anything that can run script on the page can read
  * `localStorage`, so prefer the default unless sessions must survive a reload.
+ * @example
+ * const fanfare = new Fanfare({
+ *   publishableKey: "pk_live_…",
+ *   baseUrl: "https://drops.example.com",
+ *   storage: localStorageStorage("shop.fanfare.session"),
+ * });
  */
 export function localStorageStorage(
   key = "fanfare.session",

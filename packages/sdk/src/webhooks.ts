@@ -25,6 +25,10 @@ function header(headers: HeaderSource, name: string): string | undefined {
  * HMAC-SHA256 of `"<X-Fanfare-Timestamp>.<raw body>"` under the endpoint's `whsec_` secret. The
  * timestamp must be within `toleranceSeconds` of now, so a captured delivery cannot be replayed
  * later. Pass the raw body exactly as received (not re-serialised JSON).
+ * @example
+ * // Express: app.post("/fanfare", express.text({ type: "application/json" }), handler)
+ * const genuine = await verifyWebhook(rawBody, request.headers, process.env.FANFARE_WEBHOOK_SECRET ?? "");
+ * if (!genuine) return response.status(400).end();
  */
 export async function verifyWebhook(
   rawBody: string,
