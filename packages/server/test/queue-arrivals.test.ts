@@ -320,7 +320,7 @@ describe.runIf(inject("postgres"))("arrivals through two server processes on one
     const tokens = await Promise.all(
       Array.from({ length: 200 }, async (_, i) => {
         const base = i % 2 === 0 ? a.consumerUrl : b.consumerUrl;
-        const guest = await post(`${base}/api/v1/auth/guest`, { "x-publishable-key": keys.publishableLive });
+        const guest = await post(`${base}/api/v1/auth/guest`, { "x-publishable-key": keys.publishableLive, ...json });
         return guest.body.accessToken as string;
       }),
     );
