@@ -7,6 +7,7 @@ export * from "./alerts.js";
 export * from "./common.js";
 export * from "./consumers.js";
 export * from "./dashboard.js";
+export * from "./errors.js";
 export * from "./experiences.js";
 export * from "./keys.js";
 export * from "./queues.js";

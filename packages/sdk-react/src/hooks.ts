@@ -62,7 +62,7 @@ export function useQueue(queueId: string, options: UseQueueOptions = {}): UseQue
       }
     } catch (err) {
       if (!mounted.current) return;
-      if (err instanceof FanfareError && err.status === 404 && err.code === "Consumer not in queue") setState(null);
+      if (err instanceof FanfareError && err.status === 404 && err.code === "consumer_not_in_queue") setState(null);
       else if (err instanceof FanfareError) setError(err);
       else throw err;
     } finally {

@@ -209,7 +209,7 @@ export class Fanfare {
     try {
       return await send(tokens);
     } catch (err) {
-      if (!(err instanceof FanfareError) || err.status !== 401 || err.code === "Authentication required") throw err;
+      if (!(err instanceof FanfareError) || err.status !== 401 || err.code === "authentication_required") throw err;
       return send(await this.refresh(tokens));
     }
   }
@@ -217,7 +217,7 @@ export class Fanfare {
   private async validTokens(): Promise<StoredSession> {
     const stored = this.storage.get();
     if (!stored)
-      throw new FanfareError(401, "Authentication required", "Sign in first: call auth.guest() or auth.verifyOtp().");
+      throw new FanfareError(401, "authentication_required", "Sign in first: call auth.guest() or auth.verifyOtp().");
     const expiresAt = Date.parse(stored.accessTokenExpiresAt);
     return expiresAt - Date.now() > this.refreshMarginMs ? stored : this.refresh(stored);
   }

@@ -1,3 +1,5 @@
+// The catalog alone: the rest of the contract (schemas) would bring TypeBox into browsers.
+import { errorCodeOf } from "@fanfare/contract/errors";
 import { FanfareError } from "./errors.js";
 
 export interface HttpOptions {
@@ -54,8 +56,9 @@ async function errorFrom(response: Response): Promise<FanfareError> {
   } catch {
     body = null;
   }
-  const code = typeof body?.error === "string" ? body.error : `http_${response.status}`;
-  const message = typeof body?.message === "string" ? body.message : code;
+  const field = typeof body?.error === "string" ? body.error : undefined;
+  const code = (field && errorCodeOf(field)) || "unknown_error";
+  const message = typeof body?.message === "string" ? body.message : (field ?? `HTTP ${response.status}`);
   return new FanfareError(
     response.status,
     code,

@@ -159,7 +159,11 @@ describe.each(dialects())("SDK against a running server (%s)", (dialect) => {
       .auth.exchangeExternal(exchangeCode)
       .catch((err: unknown) => err);
     expect(error).toBeInstanceOf(FanfareError);
-    expect(error).toMatchObject({ status: 401, requestId: expect.stringMatching(/^req_/) });
+    expect(error).toMatchObject({
+      status: 401,
+      code: "invalid_exchange_code",
+      requestId: expect.stringMatching(/^req_/),
+    });
   });
 
   it("refreshes before expiry with exactly one request for many concurrent calls, and after a 401", async () => {
@@ -263,7 +267,7 @@ describe("SDK retries", () => {
       response.end(
         status === 200
           ? '{"data":[],"pageInfo":{"startCursor":null,"endCursor":null,"hasNextPage":false}}'
-          : `{"error":"e${status}"}`,
+          : `{"error":"${status === 500 ? "internal_error" : `e${status}`}"}`,
       );
     });
     await new Promise<void>((resolve) => stub.listen(0, "127.0.0.1", resolve));
@@ -283,12 +287,20 @@ describe("SDK retries", () => {
 
       requests = 0;
       answers.push([500, {}]);
-      await expect(client.experiences.create({ name: "x" })).rejects.toMatchObject({ status: 500, code: "e500" });
+      await expect(client.experiences.create({ name: "x" })).rejects.toMatchObject({
+        status: 500,
+        code: "internal_error",
+      });
       expect(requests).toBe(1);
 
       requests = 0;
       answers.push([400, {}]);
-      await expect(client.experiences.list()).rejects.toMatchObject({ status: 400 });
+      // An error the catalog does not know keeps its status and body.
+      await expect(client.experiences.list()).rejects.toMatchObject({
+        status: 400,
+        code: "unknown_error",
+        body: { error: "e400" },
+      });
       expect(requests).toBe(1);
     } finally {
       await new Promise((resolve) => stub.close(resolve));

@@ -146,8 +146,8 @@ async function verifyKey(
 
 export const invalidToken = (reason: "invalid" | "expired" | "revoked") =>
   reason === "expired"
-    ? new AppError(401, { error: "token_expired", message: "The access token has expired: refresh it." })
-    : new AppError(401, { error: "invalid_token", message: "The access token is not valid." });
+    ? new AppError("token_expired", { message: "The access token has expired: refresh it." })
+    : new AppError("invalid_token", { message: "The access token is not valid." });
 
 /** The access token in `Authorization: Bearer`, verified; null when the bearer is absent or a key. */
 export async function presentedAccessToken(deps: Deps, request: FastifyRequest): Promise<AccessClaims | null> {
@@ -187,8 +187,7 @@ async function authenticateConsumer(deps: Deps, request: FastifyRequest): Promis
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 const csrfTokenInvalid = () =>
-  new AppError(403, {
-    error: "csrf_token_invalid",
+  new AppError("csrf_token_invalid", {
     message: "This request is missing the dashboard's CSRF token: reload the page and try again.",
   });
 

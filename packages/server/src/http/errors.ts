@@ -1,3 +1,4 @@
+import { ERRORS, type ErrorCode, type ErrorField } from "@fanfare/contract";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { isDatabaseUnavailable } from "../db/database.js";
 
@@ -8,34 +9,39 @@ export interface ErrorBody {
 }
 
 /**
- * Every error a client can see. `body` is sent as-is, so the seeds' bodies (e.g.
- * `{"error":"Authentication required"}`) are reproduced byte for byte; `headers` carries things
- * like `Retry-After`.
+ * Every error a client can see, raised by its code in the contract's catalog, which fixes its
+ * status and the `error` field of its body. The body's other fields come from `extras`, sent as
+ * they are after `error`, so the seeds' bodies (e.g. `{"error":"Authentication required"}`) are
+ * reproduced byte for byte; where a seed puts a field before `error`, `extras` spells `error` out
+ * in its place (the type holds it to the catalog's). `headers` carries things like `Retry-After`.
  */
-export class AppError extends Error {
+export class AppError<C extends ErrorCode = ErrorCode> extends Error {
+  readonly status: number;
+  readonly body: ErrorBody;
+
   constructor(
-    readonly status: number,
-    readonly body: ErrorBody,
+    readonly code: C,
+    extras: { error?: ErrorField<C>; [field: string]: unknown } = {},
     readonly headers: Readonly<Record<string, string>> = {},
   ) {
+    const { status, error } = ERRORS[code];
+    const body: ErrorBody = "error" in extras ? { ...extras, error } : { error, ...extras };
     // An answer, not a fault: no stack trace. Capturing one was a fifth of the CPU time of
     // refusing a bad key (profiled), and refusals are what garbage traffic costs us.
     const limit = Error.stackTraceLimit;
     Error.stackTraceLimit = 0;
-    super(body.message ?? body.error);
+    super(typeof body.message === "string" ? body.message : error);
     Error.stackTraceLimit = limit;
     this.name = "AppError";
+    this.status = status;
+    this.body = body;
   }
 }
 
 /** Its own class, so usage statistics can tell a refusal by a rate limit from other 429s. */
-export class RateLimitError extends AppError {
+export class RateLimitError extends AppError<"rate_limit_exceeded"> {
   constructor(retryAfterSeconds: number) {
-    super(
-      429,
-      { error: "Rate limit exceeded", retryAfter: retryAfterSeconds },
-      { "retry-after": String(retryAfterSeconds) },
-    );
+    super("rate_limit_exceeded", { retryAfter: retryAfterSeconds }, { "retry-after": String(retryAfterSeconds) });
   }
 }
 
@@ -44,82 +50,72 @@ export interface ValidationIssue {
   message: string;
 }
 
-/** The catalog: one function per public error, so the same condition always answers the same. */
+/** Errors raised in several places, one function each, so the same condition always answers the same. */
 export const errors = {
-  authenticationRequired: () => new AppError(401, { error: "Authentication required" }),
-  secretKeyRequired: () => new AppError(401, { error: "Secret key required" }),
-  invalidApiKey: () => new AppError(401, { error: "Invalid API key" }),
+  authenticationRequired: () => new AppError("authentication_required"),
+  secretKeyRequired: () => new AppError("secret_key_required"),
+  invalidApiKey: () => new AppError("invalid_api_key"),
   apiKeyInactive: () =>
-    new AppError(401, {
-      error: "api_key_inactive",
+    new AppError("api_key_inactive", {
       message: "This API key has been deactivated. Activate it again or use another key.",
     }),
   apiKeyExpired: (expiresAt: string) =>
-    new AppError(401, { error: "api_key_expired", message: `This API key expired at ${expiresAt}.` }),
+    new AppError("api_key_expired", { message: `This API key expired at ${expiresAt}.` }),
   apiKeyInQuery: () =>
-    new AppError(400, {
-      error: "api_key_in_query",
+    new AppError("api_key_in_query", {
       message:
         "API keys are not accepted in the URL, where they end up in logs and browser history. " +
         "Send secret keys as 'Authorization: Bearer <key>' and publishable keys in 'X-Publishable-Key'.",
     }),
   permissionDenied: (scope: string) =>
-    new AppError(403, { error: "Permission denied", message: `This key lacks the ${scope} permission` }),
+    new AppError("permission_denied", { message: `This key lacks the ${scope} permission` }),
   modeMismatch: (mode: string) =>
-    new AppError(403, {
-      error: "Permission denied",
+    new AppError("permission_denied", {
       message: `A ${mode}-mode key can only manage ${mode}-mode keys`,
     }),
   ipNotAllowed: () =>
-    new AppError(403, {
-      error: "ip_not_allowed",
+    new AppError("ip_not_allowed", {
       message: "This key may not be used from this IP address.",
     }),
-  originNotAllowed: () => new AppError(403, { error: "origin_not_allowed" }),
-  notFound: () => new AppError(404, { error: "Not found" }),
-  resourceNotFound: (what: string) => new AppError(404, { error: "not_found", message: `${what} not found` }),
-  conflict: (message: string) => new AppError(409, { error: "conflict", message }),
-  validation: (message: string, issues: ValidationIssue[]) =>
-    new AppError(400, { error: "validation_error", message, issues }),
-  invalidJson: (message: string) => new AppError(400, { error: "invalid_json", message }),
+  originNotAllowed: () => new AppError("origin_not_allowed"),
+  notFound: () => new AppError("route_not_found"),
+  resourceNotFound: (what: string) => new AppError("not_found", { message: `${what} not found` }),
+  conflict: (message: string) => new AppError("conflict", { message }),
+  validation: (message: string, issues: ValidationIssue[]) => new AppError("validation_error", { message, issues }),
+  invalidJson: (message: string) => new AppError("invalid_json", { message }),
   unsupportedMediaType: () =>
-    new AppError(415, {
-      error: "unsupported_media_type",
+    new AppError("unsupported_media_type", {
       message: "Send the request body as JSON with Content-Type: application/json.",
     }),
   payloadTooLarge: (limitBytes: number) =>
-    new AppError(413, {
-      error: "payload_too_large",
+    new AppError("payload_too_large", {
       message: `The request body exceeds the limit of ${limitBytes} bytes.`,
     }),
-  badRequest: (message: string) => new AppError(400, { error: "bad_request", message }),
+  badRequest: (message: string) => new AppError("bad_request", { message }),
   serviceUnavailable: (retryAfterSeconds = 1) =>
     new AppError(
-      503,
-      { error: "service_unavailable", message: "The service is temporarily unavailable." },
+      "service_unavailable",
+      { message: "The service is temporarily unavailable." },
       { "retry-after": String(retryAfterSeconds) },
     ),
   internal: (requestId: string) =>
-    new AppError(500, { error: "internal_error", message: "An unexpected error occurred.", requestId }),
+    new AppError("internal_error", { message: "An unexpected error occurred.", requestId }),
   // RFC 9110 requires Upgrade (and so Connection) on a 426.
   httpsRequired: () =>
     new AppError(
-      426,
+      "https_required",
       {
-        error: "https_required",
         message: "This API is served over HTTPS only. Send the request to its https:// address.",
       },
       { upgrade: "TLS/1.2, HTTP/1.1", connection: "Upgrade" },
     ),
   liveKeyRequired: () =>
-    new AppError(403, {
-      error: "live_key_required",
+    new AppError("live_key_required", {
       message:
         "Organization settings apply to live mode too: change them with a live secret key or from the dashboard.",
     }),
   phoneNotMobile: (type: string) =>
-    new AppError(400, {
-      error: "invalid_phone",
+    new AppError("invalid_phone", {
       reason: "not_mobile",
       type,
       message: `Codes are sent by SMS to mobile numbers only, and this number is not one (its type: ${type}).`,
@@ -181,8 +177,9 @@ function fromFramework(error: FastifyError, bodyLimit: number): AppError | undef
     case "FST_ERR_CTP_INVALID_CONTENT_LENGTH":
       return errors.badRequest("The request body size did not match Content-Length.");
   }
+  // Any other refusal by the framework (a malformed URL, say) is the client's: a catalogued 400.
   const status = error.statusCode ?? 500;
-  if (status >= 400 && status < 500) return new AppError(status, { error: "bad_request", message: error.message });
+  if (status >= 400 && status < 500) return errors.badRequest(error.message);
   return undefined;
 }
 

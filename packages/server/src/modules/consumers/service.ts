@@ -9,7 +9,7 @@ import { forgetFingerprints } from "../queues/entries-store.js";
 import { revokeConsumerSessionsIn } from "../sessions/service.js";
 import { type ConsumerRecord, eraseConsumer, getConsumerRecord } from "./store.js";
 
-export const consumerNotFound = () => new AppError(404, { error: "Consumer not found" });
+export const consumerNotFound = () => new AppError("consumer_not_found");
 
 export async function requireConsumer(deps: Deps, tenant: TenantScope, id: string): Promise<ConsumerRecord> {
   const consumer = await getConsumerRecord(deps.db, tenant, id);

@@ -9,7 +9,7 @@ import type { Actor } from "../audit/service.js";
 import { deleteQueuesOfExperience } from "../queues/service.js";
 import { type Experience, getExperience, insertExperience, saveExperience } from "./store.js";
 
-export const experienceNotFound = () => new AppError(404, { error: "Experience not found" });
+export const experienceNotFound = () => new AppError("experience_not_found");
 
 export interface ExperienceInput {
   name?: string | undefined;

@@ -25,13 +25,11 @@ export const EXCHANGE_CODE_TTL_MS = 60_000;
 
 export const exchangeErrors = {
   invalid: () =>
-    new AppError(401, {
-      error: "invalid_exchange_code",
+    new AppError("invalid_exchange_code", {
       message: "This exchange code is unknown or has already been used.",
     }),
   expired: () =>
-    new AppError(401, {
-      error: "exchange_code_expired",
+    new AppError("exchange_code_expired", {
       message: "This exchange code has expired: ask the merchant's server for a new one.",
     }),
 };

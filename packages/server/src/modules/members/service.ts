@@ -30,20 +30,17 @@ export const INVITATION_LIFETIME_MS = 7 * 86_400_000;
 
 export const memberErrors = {
   roleForbidden: (role: MemberRole) =>
-    new AppError(403, {
-      error: "Permission denied",
+    new AppError("permission_denied", {
       message: `Your role (${role}) does not allow this. Ask an owner or admin.`,
     }),
   alreadyMember: (email: string) =>
-    new AppError(409, { error: "already_member", message: `${email} is already a member of an organization.` }),
+    new AppError("already_member", { message: `${email} is already a member of an organization.` }),
   lastOwner: () =>
-    new AppError(409, {
-      error: "last_owner",
+    new AppError("last_owner", {
       message: "An organization needs at least one owner: make someone else owner first.",
     }),
   invitationInvalid: () =>
-    new AppError(404, {
-      error: "invitation_invalid",
+    new AppError("invitation_invalid", {
       message: "This invitation is not valid: it has expired, was revoked or was already used. Ask for a new one.",
     }),
 };

@@ -25,11 +25,10 @@ const LOCK_MS = 15 * 60_000;
 /** The seed's bodies, byte for byte. */
 export const codeErrors = {
   expired: () =>
-    new AppError(401, {
-      error: "otp_expired",
+    new AppError("otp_expired", {
       message: "Your verification code has expired. Please request a new one.",
     }),
-  invalid: () => new AppError(401, { error: "otp_invalid", message: "Invalid verification code. Please try again." }),
+  invalid: () => new AppError("otp_invalid", { message: "Invalid verification code. Please try again." }),
 };
 
 function tooSoon(untilMs: number, nowMs: number): AppError {

@@ -13,15 +13,13 @@ export interface Identifier {
 }
 
 export const invalidPhone = () =>
-  new AppError(400, {
-    error: "invalid_phone",
+  new AppError("invalid_phone", {
     message:
       "This phone number could not be understood. Use the international format (+12025551234) or set defaultCountry.",
   });
 
 export const identifierRequired = () =>
-  new AppError(400, {
-    error: "validation_error",
+  new AppError("validation_error", {
     message: "Invalid request: send either email or phone.",
     issues: [{ path: "body", message: "must contain exactly one of email or phone" }],
   });
@@ -41,8 +39,7 @@ export function identifierFrom(body: { email?: string; phone?: string; defaultCo
   if (body.email !== undefined) {
     const email = normalizeEmail(body.email);
     if (!EMAIL.test(email)) {
-      throw new AppError(400, {
-        error: "validation_error",
+      throw new AppError("validation_error", {
         message: "Invalid request: body.email must be a valid email.",
         issues: [{ path: "body.email", message: "must be a valid email" }],
       });

@@ -117,8 +117,7 @@ export function testOutboxRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       async (request) => {
         const { tenant } = authOf(request);
         if (tenant.mode !== "test") {
-          throw new AppError(403, {
-            error: "Permission denied",
+          throw new AppError("permission_denied", {
             message: "The test outbox can only be read with a test-mode key; live codes are never exposed.",
           });
         }

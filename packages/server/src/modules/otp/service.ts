@@ -16,13 +16,11 @@ import { type CodeKey, findConsumerByIdentifier, insertOutboxMessage, markGuestU
 export const otpErrors = {
   ...codeErrors,
   alreadyLinked: () =>
-    new AppError(409, {
-      error: "already_linked",
+    new AppError("already_linked", {
       message: "This email or phone already belongs to another account: sign in to that account instead.",
     }),
   smsCountryNotAllowed: () =>
-    new AppError(400, {
-      error: "sms_country_not_allowed",
+    new AppError("sms_country_not_allowed", {
       message: "Verification codes cannot be sent by SMS to this country.",
     }),
 };

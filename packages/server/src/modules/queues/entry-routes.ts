@@ -29,9 +29,8 @@ import {
 
 const fingerprintInvalid = () =>
   new AppError(
-    400,
+    "fingerprint_invalid",
     {
-      error: "FINGERPRINT_INVALID",
       code: "FP003",
       message: "X-Fingerprint must be 1–200 letters, digits, '_', '-', '.' or ':'.",
     },

@@ -5,14 +5,14 @@ import { type QueueWindow, queueStatus } from "./service.js";
 
 export const entryErrors = {
   notOpenYet: (retryAfterSeconds: number) =>
-    new AppError(423, { error: "Queue is not open yet" }, { "retry-after": String(retryAfterSeconds) }),
-  closed: () => new AppError(423, { error: "Queue is closed" }),
-  full: () => new AppError(429, { error: "Queue is full" }),
-  notInQueue: () => new AppError(404, { error: "Consumer not in queue" }),
+    new AppError("queue_not_open", {}, { "retry-after": String(retryAfterSeconds) }),
+  closed: () => new AppError("queue_closed"),
+  full: () => new AppError("queue_full"),
+  notInQueue: () => new AppError("consumer_not_in_queue"),
   wrongState: (status: EntryStatus) =>
     errors.conflict(`The consumer's place in this queue is ${status}; this action does not apply to it.`),
   invalidAdmission: (headers: Record<string, string> = {}) =>
-    new AppError(403, { valid: false, error: "invalid_admission" }, headers),
+    new AppError("invalid_admission", { valid: false, error: "invalid_admission" }, headers),
 };
 
 /** An admission past its expiry no longer holds a place, even before a sweep has marked it. */

@@ -10,7 +10,7 @@ import type { Actor } from "../audit/service.js";
 import { requireExperience } from "../experiences/service.js";
 import { deleteQueues, getQueue, insertQueue, type Queue, saveQueue } from "./store.js";
 
-export const queueNotFound = () => new AppError(404, { error: "Queue not found" });
+export const queueNotFound = () => new AppError("queue_not_found");
 export const DEFAULT_ADMISSION_TTL_SECONDS = 15 * 60;
 
 export type QueueWindow = Pick<Queue, "statusOverride" | "openAt" | "closeAt">;

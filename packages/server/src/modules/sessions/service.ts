@@ -22,7 +22,7 @@ import {
 /** A concurrent duplicate refresh within this window gets the same successor instead of a revocation. */
 export const REFRESH_REUSE_LEEWAY_MS = 10_000;
 
-export const invalidRefreshToken = () => new AppError(401, { error: "invalid refresh token" });
+export const invalidRefreshToken = () => new AppError("invalid_refresh_token");
 
 export interface TokenPair {
   accessToken: string;
