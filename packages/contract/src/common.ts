@@ -5,6 +5,8 @@ export const Timestamp = Type.String({ format: "date-time" });
 export const NullableTimestamp = Type.Union([Timestamp, Type.Null()]);
 export const NullableString = Type.Union([Type.String(), Type.Null()]);
 export const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+/** A success without a body (204). */
+export const NoContent = Type.Null({ description: "No content" });
 export const Mode = Type.Union([Type.Literal("live"), Type.Literal("test")]);
 
 /** The answer to a DELETE: `{id, object, deleted: true}`. */

@@ -94,7 +94,7 @@ function countUsage(app: FastifyInstance, deps: Deps): void {
 
 async function buildApp(
   deps: Deps,
-  api: ApiDescription,
+  api: Pick<ApiDescription, "title" | "description">,
   routes: FastifyPluginAsync[],
   options: { browsers: boolean; members: boolean; rootRoutes?: (app: FastifyInstance) => void | Promise<void> },
 ): Promise<FastifyInstance> {
@@ -124,7 +124,7 @@ async function buildApp(
   countUsage(app, deps);
   defaultEmptyBody(app);
   installAuthentication(app, deps, API_PREFIX, options.members);
-  await registerOpenApi(app, api);
+  await registerOpenApi(app, { ...api, prefix: API_PREFIX, acceptsMembers: options.members });
   registerHealth(app, deps);
   await options.rootRoutes?.(app);
   for (const plugin of routes) await app.register(plugin, { prefix: API_PREFIX });

@@ -1,10 +1,15 @@
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import type { FastifyInstance } from "fastify";
+import { documentOperation } from "./openapi-operations.js";
 
 export interface ApiDescription {
   title: string;
   description: string;
+  /** The API's route prefix: the operations under it are documented. */
+  prefix: string;
+  /** Whether dashboard members' sessions may stand in for secret keys (the admin API). */
+  acceptsMembers: boolean;
 }
 
 /**
@@ -13,14 +18,22 @@ export interface ApiDescription {
  */
 export async function registerOpenApi(app: FastifyInstance, api: ApiDescription): Promise<void> {
   await app.register(swagger, {
+    transform: documentOperation(api.prefix, api.acceptsMembers),
     openapi: {
       openapi: "3.1.0",
       info: { title: api.title, description: api.description, version: "1.0.0" },
+      // Relative: the document describes the server that serves it, whatever its address.
+      servers: [{ url: "/", description: "This server" }],
       components: {
         securitySchemes: {
           SecretKey: { type: "http", scheme: "bearer", description: "A secret key: `sk_live_…` or `sk_test_…`." },
           PublishableKey: { type: "apiKey", in: "header", name: "X-Publishable-Key" },
-          ConsumerToken: { type: "http", scheme: "bearer", bearerFormat: "JWT" },
+          ConsumerToken: {
+            type: "http",
+            scheme: "bearer",
+            bearerFormat: "JWT",
+            description: "A consumer's access token (an EdDSA JWT with typ at+jwt).",
+          },
           DashboardSession: {
             type: "apiKey",
             in: "cookie",

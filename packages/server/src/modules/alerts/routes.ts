@@ -22,7 +22,6 @@ import { acknowledgeAlert, listAlerts } from "./store.js";
 const read = { auth: { kind: "secret", scope: "read:analytics" } } as const;
 const write = { auth: { kind: "secret", scope: "admin" } } as const;
 const tags = ["Alerts"];
-const security = [{ SecretKey: [] }];
 
 /** Admin API: alerts about the organization's keys, and the rules that raise them. */
 export function alertRoutes(deps: Deps): FastifyPluginAsyncTypebox {
@@ -33,7 +32,6 @@ export function alertRoutes(deps: Deps): FastifyPluginAsyncTypebox {
         config: read,
         schema: {
           tags,
-          security,
           querystring: Type.Object(
             { ...PageQuery, status: Type.Optional(AlertStatus), type: Type.Optional(AlertType) },
             { additionalProperties: false },
@@ -56,11 +54,10 @@ export function alertRoutes(deps: Deps): FastifyPluginAsyncTypebox {
     app.patch(
       "/alerts/:id",
       {
-        config: write,
+        config: { ...write, errors: ["not_found"] as const },
         schema: {
           tags,
           summary: "Acknowledge an alert",
-          security,
           params: IdParams,
           body: Type.Object({ acknowledged: Type.Literal(true) }, { additionalProperties: false }),
           response: { 200: AlertView },
@@ -74,10 +71,8 @@ export function alertRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       },
     );
 
-    app.get(
-      "/alert-rules",
-      { config: read, schema: { tags, security, response: { 200: AlertRulesSchema } } },
-      async (request) => alertRules(deps, authOf(request).tenant.organizationId),
+    app.get("/alert-rules", { config: read, schema: { tags, response: { 200: AlertRulesSchema } } }, async (request) =>
+      alertRules(deps, authOf(request).tenant.organizationId),
     );
 
     app.put(
@@ -87,7 +82,6 @@ export function alertRoutes(deps: Deps): FastifyPluginAsyncTypebox {
         schema: {
           tags,
           summary: "Change any rule or field; the rest keep their values",
-          security,
           body: AlertRulesChange,
           response: { 200: AlertRulesSchema },
         },

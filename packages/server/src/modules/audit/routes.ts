@@ -38,7 +38,6 @@ export function auditRoutes(deps: Deps): FastifyPluginAsyncTypebox {
         config: { auth: { kind: "secret", scope: "admin" } },
         schema: {
           tags: ["Audit log"],
-          security: [{ SecretKey: [] }],
           querystring: AuditQuery,
           response: { 200: Page(AuditEntryView) },
         },

@@ -16,7 +16,6 @@ const isConsumerId = (id: string) => isId("consumer", id) || isId("guest", id);
 const read = { auth: { kind: "secret", scope: "read:consumers" } } as const;
 const write = { auth: { kind: "secret", scope: "write:consumers" } } as const;
 const tags = ["Consumers"];
-const security = [{ SecretKey: [] }];
 
 /** Admin API: the merchant's shoppers — find them, sign them out, erase them. */
 export function consumerAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
@@ -24,10 +23,9 @@ export function consumerAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
     app.get(
       "/consumers",
       {
-        config: read,
+        config: { ...read, errors: ["bad_request"] as const },
         schema: {
           tags,
-          security,
           querystring: Type.Object(
             {
               ...PageQuery,
@@ -57,18 +55,20 @@ export function consumerAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
 
     app.get(
       "/consumers/:id",
-      { config: read, schema: { tags, security, params: IdParams, response: { 200: ConsumerView } } },
+      {
+        config: { ...read, errors: ["consumer_not_found"] as const },
+        schema: { tags, params: IdParams, response: { 200: ConsumerView } },
+      },
       async (request) => view(await requireConsumer(deps, authOf(request).tenant, request.params.id)),
     );
 
     app.post(
       "/consumers/:id/sessions/revoke",
       {
-        config: write,
+        config: { ...write, errors: ["consumer_not_found"] as const },
         schema: {
           tags,
           summary: "Sign the consumer out everywhere",
-          security,
           params: IdParams,
           response: { 200: RevokeSessionsResult },
         },
@@ -79,11 +79,10 @@ export function consumerAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
     app.delete(
       "/consumers/:id",
       {
-        config: write,
+        config: { ...write, errors: ["consumer_not_found"] as const },
         schema: {
           tags,
           summary: "Erase the consumer's personal data (counts are kept, anonymised)",
-          security,
           params: IdParams,
           response: { 200: Deleted("consumer") },
         },
@@ -105,7 +104,6 @@ export function consumerSelfRoutes(deps: Deps): FastifyPluginAsyncTypebox {
         config: { auth: { kind: "consumer" } },
         schema: {
           tags,
-          security: [{ PublishableKey: [], ConsumerToken: [] }],
           response: {
             200: ConsumerMe,
           },

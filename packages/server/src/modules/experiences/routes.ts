@@ -21,14 +21,13 @@ const view = (experience: Experience) => ({ object: "experience" as const, ...ex
 const read = { auth: { kind: "secret", scope: "read:experiences" } } as const;
 const write = { auth: { kind: "secret", scope: "write:experiences" } } as const;
 const tags = ["Experiences"];
-const security = [{ SecretKey: [] }];
 
 /** Admin API: experiences (drops), in the mode of the key that manages them. */
 export function experienceAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.post(
       "/experiences",
-      { config: write, schema: { tags, security, body: CreateExperienceBody, response: { 201: ExperienceView } } },
+      { config: write, schema: { tags, body: CreateExperienceBody, response: { 201: ExperienceView } } },
       async (request, reply) => {
         const created = await createExperience(deps, authOf(request).tenant, actorOf(request), request.body);
         return reply.code(201).send(view(created));
@@ -38,10 +37,9 @@ export function experienceAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
     app.get(
       "/experiences",
       {
-        config: read,
+        config: { ...read, errors: ["bad_request"] as const },
         schema: {
           tags,
-          security,
           querystring: Type.Object(PageQuery, { additionalProperties: false }),
           response: { 200: Page(ExperienceView) },
         },
@@ -57,15 +55,18 @@ export function experienceAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
 
     app.get(
       "/experiences/:id",
-      { config: read, schema: { tags, security, params: IdParams, response: { 200: ExperienceView } } },
+      {
+        config: { ...read, errors: ["experience_not_found"] as const },
+        schema: { tags, params: IdParams, response: { 200: ExperienceView } },
+      },
       async (request) => view(await readExperience(deps, authOf(request).tenant, request.params.id)),
     );
 
     app.patch(
       "/experiences/:id",
       {
-        config: write,
-        schema: { tags, security, params: IdParams, body: UpdateExperienceBody, response: { 200: ExperienceView } },
+        config: { ...write, errors: ["experience_not_found"] as const },
+        schema: { tags, params: IdParams, body: UpdateExperienceBody, response: { 200: ExperienceView } },
       },
       async (request) =>
         view(await updateExperience(deps, authOf(request).tenant, actorOf(request), request.params.id, request.body)),
@@ -74,10 +75,9 @@ export function experienceAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
     app.delete(
       "/experiences/:id",
       {
-        config: write,
+        config: { ...write, errors: ["experience_not_found"] as const },
         schema: {
           tags,
-          security,
           params: IdParams,
           response: { 200: Deleted("experience") },
         },
@@ -99,7 +99,6 @@ export function experienceConsumerRoutes(deps: Deps): FastifyPluginAsyncTypebox 
         config: { auth: { kind: "publishable" } },
         schema: {
           tags,
-          security: [{ PublishableKey: [] }],
           params: IdParams,
           response: {
             200: ExperiencePublicView,

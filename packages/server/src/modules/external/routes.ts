@@ -22,7 +22,6 @@ export function externalAuthRoutes(deps: Deps): FastifyPluginAsyncTypebox {
         config: { auth: { kind: "secret", scope: "write:consumers" } },
         schema: {
           tags,
-          security: [{ SecretKey: [] }],
           body: ExternalAuthorizeBody,
           response: {
             200: ExternalAuthorizeResult,
@@ -46,10 +45,9 @@ export function externalAuthRoutes(deps: Deps): FastifyPluginAsyncTypebox {
     app.post(
       "/auth/external/exchange",
       {
-        config: { auth: { kind: "publishable" } },
+        config: { auth: { kind: "publishable" }, errors: ["invalid_exchange_code", "exchange_code_expired"] as const },
         schema: {
           tags,
-          security: [{ PublishableKey: [] }],
           body: Type.Object(
             { exchangeCode: Type.String({ minLength: 1, maxLength: 100 }) },
             { additionalProperties: false },

@@ -29,7 +29,6 @@ import { listKeysPage } from "./store.js";
 
 const auth = { kind: "secret", scope: "admin" } as const;
 const tags = ["API keys"];
-const security = [{ SecretKey: [] }];
 
 /** Admin API: the key lifecycle. A key manages keys of its own organization and mode only. */
 export function apiKeyRoutes(deps: Deps): FastifyPluginAsyncTypebox {
@@ -44,7 +43,7 @@ export function apiKeyRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       "/api-keys",
       {
         config: { auth },
-        schema: { tags, security, body: CreateApiKeyBody, response: { 201: ApiKeyWithSecret } },
+        schema: { tags, body: CreateApiKeyBody, response: { 201: ApiKeyWithSecret } },
       },
       async (request, reply) => {
         const { type, ...rest } = request.body;
@@ -55,7 +54,10 @@ export function apiKeyRoutes(deps: Deps): FastifyPluginAsyncTypebox {
 
     app.get(
       "/api-keys",
-      { config: { auth }, schema: { tags, security, querystring: ListApiKeysQuery, response: { 200: ApiKeyPage } } },
+      {
+        config: { auth, errors: ["bad_request"] as const },
+        schema: { tags, querystring: ListApiKeysQuery, response: { 200: ApiKeyPage } },
+      },
       async (request) => {
         const { tenant } = authOf(request);
         const query = request.query;
@@ -75,15 +77,18 @@ export function apiKeyRoutes(deps: Deps): FastifyPluginAsyncTypebox {
 
     app.get(
       "/api-keys/:id",
-      { config: { auth }, schema: { tags, security, params: KeyIdParams, response: { 200: ApiKeyView } } },
+      {
+        config: { auth, errors: ["not_found"] as const },
+        schema: { tags, params: KeyIdParams, response: { 200: ApiKeyView } },
+      },
       async (request) => getApiKey(context(request), request.params.id),
     );
 
     app.patch(
       "/api-keys/:id",
       {
-        config: { auth },
-        schema: { tags, security, params: KeyIdParams, body: UpdateApiKeyBody, response: { 200: ApiKeyView } },
+        config: { auth, errors: ["not_found"] as const },
+        schema: { tags, params: KeyIdParams, body: UpdateApiKeyBody, response: { 200: ApiKeyView } },
       },
       async (request) => updateApiKey(context(request), request.params.id, request.body),
     );
@@ -92,7 +97,7 @@ export function apiKeyRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       "/api-keys/:id/regenerate",
       {
         config: { auth },
-        schema: { tags, security, params: KeyIdParams, body: RegenerateBody, response: { 200: ApiKeyWithSecret } },
+        schema: { tags, params: KeyIdParams, body: RegenerateBody, response: { 200: ApiKeyWithSecret } },
       },
       async (request) => regenerateApiKey(context(request), request.params.id, request.body?.gracePeriodSeconds ?? 0),
     );
@@ -103,14 +108,17 @@ export function apiKeyRoutes(deps: Deps): FastifyPluginAsyncTypebox {
     ] as const) {
       app.post(
         `/api-keys/:id/${action}`,
-        { config: { auth }, schema: { tags, security, params: KeyIdParams, response: { 200: ApiKeyView } } },
+        { config: { auth }, schema: { tags, params: KeyIdParams, response: { 200: ApiKeyView } } },
         async (request) => setKeyActive(context(request), request.params.id, active),
       );
     }
 
     app.delete(
       "/api-keys/:id",
-      { config: { auth }, schema: { tags, security, params: KeyIdParams, response: { 200: DeletedApiKey } } },
+      {
+        config: { auth, errors: ["not_found"] as const },
+        schema: { tags, params: KeyIdParams, response: { 200: DeletedApiKey } },
+      },
       async (request) => {
         const { id } = await deleteApiKey(context(request), request.params.id);
         return { id, object: "api_key" as const, deleted: true as const };

@@ -10,6 +10,7 @@ import {
   InvitationWithCode,
   MemberList,
   MemberView,
+  NoContent,
   SignInBody,
   SignInVerifyBody,
   UpdateMemberBody,
@@ -48,7 +49,6 @@ import { listLiveSessions, listMembers, listPendingInvitations, type MemberRow, 
 const member = { auth: { kind: "member" } } as const;
 const open = { auth: { kind: "none" } } as const;
 const tags = ["Dashboard"];
-const security = [{ DashboardSession: [] }];
 const MINUTE = 60_000;
 
 /** Per client IP, and per email from one IP; `perEmail` is also the guesses one IP gets at a code. */
@@ -169,7 +169,7 @@ export function memberRoutes(deps: Deps): FastifyPluginAsyncTypebox {
 
     app.post(
       "/dashboard/sign-out",
-      { config: member, schema: { tags, security, summary: "End this session" } },
+      { config: member, schema: { tags, summary: "End this session", response: { 204: NoContent } } },
       async (request, reply) => {
         const principal = memberOf(request);
         await revokeSession(
@@ -179,21 +179,19 @@ export function memberRoutes(deps: Deps): FastifyPluginAsyncTypebox {
           isoAt(deps.clock.now()),
         );
         reply.header("set-cookie", sessionCookie(DASHBOARD_COOKIE, "", { maxAgeSeconds: 0, secure: secure(request) }));
-        return reply.code(204).send();
+        return reply.code(204).send(null);
       },
     );
 
-    app.get(
-      "/dashboard/me",
-      { config: member, schema: { tags, security, response: { 200: DashboardMe } } },
-      async (request) => meOf(memberOf(request)),
+    app.get("/dashboard/me", { config: member, schema: { tags, response: { 200: DashboardMe } } }, async (request) =>
+      meOf(memberOf(request)),
     );
 
     app.get(
       "/dashboard/sessions",
       {
         config: member,
-        schema: { tags, security, summary: "My live sessions", response: { 200: DashboardSessionList } },
+        schema: { tags, summary: "My live sessions", response: { 200: DashboardSessionList } },
       },
       async (request) => {
         const principal = memberOf(request);
@@ -220,7 +218,10 @@ export function memberRoutes(deps: Deps): FastifyPluginAsyncTypebox {
 
     app.delete(
       "/dashboard/sessions/:id",
-      { config: member, schema: { tags, security, summary: "Revoke one of my sessions", params: IdParams } },
+      {
+        config: { ...member, errors: ["not_found"] as const },
+        schema: { tags, summary: "Revoke one of my sessions", params: IdParams, response: { 204: NoContent } },
+      },
       async (request, reply) => {
         const principal = memberOf(request);
         const revoked = await revokeSession(
@@ -230,13 +231,13 @@ export function memberRoutes(deps: Deps): FastifyPluginAsyncTypebox {
           isoAt(deps.clock.now()),
         );
         if (!revoked) throw errors.resourceNotFound("Session");
-        return reply.code(204).send();
+        return reply.code(204).send(null);
       },
     );
 
     app.get(
       "/dashboard/members",
-      { config: member, schema: { tags, security, response: { 200: MemberList } } },
+      { config: member, schema: { tags, response: { 200: MemberList } } },
       async (request) => ({
         data: (await listMembers(deps.db, memberOf(request).organizationId)).map(memberView),
       }),
@@ -245,24 +246,27 @@ export function memberRoutes(deps: Deps): FastifyPluginAsyncTypebox {
     app.patch(
       "/dashboard/members/:id",
       {
-        config: member,
-        schema: { tags, security, params: IdParams, body: UpdateMemberBody, response: { 200: MemberView } },
+        config: { ...member, errors: ["not_found", "last_owner"] as const },
+        schema: { tags, params: IdParams, body: UpdateMemberBody, response: { 200: MemberView } },
       },
       async (request) => changeRole(deps, memberOf(request), request.params.id, request.body.role, actorOf(request)),
     );
 
     app.delete(
       "/dashboard/members/:id",
-      { config: member, schema: { tags, security, summary: "Remove a member (or leave)", params: IdParams } },
+      {
+        config: { ...member, errors: ["not_found", "last_owner"] as const },
+        schema: { tags, summary: "Remove a member (or leave)", params: IdParams, response: { 204: NoContent } },
+      },
       async (request, reply) => {
         await removeMember(deps, memberOf(request), request.params.id, actorOf(request));
-        return reply.code(204).send();
+        return reply.code(204).send(null);
       },
     );
 
     app.get(
       "/dashboard/invitations",
-      { config: member, schema: { tags, security, summary: "Pending invitations", response: { 200: InvitationList } } },
+      { config: member, schema: { tags, summary: "Pending invitations", response: { 200: InvitationList } } },
       async (request) => ({
         data: (await listPendingInvitations(deps.db, memberOf(request).organizationId, isoAt(deps.clock.now()))).map(
           invitationView,
@@ -273,10 +277,9 @@ export function memberRoutes(deps: Deps): FastifyPluginAsyncTypebox {
     app.post(
       "/dashboard/invitations",
       {
-        config: member,
+        config: { ...member, errors: ["already_member"] as const },
         schema: {
           tags,
-          security,
           summary: "Invite a member; the code is shown once and expires in 7 days",
           body: CreateInvitationBody,
           response: { 201: InvitationWithCode },
@@ -292,17 +295,20 @@ export function memberRoutes(deps: Deps): FastifyPluginAsyncTypebox {
 
     app.delete(
       "/dashboard/invitations/:id",
-      { config: member, schema: { tags, security, params: IdParams } },
+      {
+        config: { ...member, errors: ["not_found"] as const },
+        schema: { tags, params: IdParams, response: { 204: NoContent } },
+      },
       async (request, reply) => {
         await revokeInvitation(deps, memberOf(request), request.params.id, actorOf(request));
-        return reply.code(204).send();
+        return reply.code(204).send(null);
       },
     );
 
     app.post(
       "/dashboard/invitations/accept",
       {
-        config: open,
+        config: { ...open, errors: ["invitation_invalid"] as const },
         schema: {
           tags,
           summary: "Accept an invitation; then sign in with a code sent to the invited email",

@@ -83,7 +83,7 @@ export function organizationAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       "/organization",
       {
         config: { auth: adminAuth },
-        schema: { tags, security: [{ SecretKey: [] }], response: { 200: OrganizationView } },
+        schema: { tags, response: { 200: OrganizationView } },
       },
       async (request) => {
         const organization = await deps.organizations.get(authOf(request).tenant.organizationId);
@@ -95,8 +95,8 @@ export function organizationAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
     app.patch(
       "/organization",
       {
-        config: { auth: adminAuth },
-        schema: { tags, security: [{ SecretKey: [] }], body: OrganizationPatch, response: { 200: OrganizationView } },
+        config: { auth: adminAuth, errors: ["live_key_required"] as const },
+        schema: { tags, body: OrganizationPatch, response: { 200: OrganizationView } },
       },
       async (request) => {
         const { tenant } = authOf(request);
@@ -114,7 +114,7 @@ export function organizationConsumerRoutes(deps: Deps): FastifyPluginAsyncTypebo
       "/organizations/current",
       {
         config: { auth: { kind: "publishable" } },
-        schema: { tags, security: [{ PublishableKey: [] }], response: { 200: PublicOrganization } },
+        schema: { tags, response: { 200: PublicOrganization } },
       },
       async (request) => {
         const { tenant } = authOf(request);

@@ -14,7 +14,6 @@ import { listOutbox } from "./store.js";
 
 const tags = ["Consumer authentication"];
 const TEN_MINUTES = 10 * 60_000;
-const security = [{ PublishableKey: [] }];
 
 /** A guest's access token sent along with the code upgrades that guest; any other token is ignored. */
 async function guestOf(deps: Deps, request: FastifyRequest): Promise<AccessClaims | null> {
@@ -31,10 +30,9 @@ export function otpRoutes(deps: Deps): FastifyPluginAsyncTypebox {
     app.post(
       "/auth/otp/request",
       {
-        config: { auth: { kind: "publishable" } },
+        config: { auth: { kind: "publishable" }, errors: ["invalid_phone", "sms_country_not_allowed"] as const },
         schema: {
           tags,
-          security,
           body: Type.Object(
             { ...OtpIdentity, name: Type.Optional(Type.String({ maxLength: 200 })) },
             { additionalProperties: false },
@@ -58,10 +56,12 @@ export function otpRoutes(deps: Deps): FastifyPluginAsyncTypebox {
     app.post(
       "/auth/otp/verify",
       {
-        config: { auth: { kind: "publishable" } },
+        config: {
+          auth: { kind: "publishable" },
+          errors: ["otp_invalid", "otp_expired", "invalid_phone", "already_linked"] as const,
+        },
         schema: {
           tags,
-          security,
           body: Type.Object(
             { ...OtpIdentity, code: Type.String({ pattern: "^[0-9]{6}$", description: "The 6-digit code" }) },
             { additionalProperties: false },
@@ -95,7 +95,6 @@ export function testOutboxRoutes(deps: Deps): FastifyPluginAsyncTypebox {
         config: { auth: { kind: "secret", scope: "read:consumers" } },
         schema: {
           tags: ["Testing"],
-          security: [{ SecretKey: [] }],
           querystring: Type.Object(
             { to: Type.Optional(Type.String({ maxLength: 320 })) },
             { additionalProperties: false },

@@ -49,10 +49,8 @@ function fingerprintOf(request: FastifyRequest): string | null {
 
 const tags = ["Queue participation"];
 const consumerAuth = { auth: { kind: "consumer" } } as const;
-const consumerSecurity = [{ PublishableKey: [], ConsumerToken: [] }];
 const serverWrite = { auth: { kind: "secret", scope: "write:experiences" } } as const;
 const serverRead = { auth: { kind: "secret", scope: "read:experiences" } } as const;
-const serverSecurity = [{ SecretKey: [] }];
 
 /** Consumer API: a consumer's own place in a queue, and the merchant server's control of it. */
 export function queueEntryRoutes(deps: Deps): FastifyPluginAsyncTypebox {
@@ -60,11 +58,13 @@ export function queueEntryRoutes(deps: Deps): FastifyPluginAsyncTypebox {
     app.post(
       "/queues/:id/enter",
       {
-        config: consumerAuth,
+        config: {
+          ...consumerAuth,
+          errors: ["queue_not_found", "queue_not_open", "queue_closed", "queue_full", "fingerprint_invalid"] as const,
+        },
         schema: {
           tags,
           summary: "Take a place in the queue (idempotent)",
-          security: consumerSecurity,
           params: IdParams,
           response: { 200: QueueConsumerState, 201: QueueConsumerState },
         },
@@ -81,11 +81,10 @@ export function queueEntryRoutes(deps: Deps): FastifyPluginAsyncTypebox {
     app.post(
       "/queues/:id/leave",
       {
-        config: consumerAuth,
+        config: { ...consumerAuth, errors: ["queue_not_found", "consumer_not_in_queue", "conflict"] as const },
         schema: {
           tags,
           summary: "Give up the place",
-          security: consumerSecurity,
           params: IdParams,
           response: { 200: LeaveResult },
         },
@@ -96,11 +95,10 @@ export function queueEntryRoutes(deps: Deps): FastifyPluginAsyncTypebox {
     app.get(
       "/queues/:id/status",
       {
-        config: consumerAuth,
+        config: { ...consumerAuth, errors: ["queue_not_found", "consumer_not_in_queue"] as const },
         schema: {
           tags,
           summary: "The consumer's current place",
-          security: consumerSecurity,
           params: IdParams,
           response: { 200: QueueConsumerState },
         },
@@ -111,11 +109,10 @@ export function queueEntryRoutes(deps: Deps): FastifyPluginAsyncTypebox {
     app.post(
       "/queues/:id/admit",
       {
-        config: serverWrite,
+        config: { ...serverWrite, errors: ["queue_not_found", "consumer_not_in_queue", "conflict"] as const },
         schema: {
           tags,
           summary: "Admit one consumer, or the next N in arrival order",
-          security: serverSecurity,
           params: IdParams,
           body: AdmitBody,
           response: { 200: AdmitResult },
@@ -132,11 +129,10 @@ export function queueEntryRoutes(deps: Deps): FastifyPluginAsyncTypebox {
     app.post(
       "/queues/:id/complete",
       {
-        config: serverWrite,
+        config: { ...serverWrite, errors: ["queue_not_found", "consumer_not_in_queue", "conflict"] as const },
         schema: {
           tags,
           summary: "Record that the admitted consumer finished (the admission token stops working)",
-          security: serverSecurity,
           params: IdParams,
           body: ConsumerIdBody,
           response: { 200: CompleteResult },
@@ -148,11 +144,10 @@ export function queueEntryRoutes(deps: Deps): FastifyPluginAsyncTypebox {
     app.post(
       "/queues/:id/deny",
       {
-        config: serverWrite,
+        config: { ...serverWrite, errors: ["queue_not_found", "consumer_not_in_queue", "conflict"] as const },
         schema: {
           tags,
           summary: "Refuse a consumer their place or admission",
-          security: serverSecurity,
           params: IdParams,
           body: DenyBody,
           response: { 200: QueueConsumerState },
@@ -165,14 +160,13 @@ export function queueEntryRoutes(deps: Deps): FastifyPluginAsyncTypebox {
     app.post(
       "/queues/:id/validate",
       {
-        config: serverRead,
+        config: { ...serverRead, errors: ["queue_not_found", "invalid_admission"] as const },
         schema: {
           tags,
           summary: "Check an admission token at checkout",
           description:
             'Answers `true`, or 403 `{valid:false,error:"invalid_admission"}`. A token bound to a device needs the ' +
             "same fingerprint, in `fingerprint` or the `X-Fingerprint` header.",
-          security: serverSecurity,
           params: IdParams,
           body: ValidateBody,
           response: { 200: Type.Literal(true) },

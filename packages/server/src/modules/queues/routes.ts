@@ -11,7 +11,6 @@ import { getQueue, listQueues, type Queue } from "./store.js";
 const read = { auth: { kind: "secret", scope: "read:experiences" } } as const;
 const write = { auth: { kind: "secret", scope: "write:experiences" } } as const;
 const tags = ["Queues"];
-const security = [{ SecretKey: [] }];
 
 /** Admin API: the waiting rooms of an experience. */
 export function queueAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
@@ -25,8 +24,8 @@ export function queueAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
     app.post(
       "/experiences/:id/queues",
       {
-        config: write,
-        schema: { tags, security, params: IdParams, body: CreateQueueBody, response: { 201: QueueView } },
+        config: { ...write, errors: ["experience_not_found"] as const },
+        schema: { tags, params: IdParams, body: CreateQueueBody, response: { 201: QueueView } },
       },
       async (request, reply) => {
         const { tenant } = authOf(request);
@@ -38,8 +37,8 @@ export function queueAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
     app.get(
       "/experiences/:id/queues",
       {
-        config: read,
-        schema: { tags, security, params: IdParams, response: { 200: Type.Object({ data: Type.Array(QueueView) }) } },
+        config: { ...read, errors: ["experience_not_found"] as const },
+        schema: { tags, params: IdParams, response: { 200: Type.Object({ data: Type.Array(QueueView) }) } },
       },
       async (request) => {
         const { tenant } = authOf(request);
@@ -50,15 +49,18 @@ export function queueAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
 
     app.get(
       "/queues/:id",
-      { config: read, schema: { tags, security, params: IdParams, response: { 200: QueueView } } },
+      {
+        config: { ...read, errors: ["queue_not_found"] as const },
+        schema: { tags, params: IdParams, response: { 200: QueueView } },
+      },
       async (request) => view(await requireQueue(deps, authOf(request).tenant, request.params.id)),
     );
 
     app.patch(
       "/queues/:id",
       {
-        config: write,
-        schema: { tags, security, params: IdParams, body: UpdateQueueBody, response: { 200: QueueView } },
+        config: { ...write, errors: ["queue_not_found"] as const },
+        schema: { tags, params: IdParams, body: UpdateQueueBody, response: { 200: QueueView } },
       },
       async (request) =>
         view(await updateQueue(deps, authOf(request).tenant, actorOf(request), request.params.id, request.body)),
@@ -67,10 +69,9 @@ export function queueAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
     app.delete(
       "/queues/:id",
       {
-        config: write,
+        config: { ...write, errors: ["queue_not_found"] as const },
         schema: {
           tags,
-          security,
           params: IdParams,
           response: { 200: Deleted("queue") },
         },
@@ -97,7 +98,6 @@ export function queueConsumerRoutes(deps: Deps): FastifyPluginAsyncTypebox {
         config: { auth: { kind: "publishable" } },
         schema: {
           tags,
-          security: [{ PublishableKey: [] }],
           params: IdParams,
           response: {
             200: QueuePublicView,

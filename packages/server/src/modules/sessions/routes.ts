@@ -1,4 +1,4 @@
-import { SessionEnvelope, SessionView, TokenPair } from "@fanfare/contract";
+import { NoContent, SessionEnvelope, SessionView, TokenPair } from "@fanfare/contract";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import type { Deps } from "../../deps.js";
@@ -18,7 +18,7 @@ export function sessionRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       "/auth/guest",
       {
         config: publishable,
-        schema: { tags, security: [{ PublishableKey: [] }], response: { 200: SessionEnvelope } },
+        schema: { tags, response: { 200: SessionEnvelope } },
       },
       async (request, reply) => {
         const { tenant } = authOf(request);
@@ -33,10 +33,9 @@ export function sessionRoutes(deps: Deps): FastifyPluginAsyncTypebox {
     app.post(
       "/auth/refresh",
       {
-        config: publishable,
+        config: { ...publishable, errors: ["invalid_refresh_token"] as const },
         schema: {
           tags,
-          security: [{ PublishableKey: [] }],
           body: Type.Object(
             { refreshToken: Type.String({ minLength: 1, maxLength: 200 }) },
             { additionalProperties: false },
@@ -53,7 +52,7 @@ export function sessionRoutes(deps: Deps): FastifyPluginAsyncTypebox {
         config: consumer,
         schema: {
           tags,
-          security: [{ ConsumerToken: [] }],
+          response: { 204: NoContent },
           body: Type.Object(
             {
               scope: Type.Optional(Type.Union([Type.Literal("session"), Type.Literal("all")], { default: "session" })),
@@ -71,7 +70,7 @@ export function sessionRoutes(deps: Deps): FastifyPluginAsyncTypebox {
           { consumerId: claims.consumerId, ...(everywhere ? {} : { sessionId: claims.sessionId }) },
           everywhere ? "logout_all" : "logout",
         );
-        return reply.code(204).send();
+        return reply.code(204).send(null);
       },
     );
 
@@ -81,7 +80,6 @@ export function sessionRoutes(deps: Deps): FastifyPluginAsyncTypebox {
         config: consumer,
         schema: {
           tags,
-          security: [{ ConsumerToken: [] }],
           response: { 200: Type.Object({ data: Type.Array(SessionView) }) },
         },
       },
@@ -104,11 +102,11 @@ export function sessionRoutes(deps: Deps): FastifyPluginAsyncTypebox {
     app.delete(
       "/auth/sessions/:id",
       {
-        config: consumer,
+        config: { ...consumer, errors: ["not_found"] as const },
         schema: {
           tags,
-          security: [{ ConsumerToken: [] }],
           params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
+          response: { 204: NoContent },
         },
       },
       async (request, reply) => {
@@ -120,7 +118,7 @@ export function sessionRoutes(deps: Deps): FastifyPluginAsyncTypebox {
           "revoked_by_consumer",
         );
         if (revoked.length === 0) throw errors.resourceNotFound("Session");
-        return reply.code(204).send();
+        return reply.code(204).send(null);
       },
     );
   };

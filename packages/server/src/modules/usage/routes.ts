@@ -6,7 +6,6 @@ import { keyUsage, organizationUsage } from "./service.js";
 
 const config = { auth: { kind: "secret", scope: "read:analytics" } } as const;
 const tags = ["Usage"];
-const security = [{ SecretKey: [] }];
 
 /**
  * Admin API: request statistics per key and for the organization. Counters are flushed every
@@ -20,7 +19,6 @@ export function usageRoutes(deps: Deps): FastifyPluginAsyncTypebox {
         config,
         schema: {
           tags,
-          security,
           params: KeyIdParams,
           querystring: UsageQuery,
           response: { 200: KeyUsage },
@@ -35,7 +33,6 @@ export function usageRoutes(deps: Deps): FastifyPluginAsyncTypebox {
         config,
         schema: {
           tags,
-          security,
           querystring: UsageQuery,
           response: { 200: OrganizationUsage },
         },

@@ -15,7 +15,6 @@ import { deliveriesOf, listEndpoints, type WebhookEndpoint } from "./store.js";
 
 const config = { auth: { kind: "secret", scope: "admin" } } as const;
 const tags = ["Webhooks"];
-const security = [{ SecretKey: [] }];
 
 /** Admin API: where alert events are delivered, per mode. */
 export function webhookRoutes(deps: Deps): FastifyPluginAsyncTypebox {
@@ -33,7 +32,6 @@ export function webhookRoutes(deps: Deps): FastifyPluginAsyncTypebox {
         schema: {
           tags,
           summary: "Register an endpoint; the signing secret is shown once",
-          security,
           body: CreateWebhookEndpointBody,
           response: { 201: WebhookEndpointWithSecret },
         },
@@ -47,7 +45,7 @@ export function webhookRoutes(deps: Deps): FastifyPluginAsyncTypebox {
 
     app.get(
       "/webhook-endpoints",
-      { config, schema: { tags, security, response: { 200: Type.Object({ data: Type.Array(WebhookEndpointView) }) } } },
+      { config, schema: { tags, response: { 200: Type.Object({ data: Type.Array(WebhookEndpointView) }) } } },
       async (request) => {
         const { tenant } = authOf(request);
         return { data: (await listEndpoints(deps.db, tenant)).map((endpoint) => view(endpoint, tenant.mode)) };
@@ -56,7 +54,10 @@ export function webhookRoutes(deps: Deps): FastifyPluginAsyncTypebox {
 
     app.get(
       "/webhook-endpoints/:id",
-      { config, schema: { tags, security, params: IdParams, response: { 200: WebhookEndpointView } } },
+      {
+        config: { ...config, errors: ["not_found"] as const },
+        schema: { tags, params: IdParams, response: { 200: WebhookEndpointView } },
+      },
       async (request) => {
         const { tenant } = authOf(request);
         return view(await requireEndpoint(deps, tenant, request.params.id), tenant.mode);
@@ -66,11 +67,10 @@ export function webhookRoutes(deps: Deps): FastifyPluginAsyncTypebox {
     app.get(
       "/webhook-endpoints/:id/deliveries",
       {
-        config,
+        config: { ...config, errors: ["not_found"] as const },
         schema: {
           tags,
           summary: "The latest 100 deliveries to the endpoint and how they went",
-          security,
           params: IdParams,
           response: { 200: Type.Object({ data: Type.Array(WebhookDeliveryView) }) },
         },
@@ -97,7 +97,10 @@ export function webhookRoutes(deps: Deps): FastifyPluginAsyncTypebox {
 
     app.delete(
       "/webhook-endpoints/:id",
-      { config, schema: { tags, security, params: IdParams, response: { 200: Deleted("webhook_endpoint") } } },
+      {
+        config: { ...config, errors: ["not_found"] as const },
+        schema: { tags, params: IdParams, response: { 200: Deleted("webhook_endpoint") } },
+      },
       async (request) => {
         await removeEndpoint(deps, authOf(request).tenant, actorOf(request), request.params.id);
         return { id: request.params.id, object: "webhook_endpoint" as const, deleted: true as const };
