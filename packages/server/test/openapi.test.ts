@@ -56,11 +56,13 @@ describe("OpenAPI documents", () => {
   });
   afterAll(() => server.close());
 
-  it("name a server, and give every operation a unique operationId and a security requirement when it has one", () => {
+  it("name a server, and give every operation a summary, a unique operationId and its security requirement", () => {
     for (const [api, document] of Object.entries(documents)) {
       expect(document.servers, api).toEqual([expect.objectContaining({ url: "/" })]);
       const operations = operationsOf(document);
       expect(operations.length, api).toBeGreaterThan(10);
+      const unsummarised = operations.filter(([, operation]) => !operation.summary?.trim()).map(([name]) => name);
+      expect(unsummarised, api).toEqual([]);
       const ids = operations.map(([, operation]) => operation.operationId);
       expect(
         ids.every((id) => typeof id === "string" && /^[a-z][A-Za-z0-9]+$/.test(id)),

@@ -31,6 +31,7 @@ export function alertRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       {
         config: read,
         schema: {
+          summary: "List alerts",
           tags,
           querystring: Type.Object(
             { ...PageQuery, status: Type.Optional(AlertStatus), type: Type.Optional(AlertType) },
@@ -71,8 +72,10 @@ export function alertRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       },
     );
 
-    app.get("/alert-rules", { config: read, schema: { tags, response: { 200: AlertRulesSchema } } }, async (request) =>
-      alertRules(deps, authOf(request).tenant.organizationId),
+    app.get(
+      "/alert-rules",
+      { config: read, schema: { summary: "The rules that raise alerts", tags, response: { 200: AlertRulesSchema } } },
+      async (request) => alertRules(deps, authOf(request).tenant.organizationId),
     );
 
     app.put(

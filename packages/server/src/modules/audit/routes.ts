@@ -37,6 +37,7 @@ export function auditRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       {
         config: { auth: { kind: "secret", scope: "admin" } },
         schema: {
+          summary: "The audit log, newest first",
           tags: ["Audit log"],
           querystring: AuditQuery,
           response: { 200: Page(AuditEntryView) },

@@ -25,6 +25,7 @@ export function consumerAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       {
         config: { ...read, errors: ["bad_request"] as const },
         schema: {
+          summary: "List consumers, or find one by email or phone",
           tags,
           querystring: Type.Object(
             {
@@ -57,7 +58,7 @@ export function consumerAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       "/consumers/:id",
       {
         config: { ...read, errors: ["consumer_not_found"] as const },
-        schema: { tags, params: IdParams, response: { 200: ConsumerView } },
+        schema: { summary: "Get a consumer", tags, params: IdParams, response: { 200: ConsumerView } },
       },
       async (request) => view(await requireConsumer(deps, authOf(request).tenant, request.params.id)),
     );
@@ -103,6 +104,7 @@ export function consumerSelfRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       {
         config: { auth: { kind: "consumer" } },
         schema: {
+          summary: "The signed-in consumer, with the queues they are in",
           tags,
           response: {
             200: ConsumerMe,

@@ -27,7 +27,15 @@ export function experienceAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.post(
       "/experiences",
-      { config: write, schema: { tags, body: CreateExperienceBody, response: { 201: ExperienceView } } },
+      {
+        config: write,
+        schema: {
+          summary: "Create an experience (a drop)",
+          tags,
+          body: CreateExperienceBody,
+          response: { 201: ExperienceView },
+        },
+      },
       async (request, reply) => {
         const created = await createExperience(deps, authOf(request).tenant, actorOf(request), request.body);
         return reply.code(201).send(view(created));
@@ -39,6 +47,7 @@ export function experienceAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       {
         config: { ...read, errors: ["bad_request"] as const },
         schema: {
+          summary: "List experiences",
           tags,
           querystring: Type.Object(PageQuery, { additionalProperties: false }),
           response: { 200: Page(ExperienceView) },
@@ -57,7 +66,7 @@ export function experienceAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       "/experiences/:id",
       {
         config: { ...read, errors: ["experience_not_found"] as const },
-        schema: { tags, params: IdParams, response: { 200: ExperienceView } },
+        schema: { summary: "Get an experience", tags, params: IdParams, response: { 200: ExperienceView } },
       },
       async (request) => view(await readExperience(deps, authOf(request).tenant, request.params.id)),
     );
@@ -66,7 +75,13 @@ export function experienceAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       "/experiences/:id",
       {
         config: { ...write, errors: ["experience_not_found"] as const },
-        schema: { tags, params: IdParams, body: UpdateExperienceBody, response: { 200: ExperienceView } },
+        schema: {
+          summary: "Change an experience",
+          tags,
+          params: IdParams,
+          body: UpdateExperienceBody,
+          response: { 200: ExperienceView },
+        },
       },
       async (request) =>
         view(await updateExperience(deps, authOf(request).tenant, actorOf(request), request.params.id, request.body)),
@@ -77,6 +92,7 @@ export function experienceAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       {
         config: { ...write, errors: ["experience_not_found"] as const },
         schema: {
+          summary: "Delete an experience and its queues",
           tags,
           params: IdParams,
           response: { 200: Deleted("experience") },
@@ -98,6 +114,7 @@ export function experienceConsumerRoutes(deps: Deps): FastifyPluginAsyncTypebox 
       {
         config: { auth: { kind: "publishable" } },
         schema: {
+          summary: "An experience's public view (name and times)",
           tags,
           params: IdParams,
           response: {

@@ -21,6 +21,7 @@ export function externalAuthRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       {
         config: { auth: { kind: "secret", scope: "write:consumers" } },
         schema: {
+          summary: "Sign in one of the merchant's customers: an exchange code for the browser",
           tags,
           body: ExternalAuthorizeBody,
           response: {
@@ -47,6 +48,7 @@ export function externalAuthRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       {
         config: { auth: { kind: "publishable" }, errors: ["invalid_exchange_code", "exchange_code_expired"] as const },
         schema: {
+          summary: "Redeem an exchange code for a session",
           tags,
           body: Type.Object(
             { exchangeCode: Type.String({ minLength: 1, maxLength: 100 }) },

@@ -43,7 +43,12 @@ export function apiKeyRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       "/api-keys",
       {
         config: { auth },
-        schema: { tags, body: CreateApiKeyBody, response: { 201: ApiKeyWithSecret } },
+        schema: {
+          summary: "Create an API key (its full key is shown once)",
+          tags,
+          body: CreateApiKeyBody,
+          response: { 201: ApiKeyWithSecret },
+        },
       },
       async (request, reply) => {
         const { type, ...rest } = request.body;
@@ -56,7 +61,7 @@ export function apiKeyRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       "/api-keys",
       {
         config: { auth, errors: ["bad_request"] as const },
-        schema: { tags, querystring: ListApiKeysQuery, response: { 200: ApiKeyPage } },
+        schema: { summary: "List API keys", tags, querystring: ListApiKeysQuery, response: { 200: ApiKeyPage } },
       },
       async (request) => {
         const { tenant } = authOf(request);
@@ -79,7 +84,7 @@ export function apiKeyRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       "/api-keys/:id",
       {
         config: { auth, errors: ["not_found"] as const },
-        schema: { tags, params: KeyIdParams, response: { 200: ApiKeyView } },
+        schema: { summary: "Get an API key", tags, params: KeyIdParams, response: { 200: ApiKeyView } },
       },
       async (request) => getApiKey(context(request), request.params.id),
     );
@@ -88,7 +93,13 @@ export function apiKeyRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       "/api-keys/:id",
       {
         config: { auth, errors: ["not_found"] as const },
-        schema: { tags, params: KeyIdParams, body: UpdateApiKeyBody, response: { 200: ApiKeyView } },
+        schema: {
+          summary: "Change an API key's name, permissions, expiry or networks",
+          tags,
+          params: KeyIdParams,
+          body: UpdateApiKeyBody,
+          response: { 200: ApiKeyView },
+        },
       },
       async (request) => updateApiKey(context(request), request.params.id, request.body),
     );
@@ -97,18 +108,24 @@ export function apiKeyRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       "/api-keys/:id/regenerate",
       {
         config: { auth },
-        schema: { tags, params: KeyIdParams, body: RegenerateBody, response: { 200: ApiKeyWithSecret } },
+        schema: {
+          summary: "Replace an API key, the old one working for a grace period",
+          tags,
+          params: KeyIdParams,
+          body: RegenerateBody,
+          response: { 200: ApiKeyWithSecret },
+        },
       },
       async (request) => regenerateApiKey(context(request), request.params.id, request.body?.gracePeriodSeconds ?? 0),
     );
 
-    for (const [action, active] of [
-      ["deactivate", false],
-      ["activate", true],
+    for (const [action, active, summary] of [
+      ["deactivate", false, "Stop an API key from working until it is activated"],
+      ["activate", true, "Let a deactivated API key work again"],
     ] as const) {
       app.post(
         `/api-keys/:id/${action}`,
-        { config: { auth }, schema: { tags, params: KeyIdParams, response: { 200: ApiKeyView } } },
+        { config: { auth }, schema: { summary, tags, params: KeyIdParams, response: { 200: ApiKeyView } } },
         async (request) => setKeyActive(context(request), request.params.id, active),
       );
     }
@@ -117,7 +134,7 @@ export function apiKeyRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       "/api-keys/:id",
       {
         config: { auth, errors: ["not_found"] as const },
-        schema: { tags, params: KeyIdParams, response: { 200: DeletedApiKey } },
+        schema: { summary: "Delete an API key", tags, params: KeyIdParams, response: { 200: DeletedApiKey } },
       },
       async (request) => {
         const { id } = await deleteApiKey(context(request), request.params.id);

@@ -183,8 +183,13 @@ export function memberRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       },
     );
 
-    app.get("/dashboard/me", { config: member, schema: { tags, response: { 200: DashboardMe } } }, async (request) =>
-      meOf(memberOf(request)),
+    app.get(
+      "/dashboard/me",
+      {
+        config: member,
+        schema: { summary: "The signed-in member and their organization", tags, response: { 200: DashboardMe } },
+      },
+      async (request) => meOf(memberOf(request)),
     );
 
     app.get(
@@ -237,7 +242,7 @@ export function memberRoutes(deps: Deps): FastifyPluginAsyncTypebox {
 
     app.get(
       "/dashboard/members",
-      { config: member, schema: { tags, response: { 200: MemberList } } },
+      { config: member, schema: { summary: "The organization's members", tags, response: { 200: MemberList } } },
       async (request) => ({
         data: (await listMembers(deps.db, memberOf(request).organizationId)).map(memberView),
       }),
@@ -247,7 +252,13 @@ export function memberRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       "/dashboard/members/:id",
       {
         config: { ...member, errors: ["not_found", "last_owner"] as const },
-        schema: { tags, params: IdParams, body: UpdateMemberBody, response: { 200: MemberView } },
+        schema: {
+          summary: "Change a member's role",
+          tags,
+          params: IdParams,
+          body: UpdateMemberBody,
+          response: { 200: MemberView },
+        },
       },
       async (request) => changeRole(deps, memberOf(request), request.params.id, request.body.role, actorOf(request)),
     );
@@ -297,7 +308,7 @@ export function memberRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       "/dashboard/invitations/:id",
       {
         config: { ...member, errors: ["not_found"] as const },
-        schema: { tags, params: IdParams, response: { 204: NoContent } },
+        schema: { summary: "Revoke an invitation", tags, params: IdParams, response: { 204: NoContent } },
       },
       async (request, reply) => {
         await revokeInvitation(deps, memberOf(request), request.params.id, actorOf(request));

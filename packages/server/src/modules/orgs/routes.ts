@@ -83,7 +83,7 @@ export function organizationAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       "/organization",
       {
         config: { auth: adminAuth },
-        schema: { tags, response: { 200: OrganizationView } },
+        schema: { summary: "The organization and its settings", tags, response: { 200: OrganizationView } },
       },
       async (request) => {
         const organization = await deps.organizations.get(authOf(request).tenant.organizationId);
@@ -96,7 +96,12 @@ export function organizationAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       "/organization",
       {
         config: { auth: adminAuth, errors: ["live_key_required"] as const },
-        schema: { tags, body: OrganizationPatch, response: { 200: OrganizationView } },
+        schema: {
+          summary: "Change the organization's settings",
+          tags,
+          body: OrganizationPatch,
+          response: { 200: OrganizationView },
+        },
       },
       async (request) => {
         const { tenant } = authOf(request);
@@ -114,7 +119,11 @@ export function organizationConsumerRoutes(deps: Deps): FastifyPluginAsyncTypebo
       "/organizations/current",
       {
         config: { auth: { kind: "publishable" } },
-        schema: { tags, response: { 200: PublicOrganization } },
+        schema: {
+          summary: "The organization of the publishable key: its name and public settings",
+          tags,
+          response: { 200: PublicOrganization },
+        },
       },
       async (request) => {
         const { tenant } = authOf(request);

@@ -32,6 +32,7 @@ export function otpRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       {
         config: { auth: { kind: "publishable" }, errors: ["invalid_phone", "sms_country_not_allowed"] as const },
         schema: {
+          summary: "Send a one-time code by email or SMS",
           tags,
           body: Type.Object(
             { ...OtpIdentity, name: Type.Optional(Type.String({ maxLength: 200 })) },
@@ -61,6 +62,7 @@ export function otpRoutes(deps: Deps): FastifyPluginAsyncTypebox {
           errors: ["otp_invalid", "otp_expired", "invalid_phone", "already_linked"] as const,
         },
         schema: {
+          summary: "Sign in with a one-time code (a guest session is upgraded)",
           tags,
           body: Type.Object(
             { ...OtpIdentity, code: Type.String({ pattern: "^[0-9]{6}$", description: "The 6-digit code" }) },
@@ -94,6 +96,7 @@ export function testOutboxRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       {
         config: { auth: { kind: "secret", scope: "read:consumers" } },
         schema: {
+          summary: "Codes sent in test mode, for automated tests",
           tags: ["Testing"],
           querystring: Type.Object(
             { to: Type.Optional(Type.String({ maxLength: 320 })) },

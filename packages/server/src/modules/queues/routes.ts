@@ -25,7 +25,13 @@ export function queueAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       "/experiences/:id/queues",
       {
         config: { ...write, errors: ["experience_not_found"] as const },
-        schema: { tags, params: IdParams, body: CreateQueueBody, response: { 201: QueueView } },
+        schema: {
+          summary: "Create a queue in an experience",
+          tags,
+          params: IdParams,
+          body: CreateQueueBody,
+          response: { 201: QueueView },
+        },
       },
       async (request, reply) => {
         const { tenant } = authOf(request);
@@ -38,7 +44,12 @@ export function queueAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       "/experiences/:id/queues",
       {
         config: { ...read, errors: ["experience_not_found"] as const },
-        schema: { tags, params: IdParams, response: { 200: Type.Object({ data: Type.Array(QueueView) }) } },
+        schema: {
+          summary: "List an experience's queues",
+          tags,
+          params: IdParams,
+          response: { 200: Type.Object({ data: Type.Array(QueueView) }) },
+        },
       },
       async (request) => {
         const { tenant } = authOf(request);
@@ -51,7 +62,7 @@ export function queueAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       "/queues/:id",
       {
         config: { ...read, errors: ["queue_not_found"] as const },
-        schema: { tags, params: IdParams, response: { 200: QueueView } },
+        schema: { summary: "Get a queue with its counters", tags, params: IdParams, response: { 200: QueueView } },
       },
       async (request) => view(await requireQueue(deps, authOf(request).tenant, request.params.id)),
     );
@@ -60,7 +71,13 @@ export function queueAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       "/queues/:id",
       {
         config: { ...write, errors: ["queue_not_found"] as const },
-        schema: { tags, params: IdParams, body: UpdateQueueBody, response: { 200: QueueView } },
+        schema: {
+          summary: "Change a queue",
+          tags,
+          params: IdParams,
+          body: UpdateQueueBody,
+          response: { 200: QueueView },
+        },
       },
       async (request) =>
         view(await updateQueue(deps, authOf(request).tenant, actorOf(request), request.params.id, request.body)),
@@ -71,6 +88,7 @@ export function queueAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       {
         config: { ...write, errors: ["queue_not_found"] as const },
         schema: {
+          summary: "Delete a queue and its entries",
           tags,
           params: IdParams,
           response: { 200: Deleted("queue") },
@@ -97,6 +115,7 @@ export function queueConsumerRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       {
         config: { auth: { kind: "publishable" } },
         schema: {
+          summary: "A queue's public view: whether it is open, and how many hold a place",
           tags,
           params: IdParams,
           response: {

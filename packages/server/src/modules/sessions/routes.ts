@@ -18,7 +18,7 @@ export function sessionRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       "/auth/guest",
       {
         config: publishable,
-        schema: { tags, response: { 200: SessionEnvelope } },
+        schema: { summary: "Start a guest session", tags, response: { 200: SessionEnvelope } },
       },
       async (request, reply) => {
         const { tenant } = authOf(request);
@@ -35,6 +35,7 @@ export function sessionRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       {
         config: { ...publishable, errors: ["invalid_refresh_token"] as const },
         schema: {
+          summary: "Rotate a refresh token for a new access token",
           tags,
           body: Type.Object(
             { refreshToken: Type.String({ minLength: 1, maxLength: 200 }) },
@@ -51,6 +52,7 @@ export function sessionRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       {
         config: consumer,
         schema: {
+          summary: "Sign out of this session, or of all of them",
           tags,
           response: { 204: NoContent },
           body: Type.Object(
@@ -79,6 +81,7 @@ export function sessionRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       {
         config: consumer,
         schema: {
+          summary: "The consumer's live sessions",
           tags,
           response: { 200: Type.Object({ data: Type.Array(SessionView) }) },
         },
@@ -104,6 +107,7 @@ export function sessionRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       {
         config: { ...consumer, errors: ["not_found"] as const },
         schema: {
+          summary: "Revoke one of the consumer's sessions",
           tags,
           params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
           response: { 204: NoContent },

@@ -18,6 +18,7 @@ export function usageRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       {
         config,
         schema: {
+          summary: "An API key's requests over time, by outcome",
           tags,
           params: KeyIdParams,
           querystring: UsageQuery,
@@ -32,6 +33,7 @@ export function usageRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       {
         config,
         schema: {
+          summary: "The organization's requests over time, by outcome and key",
           tags,
           querystring: UsageQuery,
           response: { 200: OrganizationUsage },

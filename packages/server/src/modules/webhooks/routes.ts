@@ -45,7 +45,14 @@ export function webhookRoutes(deps: Deps): FastifyPluginAsyncTypebox {
 
     app.get(
       "/webhook-endpoints",
-      { config, schema: { tags, response: { 200: Type.Object({ data: Type.Array(WebhookEndpointView) }) } } },
+      {
+        config,
+        schema: {
+          summary: "List webhook endpoints",
+          tags,
+          response: { 200: Type.Object({ data: Type.Array(WebhookEndpointView) }) },
+        },
+      },
       async (request) => {
         const { tenant } = authOf(request);
         return { data: (await listEndpoints(deps.db, tenant)).map((endpoint) => view(endpoint, tenant.mode)) };
@@ -56,7 +63,7 @@ export function webhookRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       "/webhook-endpoints/:id",
       {
         config: { ...config, errors: ["not_found"] as const },
-        schema: { tags, params: IdParams, response: { 200: WebhookEndpointView } },
+        schema: { summary: "Get a webhook endpoint", tags, params: IdParams, response: { 200: WebhookEndpointView } },
       },
       async (request) => {
         const { tenant } = authOf(request);
@@ -99,7 +106,12 @@ export function webhookRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       "/webhook-endpoints/:id",
       {
         config: { ...config, errors: ["not_found"] as const },
-        schema: { tags, params: IdParams, response: { 200: Deleted("webhook_endpoint") } },
+        schema: {
+          summary: "Delete a webhook endpoint",
+          tags,
+          params: IdParams,
+          response: { 200: Deleted("webhook_endpoint") },
+        },
       },
       async (request) => {
         await removeEndpoint(deps, authOf(request).tenant, actorOf(request), request.params.id);
