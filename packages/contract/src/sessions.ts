@@ -76,3 +76,17 @@ export const ExternalAuthorizeResult = Type.Object({
   expiresAt: Timestamp,
   resolution: ExternalResolution,
 });
+
+/** The public keys that verify access tokens (RFC 7517), as served at `/.well-known/jwks.json`. */
+export const JsonWebKeySet = Type.Object({
+  keys: Type.Array(
+    Type.Object({
+      kty: Type.Literal("OKP"),
+      crv: Type.Literal("Ed25519"),
+      x: Type.String(),
+      kid: Type.String(),
+      alg: Type.Literal("EdDSA"),
+      use: Type.Literal("sig"),
+    }),
+  ),
+});

@@ -1,8 +1,13 @@
+import { JsonWebKeySet } from "@fanfare/contract";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { FastifyInstance } from "fastify";
 import type { Deps } from "../../deps.js";
 
-const schema = { tags: ["Consumer authentication"], summary: "Public keys that verify access tokens (JWKS)" };
+const schema = {
+  tags: ["Consumer authentication"],
+  summary: "Public keys that verify access tokens (JWKS)",
+  response: { 200: JsonWebKeySet },
+};
 
 function serveJwks(app: FastifyInstance, deps: Deps, url: string, hide: boolean): void {
   app.get(url, { config: { auth: { kind: "none" } }, schema: { ...schema, hide } }, async (_request, reply) => {
