@@ -1,6 +1,7 @@
 import { ERRORS, type ErrorCode, type ErrorField } from "@fanfare/contract";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { isDatabaseUnavailable } from "../db/database.js";
+import { LimiterUnavailableError } from "../ratelimit/limiter.js";
 
 export interface ErrorBody {
   error: string;
@@ -198,6 +199,7 @@ export function installErrorHandling(app: FastifyInstance, bodyLimit: number): v
     if (raw instanceof AppError) error = raw;
     else if (raw.validation) error = fromValidation(raw);
     else if (isDatabaseUnavailable(raw)) error = errors.serviceUnavailable(RETRY_WHEN_UNAVAILABLE_SECONDS);
+    else if (raw instanceof LimiterUnavailableError) error = errors.serviceUnavailable(raw.retryAfterSeconds);
     else error = fromFramework(raw, bodyLimit);
     if (!error) {
       request.log.error({ err: raw }, "unhandled error");

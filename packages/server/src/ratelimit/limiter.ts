@@ -10,6 +10,17 @@ export interface LimitDecision {
 }
 
 /**
+ * The shared backend is out of reach and the limiter is set to fail closed: the request must not
+ * go ahead uncounted. HTTP answers it with 503 and `Retry-After`.
+ */
+export class LimiterUnavailableError extends Error {
+  constructor(readonly retryAfterSeconds: number) {
+    super("the rate limiter's backend is unreachable");
+    this.name = "LimiterUnavailableError";
+  }
+}
+
+/**
  * Sliding-window limiter: the previous fixed window's count, weighted by how much of it still
  * overlaps the sliding window, plus the current window's count. Correct at window edges (a
  * burst straddling a boundary is still counted), O(1) memory per key.

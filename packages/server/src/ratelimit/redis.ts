@@ -1,12 +1,11 @@
 import { Redis } from "ioredis";
 import type { Logger } from "pino";
-import { errors } from "../http/errors.js";
 import type { Clock } from "../lib/clock.js";
-import { decide, type LimitDecision, type RateLimiter } from "./limiter.js";
+import { decide, type LimitDecision, LimiterUnavailableError, type RateLimiter } from "./limiter.js";
 import { MemoryLimiter } from "./memory.js";
 
 /** Failure mode `closed`: without the shared counters, nothing rate-limited is served. */
-const limiterUnavailable = () => errors.serviceUnavailable(5);
+const limiterUnavailable = () => new LimiterUnavailableError(5);
 
 // Atomic: read both windows, decide, and count only an allowed request — all in one script,
 // so processes sharing Redis enforce one combined limit.

@@ -5,7 +5,7 @@ import type { TenantScope } from "../../lib/tenant.js";
 import { applyChange, inMode } from "../audit/apply-change.js";
 import type { Actor } from "../audit/service.js";
 import { activeEntries, leaveQueue } from "../queues/entries.js";
-import { forgetFingerprints } from "../queues/entries-store.js";
+import { forgetFingerprints } from "../queues/index.js";
 import { revokeConsumerSessionsIn } from "../sessions/service.js";
 import { type ConsumerRecord, eraseConsumer, getConsumerRecord } from "./store.js";
 

@@ -6,7 +6,7 @@ import { normalizeEmail } from "../../lib/email.js";
 import { newId } from "../../lib/ids.js";
 import { secretDigest } from "../../lib/secrets.js";
 import type { TenantScope } from "../../lib/tenant.js";
-import { backfillProfile, getConsumer, insertConsumer, type ProfileClaims } from "../consumers/store.js";
+import { backfillProfile, getConsumer, insertConsumer, type ProfileClaims } from "../consumers/index.js";
 import { revokeConsumerSessions, type SessionEnvelope, startSession } from "../sessions/service.js";
 import {
   consumeExchangeCode,

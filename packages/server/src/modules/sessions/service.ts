@@ -9,7 +9,7 @@ import { pooledRandomBytes } from "../../lib/random-pool.js";
 import { open, seal } from "../../lib/sealed-box.js";
 import { secretDigest } from "../../lib/secrets.js";
 import type { TenantScope } from "../../lib/tenant.js";
-import type { Consumer } from "../consumers/store.js";
+import type { Consumer } from "../consumers/index.js";
 import { issueAccessToken } from "../tokens/access-tokens.js";
 import {
   findRefreshToken,

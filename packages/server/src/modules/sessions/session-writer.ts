@@ -3,7 +3,7 @@ import { DEFAULT_GROUP_COMMIT, GroupCommit, type GroupCommitOptions } from "../.
 import { writeTogether } from "../../db/shared-transaction.js";
 import { type Clock, isoAt } from "../../lib/clock.js";
 import type { TenantScope } from "../../lib/tenant.js";
-import { type Consumer, insertConsumers } from "../consumers/store.js";
+import { type Consumer, insertConsumers } from "../consumers/index.js";
 import {
   insertRefreshTokens,
   insertSessions,

@@ -3,8 +3,8 @@ import { errors } from "../../http/errors.js";
 import { isoAt } from "../../lib/clock.js";
 import type { TenantScope } from "../../lib/tenant.js";
 import { planLimitPerMinute } from "../../ratelimit/plans.js";
+import { getKey, listKeys } from "../keys/index.js";
 import { viewOf } from "../keys/service.js";
-import { getKey, listKeys } from "../keys/store.js";
 import { addCounts, emptyCounts, readUsage, type UsageCounts } from "./store.js";
 
 export type Interval = "minute" | "hour" | "day";
