@@ -1,15 +1,14 @@
 import type { InvalidationEvent } from "../../cache/invalidation.js";
 import type { Deps } from "../../deps.js";
-import { AppError, errors } from "../../http/errors.js";
+import { type AppError, errors } from "../../http/errors.js";
 import { isoAt } from "../../lib/clock.js";
 import { newId } from "../../lib/ids.js";
 import type { TenantScope } from "../../lib/tenant.js";
 import { applyChange, inMode } from "../audit/apply-change.js";
 import type { Actor } from "../audit/service.js";
 import { deleteQueuesOfExperience } from "../queues/service.js";
-import { type Experience, getExperience, insertExperience, saveExperience } from "./store.js";
-
-export const experienceNotFound = () => new AppError("experience_not_found");
+import { experienceNotFound, requireExperience } from "./lookup.js";
+import { type Experience, insertExperience, saveExperience } from "./store.js";
 
 export interface ExperienceInput {
   name?: string | undefined;
@@ -68,12 +67,6 @@ export async function createExperience(deps: Deps, tenant: TenantScope, actor: A
     await audit({ action: "experience.created", targetType: "experience", targetId: experience.id, after: experience });
     return { result: experience };
   });
-}
-
-export async function requireExperience(deps: Deps, tenant: TenantScope, id: string): Promise<Experience> {
-  const experience = await getExperience(deps.db, tenant, id);
-  if (!experience) throw experienceNotFound();
-  return experience;
 }
 
 /** An experience for a read: from the cache that experience changes invalidate. */

@@ -4,7 +4,7 @@ import { Type } from "typebox";
 import { RowCache } from "../../cache/row-cache.js";
 import type { Deps } from "../../deps.js";
 import { actorOf, authOf } from "../../http/auth.js";
-import { requireExperience } from "../experiences/service.js";
+import { requireExperience } from "../experiences/index.js";
 import { createQueue, deleteQueue, queueNotFound, queueStatus, requireQueue, updateQueue } from "./service.js";
 import { getQueue, listQueues, type Queue } from "./store.js";
 

@@ -7,7 +7,7 @@ import { newId } from "../../lib/ids.js";
 import type { TenantScope } from "../../lib/tenant.js";
 import { applyChange, inMode } from "../audit/apply-change.js";
 import type { Actor } from "../audit/service.js";
-import { requireExperience } from "../experiences/service.js";
+import { requireExperience } from "../experiences/index.js";
 import { deleteQueues, getQueue, insertQueue, type Queue, saveQueue } from "./store.js";
 
 export const queueNotFound = () => new AppError("queue_not_found");
