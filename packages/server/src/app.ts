@@ -26,7 +26,7 @@ import { apiKeyRoutes } from "./modules/keys/routes.js";
 import { memberRoutes } from "./modules/members/routes.js";
 import { organizationAdminRoutes, organizationConsumerRoutes } from "./modules/orgs/routes.js";
 import { otpRoutes, testOutboxRoutes } from "./modules/otp/routes.js";
-import { queueEntryRoutes } from "./modules/queues/entry-routes.js";
+import { queueEntryRoutes } from "./modules/queue-entries/routes.js";
 import { queueAdminRoutes, queueConsumerRoutes } from "./modules/queues/routes.js";
 import { sessionRoutes } from "./modules/sessions/routes.js";
 import { jwksRoutes, registerRootJwks } from "./modules/tokens/routes.js";

@@ -23,8 +23,8 @@ import {
   smtpDelivery,
   webhookDelivery,
 } from "./modules/otp/delivery.js";
-import { ArrivalWriter } from "./modules/queues/arrival-writer.js";
-import { EntryReads } from "./modules/queues/entry-reads.js";
+import { ArrivalWriter } from "./modules/queue-entries/arrival-writer.js";
+import { EntryReads } from "./modules/queue-entries/entry-reads.js";
 import { SessionLiveness } from "./modules/sessions/session-liveness.js";
 import { SessionWriter } from "./modules/sessions/session-writer.js";
 import { AccessTokenVerifier } from "./modules/tokens/access-tokens.js";

@@ -7,7 +7,7 @@ import { decodeCursor, pageOf } from "../../http/pagination.js";
 import { normalizeEmail } from "../../lib/email.js";
 import { isId } from "../../lib/ids.js";
 import { identifierFrom } from "../otp/identifiers.js";
-import { activeEntries } from "../queues/entries.js";
+import { activeEntries } from "../queue-entries/index.js";
 import { eraseConsumerData, requireConsumer, signOutEverywhere } from "./service.js";
 import { type ConsumerRecord, listConsumers } from "./store.js";
 

@@ -4,8 +4,7 @@ import { isoAt } from "../../lib/clock.js";
 import type { TenantScope } from "../../lib/tenant.js";
 import { applyChange, inMode } from "../audit/apply-change.js";
 import type { Actor } from "../audit/service.js";
-import { activeEntries, leaveQueue } from "../queues/entries.js";
-import { forgetFingerprints } from "../queues/index.js";
+import { activeEntries, forgetFingerprints, leaveQueue } from "../queue-entries/index.js";
 import { revokeConsumerSessionsIn } from "../sessions/service.js";
 import { type ConsumerRecord, eraseConsumer, getConsumerRecord } from "./store.js";
 

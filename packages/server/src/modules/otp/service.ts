@@ -5,7 +5,7 @@ import { newId } from "../../lib/ids.js";
 import { open } from "../../lib/sealed-box.js";
 import type { TenantScope } from "../../lib/tenant.js";
 import type { Consumer } from "../consumers/index.js";
-import { moveEntries } from "../queues/index.js";
+import { moveEntries } from "../queue-entries/index.js";
 import { revokeConsumerSessions, type SessionEnvelope, startSession } from "../sessions/service.js";
 import type { AccessClaims } from "../tokens/access-tokens.js";
 import { checkCode, codeErrors, issueCode } from "./codes.js";

@@ -1,2 +1,3 @@
-/** What other modules may do to queue entries: a guest's places follow its upgrade; erasure forgets devices. */
-export { forgetFingerprints, moveEntries } from "./entries-store.js";
+/** What queue entries use of queues: the queue itself, its window, and its row's counters under a lock. */
+export { type QueueWindow, queueNotFound, queueStatus, requireQueue } from "./service.js";
+export { adjustCounts, advanceQueue, lockQueue, lockQueueForArrivals, type QueueCounters } from "./store.js";

@@ -119,3 +119,87 @@ export async function deleteQueues(
   query = "id" in target ? query.where("id", "=", target.id) : query.where("experience_id", "=", target.experienceId);
   await query.execute();
 }
+
+// The queue's row as the entries see it: its counters, locked for the rest of a transaction.
+
+export interface QueueCounters {
+  lastSeq: number;
+  waiting: number;
+  admitted: number;
+  capacity: number | null;
+}
+
+const counterColumns = ["last_seq", "waiting_count", "admitted_count", "capacity"] as const;
+const toCounters = (row: {
+  last_seq: number;
+  waiting_count: number;
+  admitted_count: number;
+  capacity: number | null;
+}) => ({
+  lastSeq: row.last_seq,
+  waiting: row.waiting_count,
+  admitted: row.admitted_count,
+  capacity: row.capacity,
+});
+
+function liveQueue(trx: Transaction<Database>, scope: TenantScope, queueId: string) {
+  return trx
+    .updateTable("queues")
+    .where("organization_id", "=", scope.organizationId)
+    .where("mode", "=", scope.mode)
+    .where("id", "=", queueId)
+    .where("deleted_at", "is", null);
+}
+
+/** `lockQueue` for arrivals: the counters, and the window that decides whether new places are given. */
+export async function lockQueueForArrivals(trx: Transaction<Database>, scope: TenantScope, queueId: string) {
+  const row = await liveQueue(trx, scope, queueId)
+    .set((eb) => ({ last_seq: eb.ref("last_seq") }))
+    .returning([...counterColumns, "open_at", "close_at", "status_override"])
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const window = { openAt: row.open_at, closeAt: row.close_at, statusOverride: row.status_override };
+  return { counters: toCounters(row), window };
+}
+
+/** Locks the queue's row for the rest of the transaction: every change to its entries goes through here. */
+export async function lockQueue(trx: Transaction<Database>, scope: TenantScope, queueId: string) {
+  const row = await liveQueue(trx, scope, queueId)
+    .set((eb) => ({ last_seq: eb.ref("last_seq") }))
+    .returning(counterColumns)
+    .executeTakeFirst();
+  return row ? toCounters(row) : undefined;
+}
+
+/** One batch of arrivals: `taken` new arrival numbers, and the places they changed. */
+export async function advanceQueue(
+  trx: Transaction<Database>,
+  queueId: string,
+  change: { taken: number; waiting: number; admitted: number },
+): Promise<void> {
+  await trx
+    .updateTable("queues")
+    .set((eb) => ({
+      last_seq: eb("last_seq", "+", change.taken),
+      waiting_count: eb("waiting_count", "+", change.waiting),
+      admitted_count: eb("admitted_count", "+", change.admitted),
+    }))
+    .where("id", "=", queueId)
+    .execute();
+}
+
+export async function adjustCounts(
+  trx: Transaction<Database>,
+  queueId: string,
+  delta: { waiting: number; admitted: number },
+): Promise<void> {
+  if (delta.waiting === 0 && delta.admitted === 0) return;
+  await trx
+    .updateTable("queues")
+    .set((eb) => ({
+      waiting_count: eb("waiting_count", "+", delta.waiting),
+      admitted_count: eb("admitted_count", "+", delta.admitted),
+    }))
+    .where("id", "=", queueId)
+    .execute();
+}

@@ -1,7 +1,8 @@
 import { isoAt } from "../../lib/clock.js";
 import type { TenantScope } from "../../lib/tenant.js";
-import type { Entry, QueueCounters } from "./entries-store.js";
-import { effectiveStatus, entryErrors, holdsNoPlace } from "./entry-rules.js";
+import type { QueueCounters } from "../queues/index.js";
+import { effectiveStatus, entryErrors, holdsNoPlace } from "./rules.js";
+import type { Entry } from "./store.js";
 
 /** What the queue row says under the lock. */
 export interface QueueUnderLock {

@@ -5,19 +5,17 @@ import { GroupCommit, type GroupCommitOptions, type ItemOutcome } from "../../db
 import type { Database } from "../../db/schema.js";
 import { AppError, errors } from "../../http/errors.js";
 import { type Clock, isoAt } from "../../lib/clock.js";
+import { advanceQueue, lockQueueForArrivals, queueNotFound } from "../queues/index.js";
 import { type Arrival, planArrivals, withLapsedExpired } from "./arrival-plan.js";
+import { refusalOfNewPlaces } from "./rules.js";
 import {
-  advanceQueue,
   departedThroughIn,
   type Entry,
   entriesOfConsumersIn,
   expireAdmissions,
   insertEntries,
-  lockQueueForArrivals,
   updateEntry,
-} from "./entries-store.js";
-import { refusalOfNewPlaces } from "./entry-rules.js";
-import { queueNotFound } from "./service.js";
+} from "./store.js";
 
 /**
  * One batch of a queue at a time: every batch holds the queue's row lock until it commits, so a

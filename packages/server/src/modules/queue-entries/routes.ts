@@ -25,7 +25,7 @@ import {
   entryState,
   leaveQueue,
   validateAdmission,
-} from "./entries.js";
+} from "./service.js";
 
 const fingerprintInvalid = () =>
   new AppError(

@@ -3,23 +3,21 @@ import type { Database, DenyReason, EntryStatus } from "../../db/schema.js";
 import type { Deps } from "../../deps.js";
 import { isoAt } from "../../lib/clock.js";
 import type { TenantScope } from "../../lib/tenant.js";
+import { adjustCounts, lockQueue, queueNotFound, requireQueue } from "../queues/index.js";
 import { checkAdmissionToken, signAdmission } from "./admission-tokens.js";
+import { positionOf } from "./positions.js";
+import { effectiveStatus, entryErrors } from "./rules.js";
 import {
-  adjustCounts,
   admitThrough,
   departedThrough,
   type Entry,
   entriesOfConsumer,
   getEntry,
-  lockQueue,
   nextWaiting,
   readEntry,
   recordDepartures,
   updateEntry,
-} from "./entries-store.js";
-import { effectiveStatus, entryErrors } from "./entry-rules.js";
-import { positionOf } from "./positions.js";
-import { queueNotFound, requireQueue } from "./service.js";
+} from "./store.js";
 
 export interface QueueConsumerState {
   queueId: string;

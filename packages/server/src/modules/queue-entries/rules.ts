@@ -1,7 +1,7 @@
 import type { EntryStatus } from "../../db/schema.js";
 import { AppError, errors } from "../../http/errors.js";
-import type { Entry } from "./entries-store.js";
-import { type QueueWindow, queueStatus } from "./service.js";
+import { type QueueWindow, queueStatus } from "../queues/index.js";
+import type { Entry } from "./store.js";
 
 export const entryErrors = {
   notOpenYet: (retryAfterSeconds: number) =>

@@ -1,7 +1,7 @@
 import type { Db } from "../../db/database.js";
 import { GroupCommit } from "../../db/group-commit.js";
 import type { TenantScope } from "../../lib/tenant.js";
-import { type EntryWithDepartures, readEntriesWithDepartures } from "./entries-store.js";
+import { type EntryWithDepartures, readEntriesWithDepartures } from "./store.js";
 
 interface Poll {
   tenant: TenantScope;
