@@ -4,7 +4,7 @@ import { loadConfig } from "../../server/src/config.js";
 import { type RunningServer, startServer } from "../../server/src/main.js";
 import { createExperience } from "../../server/src/modules/experiences/service.js";
 import { type BootstrapKeys, createOrganization } from "../../server/src/modules/orgs/service.js";
-import { admitNext } from "../../server/src/modules/queues/entries.js";
+import { admitNext } from "../../server/src/modules/queue-entries/service.js";
 import { createQueue } from "../../server/src/modules/queues/service.js";
 import { createTestDatabase, dialects, type TestDatabase } from "../../server/test/harness.js";
 import { Fanfare, FanfareProvider, useFanfare, useQueue, useSession } from "../src/index.js";
