@@ -17,6 +17,7 @@ import { installRequestContext } from "./http/request-context.js";
 import { requestIdFor } from "./http/request-id.js";
 import { RequestLogController } from "./http/request-log.js";
 import { requireParamsSchemas, validatorCompiler } from "./http/validation.js";
+import { authenticate } from "./modules/access/index.js";
 import { alertRoutes } from "./modules/alerts/routes.js";
 import { auditRoutes } from "./modules/audit/routes.js";
 import { consumerAdminRoutes, consumerSelfRoutes } from "./modules/consumers/routes.js";
@@ -123,7 +124,9 @@ async function buildApp(
   enforceHttps(app, config);
   countUsage(app, deps);
   defaultEmptyBody(app);
-  installAuthentication(app, deps, API_PREFIX, options.members);
+  installAuthentication(app, deps, API_PREFIX, options.members, (request, auth) =>
+    authenticate(deps, request, auth, options.members),
+  );
   await registerOpenApi(app, { ...api, prefix: API_PREFIX, acceptsMembers: options.members });
   registerHealth(app, deps);
   await options.rootRoutes?.(app);

@@ -2,6 +2,7 @@ import { SECRET_SCOPES } from "@fanfare/contract";
 import Fastify from "fastify";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { installAuthentication } from "../src/http/auth.js";
+import { authenticate } from "../src/modules/access/index.js";
 import { generateKey } from "../src/modules/keys/format.js";
 import { effectiveScopes } from "../src/modules/keys/scopes.js";
 import type { BootstrapKeys } from "../src/modules/orgs/service.js";
@@ -114,7 +115,9 @@ describe.each(dialects())("request authentication (%s)", (dialect) => {
 
     it("refuses to build an app with an API route that declares no auth", async () => {
       const app = Fastify();
-      installAuthentication(app, server.deps, "/api/v1", false);
+      installAuthentication(app, server.deps, "/api/v1", false, (request, auth) =>
+        authenticate(server.deps, request, auth, false),
+      );
       expect(() => app.get("/api/v1/forgotten", async () => "oops")).toThrow(
         "Route GET /api/v1/forgotten must declare config.auth",
       );

@@ -11,10 +11,10 @@ import {
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import type { Deps } from "../../deps.js";
-import { actorOf, authOf } from "../../http/auth.js";
 import { decodeCursor, pageOf } from "../../http/pagination.js";
 import { isoAt } from "../../lib/clock.js";
 import { isId } from "../../lib/ids.js";
+import { actorOf, authOf } from "../access/index.js";
 import type { AlertRulesPatch } from "./rules.js";
 import { alertRules, alertView, changeAlertRules, requireAlert } from "./service.js";
 import { acknowledgeAlert, listAlerts } from "./store.js";

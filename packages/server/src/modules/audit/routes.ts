@@ -2,9 +2,9 @@ import { Page, PageQuery } from "@fanfare/contract";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import type { Deps } from "../../deps.js";
-import { authOf } from "../../http/auth.js";
 import { decodeCursor, pageOf } from "../../http/pagination.js";
 import { isId } from "../../lib/ids.js";
+import { authOf } from "../access/index.js";
 import { listAudit } from "./store.js";
 
 const AuditEntryView = Type.Object({

@@ -2,10 +2,10 @@ import { ConsumerMe, ConsumerView, Deleted, IdParams, Page, PageQuery, RevokeSes
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import type { Deps } from "../../deps.js";
-import { actorOf, authOf, consumerOf } from "../../http/auth.js";
 import { decodeCursor, pageOf } from "../../http/pagination.js";
 import { normalizeEmail } from "../../lib/email.js";
 import { isId } from "../../lib/ids.js";
+import { actorOf, authOf, consumerOf } from "../access/index.js";
 import { identifierFrom } from "../otp/identifiers.js";
 import { activeEntries } from "../queue-entries/index.js";
 import { eraseConsumerData, requireConsumer, signOutEverywhere } from "./service.js";

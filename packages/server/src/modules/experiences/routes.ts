@@ -11,9 +11,9 @@ import {
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import type { Deps } from "../../deps.js";
-import { actorOf, authOf } from "../../http/auth.js";
 import { decodeCursor, pageOf } from "../../http/pagination.js";
 import { isId } from "../../lib/ids.js";
+import { actorOf, authOf } from "../access/index.js";
 import { createExperience, deleteExperience, readExperience, updateExperience } from "./service.js";
 import { type Experience, listExperiences } from "./store.js";
 

@@ -2,9 +2,9 @@ import { ExternalAuthorizeBody, ExternalAuthorizeResult, SessionEnvelope } from 
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import type { Deps } from "../../deps.js";
-import { authOf } from "../../http/auth.js";
 import { errors } from "../../http/errors.js";
 import { enforceLimits } from "../../http/rate-limit.js";
+import { authOf } from "../access/index.js";
 import { authorizeExternal, exchangeCode } from "./service.js";
 
 const MAX_CLAIMS_CHARS = 10_000;

@@ -19,12 +19,12 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { Type } from "typebox";
 import type { Deps } from "../../deps.js";
-import { actorOf, memberOf } from "../../http/auth.js";
 import { sessionCookie } from "../../http/cookies.js";
 import { errors } from "../../http/errors.js";
 import { enforceLimits, type Limit } from "../../http/rate-limit.js";
 import { isoAt } from "../../lib/clock.js";
 import { normalizeEmail } from "../../lib/email.js";
+import { actorOf, memberOf } from "../access/index.js";
 import { CODE_TTL_MS, MAX_ATTEMPTS } from "../otp/codes.js";
 import {
   acceptInvitation,

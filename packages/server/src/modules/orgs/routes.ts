@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import type { Deps } from "../../deps.js";
-import { actorOf, authOf } from "../../http/auth.js";
 import { errors } from "../../http/errors.js";
+import { actorOf, authOf } from "../access/index.js";
 import { publicSettings, updateOrganizationSettings } from "./service.js";
 import type { Organization } from "./store.js";
 

@@ -14,8 +14,8 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { FastifyRequest } from "fastify";
 import { Type } from "typebox";
 import type { Deps } from "../../deps.js";
-import { authOf, consumerOf } from "../../http/auth.js";
 import { AppError } from "../../http/errors.js";
+import { authOf, consumerOf } from "../access/index.js";
 import {
   admitConsumer,
   admitNext,

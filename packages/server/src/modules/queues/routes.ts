@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import { RowCache } from "../../cache/row-cache.js";
 import type { Deps } from "../../deps.js";
-import { actorOf, authOf } from "../../http/auth.js";
+import { actorOf, authOf } from "../access/index.js";
 import { requireExperience } from "../experiences/index.js";
 import { createQueue, deleteQueue, queueNotFound, queueStatus, requireQueue, updateQueue } from "./service.js";
 import { getQueue, listQueues, type Queue } from "./store.js";

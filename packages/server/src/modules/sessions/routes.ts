@@ -2,9 +2,9 @@ import { NoContent, SessionEnvelope, SessionView, TokenPair } from "@fanfare/con
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import type { Deps } from "../../deps.js";
-import { authOf, consumerOf } from "../../http/auth.js";
 import { errors } from "../../http/errors.js";
 import { enforceLimits } from "../../http/rate-limit.js";
+import { authOf, consumerOf } from "../access/index.js";
 import { listSessions, refreshSession, revokeConsumerSessions, startGuestSession } from "./service.js";
 
 const tags = ["Consumer authentication"];

@@ -1,7 +1,7 @@
 import { KeyIdParams, KeyUsage, OrganizationUsage, UsageQuery } from "@fanfare/contract";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { Deps } from "../../deps.js";
-import { authOf } from "../../http/auth.js";
+import { authOf } from "../access/index.js";
 import { keyUsage, organizationUsage } from "./service.js";
 
 const config = { auth: { kind: "secret", scope: "read:analytics" } } as const;

@@ -9,7 +9,7 @@ import {
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import type { Deps } from "../../deps.js";
-import { actorOf, authOf } from "../../http/auth.js";
+import { actorOf, authOf } from "../access/index.js";
 import { createEndpoint, removeEndpoint, requireEndpoint } from "./service.js";
 import { deliveriesOf, listEndpoints, type WebhookEndpoint } from "./store.js";
 
