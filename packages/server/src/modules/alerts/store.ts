@@ -1,6 +1,7 @@
 import type { Selectable, Transaction } from "kysely";
 import type { Db } from "../../db/database.js";
 import type { AlertsTable, AlertType, Database, Mode, Plan } from "../../db/schema.js";
+import { inTenant, pageById } from "../../db/scoped-queries.js";
 import type { TenantScope } from "../../lib/tenant.js";
 
 export type AlertRow = Selectable<AlertsTable>;
@@ -91,37 +92,22 @@ export async function listAlerts(
     after?: string | undefined;
   },
 ) {
-  let select = db.kysely
-    .selectFrom("alerts")
-    .selectAll()
-    .where("organization_id", "=", scope.organizationId)
-    .where("mode", "=", scope.mode);
+  let select = db.kysely.selectFrom("alerts").selectAll().$call(inTenant(scope));
   if (query.status) select = select.where("status", "=", query.status);
   if (query.type) select = select.where("type", "=", query.type);
-  if (query.after) select = select.where("id", "<", query.after);
-  const rows = await select
-    .orderBy("id", "desc")
-    .limit(query.first + 1)
-    .execute();
-  return { alerts: rows.slice(0, query.first), hasNextPage: rows.length > query.first };
+  const { rows, hasNextPage } = await pageById(select, query);
+  return { alerts: rows, hasNextPage };
 }
 
 export async function getAlert(db: Db, scope: TenantScope, id: string): Promise<AlertRow | undefined> {
-  return db.kysely
-    .selectFrom("alerts")
-    .selectAll()
-    .where("organization_id", "=", scope.organizationId)
-    .where("mode", "=", scope.mode)
-    .where("id", "=", id)
-    .executeTakeFirst();
+  return db.kysely.selectFrom("alerts").selectAll().$call(inTenant(scope)).where("id", "=", id).executeTakeFirst();
 }
 
 export async function acknowledgeAlert(db: Db, scope: TenantScope, id: string, now: string): Promise<void> {
   await db.kysely
     .updateTable("alerts")
     .set({ acknowledged_at: now, updated_at: now })
-    .where("organization_id", "=", scope.organizationId)
-    .where("mode", "=", scope.mode)
+    .$call(inTenant(scope))
     .where("id", "=", id)
     .where("acknowledged_at", "is", null)
     .execute();

@@ -1,6 +1,7 @@
 import type { Transaction } from "kysely";
 import type { Db } from "../../db/database.js";
 import type { ActorType, AuditLogTable, Database } from "../../db/schema.js";
+import { inTenant, pageById } from "../../db/scoped-queries.js";
 import type { TenantScope } from "../../lib/tenant.js";
 
 export interface AuditEntry {
@@ -68,18 +69,10 @@ export async function listAudit(
   scope: TenantScope,
   query: AuditQuery,
 ): Promise<{ entries: AuditEntry[]; hasNextPage: boolean }> {
-  let select = db.kysely
-    .selectFrom("audit_log")
-    .selectAll()
-    .where("organization_id", "=", scope.organizationId)
-    .where("mode", "=", scope.mode);
-  if (query.after) select = select.where("id", "<", query.after);
+  let select = db.kysely.selectFrom("audit_log").selectAll().$call(inTenant(scope));
   if (query.action) select = select.where("action", "=", query.action);
   if (query.actorId) select = select.where("actor_id", "=", query.actorId);
   if (query.targetId) select = select.where("target_id", "=", query.targetId);
-  const rows = await select
-    .orderBy("id", "desc")
-    .limit(query.first + 1)
-    .execute();
-  return { entries: rows.slice(0, query.first).map(toEntry), hasNextPage: rows.length > query.first };
+  const { rows, hasNextPage } = await pageById(select, query);
+  return { entries: rows.map(toEntry), hasNextPage };
 }

@@ -2,6 +2,7 @@ import type { Selectable, Transaction } from "kysely";
 import type { Db, DialectName } from "../../db/database.js";
 import { insertJsonRows } from "../../db/json-rows.js";
 import type { ConsumerKind, ConsumersTable, Database } from "../../db/schema.js";
+import { inTenant } from "../../db/scoped-queries.js";
 import type { TenantScope } from "../../lib/tenant.js";
 
 export interface Consumer {
@@ -54,8 +55,7 @@ export async function getConsumer(db: Db, scope: TenantScope, id: string): Promi
   const row = await db.kysely
     .selectFrom("consumers")
     .selectAll()
-    .where("organization_id", "=", scope.organizationId)
-    .where("mode", "=", scope.mode)
+    .$call(inTenant(scope))
     .where("id", "=", id)
     .executeTakeFirst();
   return row ? toConsumer(row) : undefined;
@@ -69,12 +69,7 @@ export interface ProfileClaims {
 
 /** Claims only fill empty fields; an email already used by another consumer is left out. */
 export async function backfillProfile(db: Db, scope: TenantScope, id: string, claims: ProfileClaims, now: string) {
-  const tenant = (eb: Db["kysely"]) =>
-    eb
-      .updateTable("consumers")
-      .where("organization_id", "=", scope.organizationId)
-      .where("mode", "=", scope.mode)
-      .where("id", "=", id);
+  const tenant = (eb: Db["kysely"]) => eb.updateTable("consumers").$call(inTenant(scope)).where("id", "=", id);
   if (claims.fullName) {
     await tenant(db.kysely)
       .set({ full_name: claims.fullName, updated_at: now })
@@ -88,8 +83,7 @@ export async function backfillProfile(db: Db, scope: TenantScope, id: string, cl
     const taken = await db.kysely
       .selectFrom("consumers")
       .select("id")
-      .where("organization_id", "=", scope.organizationId)
-      .where("mode", "=", scope.mode)
+      .$call(inTenant(scope))
       .where("email", "=", claims.email)
       .executeTakeFirst();
     if (!taken)
@@ -116,12 +110,7 @@ function toRecord(row: Selectable<ConsumersTable>): ConsumerRecord {
 }
 
 function visible(db: Db, scope: TenantScope) {
-  return db.kysely
-    .selectFrom("consumers")
-    .selectAll()
-    .where("organization_id", "=", scope.organizationId)
-    .where("mode", "=", scope.mode)
-    .where("erased_at", "is", null);
+  return db.kysely.selectFrom("consumers").selectAll().$call(inTenant(scope)).where("erased_at", "is", null);
 }
 
 /** A consumer that has not been erased. */
@@ -171,28 +160,12 @@ export async function eraseConsumer(trx: Transaction<Database>, scope: TenantSco
   await trx
     .updateTable("consumers")
     .set({ email: null, phone: null, full_name: null, name: null, erased_at: now, updated_at: now })
-    .where("organization_id", "=", scope.organizationId)
-    .where("mode", "=", scope.mode)
+    .$call(inTenant(scope))
     .where("id", "=", consumer.id)
     .execute();
-  await trx
-    .deleteFrom("external_identities")
-    .where("organization_id", "=", scope.organizationId)
-    .where("mode", "=", scope.mode)
-    .where("consumer_id", "=", consumer.id)
-    .execute();
+  await trx.deleteFrom("external_identities").$call(inTenant(scope)).where("consumer_id", "=", consumer.id).execute();
   const identifiers = [consumer.email, consumer.phone].filter((value): value is string => value !== null);
   if (identifiers.length === 0) return;
-  await trx
-    .deleteFrom("otp_codes")
-    .where("organization_id", "=", scope.organizationId)
-    .where("mode", "=", scope.mode)
-    .where("identifier", "in", identifiers)
-    .execute();
-  await trx
-    .deleteFrom("test_outbox")
-    .where("organization_id", "=", scope.organizationId)
-    .where("mode", "=", scope.mode)
-    .where("recipient", "in", identifiers)
-    .execute();
+  await trx.deleteFrom("otp_codes").$call(inTenant(scope)).where("identifier", "in", identifiers).execute();
+  await trx.deleteFrom("test_outbox").$call(inTenant(scope)).where("recipient", "in", identifiers).execute();
 }

@@ -2,6 +2,7 @@ import type { Transaction } from "kysely";
 import type { Db } from "../../db/database.js";
 import { preparedQuery } from "../../db/prepared.js";
 import type { Database, ExperiencesTable } from "../../db/schema.js";
+import { inTenant, pageById } from "../../db/scoped-queries.js";
 import type { TenantScope } from "../../lib/tenant.js";
 
 export interface Experience {
@@ -68,18 +69,9 @@ export async function listExperiences(
   scope: TenantScope,
   page: { first: number; after?: string | undefined },
 ): Promise<{ experiences: Experience[]; hasNextPage: boolean }> {
-  let query = db.kysely
-    .selectFrom("experiences")
-    .selectAll()
-    .where("organization_id", "=", scope.organizationId)
-    .where("mode", "=", scope.mode)
-    .where("deleted_at", "is", null);
-  if (page.after) query = query.where("id", "<", page.after);
-  const rows = await query
-    .orderBy("id", "desc")
-    .limit(page.first + 1)
-    .execute();
-  return { experiences: rows.slice(0, page.first).map(toExperience), hasNextPage: rows.length > page.first };
+  const query = db.kysely.selectFrom("experiences").selectAll().$call(inTenant(scope)).where("deleted_at", "is", null);
+  const { rows, hasNextPage } = await pageById(query, page);
+  return { experiences: rows.map(toExperience), hasNextPage };
 }
 
 export async function saveExperience(
@@ -98,8 +90,7 @@ export async function saveExperience(
       updated_at: experience.updatedAt,
       deleted_at: deletedAt,
     })
-    .where("organization_id", "=", scope.organizationId)
-    .where("mode", "=", scope.mode)
+    .$call(inTenant(scope))
     .where("id", "=", experience.id)
     .execute();
 }

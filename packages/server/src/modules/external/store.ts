@@ -1,6 +1,7 @@
 import type { Transaction } from "kysely";
 import type { Db } from "../../db/database.js";
 import type { Database } from "../../db/schema.js";
+import { inTenant } from "../../db/scoped-queries.js";
 import type { TenantScope } from "../../lib/tenant.js";
 
 export interface IdentityKey {
@@ -15,8 +16,7 @@ export async function findIdentityConsumer(db: Executor, scope: TenantScope, ide
   const row = await db
     .selectFrom("external_identities")
     .select("consumer_id")
-    .where("organization_id", "=", scope.organizationId)
-    .where("mode", "=", scope.mode)
+    .$call(inTenant(scope))
     .where("provider", "=", identity.provider)
     .where("issuer", "=", identity.issuer)
     .where("subject", "=", identity.subject)
@@ -28,8 +28,7 @@ export async function findCanonicalConsumer(db: Executor, scope: TenantScope, ca
   const row = await db
     .selectFrom("external_identities")
     .select("consumer_id")
-    .where("organization_id", "=", scope.organizationId)
-    .where("mode", "=", scope.mode)
+    .$call(inTenant(scope))
     .where("canonical_subject", "=", canonicalSubject)
     .orderBy("created_at")
     .executeTakeFirst();
@@ -87,8 +86,7 @@ export async function consumeExchangeCode(db: Db, scope: TenantScope, digest: st
     .updateTable("exchange_codes")
     .set({ consumed_at: now })
     .where("digest", "=", digest)
-    .where("organization_id", "=", scope.organizationId)
-    .where("mode", "=", scope.mode)
+    .$call(inTenant(scope))
     .where("consumed_at", "is", null)
     .where("expires_at", ">", now)
     .returning("consumer_id")
@@ -101,8 +99,7 @@ export async function findExchangeCode(db: Db, scope: TenantScope, digest: strin
     .selectFrom("exchange_codes")
     .select("consumed_at")
     .where("digest", "=", digest)
-    .where("organization_id", "=", scope.organizationId)
-    .where("mode", "=", scope.mode)
+    .$call(inTenant(scope))
     .executeTakeFirst();
 }
 
@@ -125,8 +122,7 @@ export async function markReplayed(db: Db, scope: TenantScope, digest: string, n
     .updateTable("exchange_codes")
     .set({ replayed_at: now })
     .where("digest", "=", digest)
-    .where("organization_id", "=", scope.organizationId)
-    .where("mode", "=", scope.mode)
+    .$call(inTenant(scope))
     .where("consumed_at", "is not", null)
     .returning(["consumer_id", "session_id"])
     .executeTakeFirst();

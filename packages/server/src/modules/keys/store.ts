@@ -1,6 +1,7 @@
 import type { Selectable, Transaction } from "kysely";
 import type { Db } from "../../db/database.js";
 import type { ApiKeysTable, Database, KeyKind, Mode } from "../../db/schema.js";
+import { inTenant, pageById } from "../../db/scoped-queries.js";
 import type { TenantScope } from "../../lib/tenant.js";
 
 export interface ApiKeyRecord {
@@ -78,21 +79,14 @@ export async function getKey(db: Db, scope: TenantScope, id: string): Promise<Ap
   const row = await db.kysely
     .selectFrom("api_keys")
     .selectAll()
-    .where("organization_id", "=", scope.organizationId)
-    .where("mode", "=", scope.mode)
+    .$call(inTenant(scope))
     .where("id", "=", id)
     .executeTakeFirst();
   return row ? toRecord(row) : undefined;
 }
 
 export async function listKeys(db: Db, scope: TenantScope): Promise<ApiKeyRecord[]> {
-  const rows = await db.kysely
-    .selectFrom("api_keys")
-    .selectAll()
-    .where("organization_id", "=", scope.organizationId)
-    .where("mode", "=", scope.mode)
-    .orderBy("id")
-    .execute();
+  const rows = await db.kysely.selectFrom("api_keys").selectAll().$call(inTenant(scope)).orderBy("id").execute();
   return rows.map(toRecord);
 }
 
@@ -114,13 +108,7 @@ export async function listKeysPage(
   scope: TenantScope,
   query: KeyListQuery,
 ): Promise<{ keys: ApiKeyRecord[]; hasNextPage: boolean }> {
-  let select = db.kysely
-    .selectFrom("api_keys")
-    .selectAll()
-    .where("organization_id", "=", scope.organizationId)
-    .where("mode", "=", scope.mode)
-    .where("deleted_at", "is", null);
-  if (query.after) select = select.where("id", "<", query.after);
+  let select = db.kysely.selectFrom("api_keys").selectAll().$call(inTenant(scope)).where("deleted_at", "is", null);
   if (query.kind) select = select.where("kind", "=", query.kind);
   if (query.status === "inactive") select = select.where("status", "=", "inactive");
   if (query.status === "active") {
@@ -131,11 +119,8 @@ export async function listKeysPage(
   if (query.status === "expired") {
     select = select.where("status", "=", "active").where("expires_at", "<=", query.now);
   }
-  const rows = await select
-    .orderBy("id", "desc")
-    .limit(query.first + 1)
-    .execute();
-  return { keys: rows.slice(0, query.first).map(toRecord), hasNextPage: rows.length > query.first };
+  const { rows, hasNextPage } = await pageById(select, query);
+  return { keys: rows.map(toRecord), hasNextPage };
 }
 
 export type KeyChanges = Partial<
@@ -159,8 +144,7 @@ export async function updateKey(
       ...(changes.deletedAt !== undefined ? { deleted_at: changes.deletedAt } : {}),
       updated_at: changes.updatedAt,
     })
-    .where("organization_id", "=", scope.organizationId)
-    .where("mode", "=", scope.mode)
+    .$call(inTenant(scope))
     .where("id", "=", id)
     .execute();
 }
@@ -178,15 +162,13 @@ export async function replaceDigest(
   const current = await trx
     .selectFrom("api_keys")
     .select("digest")
-    .where("organization_id", "=", scope.organizationId)
-    .where("mode", "=", scope.mode)
+    .$call(inTenant(scope))
     .where("id", "=", id)
     .executeTakeFirstOrThrow();
   await trx
     .updateTable("api_keys")
     .set({ digest: next.digest, hint: next.hint, updated_at: next.updatedAt, rotated_at: next.updatedAt })
-    .where("organization_id", "=", scope.organizationId)
-    .where("mode", "=", scope.mode)
+    .$call(inTenant(scope))
     .where("id", "=", id)
     .execute();
   if (next.graceUntil) {

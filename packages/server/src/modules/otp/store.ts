@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import type { Db } from "../../db/database.js";
 import type { CodePurpose, OtpChannel } from "../../db/schema.js";
+import { inTenant } from "../../db/scoped-queries.js";
 import type { TenantScope } from "../../lib/tenant.js";
 
 /** Which code row: a tenant, what the code is for, and who it was sent to. */
@@ -17,8 +18,7 @@ export interface CodeState {
 export async function getCodeState(db: Db, key: CodeKey): Promise<CodeState | undefined> {
   const row = await db.kysely
     .selectFrom("otp_codes")
-    .where("organization_id", "=", key.organizationId)
-    .where("mode", "=", key.mode)
+    .$call(inTenant(key))
     .where("purpose", "=", key.purpose)
     .where("identifier", "=", key.identifier)
     .select(["sent_at", "locked_until"])
@@ -66,8 +66,7 @@ export async function countAttempt(db: Db, key: CodeKey) {
   return db.kysely
     .updateTable("otp_codes")
     .set((eb) => ({ attempts: eb("attempts", "+", 1) }))
-    .where("organization_id", "=", key.organizationId)
-    .where("mode", "=", key.mode)
+    .$call(inTenant(key))
     .where("purpose", "=", key.purpose)
     .where("identifier", "=", key.identifier)
     .where("consumed_at", "is", null)
@@ -80,8 +79,7 @@ export async function consumeCode(db: Db, key: CodeKey, digest: string, now: str
   const result = await db.kysely
     .updateTable("otp_codes")
     .set({ consumed_at: now })
-    .where("organization_id", "=", key.organizationId)
-    .where("mode", "=", key.mode)
+    .$call(inTenant(key))
     .where("purpose", "=", key.purpose)
     .where("identifier", "=", key.identifier)
     .where("digest", "=", digest)
@@ -111,8 +109,7 @@ export async function recordFailure(
         string | null
       >`(case when ${next} >= ${rule.maxFailures} then ${rule.lockUntil} else locked_until end)`,
     })
-    .where("organization_id", "=", key.organizationId)
-    .where("mode", "=", key.mode)
+    .$call(inTenant(key))
     .where("purpose", "=", key.purpose)
     .where("identifier", "=", key.identifier)
     .execute();
@@ -141,8 +138,7 @@ export async function listOutbox(db: Db, scope: TenantScope, recipient: string |
   let query = db.kysely
     .selectFrom("test_outbox")
     .select(["id", "recipient", "channel", "code", "created_at"])
-    .where("organization_id", "=", scope.organizationId)
-    .where("mode", "=", scope.mode);
+    .$call(inTenant(scope));
   if (recipient) query = query.where("recipient", "=", recipient);
   return query.orderBy("id", "desc").limit(100).execute();
 }
@@ -152,8 +148,7 @@ export async function findConsumerByIdentifier(db: Db, scope: TenantScope, chann
   return db.kysely
     .selectFrom("consumers")
     .select(["id", "email", "phone"])
-    .where("organization_id", "=", scope.organizationId)
-    .where("mode", "=", scope.mode)
+    .$call(inTenant(scope))
     .where(channel === "email" ? "email" : "phone", "=", value)
     .executeTakeFirst();
 }
@@ -162,8 +157,7 @@ export async function markGuestUpgraded(db: Db, scope: TenantScope, guestId: str
   await db.kysely
     .updateTable("consumers")
     .set({ upgraded_to: consumerId, updated_at: now })
-    .where("organization_id", "=", scope.organizationId)
-    .where("mode", "=", scope.mode)
+    .$call(inTenant(scope))
     .where("id", "=", guestId)
     .execute();
 }

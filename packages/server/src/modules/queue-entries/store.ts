@@ -3,6 +3,7 @@ import type { Db, DialectName } from "../../db/database.js";
 import { insertJsonRows, selectForEach } from "../../db/json-rows.js";
 import { preparedQuery } from "../../db/prepared.js";
 import type { Database, EntryStatus, QueueEntriesTable } from "../../db/schema.js";
+import { inTenant } from "../../db/scoped-queries.js";
 import type { TenantScope } from "../../lib/tenant.js";
 import { departureIncrements, FENWICK_DEPTH, prefixNodes } from "./positions.js";
 
@@ -92,13 +93,7 @@ export function entriesOfConsumersIn(
   consumerIds: readonly string[],
 ): Promise<Entry[]> {
   return selectForEach(trx, dialect, "consumer_id", consumerIds, (filter) =>
-    trx
-      .selectFrom("queue_entries")
-      .selectAll()
-      .where("queue_id", "=", queueId)
-      .where("organization_id", "=", scope.organizationId)
-      .where("mode", "=", scope.mode)
-      .where(filter),
+    trx.selectFrom("queue_entries").selectAll().where("queue_id", "=", queueId).$call(inTenant(scope)).where(filter),
   );
 }
 
@@ -216,8 +211,7 @@ export async function entriesOfConsumer(
   return db.kysely
     .selectFrom("queue_entries")
     .selectAll()
-    .where("organization_id", "=", scope.organizationId)
-    .where("mode", "=", scope.mode)
+    .$call(inTenant(scope))
     .where("consumer_id", "=", consumerId)
     .where("status", "in", statuses)
     .orderBy("entered_at", "desc")
@@ -230,8 +224,7 @@ export async function moveEntries(db: Db, scope: TenantScope, from: string, to: 
   await db.kysely
     .updateTable("queue_entries")
     .set({ consumer_id: to, updated_at: now })
-    .where("organization_id", "=", scope.organizationId)
-    .where("mode", "=", scope.mode)
+    .$call(inTenant(scope))
     .where("consumer_id", "=", from)
     .execute();
 }
@@ -241,8 +234,7 @@ export async function forgetFingerprints(trx: Transaction<Database>, scope: Tena
   await trx
     .updateTable("queue_entries")
     .set({ fingerprint: null })
-    .where("organization_id", "=", scope.organizationId)
-    .where("mode", "=", scope.mode)
+    .$call(inTenant(scope))
     .where("consumer_id", "=", consumerId)
     .execute();
 }

@@ -2,6 +2,7 @@ import type { Selectable, Transaction } from "kysely";
 import type { Db } from "../../db/database.js";
 import { preparedQuery } from "../../db/prepared.js";
 import type { Database, QueuesTable } from "../../db/schema.js";
+import { inTenant } from "../../db/scoped-queries.js";
 import type { TenantScope } from "../../lib/tenant.js";
 
 export interface Queue {
@@ -84,8 +85,7 @@ export async function listQueues(db: Db, scope: TenantScope, experienceId: strin
   const rows = await db.kysely
     .selectFrom("queues")
     .selectAll()
-    .where("organization_id", "=", scope.organizationId)
-    .where("mode", "=", scope.mode)
+    .$call(inTenant(scope))
     .where("experience_id", "=", experienceId)
     .where("deleted_at", "is", null)
     .orderBy("id")
@@ -94,13 +94,7 @@ export async function listQueues(db: Db, scope: TenantScope, experienceId: strin
 }
 
 export async function saveQueue(trx: Executor, scope: TenantScope, queue: Queue): Promise<void> {
-  await trx
-    .updateTable("queues")
-    .set(columns(queue))
-    .where("organization_id", "=", scope.organizationId)
-    .where("mode", "=", scope.mode)
-    .where("id", "=", queue.id)
-    .execute();
+  await trx.updateTable("queues").set(columns(queue)).$call(inTenant(scope)).where("id", "=", queue.id).execute();
 }
 
 /** Soft-deletes one queue, or every queue of an experience. */
@@ -113,8 +107,7 @@ export async function deleteQueues(
   let query = trx
     .updateTable("queues")
     .set({ deleted_at: now, updated_at: now })
-    .where("organization_id", "=", scope.organizationId)
-    .where("mode", "=", scope.mode)
+    .$call(inTenant(scope))
     .where("deleted_at", "is", null);
   query = "id" in target ? query.where("id", "=", target.id) : query.where("experience_id", "=", target.experienceId);
   await query.execute();
@@ -143,12 +136,7 @@ const toCounters = (row: {
 });
 
 function liveQueue(trx: Transaction<Database>, scope: TenantScope, queueId: string) {
-  return trx
-    .updateTable("queues")
-    .where("organization_id", "=", scope.organizationId)
-    .where("mode", "=", scope.mode)
-    .where("id", "=", queueId)
-    .where("deleted_at", "is", null);
+  return trx.updateTable("queues").$call(inTenant(scope)).where("id", "=", queueId).where("deleted_at", "is", null);
 }
 
 /** `lockQueue` for arrivals: the counters, and the window that decides whether new places are given. */

@@ -3,6 +3,7 @@ import type { Db, DialectName } from "../../db/database.js";
 import { insertJsonRows, isOneOf } from "../../db/json-rows.js";
 import { preparedQuery } from "../../db/prepared.js";
 import type { Database, SessionsTable, SessionType } from "../../db/schema.js";
+import { inTenant } from "../../db/scoped-queries.js";
 import type { TenantScope } from "../../lib/tenant.js";
 
 export interface SessionRecord {
@@ -84,8 +85,7 @@ export async function listLiveSessions(
   const rows = await db.kysely
     .selectFrom("sessions")
     .selectAll()
-    .where("organization_id", "=", scope.organizationId)
-    .where("mode", "=", scope.mode)
+    .$call(inTenant(scope))
     .where("consumer_id", "=", consumerId)
     .where("revoked_at", "is", null)
     .where("expires_at", ">", now)
@@ -105,8 +105,7 @@ export async function revokeSessions(
   let query = executor
     .updateTable("sessions")
     .set({ revoked_at: now, revoked_reason: reason })
-    .where("organization_id", "=", scope.organizationId)
-    .where("mode", "=", scope.mode)
+    .$call(inTenant(scope))
     .where("consumer_id", "=", filter.consumerId)
     .where("revoked_at", "is", null);
   if (filter.sessionId) query = query.where("id", "=", filter.sessionId);

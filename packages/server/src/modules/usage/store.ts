@@ -1,5 +1,6 @@
 import type { Db } from "../../db/database.js";
 import type { Mode, UsageGranularity } from "../../db/schema.js";
+import { inTenant } from "../../db/scoped-queries.js";
 import type { TenantScope } from "../../lib/tenant.js";
 
 export interface UsageCounts {
@@ -79,8 +80,7 @@ export async function readUsage(
   let select = db.kysely
     .selectFrom("api_key_usage")
     .select(["key_id", "bucket_start", "requests", "successes", "client_errors", "server_errors", "rate_limited"])
-    .where("organization_id", "=", scope.organizationId)
-    .where("mode", "=", scope.mode)
+    .$call(inTenant(scope))
     .where("granularity", "=", query.granularity)
     .where("bucket_start", ">=", query.from)
     .where("bucket_start", "<", query.to);

@@ -1,6 +1,7 @@
 import type { Selectable, Transaction } from "kysely";
 import type { Db } from "../../db/database.js";
 import type { Database, WebhookDeliveriesTable, WebhookEndpointsTable } from "../../db/schema.js";
+import { inTenant } from "../../db/scoped-queries.js";
 import type { TenantScope } from "../../lib/tenant.js";
 
 export interface WebhookEndpoint {
@@ -25,12 +26,7 @@ function toEndpoint(row: Selectable<WebhookEndpointsTable>): WebhookEndpoint {
 }
 
 function liveEndpoints(executor: Executor, scope: TenantScope) {
-  return executor
-    .selectFrom("webhook_endpoints")
-    .selectAll()
-    .where("organization_id", "=", scope.organizationId)
-    .where("mode", "=", scope.mode)
-    .where("deleted_at", "is", null);
+  return executor.selectFrom("webhook_endpoints").selectAll().$call(inTenant(scope)).where("deleted_at", "is", null);
 }
 
 export async function insertEndpoint(
@@ -74,8 +70,7 @@ export async function deleteEndpoint(
   await trx
     .updateTable("webhook_endpoints")
     .set({ deleted_at: now })
-    .where("organization_id", "=", scope.organizationId)
-    .where("mode", "=", scope.mode)
+    .$call(inTenant(scope))
     .where("id", "=", id)
     .execute();
   await trx
@@ -143,8 +138,7 @@ export async function deliveriesOf(db: Db, scope: TenantScope, endpointId: strin
   return db.kysely
     .selectFrom("webhook_deliveries")
     .selectAll()
-    .where("organization_id", "=", scope.organizationId)
-    .where("mode", "=", scope.mode)
+    .$call(inTenant(scope))
     .where("endpoint_id", "=", endpointId)
     .orderBy("id", "desc")
     .limit(limit)
