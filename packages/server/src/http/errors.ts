@@ -79,6 +79,12 @@ export const errors = {
       message: "This key may not be used from this IP address.",
     }),
   originNotAllowed: () => new AppError("origin_not_allowed"),
+  invalidToken: () => new AppError("invalid_token", { message: "The access token is not valid." }),
+  tokenExpired: () => new AppError("token_expired", { message: "The access token has expired: refresh it." }),
+  csrfTokenInvalid: () =>
+    new AppError("csrf_token_invalid", {
+      message: "This request is missing the dashboard's CSRF token: reload the page and try again.",
+    }),
   notFound: () => new AppError("route_not_found"),
   resourceNotFound: (what: string) => new AppError("not_found", { message: `${what} not found` }),
   conflict: (message: string) => new AppError("conflict", { message }),

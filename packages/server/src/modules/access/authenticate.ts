@@ -3,16 +3,14 @@ import type { FastifyRequest } from "fastify";
 import type { KeyKind } from "../../db/schema.js";
 import type { Deps } from "../../deps.js";
 import { readCookie } from "../../http/cookies.js";
-import { AppError, errors } from "../../http/errors.js";
+import { type AppError, errors } from "../../http/errors.js";
 import type { RouteAuth } from "../../http/route-auth.js";
-import { originAllowed } from "../../lib/origin.js";
 import type { TenantScope } from "../../lib/tenant.js";
 import type { Actor } from "../audit/service.js";
 import type { KeyOutcome, VerifiedKey } from "../keys/verify.js";
-import { roleAllows } from "../members/roles.js";
-import { memberErrors } from "../members/service.js";
 import { authenticateCookie, csrfValid, type MemberPrincipal } from "../members/sessions.js";
 import type { AccessClaims } from "../tokens/access-tokens.js";
+import { authorizeConsumerKey, authorizeKey, authorizeMember, invalidTokenError } from "./authorize.js";
 
 /*
  * Who made a request, and whether its route lets them: keys (format, verification, network,
@@ -98,25 +96,20 @@ async function verifyKey(
   request.identity.organizationId = record.organizationId;
   request.identity.keyId = record.id;
   request.identity.mode = record.mode;
-  // Network restrictions come before anything else is spent on the request. `request.ip` is
-  // worked out (through X-Forwarded-For when proxies are trusted) only when a list needs it.
-  if (!key.allowlist.empty && !key.allowlist.allows(request.ip)) throw errors.ipNotAllowed();
-  if (auth.kind === "secret" && !key.scopes.has(auth.scope)) throw errors.permissionDenied(auth.scope);
-  if (record.kind === "publishable") {
-    const origin = request.headers.origin;
-    if (typeof origin === "string") {
-      const organization = await deps.organizations.get(record.organizationId);
-      if (!organization || !originAllowed(origin, organization.allowedOrigins)) throw errors.originNotAllowed();
-    }
-  }
+  // `request.ip` is worked out (through X-Forwarded-For when proxies are trusted) only when the
+  // key has a network list; the organization is read only for a browser's origin.
+  const origin = typeof request.headers.origin === "string" ? request.headers.origin : undefined;
+  const allowedOrigins =
+    origin !== undefined && record.kind === "publishable"
+      ? ((await deps.organizations.get(record.organizationId))?.allowedOrigins ?? null)
+      : null;
+  const verdict = authorizeKey(auth, key, { ip: () => request.ip, origin, allowedOrigins });
+  if (!verdict.ok) throw verdict.error;
   deps.lastUsed.record(record.id, deps.clock.now());
   return key;
 }
 
-export const invalidToken = (reason: "invalid" | "expired" | "revoked") =>
-  reason === "expired"
-    ? new AppError("token_expired", { message: "The access token has expired: refresh it." })
-    : new AppError("invalid_token", { message: "The access token is not valid." });
+export const invalidToken = invalidTokenError;
 
 /** The access token in `Authorization: Bearer`, verified; null when the bearer is absent or a key. */
 export async function presentedAccessToken(deps: Deps, request: FastifyRequest): Promise<AccessClaims | null> {
@@ -140,9 +133,8 @@ async function authenticateConsumer(deps: Deps, request: FastifyRequest): Promis
       { key: credentials.publishableHeader, kind: "publishable" },
     );
     // A token is only good with a key of its own organization and mode.
-    if (key.record.organizationId !== claims.organizationId || key.record.mode !== claims.mode) {
-      throw invalidToken("invalid");
-    }
+    const verdict = authorizeConsumerKey(claims, key);
+    if (!verdict.ok) throw verdict.error;
   }
   request.auth = {
     tenant: { organizationId: claims.organizationId, mode: claims.mode },
@@ -153,13 +145,6 @@ async function authenticateConsumer(deps: Deps, request: FastifyRequest): Promis
   request.identity.organizationId = claims.organizationId;
 }
 
-const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
-
-const csrfTokenInvalid = () =>
-  new AppError("csrf_token_invalid", {
-    message: "This request is missing the dashboard's CSRF token: reload the page and try again.",
-  });
-
 function modeOf(request: FastifyRequest): TenantScope["mode"] {
   const mode = request.headers[MODE_HEADER];
   if (mode === undefined || mode === "live") return "live";
@@ -169,24 +154,18 @@ function modeOf(request: FastifyRequest): TenantScope["mode"] {
   ]);
 }
 
-/**
- * A dashboard member by session cookie. Cookies travel with every request a browser makes, so
- * each state change must also carry the session's CSRF token, which only our own page can read.
- */
+/** A dashboard member by session cookie, then `authorizeMember`. */
 async function authenticateMember(deps: Deps, request: FastifyRequest, auth: RouteAuth): Promise<void> {
   const cookie = readCookie(request.headers.cookie, DASHBOARD_COOKIE);
   const member = cookie ? await authenticateCookie(deps, cookie) : null;
   if (!member) throw errors.authenticationRequired();
   request.identity.organizationId = member.organizationId;
-  if (!SAFE_METHODS.has(request.method)) {
-    const presented = request.headers[CSRF_HEADER];
-    if (!csrfValid(deps, member.session.id, typeof presented === "string" ? presented : undefined)) {
-      throw csrfTokenInvalid();
-    }
-  }
-  if (auth.kind === "secret" && !roleAllows(member.role, auth.scope, request.method)) {
-    throw memberErrors.roleForbidden(member.role);
-  }
+  const presented = request.headers[CSRF_HEADER];
+  const verdict = authorizeMember(auth, member, {
+    method: request.method,
+    csrfValid: () => csrfValid(deps, member.session.id, typeof presented === "string" ? presented : undefined),
+  });
+  if (!verdict.ok) throw verdict.error;
   const tenant = { organizationId: member.organizationId, mode: modeOf(request) };
   request.identity.mode = tenant.mode;
   request.auth = { tenant, key: null, consumer: null, member };

@@ -1,0 +1,88 @@
+import { describe, expect, it } from "vitest";
+import { IpAllowlist } from "../../lib/ip.js";
+import type { VerifiedKey } from "../keys/verify.js";
+import type { MemberPrincipal } from "../members/sessions.js";
+import type { AccessClaims } from "../tokens/access-tokens.js";
+import { authorizeConsumerKey, authorizeKey, authorizeMember } from "./authorize.js";
+
+function keyOf(kind: "secret" | "publishable", options: { cidrs?: string[]; scopes?: string[] } = {}): VerifiedKey {
+  return {
+    record: {
+      id: "key_1",
+      organizationId: "org_1",
+      mode: "live",
+      kind,
+      name: "k",
+      hint: "…",
+      permissions: options.scopes ?? [],
+      status: "active",
+      expiresAt: null,
+      allowedCidrs: options.cidrs ?? [],
+      createdAt: "2026-12-01T00:00:00.000Z",
+      createdBy: null,
+      lastUsedAt: null,
+      rotatedAt: null,
+      deletedAt: null,
+      updatedAt: "2026-12-01T00:00:00.000Z",
+    },
+    scopes: new Set(options.scopes ?? []),
+    allowlist: new IpAllowlist(options.cidrs ?? []),
+    expiresAtMs: null,
+    graceUntilMs: null,
+  };
+}
+
+const errorOf = (verdict: ReturnType<typeof authorizeKey>) => (verdict.ok ? null : verdict.error.code);
+
+describe("authorization decisions", () => {
+  const request = { ip: () => "203.0.113.7", origin: undefined, allowedOrigins: null };
+
+  it("keys: networks first, then a secret route's permission, then a browser's origin", () => {
+    const read = { kind: "secret", scope: "read:experiences" } as const;
+    let asked = 0;
+    const counting = {
+      ...request,
+      ip: () => {
+        asked++;
+        return "203.0.113.7";
+      },
+    };
+    expect(errorOf(authorizeKey(read, keyOf("secret", { scopes: ["read:experiences"] }), counting))).toBeNull();
+    expect(asked).toBe(0); // no list: the address is never worked out
+    expect(errorOf(authorizeKey(read, keyOf("secret", { cidrs: ["10.0.0.0/8"] }), request))).toBe("ip_not_allowed");
+    expect(errorOf(authorizeKey(read, keyOf("secret", { cidrs: ["203.0.113.0/24"] }), request))).toBe(
+      "permission_denied",
+    );
+    const browser = { kind: "publishable" } as const;
+    const from = (origin: string, allowedOrigins: string[] | null) => ({ ...request, origin, allowedOrigins });
+    expect(errorOf(authorizeKey(browser, keyOf("publishable"), request))).toBeNull();
+    expect(
+      errorOf(authorizeKey(browser, keyOf("publishable"), from("https://shop.example", ["https://shop.example"]))),
+    ).toBeNull();
+    expect(
+      errorOf(authorizeKey(browser, keyOf("publishable"), from("https://evil.example", ["https://shop.example"]))),
+    ).toBe("origin_not_allowed");
+    expect(errorOf(authorizeKey(browser, keyOf("publishable"), from("https://shop.example", null)))).toBe(
+      "origin_not_allowed",
+    );
+  });
+
+  it("consumers: a key sent beside a token must be of the token's organization and mode", () => {
+    const claims = { organizationId: "org_1", mode: "live" } as AccessClaims;
+    expect(authorizeConsumerKey(claims, null).ok).toBe(true);
+    expect(authorizeConsumerKey(claims, keyOf("publishable")).ok).toBe(true);
+    const verdict = authorizeConsumerKey({ ...claims, mode: "test" }, keyOf("publishable"));
+    expect(verdict.ok ? null : verdict.error.code).toBe("invalid_token");
+  });
+
+  it("members: a state change needs the CSRF token, and the role must allow the route", () => {
+    const viewer = { role: "viewer" } as MemberPrincipal;
+    const write = { kind: "secret", scope: "write:experiences" } as const;
+    const code = (verdict: ReturnType<typeof authorizeMember>) => (verdict.ok ? null : verdict.error.code);
+    expect(code(authorizeMember(write, viewer, { method: "GET", csrfValid: () => false }))).toBeNull();
+    expect(code(authorizeMember(write, viewer, { method: "POST", csrfValid: () => false }))).toBe("csrf_token_invalid");
+    expect(code(authorizeMember(write, viewer, { method: "POST", csrfValid: () => true }))).toBe("permission_denied");
+    const owner = { role: "owner" } as MemberPrincipal;
+    expect(code(authorizeMember(write, owner, { method: "POST", csrfValid: () => true }))).toBeNull();
+  });
+});

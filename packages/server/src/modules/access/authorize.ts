@@ -1,0 +1,72 @@
+import type { AppError } from "../../http/errors.js";
+import { errors } from "../../http/errors.js";
+import type { RouteAuth } from "../../http/route-auth.js";
+import { originAllowed } from "../../lib/origin.js";
+import type { VerifiedKey } from "../keys/verify.js";
+import { roleAllows } from "../members/roles.js";
+import { memberErrors } from "../members/service.js";
+import type { MemberPrincipal } from "../members/sessions.js";
+import type { AccessClaims } from "../tokens/access-tokens.js";
+
+/*
+ * The decisions, once a credential is proven: may this principal make this request? Pure: what
+ * they need is passed in (lazily where it costs, like the client address), and the answer is a
+ * value, so each rule is tested on its own; `authenticate` turns a refusal into the response.
+ */
+
+export type Authorization = { readonly ok: true } | { readonly ok: false; readonly error: AppError };
+
+const ALLOWED: Authorization = { ok: true };
+const refused = (error: AppError): Authorization => ({ ok: false, error });
+
+/**
+ * A verified key on a route: the key's networks first (nothing else is spent on a refused
+ * address; `ip` is only worked out when there is a list), then a secret route's permission,
+ * then a browser's origin for a publishable key (`allowedOrigins`: the organization's list, or
+ * null when it is gone).
+ */
+export function authorizeKey(
+  auth: RouteAuth,
+  key: VerifiedKey,
+  request: { ip: () => string; origin: string | undefined; allowedOrigins: readonly string[] | null },
+): Authorization {
+  if (!key.allowlist.empty && !key.allowlist.allows(request.ip())) return refused(errors.ipNotAllowed());
+  if (auth.kind === "secret" && !key.scopes.has(auth.scope)) return refused(errors.permissionDenied(auth.scope));
+  if (key.record.kind === "publishable" && request.origin !== undefined) {
+    if (!request.allowedOrigins || !originAllowed(request.origin, request.allowedOrigins)) {
+      return refused(errors.originNotAllowed());
+    }
+  }
+  return ALLOWED;
+}
+
+/** An access token with the publishable key sent beside it: the key must be of the token's organization and mode. */
+export function authorizeConsumerKey(claims: AccessClaims, key: VerifiedKey | null): Authorization {
+  if (key && (key.record.organizationId !== claims.organizationId || key.record.mode !== claims.mode)) {
+    return refused(invalidTokenError());
+  }
+  return ALLOWED;
+}
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/**
+ * A dashboard member by session cookie. Cookies travel with every request a browser makes, so a
+ * state change must also carry the session's CSRF token (`csrfValid`), which only our own page
+ * can read; on a secret-key route the member's role must allow the request.
+ */
+export function authorizeMember(
+  auth: RouteAuth,
+  member: MemberPrincipal,
+  request: { method: string; csrfValid: () => boolean },
+): Authorization {
+  if (!SAFE_METHODS.has(request.method) && !request.csrfValid()) return refused(errors.csrfTokenInvalid());
+  if (auth.kind === "secret" && !roleAllows(member.role, auth.scope, request.method)) {
+    return refused(memberErrors.roleForbidden(member.role));
+  }
+  return ALLOWED;
+}
+
+export function invalidTokenError(reason: "invalid" | "expired" | "revoked" = "invalid"): AppError {
+  return reason === "expired" ? errors.tokenExpired() : errors.invalidToken();
+}
