@@ -10,7 +10,7 @@ import type { Actor } from "../audit/service.js";
 import type { KeyOutcome, VerifiedKey } from "../keys/verify.js";
 import { authenticateCookie, csrfValid, type MemberPrincipal } from "../members/sessions.js";
 import type { AccessClaims } from "../tokens/access-tokens.js";
-import { authorizeConsumerKey, authorizeKey, authorizeMember, invalidTokenError } from "./authorize.js";
+import { authorizeKey, authorizeMember, authorizeTokenIn, invalidToken } from "./authorize.js";
 
 /*
  * Who made a request, and whether its route lets them: keys (format, verification, network,
@@ -109,20 +109,22 @@ async function verifyKey(
   return key;
 }
 
-export const invalidToken = invalidTokenError;
-
-/** The access token in `Authorization: Bearer`, verified; null when the bearer is absent or a key. */
-export async function presentedAccessToken(deps: Deps, request: FastifyRequest): Promise<AccessClaims | null> {
-  const token = readCredentials(request.headers).bearer;
-  if (!token || isSecretKey(token) || isPublishableKey(token)) return null;
-  const outcome = await deps.accessTokens.verify(token);
+/** A bearer verified as an access token; null when it is absent or a key. */
+async function accessTokenOf(deps: Deps, bearer: string | undefined): Promise<AccessClaims | null> {
+  if (!bearer || isSecretKey(bearer) || isPublishableKey(bearer)) return null;
+  const outcome = await deps.accessTokens.verify(bearer);
   if (!outcome.ok) throw invalidToken(outcome.reason);
   return outcome.claims;
 }
 
+/** The access token in `Authorization: Bearer`, verified; null when the bearer is absent or a key. */
+export function presentedAccessToken(deps: Deps, request: FastifyRequest): Promise<AccessClaims | null> {
+  return accessTokenOf(deps, readCredentials(request.headers).bearer);
+}
+
 async function authenticateConsumer(deps: Deps, request: FastifyRequest): Promise<void> {
   const credentials = readCredentials(request.headers);
-  const claims = await presentedAccessToken(deps, request);
+  const claims = await accessTokenOf(deps, credentials.bearer);
   if (!claims) throw errors.authenticationRequired();
   let key: VerifiedKey | null = null;
   if (credentials.publishableHeader !== undefined) {
@@ -132,8 +134,7 @@ async function authenticateConsumer(deps: Deps, request: FastifyRequest): Promis
       { kind: "publishable" },
       { key: credentials.publishableHeader, kind: "publishable" },
     );
-    // A token is only good with a key of its own organization and mode.
-    const verdict = authorizeConsumerKey(claims, key);
+    const verdict = authorizeTokenIn(claims, key.record);
     if (!verdict.ok) throw verdict.error;
   }
   request.auth = {

@@ -3,7 +3,7 @@ import { IpAllowlist } from "../../lib/ip.js";
 import type { VerifiedKey } from "../keys/verify.js";
 import type { MemberPrincipal } from "../members/sessions.js";
 import type { AccessClaims } from "../tokens/access-tokens.js";
-import { authorizeConsumerKey, authorizeKey, authorizeMember } from "./authorize.js";
+import { authorizeKey, authorizeMember, authorizeTokenIn } from "./authorize.js";
 
 function keyOf(kind: "secret" | "publishable", options: { cidrs?: string[]; scopes?: string[] } = {}): VerifiedKey {
   return {
@@ -67,12 +67,16 @@ describe("authorization decisions", () => {
     );
   });
 
-  it("consumers: a key sent beside a token must be of the token's organization and mode", () => {
+  it("consumers: a token is only good in the tenant (organization and mode) that issued it", () => {
     const claims = { organizationId: "org_1", mode: "live" } as AccessClaims;
-    expect(authorizeConsumerKey(claims, null).ok).toBe(true);
-    expect(authorizeConsumerKey(claims, keyOf("publishable")).ok).toBe(true);
-    const verdict = authorizeConsumerKey({ ...claims, mode: "test" }, keyOf("publishable"));
-    expect(verdict.ok ? null : verdict.error.code).toBe("invalid_token");
+    expect(authorizeTokenIn(claims, keyOf("publishable").record).ok).toBe(true);
+    for (const tenant of [
+      { organizationId: "org_1", mode: "test" },
+      { organizationId: "org_2", mode: "live" },
+    ] as const) {
+      const verdict = authorizeTokenIn(claims, tenant);
+      expect(verdict.ok ? null : verdict.error.code, JSON.stringify(tenant)).toBe("invalid_token");
+    }
   });
 
   it("members: a state change needs the CSRF token, and the role must allow the route", () => {

@@ -2,6 +2,7 @@ import type { AppError } from "../../http/errors.js";
 import { errors } from "../../http/errors.js";
 import type { RouteAuth } from "../../http/route-auth.js";
 import { originAllowed } from "../../lib/origin.js";
+import type { TenantScope } from "../../lib/tenant.js";
 import type { VerifiedKey } from "../keys/verify.js";
 import { roleAllows } from "../members/roles.js";
 import { memberErrors } from "../members/service.js";
@@ -40,11 +41,12 @@ export function authorizeKey(
   return ALLOWED;
 }
 
-/** An access token with the publishable key sent beside it: the key must be of the token's organization and mode. */
-export function authorizeConsumerKey(claims: AccessClaims, key: VerifiedKey | null): Authorization {
-  if (key && (key.record.organizationId !== claims.organizationId || key.record.mode !== claims.mode)) {
-    return refused(invalidTokenError());
-  }
+/**
+ * An access token used in a tenant (the organization and mode of the publishable key sent beside
+ * it): a token is only good there if it was issued there.
+ */
+export function authorizeTokenIn(claims: AccessClaims, tenant: TenantScope): Authorization {
+  if (tenant.organizationId !== claims.organizationId || tenant.mode !== claims.mode) return refused(invalidToken());
   return ALLOWED;
 }
 
@@ -67,6 +69,7 @@ export function authorizeMember(
   return ALLOWED;
 }
 
-export function invalidTokenError(reason: "invalid" | "expired" | "revoked" = "invalid"): AppError {
+/** The refusal of an access token, by why it failed verification. */
+export function invalidToken(reason: "invalid" | "expired" | "revoked" = "invalid"): AppError {
   return reason === "expired" ? errors.tokenExpired() : errors.invalidToken();
 }

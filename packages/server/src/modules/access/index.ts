@@ -4,8 +4,8 @@ export {
   authenticate,
   authOf,
   consumerOf,
-  invalidToken,
   memberOf,
   presentedAccessToken,
   type RequestAuth,
 } from "./authenticate.js";
+export { authorizeTokenIn } from "./authorize.js";

@@ -6,7 +6,7 @@ import type { Deps } from "../../deps.js";
 import { AppError } from "../../http/errors.js";
 import { enforceLimits } from "../../http/rate-limit.js";
 import { normalizeEmail } from "../../lib/email.js";
-import { authOf, invalidToken, presentedAccessToken } from "../access/index.js";
+import { authOf, authorizeTokenIn, presentedAccessToken } from "../access/index.js";
 import type { AccessClaims } from "../tokens/access-tokens.js";
 import { identifierFrom } from "./identifiers.js";
 import { requestCode, verifyCode } from "./service.js";
@@ -19,8 +19,8 @@ const TEN_MINUTES = 10 * 60_000;
 async function guestOf(deps: Deps, request: FastifyRequest): Promise<AccessClaims | null> {
   const claims = await presentedAccessToken(deps, request);
   if (!claims) return null;
-  const { tenant } = authOf(request);
-  if (claims.organizationId !== tenant.organizationId || claims.mode !== tenant.mode) throw invalidToken("invalid");
+  const verdict = authorizeTokenIn(claims, authOf(request).tenant);
+  if (!verdict.ok) throw verdict.error;
   return claims.isGuest ? claims : null;
 }
 
