@@ -13,14 +13,14 @@ function environmentVariable(name: string): string | undefined {
 export function resolveBaseUrl(
   given: string | undefined,
   variable: string,
-  where: { client: string; option: string; api: string },
+  where: { client: string; option: string; api: string; example: string },
 ): string {
   const value = given ?? environmentVariable(variable);
   if (value === undefined) {
     throw new FanfareError(
       0,
       "missing_base_url",
-      `${where.client} needs \`${where.option}\`, the address of your Fanfare ${where.api} (e.g. \`${where.option}: "http://localhost:${where.api === "admin API" ? 4001 : 4000}"\`), or the ${variable} environment variable.`,
+      `${where.client} needs \`${where.option}\`, the address of your Fanfare ${where.api} (e.g. \`${where.option}: "${where.example}"\`), or the ${variable} environment variable.`,
     );
   }
   let url: URL;

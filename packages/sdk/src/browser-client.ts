@@ -60,6 +60,7 @@ export class Fanfare {
         client: "Fanfare",
         option: "baseUrl",
         api: "consumer API",
+        example: "http://localhost:4000",
       }),
       timeoutMs: options.timeoutMs ?? 15_000,
       maxRetries: options.maxRetries ?? 2,

@@ -77,7 +77,12 @@ export class FanfareClient {
     const client = "FanfareClient";
     this.consumerApi = new Http({
       ...common,
-      baseUrl: resolveBaseUrl(options.baseUrl, "FANFARE_BASE_URL", { client, option: "baseUrl", api: "consumer API" }),
+      baseUrl: resolveBaseUrl(options.baseUrl, "FANFARE_BASE_URL", {
+        client,
+        option: "baseUrl",
+        api: "consumer API",
+        example: "http://localhost:4000",
+      }),
     });
     this.adminApi = new Http({
       ...common,
@@ -85,6 +90,7 @@ export class FanfareClient {
         client,
         option: "adminBaseUrl",
         api: "admin API",
+        example: "http://localhost:4001",
       }),
     });
     this.authorization = { authorization: `Bearer ${options.apiKey}` };
