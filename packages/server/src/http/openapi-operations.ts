@@ -1,5 +1,6 @@
 import { ERRORS, type ErrorCode } from "@fanfare/contract";
 import type { FastifySchema, RouteOptions } from "fastify";
+import { changesState } from "../lib/http-methods.js";
 import type { RouteAuth } from "./auth.js";
 
 /*
@@ -51,8 +52,6 @@ const AUTH_ERRORS: Record<RouteAuth["kind"], ErrorCode[]> = {
   member: ["authentication_required", "permission_denied", "rate_limit_exceeded"],
 };
 
-const CHANGES_STATE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
-
 /** Every error the route can answer, in catalog order. */
 export function errorCodesOf(
   method: string,
@@ -64,7 +63,8 @@ export function errorCodesOf(
   const codes = new Set<ErrorCode>([...AUTH_ERRORS[auth.kind], ...declared, "internal_error", "service_unavailable"]);
   if (auth.kind !== "none") codes.add("https_required");
   const memberMayCall = auth.kind === "member" || (auth.kind === "secret" && acceptsMembers);
-  if (memberMayCall && CHANGES_STATE.has(method)) codes.add("csrf_token_invalid");
+  // The CSRF rule the access module enforces, documented on the same methods.
+  if (memberMayCall && changesState(method)) codes.add("csrf_token_invalid");
   if (schema?.params || schema?.querystring || schema?.body) codes.add("validation_error");
   if (schema?.body) {
     for (const code of ["invalid_json", "unsupported_media_type", "payload_too_large"] as const) codes.add(code);

@@ -1,6 +1,7 @@
 import type { AppError } from "../../http/errors.js";
 import { errors } from "../../http/errors.js";
 import type { RouteAuth } from "../../http/route-auth.js";
+import { changesState } from "../../lib/http-methods.js";
 import { originAllowed } from "../../lib/origin.js";
 import type { TenantScope } from "../../lib/tenant.js";
 import type { VerifiedKey } from "../keys/verify.js";
@@ -50,8 +51,6 @@ export function authorizeTokenIn(claims: AccessClaims, tenant: TenantScope): Aut
   return ALLOWED;
 }
 
-const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
-
 /**
  * A dashboard member by session cookie. Cookies travel with every request a browser makes, so a
  * state change must also carry the session's CSRF token (`csrfValid`), which only our own page
@@ -62,7 +61,7 @@ export function authorizeMember(
   member: MemberPrincipal,
   request: { method: string; csrfValid: () => boolean },
 ): Authorization {
-  if (!SAFE_METHODS.has(request.method) && !request.csrfValid()) return refused(errors.csrfTokenInvalid());
+  if (changesState(request.method) && !request.csrfValid()) return refused(errors.csrfTokenInvalid());
   if (auth.kind === "secret" && !roleAllows(member.role, auth.scope, request.method)) {
     return refused(memberErrors.roleForbidden(member.role));
   }
