@@ -53,7 +53,11 @@ export const ERRORS = {
     when: "A field is missing, malformed or out of range; `issues` lists each.",
   },
   invalid_json: { status: 400, error: "invalid_json", when: "The body is not valid JSON." },
-  bad_request: { status: 400, error: "bad_request", when: "The request cannot be understood (a bad cursor, say)." },
+  bad_request: {
+    status: 400,
+    error: "bad_request",
+    when: "The request is malformed below JSON (a body whose size does not match `Content-Length`, say).",
+  },
   unsupported_media_type: {
     status: 415,
     error: "unsupported_media_type",

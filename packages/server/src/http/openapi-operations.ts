@@ -67,7 +67,9 @@ export function errorCodesOf(
   if (memberMayCall && changesState(method)) codes.add("csrf_token_invalid");
   if (schema?.params || schema?.querystring || schema?.body) codes.add("validation_error");
   if (schema?.body) {
-    for (const code of ["invalid_json", "unsupported_media_type", "payload_too_large"] as const) codes.add(code);
+    for (const code of ["invalid_json", "unsupported_media_type", "payload_too_large", "bad_request"] as const) {
+      codes.add(code);
+    }
   }
   return (Object.keys(ERRORS) as ErrorCode[]).filter((code) => codes.has(code));
 }

@@ -23,7 +23,7 @@ export function consumerAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
     app.get(
       "/consumers",
       {
-        config: { ...read, errors: ["bad_request"] as const },
+        config: read,
         schema: {
           summary: "List consumers, or find one by email or phone",
           tags,

@@ -45,7 +45,7 @@ export function experienceAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
     app.get(
       "/experiences",
       {
-        config: { ...read, errors: ["bad_request"] as const },
+        config: read,
         schema: {
           summary: "List experiences",
           tags,

@@ -60,7 +60,7 @@ export function apiKeyRoutes(deps: Deps): FastifyPluginAsyncTypebox {
     app.get(
       "/api-keys",
       {
-        config: { auth, errors: ["bad_request"] as const },
+        config: { auth },
         schema: { summary: "List API keys", tags, querystring: ListApiKeysQuery, response: { 200: ApiKeyPage } },
       },
       async (request) => {
