@@ -107,7 +107,7 @@ export function apiKeyRoutes(deps: Deps): FastifyPluginAsyncTypebox {
     app.post(
       "/api-keys/:id/regenerate",
       {
-        config: { auth },
+        config: { auth, errors: ["not_found"] as const },
         schema: {
           summary: "Replace an API key, the old one working for a grace period",
           tags,
@@ -125,7 +125,10 @@ export function apiKeyRoutes(deps: Deps): FastifyPluginAsyncTypebox {
     ] as const) {
       app.post(
         `/api-keys/:id/${action}`,
-        { config: { auth }, schema: { summary, tags, params: KeyIdParams, response: { 200: ApiKeyView } } },
+        {
+          config: { auth, errors: ["not_found"] as const },
+          schema: { summary, tags, params: KeyIdParams, response: { 200: ApiKeyView } },
+        },
         async (request) => setKeyActive(context(request), request.params.id, active),
       );
     }

@@ -16,7 +16,7 @@ export function usageRoutes(deps: Deps): FastifyPluginAsyncTypebox {
     app.get(
       "/api-keys/:id/usage",
       {
-        config,
+        config: { ...config, errors: ["not_found"] as const },
         schema: {
           summary: "An API key's requests over time, by outcome",
           tags,
