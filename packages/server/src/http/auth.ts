@@ -4,8 +4,6 @@ import { errors } from "./errors.js";
 import { enforcePlanLimit } from "./rate-limit.js";
 import type { RouteAuth } from "./route-auth.js";
 
-export type { RouteAuth } from "./route-auth.js";
-
 /** One row per API route: what it requires. Tests walk it to prove every route enforces it. */
 export interface RouteAuthEntry {
   method: string;
