@@ -10,7 +10,7 @@ import type { Actor } from "../audit/service.js";
 import type { KeyOutcome, VerifiedKey } from "../keys/verify.js";
 import { authenticateCookie, csrfValid, type MemberPrincipal } from "../members/sessions.js";
 import type { AccessClaims } from "../tokens/access-tokens.js";
-import { authorizeKey, authorizeMember, authorizeTokenIn, invalidToken } from "./authorize.js";
+import { authorizeKey, authorizeMember, authorizeOrigin, authorizeTokenIn, invalidToken } from "./authorize.js";
 
 /*
  * Who made a request, and whether its route lets them: keys (format, verification, network,
@@ -97,14 +97,16 @@ async function verifyKey(
   request.identity.keyId = record.id;
   request.identity.mode = record.mode;
   // `request.ip` is worked out (through X-Forwarded-For when proxies are trusted) only when the
-  // key has a network list; the organization is read only for a browser's origin.
-  const origin = typeof request.headers.origin === "string" ? request.headers.origin : undefined;
-  const allowedOrigins =
-    origin !== undefined && record.kind === "publishable"
-      ? ((await deps.organizations.get(record.organizationId))?.allowedOrigins ?? null)
-      : null;
-  const verdict = authorizeKey(auth, key, { ip: () => request.ip, origin, allowedOrigins });
+  // key has a network list; the organization is read only for a browser's origin, and only once
+  // the key may make the request at all.
+  const verdict = authorizeKey(auth, key, { ip: () => request.ip });
   if (!verdict.ok) throw verdict.error;
+  const origin = request.headers.origin;
+  if (record.kind === "publishable" && typeof origin === "string") {
+    const organization = await deps.organizations.get(record.organizationId);
+    const originVerdict = authorizeOrigin(origin, organization?.allowedOrigins ?? null);
+    if (!originVerdict.ok) throw originVerdict.error;
+  }
   deps.lastUsed.record(record.id, deps.clock.now());
   return key;
 }

@@ -3,7 +3,7 @@ import { IpAllowlist } from "../../lib/ip.js";
 import type { VerifiedKey } from "../keys/verify.js";
 import type { MemberPrincipal } from "../members/sessions.js";
 import type { AccessClaims } from "../tokens/access-tokens.js";
-import { authorizeKey, authorizeMember, authorizeTokenIn } from "./authorize.js";
+import { type Authorization, authorizeKey, authorizeMember, authorizeOrigin, authorizeTokenIn } from "./authorize.js";
 
 function keyOf(kind: "secret" | "publishable", options: { cidrs?: string[]; scopes?: string[] } = {}): VerifiedKey {
   return {
@@ -32,12 +32,12 @@ function keyOf(kind: "secret" | "publishable", options: { cidrs?: string[]; scop
   };
 }
 
-const errorOf = (verdict: ReturnType<typeof authorizeKey>) => (verdict.ok ? null : verdict.error.code);
+const errorOf = (verdict: Authorization) => (verdict.ok ? null : verdict.error.code);
 
 describe("authorization decisions", () => {
-  const request = { ip: () => "203.0.113.7", origin: undefined, allowedOrigins: null };
+  const request = { ip: () => "203.0.113.7" };
 
-  it("keys: networks first, then a secret route's permission, then a browser's origin", () => {
+  it("keys: networks first, then a secret route's permission", () => {
     const read = { kind: "secret", scope: "read:experiences" } as const;
     let asked = 0;
     const counting = {
@@ -53,18 +53,13 @@ describe("authorization decisions", () => {
     expect(errorOf(authorizeKey(read, keyOf("secret", { cidrs: ["203.0.113.0/24"] }), request))).toBe(
       "permission_denied",
     );
-    const browser = { kind: "publishable" } as const;
-    const from = (origin: string, allowedOrigins: string[] | null) => ({ ...request, origin, allowedOrigins });
-    expect(errorOf(authorizeKey(browser, keyOf("publishable"), request))).toBeNull();
-    expect(
-      errorOf(authorizeKey(browser, keyOf("publishable"), from("https://shop.example", ["https://shop.example"]))),
-    ).toBeNull();
-    expect(
-      errorOf(authorizeKey(browser, keyOf("publishable"), from("https://evil.example", ["https://shop.example"]))),
-    ).toBe("origin_not_allowed");
-    expect(errorOf(authorizeKey(browser, keyOf("publishable"), from("https://shop.example", null)))).toBe(
-      "origin_not_allowed",
-    );
+    expect(errorOf(authorizeKey({ kind: "publishable" }, keyOf("publishable"), request))).toBeNull();
+  });
+
+  it("origins: a browser's origin must be one the organization allows", () => {
+    expect(errorOf(authorizeOrigin("https://shop.example", ["https://shop.example"]))).toBeNull();
+    expect(errorOf(authorizeOrigin("https://evil.example", ["https://shop.example"]))).toBe("origin_not_allowed");
+    expect(errorOf(authorizeOrigin("https://shop.example", null))).toBe("origin_not_allowed");
   });
 
   it("consumers: a token is only good in the tenant (organization and mode) that issued it", () => {
@@ -74,19 +69,21 @@ describe("authorization decisions", () => {
       { organizationId: "org_1", mode: "test" },
       { organizationId: "org_2", mode: "live" },
     ] as const) {
-      const verdict = authorizeTokenIn(claims, tenant);
-      expect(verdict.ok ? null : verdict.error.code, JSON.stringify(tenant)).toBe("invalid_token");
+      expect(errorOf(authorizeTokenIn(claims, tenant)), JSON.stringify(tenant)).toBe("invalid_token");
     }
   });
 
   it("members: a state change needs the CSRF token, and the role must allow the route", () => {
     const viewer = { role: "viewer" } as MemberPrincipal;
     const write = { kind: "secret", scope: "write:experiences" } as const;
-    const code = (verdict: ReturnType<typeof authorizeMember>) => (verdict.ok ? null : verdict.error.code);
-    expect(code(authorizeMember(write, viewer, { method: "GET", csrfValid: () => false }))).toBeNull();
-    expect(code(authorizeMember(write, viewer, { method: "POST", csrfValid: () => false }))).toBe("csrf_token_invalid");
-    expect(code(authorizeMember(write, viewer, { method: "POST", csrfValid: () => true }))).toBe("permission_denied");
+    expect(errorOf(authorizeMember(write, viewer, { method: "GET", csrfValid: () => false }))).toBeNull();
+    expect(errorOf(authorizeMember(write, viewer, { method: "POST", csrfValid: () => false }))).toBe(
+      "csrf_token_invalid",
+    );
+    expect(errorOf(authorizeMember(write, viewer, { method: "POST", csrfValid: () => true }))).toBe(
+      "permission_denied",
+    );
     const owner = { role: "owner" } as MemberPrincipal;
-    expect(code(authorizeMember(write, owner, { method: "POST", csrfValid: () => true }))).toBeNull();
+    expect(errorOf(authorizeMember(write, owner, { method: "POST", csrfValid: () => true }))).toBeNull();
   });
 });

@@ -1,5 +1,4 @@
-import type { AppError } from "../../http/errors.js";
-import { errors } from "../../http/errors.js";
+import { type AppError, errors } from "../../http/errors.js";
 import type { RouteAuth } from "../../http/route-auth.js";
 import { changesState } from "../../lib/http-methods.js";
 import { originAllowed } from "../../lib/origin.js";
@@ -23,23 +22,20 @@ const refused = (error: AppError): Authorization => ({ ok: false, error });
 
 /**
  * A verified key on a route: the key's networks first (nothing else is spent on a refused
- * address; `ip` is only worked out when there is a list), then a secret route's permission,
- * then a browser's origin for a publishable key (`allowedOrigins`: the organization's list, or
- * null when it is gone).
+ * address; `ip` is only worked out when there is a list), then a secret route's permission.
  */
-export function authorizeKey(
-  auth: RouteAuth,
-  key: VerifiedKey,
-  request: { ip: () => string; origin: string | undefined; allowedOrigins: readonly string[] | null },
-): Authorization {
+export function authorizeKey(auth: RouteAuth, key: VerifiedKey, request: { ip: () => string }): Authorization {
   if (!key.allowlist.empty && !key.allowlist.allows(request.ip())) return refused(errors.ipNotAllowed());
   if (auth.kind === "secret" && !key.scopes.has(auth.scope)) return refused(errors.permissionDenied(auth.scope));
-  if (key.record.kind === "publishable" && request.origin !== undefined) {
-    if (!request.allowedOrigins || !originAllowed(request.origin, request.allowedOrigins)) {
-      return refused(errors.originNotAllowed());
-    }
-  }
   return ALLOWED;
+}
+
+/**
+ * A browser's request with a publishable key: its `Origin` must be one the organization allows
+ * (`allowedOrigins` is null when the organization is gone).
+ */
+export function authorizeOrigin(origin: string, allowedOrigins: readonly string[] | null): Authorization {
+  return allowedOrigins && originAllowed(origin, allowedOrigins) ? ALLOWED : refused(errors.originNotAllowed());
 }
 
 /**
