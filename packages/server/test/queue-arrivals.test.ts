@@ -1,5 +1,6 @@
-import { sql } from "kysely";
+import { sql, type Transaction } from "kysely";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
+import type { Database } from "../src/db/schema.js";
 import type { BootstrapKeys } from "../src/modules/orgs/service.js";
 import {
   createTestDatabase,
@@ -237,6 +238,112 @@ describe.each(dialects())("queue arrivals in group commits (%s)", (dialect) => {
     expect((await status(b, queueId)).json().position).toBe(1);
     expect(await counters(queueId)).toEqual({ last_seq: 5, waiting_count: 4, admitted_count: 0 });
   });
+
+  /**
+   * Another process changes the queue while a batch is between its unlocked read and its lock:
+   * `change` runs in a transaction that holds the queue row's lock until the batch waits for it.
+   */
+  async function whileArrivalWaitsForTheLock(
+    queueId: string,
+    arrival: () => Promise<unknown>,
+    change: (trx: Transaction<Database>) => Promise<void>,
+  ) {
+    const db = server.deps.db.kysely;
+    let lockHeld = () => {};
+    const held = new Promise<void>((resolve) => {
+      lockHeld = resolve;
+    });
+    let releaseLock = () => {};
+    const release = new Promise<void>((resolve) => {
+      releaseLock = resolve;
+    });
+    const other = db.transaction().execute(async (trx) => {
+      await trx.updateTable("queues").set({ name: "Line" }).where("id", "=", queueId).execute();
+      lockHeld();
+      await release;
+      await change(trx);
+    });
+    await held;
+    const pending = arrival();
+    for (;;) {
+      const { rows } = await sql<{ waiting: number }>`select count(*)::int as waiting from pg_locks
+        where not granted and locktype = 'transactionid'`.execute(db);
+      if ((rows[0]?.waiting ?? 0) > 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    releaseLock();
+    await other;
+    return pending;
+  }
+
+  it.runIf(dialect === "postgres")(
+    "answers an arrival whose place another process wrote between its read and its lock with that place",
+    async () => {
+      const queueId = await createQueue();
+      const [twin] = (await guests(1)) as [Guest];
+      const response = (await whileArrivalWaitsForTheLock(
+        queueId,
+        () => enter(twin, queueId),
+        async (trx) => {
+          const now = new Date(server.clock.now()).toISOString();
+          await trx
+            .insertInto("queue_entries")
+            .values({
+              queue_id: queueId,
+              consumer_id: twin.consumerId,
+              organization_id: tenant.organizationId,
+              mode: "live",
+              seq: 1,
+              status: "QUEUED",
+              fingerprint: null,
+              entered_at: now,
+              admitted_at: null,
+              admission_expires_at: null,
+              finished_at: null,
+              deny_reason: null,
+              updated_at: now,
+            })
+            .execute();
+          await trx.updateTable("queues").set({ last_seq: 1, waiting_count: 1 }).where("id", "=", queueId).execute();
+        },
+      )) as Awaited<ReturnType<typeof enter>>;
+      expect(response.statusCode).toBe(200);
+      expect(response.json()).toMatchObject({ consumerId: twin.consumerId, position: 1, status: "QUEUED" });
+      expect(await counters(queueId)).toEqual({ last_seq: 1, waiting_count: 1, admitted_count: 0 });
+    },
+  );
+
+  it.runIf(dialect === "postgres")(
+    "refuses an arrival whose queue filled up or closed between its read and its lock, taking no number",
+    async () => {
+      const queueId = await createQueue({ capacity: 5 });
+      const [first, second, third] = (await guests(3)) as [Guest, Guest, Guest];
+      expect((await enter(first, queueId)).statusCode).toBe(201);
+      const full = (await whileArrivalWaitsForTheLock(
+        queueId,
+        () => enter(second, queueId),
+        async (trx) => {
+          await trx.updateTable("queues").set({ capacity: 1 }).where("id", "=", queueId).execute();
+        },
+      )) as Awaited<ReturnType<typeof enter>>;
+      expect(full.statusCode).toBe(429);
+      expect(full.body).toBe('{"error":"Queue is full"}');
+      const closed = (await whileArrivalWaitsForTheLock(
+        queueId,
+        () => enter(third, queueId),
+        async (trx) => {
+          await trx
+            .updateTable("queues")
+            .set({ capacity: null, status_override: "CLOSED" })
+            .where("id", "=", queueId)
+            .execute();
+        },
+      )) as Awaited<ReturnType<typeof enter>>;
+      expect(closed.statusCode).toBe(423);
+      expect(closed.body).toBe('{"error":"Queue is closed"}');
+      expect(await counters(queueId)).toEqual({ last_seq: 1, waiting_count: 1, admitted_count: 0 });
+    },
+  );
 
   it("fails only the arrival whose write fails, with 503, and writes the rest of its batch in order", async () => {
     const queueId = await createQueue();

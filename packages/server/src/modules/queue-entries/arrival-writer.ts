@@ -5,8 +5,21 @@ import { GroupCommit, type GroupCommitOptions, type ItemOutcome } from "../../db
 import type { Database } from "../../db/schema.js";
 import { AppError, errors } from "../../http/errors.js";
 import { type Clock, isoAt } from "../../lib/clock.js";
-import { advanceQueue, lockQueueForArrivals, queueNotFound } from "../queues/index.js";
-import { type Arrival, planArrivals, withLapsedExpired } from "./arrival-plan.js";
+import {
+  advanceQueue,
+  lockQueueForArrivals,
+  type QueueForArrivals,
+  queueNotFound,
+  readQueueForArrivals,
+  takeArrivalNumbers,
+} from "../queues/index.js";
+import {
+  type Arrival,
+  type ArrivalOutcome,
+  type ArrivalPlan,
+  planArrivals,
+  withLapsedExpired,
+} from "./arrival-plan.js";
 import { refusalOfNewPlaces } from "./rules.js";
 import {
   departedThroughIn,
@@ -14,6 +27,7 @@ import {
   entriesOfConsumersIn,
   expireAdmissions,
   insertEntries,
+  insertEntriesOfNewcomers,
   updateEntry,
 } from "./store.js";
 
@@ -33,9 +47,13 @@ export interface ArrivalResult {
 }
 
 /**
- * Arrivals to a queue in group commits: each batch locks the queue row once, reads the places
- * its consumers already hold, decides every arrival in order, then writes one multi-row insert
- * and one counter update and commits. Nothing is answered before the commit. A batch that fails
+ * Arrivals to a queue in group commits: a batch reads the queue's row and the places its
+ * consumers already hold without a lock, decides every arrival in order, then in one transaction
+ * takes its numbers in the statement that locks the row, reads the departures before them, writes
+ * one multi-row insert and commits: the row's lock is held for three round trips and the commit,
+ * whatever the batch's size. A batch that this cannot decide alone (a re-entry, a refusal, or a
+ * queue that changed between the read and the lock) is written lock first. Nothing is answered
+ * before the commit. A batch that fails
  * for a logical reason (a constraint, a trigger) is written again one arrival at a time, so only
  * the faulty arrival fails (503); an unreachable database fails the whole batch (503), and a
  * failure that is itself an answer (like 404) answers every arrival of the batch.
@@ -76,7 +94,7 @@ export class ArrivalWriter {
       // arrival numbers follow acceptance; the second then waits in the database for the commit.
       await previous;
       try {
-        return await this.transact(arrivals, locked);
+        return (await this.takeNumbersFirst(arrivals, locked)) ?? (await this.transact(arrivals, locked));
       } catch (err) {
         if (arrivals.length === 1 || err instanceof AppError || isDatabaseUnavailable(err)) throw err;
         // One arrival's fault must not fail the others: each is written again alone, one after
@@ -96,6 +114,56 @@ export class ArrivalWriter {
     } finally {
       locked();
       if (this.lockTurns.get(key) === turn) this.lockTurns.delete(key);
+    }
+  }
+
+  /**
+   * The common case with the lock held for the fewest round trips: the queue's row and the places
+   * already held are read before any lock, and a batch made only of places already held and new
+   * places (no re-entry, no refusal) then locks the row in the statement that takes its numbers,
+   * reads the departures before them and inserts. Whatever changed in between (a concurrent
+   * duplicate, the window, capacity, a deleted queue) rolls it back and answers undefined: the
+   * batch is then written the strict way, lock first.
+   */
+  private async takeNumbersFirst(
+    arrivals: Arrival[],
+    locked: () => void,
+  ): Promise<ItemOutcome<ArrivalResult>[] | undefined> {
+    const [first] = arrivals;
+    if (!first) return [];
+    const { tenant, queueId } = first;
+    const consumerIds = [...new Set(arrivals.map((arrival) => arrival.consumerId))];
+    const [seen, existing] = await Promise.all([
+      readQueueForArrivals(this.db, tenant, queueId),
+      entriesOfConsumersIn(this.db.kysely, this.db.dialect, tenant, queueId, consumerIds),
+    ]);
+    if (!seen) return undefined;
+    const nowMs = this.clock.now();
+    const planFor = (row: QueueForArrivals) =>
+      planArrivals(
+        arrivals,
+        existing,
+        { counters: row.counters, refusal: refusalOfNewPlaces(row.window, nowMs) },
+        nowMs,
+      );
+    const plan = planFor(seen);
+    if (!onlyPlacesHeldAndNew(plan)) return undefined;
+    if (plan.taken === 0) return plan.outcomes;
+    try {
+      return await this.db.kysely.transaction().execute(async (trx) => {
+        const row = await takeArrivalNumbers(trx, tenant, queueId, plan.taken);
+        locked();
+        if (!row) throw new Contended();
+        const numbered = planFor(row);
+        if (!onlyPlacesHeldAndNew(numbered) || numbered.taken !== plan.taken) throw new Contended();
+        const departedBefore = await departedThroughIn(trx, queueId, row.counters.lastSeq);
+        const inserted = await insertEntriesOfNewcomers(trx, this.db.dialect, numbered.inserts);
+        if (inserted !== numbered.inserts.length) throw new Contended();
+        return withDepartures(numbered.outcomes, departedBefore);
+      });
+    } catch (err) {
+      if (err instanceof Contended) return undefined;
+      throw err;
     }
   }
 
@@ -144,8 +212,20 @@ export class ArrivalWriter {
     if (plan.taken > 0 || freed > 0) {
       await advanceQueue(trx, queueId, { taken: plan.taken, waiting: plan.taken, admitted: plan.admitted - freed });
     }
-    return plan.outcomes.map((outcome) =>
-      outcome.ok && outcome.value.created ? { ok: true, value: { ...outcome.value, departedBefore } } : outcome,
-    );
+    return withDepartures(plan.outcomes, departedBefore);
   }
+}
+
+/** Rolls back a batch that planned without the lock and found the queue changed under it. */
+class Contended extends Error {}
+
+/** Every arrival either holds its place already or takes a new one: nothing refused, nothing re-entered. */
+function onlyPlacesHeldAndNew(plan: ArrivalPlan): boolean {
+  return plan.reentries.length === 0 && plan.admitted === 0 && plan.outcomes.every((outcome) => outcome.ok);
+}
+
+function withDepartures(outcomes: ArrivalOutcome[], departedBefore: number): ItemOutcome<ArrivalResult>[] {
+  return outcomes.map((outcome) =>
+    outcome.ok && outcome.value.created ? { ok: true, value: { ...outcome.value, departedBefore } } : outcome,
+  );
 }

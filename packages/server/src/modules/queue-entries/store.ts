@@ -86,7 +86,7 @@ export async function readEntry(
 
 /** The entries these consumers already have in the queue: one statement, one lookup per consumer. */
 export function entriesOfConsumersIn(
-  trx: Transaction<Database>,
+  trx: Executor,
   dialect: DialectName,
   scope: TenantScope,
   queueId: string,
@@ -97,8 +97,13 @@ export function entriesOfConsumersIn(
   );
 }
 
-export function insertEntries(trx: Transaction<Database>, dialect: DialectName, entries: readonly Entry[]) {
-  return insertJsonRows(trx, dialect, "queue_entries", entries);
+export async function insertEntries(trx: Transaction<Database>, dialect: DialectName, entries: readonly Entry[]) {
+  await insertJsonRows(trx, dialect, "queue_entries", entries);
+}
+
+/** Inserts the entries whose consumer holds no entry in their queue yet; answers how many went in. */
+export function insertEntriesOfNewcomers(trx: Transaction<Database>, dialect: DialectName, entries: readonly Entry[]) {
+  return insertJsonRows(trx, dialect, "queue_entries", entries, { skipConflicts: true });
 }
 
 export async function updateEntry(

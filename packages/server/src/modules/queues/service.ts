@@ -8,12 +8,10 @@ import type { TenantScope } from "../../lib/tenant.js";
 import { applyChange, inMode } from "../audit/apply-change.js";
 import type { Actor } from "../audit/service.js";
 import { requireExperience } from "../experiences/index.js";
-import { deleteQueues, getQueue, insertQueue, type Queue, saveQueue } from "./store.js";
+import { deleteQueues, getQueue, insertQueue, type Queue, type QueueWindow, saveQueue } from "./store.js";
 
 export const queueNotFound = () => new AppError("queue_not_found");
 export const DEFAULT_ADMISSION_TTL_SECONDS = 15 * 60;
-
-export type QueueWindow = Pick<Queue, "statusOverride" | "openAt" | "closeAt">;
 
 /** PENDING before the window opens, CLOSED after it ends, OPEN between; a manual override wins. */
 export function queueStatus(queue: QueueWindow, nowMs: number): QueueStatus {

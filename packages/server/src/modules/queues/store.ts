@@ -20,6 +20,9 @@ export interface Queue {
   updatedAt: string;
 }
 
+/** What decides whether the queue is open. */
+export type QueueWindow = Pick<Queue, "statusOverride" | "openAt" | "closeAt">;
+
 type Executor = Db["kysely"] | Transaction<Database>;
 
 function toQueue(row: Selectable<QueuesTable>): Queue {
@@ -139,15 +142,72 @@ function liveQueue(trx: Transaction<Database>, scope: TenantScope, queueId: stri
   return trx.updateTable("queues").$call(inTenant(scope)).where("id", "=", queueId).where("deleted_at", "is", null);
 }
 
-/** `lockQueue` for arrivals: the counters, and the window that decides whether new places are given. */
-export async function lockQueueForArrivals(trx: Transaction<Database>, scope: TenantScope, queueId: string) {
+const arrivalColumns = [...counterColumns, "open_at", "close_at", "status_override"] as const;
+
+/** The queue's row as arrivals see it: the counters, and the window that decides whether new places are given. */
+export interface QueueForArrivals {
+  counters: QueueCounters;
+  window: QueueWindow;
+}
+
+const toQueueForArrivals = (row: {
+  last_seq: number;
+  waiting_count: number;
+  admitted_count: number;
+  capacity: number | null;
+  open_at: string | null;
+  close_at: string | null;
+  status_override: "OPEN" | "CLOSED" | null;
+}): QueueForArrivals => ({
+  counters: toCounters(row),
+  window: { openAt: row.open_at, closeAt: row.close_at, statusOverride: row.status_override },
+});
+
+/** `lockQueue` for arrivals. */
+export async function lockQueueForArrivals(
+  trx: Transaction<Database>,
+  scope: TenantScope,
+  queueId: string,
+): Promise<QueueForArrivals | undefined> {
   const row = await liveQueue(trx, scope, queueId)
     .set((eb) => ({ last_seq: eb.ref("last_seq") }))
-    .returning([...counterColumns, "open_at", "close_at", "status_override"])
+    .returning(arrivalColumns)
+    .executeTakeFirst();
+  return row ? toQueueForArrivals(row) : undefined;
+}
+
+/** The queue's row for arrivals, read without a lock: what a batch plans with before it takes numbers. */
+export async function readQueueForArrivals(
+  db: Db,
+  scope: TenantScope,
+  queueId: string,
+): Promise<QueueForArrivals | undefined> {
+  const row = await db.kysely
+    .selectFrom("queues")
+    .select(arrivalColumns)
+    .$call(inTenant(scope))
+    .where("id", "=", queueId)
+    .where("deleted_at", "is", null)
+    .executeTakeFirst();
+  return row ? toQueueForArrivals(row) : undefined;
+}
+
+/**
+ * Takes `taken` arrival numbers for that many new waiting places in the statement that locks the
+ * row, and answers the row as it was just before (its numbers start after `lastSeq`).
+ */
+export async function takeArrivalNumbers(
+  trx: Transaction<Database>,
+  scope: TenantScope,
+  queueId: string,
+  taken: number,
+): Promise<QueueForArrivals | undefined> {
+  const row = await liveQueue(trx, scope, queueId)
+    .set((eb) => ({ last_seq: eb("last_seq", "+", taken), waiting_count: eb("waiting_count", "+", taken) }))
+    .returning(arrivalColumns)
     .executeTakeFirst();
   if (!row) return undefined;
-  const window = { openAt: row.open_at, closeAt: row.close_at, statusOverride: row.status_override };
-  return { counters: toCounters(row), window };
+  return toQueueForArrivals({ ...row, last_seq: row.last_seq - taken, waiting_count: row.waiting_count - taken });
 }
 
 /** Locks the queue's row for the rest of the transaction: every change to its entries goes through here. */

@@ -48,12 +48,12 @@ export async function insertSession(trx: Executor, scope: TenantScope, session: 
 }
 
 /** Many sessions, of any tenants, in one statement. */
-export function insertSessions(
+export async function insertSessions(
   trx: Transaction<Database>,
   dialect: DialectName,
   sessions: readonly { scope: TenantScope; session: SessionRecord }[],
 ): Promise<void> {
-  return insertJsonRows(
+  await insertJsonRows(
     trx,
     dialect,
     "sessions",
@@ -145,12 +145,12 @@ export async function insertRefreshToken(trx: Executor, digest: string, sessionI
 }
 
 /** Many refresh tokens in one statement. */
-export function insertRefreshTokens(
+export async function insertRefreshTokens(
   trx: Transaction<Database>,
   dialect: DialectName,
   tokens: readonly NewRefreshToken[],
 ): Promise<void> {
-  return insertJsonRows(trx, dialect, "refresh_tokens", tokens.map(refreshTokenRow));
+  await insertJsonRows(trx, dialect, "refresh_tokens", tokens.map(refreshTokenRow));
 }
 
 // Every refresh reads its token first: the query is compiled once, not per request.
