@@ -25,6 +25,7 @@ import {
 } from "./modules/otp/delivery.js";
 import { ArrivalWriter } from "./modules/queue-entries/arrival-writer.js";
 import { EntryReads } from "./modules/queue-entries/entry-reads.js";
+import { RefreshTokenReads } from "./modules/sessions/refresh-token-reads.js";
 import { SessionLiveness } from "./modules/sessions/session-liveness.js";
 import { SessionWriter } from "./modules/sessions/session-writer.js";
 import { AccessTokenVerifier } from "./modules/tokens/access-tokens.js";
@@ -64,6 +65,7 @@ export interface Deps {
   readonly sessionLiveness: SessionLiveness;
   /** New sessions and refresh rotations of this process, written in group commits. */
   readonly sessionWriter: SessionWriter;
+  readonly refreshTokenReads: RefreshTokenReads;
   readonly otpDelivery: OtpDelivery;
   /** Every HTTP request the server sends to a URL it was given (webhooks, code delivery). */
   readonly outbound: OutboundClient;
@@ -179,6 +181,7 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
     entryReads: new EntryReads(db),
     sessionLiveness,
     sessionWriter: new SessionWriter(db, clock),
+    refreshTokenReads: new RefreshTokenReads(db),
     otpDelivery: createOtpDelivery(config, logger, outbound),
     outbound,
     limiter,

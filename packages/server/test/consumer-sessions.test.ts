@@ -320,8 +320,16 @@ describe.each(dialects())("consumer sessions and tokens (%s)", (dialect) => {
       // A hundred sessions in a handful of transactions, not a hundred.
       expect(server.deps.sessionWriter.batchCount - before).toBeLessThanOrEqual(3);
       expect(new Set(envelopes.map((envelope) => envelope.session.consumerId)).size).toBe(100);
-      const refreshed = await Promise.all(envelopes.map((envelope) => refresh(envelope.refreshToken)));
+      const reads = server.deps.refreshTokenReads.readCount;
+      const [unknown, ...refreshed] = await Promise.all([
+        refresh("rt_unknown"),
+        ...envelopes.map((envelope) => refresh(envelope.refreshToken)),
+      ]);
+      // A hundred rotations look their tokens up in a few statements, each finding its own.
+      expect(server.deps.refreshTokenReads.readCount - reads).toBeLessThanOrEqual(3);
+      expect(unknown?.body).toBe('{"error":"invalid refresh token"}');
       expect(refreshed.every((response) => response.statusCode === 200)).toBe(true);
+      expect(new Set(refreshed.map((response) => decodeJwt(response.json().accessToken).sessionId)).size).toBe(100);
       for (const envelope of envelopes.slice(0, 5)) expect((await sessions(envelope.accessToken)).statusCode).toBe(200);
     });
 

@@ -11,13 +11,7 @@ import { secretDigest } from "../../lib/secrets.js";
 import type { TenantScope } from "../../lib/tenant.js";
 import type { Consumer } from "../consumers/index.js";
 import { issueAccessToken } from "../tokens/access-tokens.js";
-import {
-  findRefreshToken,
-  listLiveSessions,
-  type RefreshTokenRow,
-  revokeSessions,
-  type SessionRecord,
-} from "./store.js";
+import { listLiveSessions, type RefreshTokenRow, revokeSessions, type SessionRecord } from "./store.js";
 
 /** A concurrent duplicate refresh within this window gets the same successor instead of a revocation. */
 export const REFRESH_REUSE_LEEWAY_MS = 10_000;
@@ -173,7 +167,7 @@ function usable(row: RefreshTokenRow, tenant: TenantScope, nowMs: number): boole
  */
 export async function refreshSession(deps: Deps, tenant: TenantScope, presented: string): Promise<TokenPair> {
   const digest = refreshDigest(deps, presented);
-  const row = await findRefreshToken(deps.db, digest);
+  const row = await deps.refreshTokenReads.find(digest);
   const now = deps.clock.now();
   if (!row || !usable(row, tenant, now)) throw invalidRefreshToken();
 

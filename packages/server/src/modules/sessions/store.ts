@@ -1,7 +1,6 @@
 import { sql, type Transaction } from "kysely";
 import type { Db, DialectName } from "../../db/database.js";
-import { insertJsonRows, isOneOf } from "../../db/json-rows.js";
-import { preparedQuery } from "../../db/prepared.js";
+import { insertJsonRows, isOneOf, selectForEach } from "../../db/json-rows.js";
 import type { Database, SessionsTable, SessionType } from "../../db/schema.js";
 import { inTenant } from "../../db/scoped-queries.js";
 import type { TenantScope } from "../../lib/tenant.js";
@@ -153,31 +152,34 @@ export async function insertRefreshTokens(
   await insertJsonRows(trx, dialect, "refresh_tokens", tokens.map(refreshTokenRow));
 }
 
-// Every refresh reads its token first: the query is compiled once, not per request.
-const selectRefreshToken = preparedQuery(1, (kysely, digest: string) =>
-  kysely
-    .selectFrom("refresh_tokens")
-    .innerJoin("sessions", "sessions.id", "refresh_tokens.session_id")
-    .selectAll("sessions")
-    .select([
-      "refresh_tokens.status as token_status",
-      "refresh_tokens.rotated_at as token_rotated_at",
-      "refresh_tokens.successor_encrypted as token_successor",
-    ])
-    .where("refresh_tokens.digest", "=", digest),
-);
-
-export async function findRefreshToken(db: Db, digest: string): Promise<RefreshTokenRow | undefined> {
-  const [row] = await selectRefreshToken(db, digest);
-  if (!row) return undefined;
-  return {
-    status: row.token_status,
-    rotatedAt: row.token_rotated_at,
-    successorEncrypted: row.token_successor,
-    organizationId: row.organization_id,
-    mode: row.mode,
-    session: toSession(row),
-  };
+/** The refresh tokens with these digests, each with its session: one statement, one lookup per digest. */
+export async function findRefreshTokens(db: Db, digests: readonly string[]): Promise<Map<string, RefreshTokenRow>> {
+  const rows = await selectForEach(db.kysely, db.dialect, "refresh_tokens.digest", digests, (filter) =>
+    db.kysely
+      .selectFrom("refresh_tokens")
+      .innerJoin("sessions", "sessions.id", "refresh_tokens.session_id")
+      .selectAll("sessions")
+      .select([
+        "refresh_tokens.digest as token_digest",
+        "refresh_tokens.status as token_status",
+        "refresh_tokens.rotated_at as token_rotated_at",
+        "refresh_tokens.successor_encrypted as token_successor",
+      ])
+      .where(filter),
+  );
+  return new Map(
+    rows.map((row) => [
+      row.token_digest,
+      {
+        status: row.token_status,
+        rotatedAt: row.token_rotated_at,
+        successorEncrypted: row.token_successor,
+        organizationId: row.organization_id,
+        mode: row.mode,
+        session: toSession(row),
+      },
+    ]),
+  );
 }
 
 /**
