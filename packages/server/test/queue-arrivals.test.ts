@@ -239,6 +239,33 @@ describe.each(dialects())("queue arrivals in group commits (%s)", (dialect) => {
     expect(await counters(queueId)).toEqual({ last_seq: 5, waiting_count: 4, admitted_count: 0 });
   });
 
+  it("tells a burst arriving after admissions, a departure and a denial the same positions as their status polls", async () => {
+    const queueId = await createQueue();
+    const [leaver, denied, ...early] = (await guests(8)) as Guest[];
+    for (const person of [leaver, denied, ...early] as Guest[])
+      expect((await enter(person, queueId)).statusCode).toBe(201);
+    const secret = (action: string, body: unknown) =>
+      call(server.consumer, "POST", `/api/v1/queues/${queueId}/${action}`, { key: keys.secretLive, body });
+    expect((await secret("admit", { count: 3 })).statusCode).toBe(200);
+    expect(
+      (await secret("deny", { consumerId: (early[3] as Guest).consumerId, reason: "FRAUD_DETECTED" })).statusCode,
+    ).toBe(200);
+    const left = await call(server.consumer, "POST", `/api/v1/queues/${queueId}/leave`, {
+      key: (early[4] as Guest).token,
+      headers: { "x-publishable-key": keys.publishableLive },
+    });
+    expect(left.statusCode).toBe(200);
+    // 8 numbers taken; 3 admitted, one denied, one left: 3 still waiting.
+    const late = await guests(20);
+    const responses = await Promise.all(late.map((person) => enter(person, queueId)));
+    expect(responses.map((response) => response.statusCode)).toEqual(late.map(() => 201));
+    const positions = responses.map((response) => response.json().position as number);
+    expect(sorted(positions)).toEqual(oneTo(20).map((n) => n + 3));
+    for (const [i, person] of late.entries()) {
+      expect((await status(person, queueId)).json().position).toBe(positions[i]);
+    }
+  });
+
   /**
    * Another process changes the queue while a batch is between its unlocked read and its lock:
    * `change` runs in a transaction that holds the queue row's lock until the batch waits for it.

@@ -28,20 +28,15 @@ export function isOneOf(dialect: DialectName, column: string, values: readonly s
     : sql<SqlBool>`${sql.ref(column)} in (select value from json_each(${JSON.stringify(values)}))`;
 }
 
-/**
- * Inserts `rows` (all with the same columns) in one statement; with `skipConflicts`, a row that
- * would break a unique constraint is left out instead of failing the statement. Answers how many
- * rows went in.
- */
+/** Inserts `rows` (all with the same columns) in one statement. */
 export async function insertJsonRows<T extends keyof Database & string>(
   trx: Transaction<Database>,
   dialect: DialectName,
   table: T,
   rows: readonly Insertable<Database[T]>[],
-  options: { skipConflicts?: boolean } = {},
-): Promise<number> {
+): Promise<void> {
   const first = rows[0];
-  if (!first) return 0;
+  if (!first) return;
   const columns = Object.keys(first);
   const json = JSON.stringify(rows);
   const target = sql.join(columns.map((column) => sql.ref(column)));
@@ -50,10 +45,7 @@ export async function insertJsonRows<T extends keyof Database & string>(
     dialect === "postgres"
       ? sql`select ${target} from json_populate_recordset(null::${sql.table(table)}, ${json}::json)`
       : sql`select ${sql.join(columns.map((column) => sql`value ->> ${sql.lit(column)}`))} from json_each(${json})`;
-  // SQLite reads `on` after a bare select as a join's: the `where` ends the select first.
-  const onConflict = options.skipConflicts ? sql` where true on conflict do nothing` : sql``;
-  const result = await sql`insert into ${sql.table(table)} (${target}) ${source}${onConflict}`.execute(trx);
-  return Number(result.numAffectedRows ?? 0);
+  await sql`insert into ${sql.table(table)} (${target}) ${source}`.execute(trx);
 }
 
 /**

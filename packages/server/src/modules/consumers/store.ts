@@ -38,12 +38,12 @@ export async function insertConsumer(executor: Executor, scope: TenantScope, con
 }
 
 /** Many consumers, of any tenants, in one statement. */
-export async function insertConsumers(
+export function insertConsumers(
   trx: Transaction<Database>,
   dialect: DialectName,
   consumers: readonly { scope: TenantScope; consumer: Consumer }[],
 ): Promise<void> {
-  await insertJsonRows(
+  return insertJsonRows(
     trx,
     dialect,
     "consumers",

@@ -11,7 +11,6 @@ import {
   type QueueForArrivals,
   queueNotFound,
   readQueueForArrivals,
-  takeArrivalNumbers,
 } from "../queues/index.js";
 import {
   type Arrival,
@@ -26,8 +25,8 @@ import {
   type Entry,
   entriesOfConsumersIn,
   expireAdmissions,
+  insertArrivalsIfUnchanged,
   insertEntries,
-  insertEntriesOfNewcomers,
   updateEntry,
 } from "./store.js";
 
@@ -42,21 +41,23 @@ export const ARRIVAL_BATCHES: GroupCommitOptions = { maxBatch: 256, maxWaitMs: 5
 export interface ArrivalResult {
   entry: Entry;
   created: boolean;
-  /** For a new place: the departures before it, read under the lock (saves a read per arrival). */
+  /** For a new place: the departures before it, as the write saw them (saves a read per arrival). */
   departedBefore?: number;
 }
 
 /**
- * Arrivals to a queue in group commits: a batch reads the queue's row and the places its
- * consumers already hold without a lock, decides every arrival in order, then in one transaction
- * takes its numbers in the statement that locks the row, reads the departures before them, writes
- * one multi-row insert and commits: the row's lock is held for three round trips and the commit,
- * whatever the batch's size. A batch that this cannot decide alone (a re-entry, a refusal, or a
- * queue that changed between the read and the lock) is written lock first. Nothing is answered
- * before the commit. A batch that fails
- * for a logical reason (a constraint, a trigger) is written again one arrival at a time, so only
- * the faulty arrival fails (503); an unreachable database fails the whole batch (503), and a
- * failure that is itself an answer (like 404) answers every arrival of the batch.
+ * Arrivals to a queue in group commits. A batch reads the queue's row and the places its
+ * consumers already hold without a lock and decides every arrival in order. A batch of places
+ * already held and new places (the drop's case) is then written by one statement that takes its
+ * numbers from the row only if the row still allows what was decided, and inserts the entries;
+ * on PostgreSQL it commits on its own, so the row's lock is held for no round trip of ours and
+ * batches of several processes do not wait on one another's network turns. A batch that this
+ * cannot decide (a re-entry, a refusal, or a queue or place that changed since the read) is
+ * written lock first, reading everything under the lock. Nothing is answered before the commit.
+ * A batch that fails for a logical reason (a constraint, a trigger) is written again one arrival
+ * at a time, so only the faulty arrival fails (503); an unreachable database fails the whole
+ * batch (503), and a failure that is itself an answer (like 404) answers every arrival of the
+ * batch.
  */
 export class ArrivalWriter {
   private readonly batches: GroupCommit<Arrival, ArrivalResult>;
@@ -118,12 +119,10 @@ export class ArrivalWriter {
   }
 
   /**
-   * The common case with the lock held for the fewest round trips: the queue's row and the places
-   * already held are read before any lock, and a batch made only of places already held and new
-   * places (no re-entry, no refusal) then locks the row in the statement that takes its numbers,
-   * reads the departures before them and inserts. Whatever changed in between (a concurrent
-   * duplicate, the window, capacity, a deleted queue) rolls it back and answers undefined: the
-   * batch is then written the strict way, lock first.
+   * The common case, decided from reads without a lock and written in one statement. Answers
+   * undefined, having written nothing, when the batch needs the lock-first path: it re-enters or
+   * refuses someone, or the queue (window, capacity, deletion) or one of its consumers' places
+   * changed between the read and the write.
    */
   private async takeNumbersFirst(
     arrivals: Arrival[],
@@ -149,22 +148,12 @@ export class ArrivalWriter {
     const plan = planFor(seen);
     if (!onlyPlacesHeldAndNew(plan)) return undefined;
     if (plan.taken === 0) return plan.outcomes;
-    try {
-      return await this.db.kysely.transaction().execute(async (trx) => {
-        const row = await takeArrivalNumbers(trx, tenant, queueId, plan.taken);
-        locked();
-        if (!row) throw new Contended();
-        const numbered = planFor(row);
-        if (!onlyPlacesHeldAndNew(numbered) || numbered.taken !== plan.taken) throw new Contended();
-        const departedBefore = await departedThroughIn(trx, queueId, row.counters.lastSeq);
-        const inserted = await insertEntriesOfNewcomers(trx, this.db.dialect, numbered.inserts);
-        if (inserted !== numbered.inserts.length) throw new Contended();
-        return withDepartures(numbered.outcomes, departedBefore);
-      });
-    } catch (err) {
-      if (err instanceof Contended) return undefined;
-      throw err;
-    }
+    const numbers = await insertArrivalsIfUnchanged(this.db, tenant, queueId, seen, plan.inserts);
+    locked();
+    if (!numbers) return undefined;
+    const numbered = planFor({ ...seen, counters: { ...seen.counters, lastSeq: numbers.base } });
+    // Everyone numbered at or below the base who is not waiting has left the line before them.
+    return withDepartures(numbered.outcomes, numbers.base - numbers.waitingBefore);
   }
 
   private transact(arrivals: Arrival[], locked: () => void): Promise<ItemOutcome<ArrivalResult>[]> {
@@ -215,9 +204,6 @@ export class ArrivalWriter {
     return withDepartures(plan.outcomes, departedBefore);
   }
 }
-
-/** Rolls back a batch that planned without the lock and found the queue changed under it. */
-class Contended extends Error {}
 
 /** Every arrival either holds its place already or takes a new one: nothing refused, nothing re-entered. */
 function onlyPlacesHeldAndNew(plan: ArrivalPlan): boolean {

@@ -1,10 +1,11 @@
 import { type Selectable, sql, type Transaction, type Updateable } from "kysely";
-import type { Db, DialectName } from "../../db/database.js";
+import { type Db, type DialectName, isUniqueViolation } from "../../db/database.js";
 import { insertJsonRows, selectForEach } from "../../db/json-rows.js";
 import { preparedQuery } from "../../db/prepared.js";
 import type { Database, EntryStatus, QueueEntriesTable } from "../../db/schema.js";
 import { inTenant } from "../../db/scoped-queries.js";
 import type { TenantScope } from "../../lib/tenant.js";
+import { type NumbersTaken, type QueueForArrivals, takeNumbersIfUnchanged } from "../queues/index.js";
 import { departureIncrements, FENWICK_DEPTH, prefixNodes } from "./positions.js";
 
 export type Entry = Selectable<QueueEntriesTable>;
@@ -97,13 +98,51 @@ export function entriesOfConsumersIn(
   );
 }
 
-export async function insertEntries(trx: Transaction<Database>, dialect: DialectName, entries: readonly Entry[]) {
-  await insertJsonRows(trx, dialect, "queue_entries", entries);
+/**
+ * Takes numbers for the new places `entries` and writes them, if the queue is still as `seen`
+ * (read without a lock) for what decided them and none of their consumers holds a place yet;
+ * changes nothing and answers undefined otherwise. The entries were numbered `lastSeq + 1 …` from
+ * `seen`; they are written renumbered after the numbers actually taken. On PostgreSQL this is one
+ * autocommitted statement (a unique violation undoes all of it), so the queue row's lock is held
+ * for no round trip of ours; SQLite writes it in a transaction of its own.
+ */
+export async function insertArrivalsIfUnchanged(
+  db: Db,
+  scope: TenantScope,
+  queueId: string,
+  seen: QueueForArrivals,
+  entries: readonly Entry[],
+): Promise<NumbersTaken | undefined> {
+  const take = takeNumbersIfUnchanged(db.dialect, scope, queueId, entries.length, seen.window);
+  const plannedBase = seen.counters.lastSeq;
+  try {
+    if (db.dialect === "postgres") {
+      const columns = Object.keys(entries[0] ?? {});
+      const values = columns.map((column) =>
+        column === "seq" ? sql`taken.${sql.ref("base")} + (r.seq - ${plannedBase})` : sql`r.${sql.ref(column)}`,
+      );
+      const { rows } = await sql<NumbersTaken>`with taken as (${take}),
+        inserted as (insert into queue_entries (${sql.join(columns.map((column) => sql.ref(column)))})
+          select ${sql.join(values)} from taken
+          cross join json_populate_recordset(null::queue_entries, ${JSON.stringify(entries)}::json) as r)
+        select * from taken`.execute(db.kysely);
+      return rows[0];
+    }
+    return await db.kysely.transaction().execute(async (trx) => {
+      const [numbers] = (await take.execute(trx)).rows;
+      if (!numbers) return undefined;
+      const renumbered = entries.map((entry) => ({ ...entry, seq: numbers.base + entry.seq - plannedBase }));
+      await insertEntries(trx, db.dialect, renumbered);
+      return numbers;
+    });
+  } catch (err) {
+    if (isUniqueViolation(err)) return undefined;
+    throw err;
+  }
 }
 
-/** Inserts the entries whose consumer holds no entry in their queue yet; answers how many went in. */
-export function insertEntriesOfNewcomers(trx: Transaction<Database>, dialect: DialectName, entries: readonly Entry[]) {
-  return insertJsonRows(trx, dialect, "queue_entries", entries, { skipConflicts: true });
+export async function insertEntries(trx: Transaction<Database>, dialect: DialectName, entries: readonly Entry[]) {
+  await insertJsonRows(trx, dialect, "queue_entries", entries);
 }
 
 export async function updateEntry(

@@ -5,9 +5,10 @@ export {
   advanceQueue,
   lockQueue,
   lockQueueForArrivals,
+  type NumbersTaken,
   type QueueCounters,
   type QueueForArrivals,
   type QueueWindow,
   readQueueForArrivals,
-  takeArrivalNumbers,
+  takeNumbersIfUnchanged,
 } from "./store.js";

@@ -1,5 +1,5 @@
-import type { Selectable, Transaction } from "kysely";
-import type { Db } from "../../db/database.js";
+import { type RawBuilder, type Selectable, sql, type Transaction } from "kysely";
+import type { Db, DialectName } from "../../db/database.js";
 import { preparedQuery } from "../../db/prepared.js";
 import type { Database, QueuesTable } from "../../db/schema.js";
 import { inTenant } from "../../db/scoped-queries.js";
@@ -192,22 +192,40 @@ export async function readQueueForArrivals(
   return row ? toQueueForArrivals(row) : undefined;
 }
 
+/** Where a batch's numbers start: the queue row just before it took them. */
+export interface NumbersTaken {
+  /** The last number before the batch's: its arrivals are `base + 1 …`. */
+  base: number;
+  /** Places waiting before the batch's, all numbered at or below `base`. */
+  waitingBefore: number;
+}
+
 /**
- * Takes `taken` arrival numbers for that many new waiting places in the statement that locks the
- * row, and answers the row as it was just before (its numbers start after `lastSeq`).
+ * The statement that takes `taken` arrival numbers for that many new waiting places, only if the
+ * queue still is as `seen` (unlocked, earlier) for what decided the batch: its window unchanged,
+ * still live, and room for all of them. It matches no row otherwise. A fragment, so that on
+ * PostgreSQL the entries' insert can join it in one autocommitted statement: the row's lock is
+ * then held only while that statement runs and commits.
  */
-export async function takeArrivalNumbers(
-  trx: Transaction<Database>,
+export function takeNumbersIfUnchanged(
+  dialect: DialectName,
   scope: TenantScope,
   queueId: string,
   taken: number,
-): Promise<QueueForArrivals | undefined> {
-  const row = await liveQueue(trx, scope, queueId)
-    .set((eb) => ({ last_seq: eb("last_seq", "+", taken), waiting_count: eb("waiting_count", "+", taken) }))
-    .returning(arrivalColumns)
-    .executeTakeFirst();
-  if (!row) return undefined;
-  return toQueueForArrivals({ ...row, last_seq: row.last_seq - taken, waiting_count: row.waiting_count - taken });
+  seen: QueueWindow,
+): RawBuilder<NumbersTaken> {
+  const same = (column: string, value: string | null) =>
+    dialect === "postgres"
+      ? sql`${sql.ref(column)} is not distinct from ${value}`
+      : sql`${sql.ref(column)} is ${value}`;
+  return sql<NumbersTaken>`update queues
+    set last_seq = last_seq + ${taken}, waiting_count = waiting_count + ${taken}
+    where id = ${queueId} and organization_id = ${scope.organizationId} and mode = ${scope.mode}
+      and deleted_at is null
+      and (capacity is null or waiting_count + admitted_count + ${taken} <= capacity)
+      and ${same("status_override", seen.statusOverride)} and ${same("open_at", seen.openAt)}
+      and ${same("close_at", seen.closeAt)}
+    returning last_seq - ${taken} as ${sql.ref("base")}, waiting_count - ${taken} as ${sql.ref("waitingBefore")}`;
 }
 
 /** Locks the queue's row for the rest of the transaction: every change to its entries goes through here. */

@@ -47,12 +47,12 @@ export async function insertSession(trx: Executor, scope: TenantScope, session: 
 }
 
 /** Many sessions, of any tenants, in one statement. */
-export async function insertSessions(
+export function insertSessions(
   trx: Transaction<Database>,
   dialect: DialectName,
   sessions: readonly { scope: TenantScope; session: SessionRecord }[],
 ): Promise<void> {
-  await insertJsonRows(
+  return insertJsonRows(
     trx,
     dialect,
     "sessions",
@@ -144,12 +144,12 @@ export async function insertRefreshToken(trx: Executor, digest: string, sessionI
 }
 
 /** Many refresh tokens in one statement. */
-export async function insertRefreshTokens(
+export function insertRefreshTokens(
   trx: Transaction<Database>,
   dialect: DialectName,
   tokens: readonly NewRefreshToken[],
 ): Promise<void> {
-  await insertJsonRows(trx, dialect, "refresh_tokens", tokens.map(refreshTokenRow));
+  return insertJsonRows(trx, dialect, "refresh_tokens", tokens.map(refreshTokenRow));
 }
 
 /** The refresh tokens with these digests, each with its session: one statement, one lookup per digest. */
