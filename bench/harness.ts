@@ -6,6 +6,7 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type autocannon from "autocannon";
 import pg from "pg";
 
 export const ROOT = new URL("..", import.meta.url).pathname;
@@ -96,6 +97,27 @@ export async function inParallel<T>(items: T[], width: number, work: (item: T) =
 }
 
 /** A distinct client address per shopper (sent as X-Forwarded-For from the trusted loopback). */
+/**
+ * A run of a fixed number of requests ends at its last response: autocannon notices it only at its
+ * next one-second tick, so its own duration (and its per-second average) understates a run of a
+ * few seconds by up to a second.
+ */
+export function untilLastResponse(request: autocannon.Request): { request: autocannon.Request; seconds(): number } {
+  const started = performance.now();
+  let last = started;
+  const then = request.onResponse;
+  return {
+    request: {
+      ...request,
+      onResponse: (status, body, context, headers) => {
+        last = performance.now();
+        if (typeof then === "function") then(status, body, context, headers);
+      },
+    },
+    seconds: () => (last - started) / 1000,
+  };
+}
+
 export const addressOf = (i: number) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
 
 export interface Fanfare {

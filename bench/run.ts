@@ -9,7 +9,17 @@ import { cpus, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
-import { addressOf, cpuSecondsOf, inParallel, json, peakRssMb, ROOT, start, startFanfare } from "./harness.js";
+import {
+  addressOf,
+  cpuSecondsOf,
+  inParallel,
+  json,
+  peakRssMb,
+  ROOT,
+  start,
+  startFanfare,
+  untilLastResponse,
+} from "./harness.js";
 import { surgeSectionOf } from "./surge-report.js";
 
 const { values: options } = parseArgs({
@@ -97,13 +107,13 @@ async function load(scenario: Scenario, pid: number | undefined): Promise<Result
   // It is a run of its own so that the CPU counted below belongs to the measured requests only.
   if (!scenario.amount && WARMUP > 0) await autocannon(autocannonOptions(scenario, { duration: WARMUP }));
   const cpuBefore = cpuSecondsOf([pid]);
-  const result = await autocannon(
-    autocannonOptions(scenario, scenario.amount ? { amount: scenario.amount } : { duration: DURATION }),
-  );
+  const measured = autocannonOptions(scenario, scenario.amount ? { amount: scenario.amount } : { duration: DURATION });
+  const timed = untilLastResponse(measured.requests?.[0] ?? {});
+  const result = await autocannon({ ...measured, requests: [timed.request] });
   const cpuSeconds = cpuSecondsOf([pid]) - cpuBefore;
   return {
     name: scenario.name,
-    rps: Math.round(result.requests.average),
+    rps: Math.round(scenario.amount ? result.requests.total / timed.seconds() : result.requests.average),
     cpuMicros: Math.round((cpuSeconds * 1e6) / Math.max(1, result.requests.total)),
     cpuGoal: scenario.cpuGoal,
     p50: result.latency.p50,

@@ -22,6 +22,7 @@ import {
   POSTGRES_URL,
   ROOT,
   startFanfare,
+  untilLastResponse,
   withChildren,
 } from "./harness.js";
 import { type Figure, measurePhysical, physicalTable } from "./physical.js";
@@ -103,6 +104,7 @@ async function load(
   request: autocannon.Request,
   connections = CONNECTIONS,
 ): Promise<Omit<Phase, "cpuMicrosPerRequest" | "loadCpuMicrosPerRequest">> {
+  const timed = untilLastResponse(request);
   const result = await autocannon({
     // autocannon takes a list of URLs and deals the connections over them round-robin (its typings
     // only know a single URL).
@@ -110,12 +112,12 @@ async function load(
     connections,
     amount,
     timeout: 30,
-    requests: [request],
+    requests: [timed.request],
   });
   return {
     name,
     requests: result.requests.total,
-    seconds: result.duration,
+    seconds: timed.seconds(),
     p50: result.latency.p50,
     p99: result.latency.p99,
     serverErrors: result["5xx"],
