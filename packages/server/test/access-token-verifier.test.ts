@@ -1,7 +1,10 @@
 import { decodeJwt } from "jose";
+import type { KyselyPlugin } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isoAt } from "../src/lib/clock.js";
+import { deriveKeys } from "../src/lib/secrets.js";
 import { AccessTokenVerifier } from "../src/modules/tokens/access-tokens.js";
+import { SigningKeyRing } from "../src/modules/tokens/signing-keys.js";
 import { createTestOrganization, createTestServer, dialects, type TestServer } from "./harness.js";
 import { call } from "./http.js";
 
@@ -67,5 +70,35 @@ describe.each(dialects())("AccessTokenVerifier (%s)", (dialect) => {
     expect(outcomes[7]).toEqual({ ok: false, reason: "revoked" });
     expect(outcomes.filter((outcome) => outcome.ok)).toHaveLength(39);
     expect(verifier.signatureVerifications).toBe(40);
+  });
+
+  it("reads a signing key once however many requests ask for it at once", async () => {
+    let statements = 0;
+    const counting: KyselyPlugin = {
+      transformQuery: (args) => {
+        statements++;
+        return args.node;
+      },
+      transformResult: async (args) => args.result,
+    };
+    // As in a server process that has just started, or whose cached keys have just expired.
+    const ring = new SigningKeyRing(
+      { ...server.deps.db, kysely: server.deps.db.kysely.withPlugin(counting) },
+      server.clock,
+      deriveKeys(server.config.secret)["signing-key-encryption"],
+    );
+    const signing = await Promise.all(Array.from({ length: 100 }, () => ring.activeKey()));
+    expect(statements).toBe(1);
+    const { kid } = signing[0] as (typeof signing)[number];
+    expect(new Set(signing.map((key) => key.kid))).toEqual(new Set([kid]));
+
+    const verifying = await Promise.all(Array.from({ length: 100 }, () => ring.publicKey(kid)));
+    expect(statements).toBe(2);
+    expect(verifying[0]).not.toBeNull();
+    expect(new Set(verifying).size).toBe(1);
+
+    server.clock.advance(61_000);
+    await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 ? ring.activeKey() : ring.publicKey(kid))));
+    expect(statements).toBe(4);
   });
 });

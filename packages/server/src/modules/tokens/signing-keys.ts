@@ -31,11 +31,12 @@ export interface PublicJwk {
  * from FANFARE_SECRET; public halves are published as a JWKS. The newest unretired key signs.
  */
 export class SigningKeyRing {
-  private active: { key: ActiveSigningKey; loadedAtMs: number } | undefined;
+  private active: { key: Promise<ActiveSigningKey>; loadedAtMs: number } | undefined;
   private readonly publicKeys = new LruCache<
     string,
     { key: KeyObject | null; loadedAtMs: number; usableUntilMs: number }
   >(1000);
+  private readonly publicKeysLoading = new Map<string, Promise<KeyObject | null>>();
 
   constructor(
     private readonly db: Db,
@@ -80,9 +81,23 @@ export class SigningKeyRing {
     if (!existing) await this.rotate();
   }
 
-  async activeKey(): Promise<ActiveSigningKey> {
+  /**
+   * The key that signs, re-read once a minute. Concurrent callers share one read: in a drop,
+   * thousands of requests arrive while it runs, and each would otherwise read and decrypt the key.
+   */
+  activeKey(): Promise<ActiveSigningKey> {
     const now = this.clock.now();
     if (this.active && now - this.active.loadedAtMs < ACTIVE_KEY_TTL_MS) return this.active.key;
+    const loading = this.loadActiveKey();
+    const active = { key: loading, loadedAtMs: now };
+    this.active = active;
+    loading.catch(() => {
+      if (this.active === active) this.active = undefined;
+    });
+    return loading;
+  }
+
+  private async loadActiveKey(): Promise<ActiveSigningKey> {
     const row = await this.db.kysely
       .selectFrom("signing_keys")
       .selectAll()
@@ -95,17 +110,27 @@ export class SigningKeyRing {
       format: "der",
       type: "pkcs8",
     });
-    this.active = { key: { kid: row.kid, privateKey }, loadedAtMs: now };
-    return this.active.key;
+    return { kid: row.kid, privateKey };
   }
 
-  /** The public key for a `kid`, or null; unknown kids are remembered briefly. */
-  async publicKey(kid: string): Promise<KeyObject | null> {
-    if (!isId("signingKey", kid)) return null;
+  /**
+   * The public key for a `kid`, or null; unknown kids are remembered briefly. Concurrent callers
+   * share one read: the first tokens of another server process arrive by the thousand at once.
+   */
+  publicKey(kid: string): Promise<KeyObject | null> {
+    if (!isId("signingKey", kid)) return Promise.resolve(null);
     const now = this.clock.now();
     const cached = this.publicKeys.get(kid);
-    if (cached?.key && now < cached.usableUntilMs) return cached.key;
-    if (cached && !cached.key && now - cached.loadedAtMs < UNKNOWN_KID_TTL_MS) return null;
+    if (cached?.key && now < cached.usableUntilMs) return Promise.resolve(cached.key);
+    if (cached && !cached.key && now - cached.loadedAtMs < UNKNOWN_KID_TTL_MS) return Promise.resolve(null);
+    const pending = this.publicKeysLoading.get(kid);
+    if (pending) return pending;
+    const loading = this.loadPublicKey(kid, now).finally(() => this.publicKeysLoading.delete(kid));
+    this.publicKeysLoading.set(kid, loading);
+    return loading;
+  }
+
+  private async loadPublicKey(kid: string, now: number): Promise<KeyObject | null> {
     const row = await this.db.kysely
       .selectFrom("signing_keys")
       .select(["public_jwk", "retired_at"])
