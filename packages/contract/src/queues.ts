@@ -119,3 +119,5 @@ export const ValidateBody = Type.Object(
   },
   { additionalProperties: false },
 );
+/** A valid admission token: the answer is `true` (an invalid one is 403 `invalid_admission`). */
+export const AdmissionValid = Type.Literal(true);

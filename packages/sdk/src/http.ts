@@ -1,5 +1,6 @@
-// The catalog alone: the rest of the contract (schemas) would bring TypeBox into browsers.
+// The catalog and the route definitions alone: the contract's schemas would bring TypeBox into browsers.
 import { errorCodeOf } from "@fanfare/contract/errors";
+import { pathOf, type Route, type RouteDefinition, type RouteInput, type RouteOutput } from "@fanfare/contract/routes";
 import { FanfareError } from "./errors.js";
 
 export interface HttpOptions {
@@ -72,6 +73,26 @@ async function errorFrom(response: Response): Promise<FanfareError> {
 /** JSON over HTTP with timeouts, retries and typed errors; shared by both clients. */
 export class Http {
   constructor(private readonly options: HttpOptions) {}
+
+  /** Calls a route of the contract: its path, query and body typed by the route's schemas. */
+  call<D extends RouteDefinition>(
+    route: Route<D>,
+    input: RouteInput<D>,
+    headers?: Record<string, string>,
+  ): Promise<RouteOutput<D>> {
+    const { params, query, body } = input as unknown as {
+      params?: Record<string, string>;
+      query?: object;
+      body?: unknown;
+    };
+    return this.request<RouteOutput<D>>({
+      method: route.method,
+      path: pathOf(route, params),
+      query: query as RequestSpec["query"],
+      body,
+      headers,
+    });
+  }
 
   async request<T>(spec: RequestSpec): Promise<T> {
     const url = new URL(`${this.options.baseUrl.replace(/\/$/, "")}/api/v1${spec.path}`);

@@ -7,6 +7,7 @@ import Fastify, {
 } from "fastify";
 import type { Deps } from "./deps.js";
 import { installAuthentication } from "./http/auth.js";
+import { servesOnly } from "./http/contract-routes.js";
 import { allowBrowserOrigins } from "./http/cors.js";
 import { serveDashboard } from "./http/dashboard-static.js";
 import { installErrorHandling } from "./http/errors.js";
@@ -97,7 +98,12 @@ async function buildApp(
   deps: Deps,
   api: Pick<ApiDescription, "title" | "description">,
   routes: FastifyPluginAsync[],
-  options: { browsers: boolean; members: boolean; rootRoutes?: (app: FastifyInstance) => void | Promise<void> },
+  options: {
+    api: "consumer" | "admin";
+    browsers: boolean;
+    members: boolean;
+    rootRoutes?: (app: FastifyInstance) => void | Promise<void>;
+  },
 ): Promise<FastifyInstance> {
   const { config } = deps;
   const app = Fastify({
@@ -116,6 +122,7 @@ async function buildApp(
   app.removeContentTypeParser("text/plain");
   app.setValidatorCompiler(validatorCompiler);
   requireParamsSchemas(app);
+  servesOnly(app, options.api);
   installErrorHandling(app, config.bodyLimitBytes);
   installRequestContext(app);
   // Before authentication, so refusals reach the page's script too.
@@ -153,7 +160,7 @@ export function buildConsumerApp(deps: Deps): Promise<FastifyInstance> {
       externalAuthRoutes(deps),
       jwksRoutes(deps),
     ],
-    { browsers: true, members: false, rootRoutes: (app) => registerRootJwks(app, deps) },
+    { api: "consumer", browsers: true, members: false, rootRoutes: (app) => registerRootJwks(app, deps) },
   );
 }
 
@@ -175,6 +182,11 @@ export function buildAdminApp(deps: Deps): Promise<FastifyInstance> {
       memberRoutes(deps),
       testOutboxRoutes(deps),
     ],
-    { browsers: false, members: true, rootRoutes: (app) => serveDashboard(app, deps.config.dashboardDir) },
+    {
+      api: "admin",
+      browsers: false,
+      members: true,
+      rootRoutes: (app) => serveDashboard(app, deps.config.dashboardDir),
+    },
   );
 }

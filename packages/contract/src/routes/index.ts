@@ -1,0 +1,20 @@
+/**
+ * Every route of both APIs, defined once (see `route.ts`). Free of schema objects, so a browser
+ * that imports `@fanfare/contract/routes` carries only the routes it calls.
+ */
+export * from "../route.js";
+export * from "./alerts.js";
+export * from "./audit.js";
+export * from "./consumers.js";
+export * from "./experiences.js";
+export * from "./external.js";
+export * from "./keys.js";
+export * from "./members.js";
+export * from "./orgs.js";
+export * from "./otp.js";
+export * from "./queue-entries.js";
+export * from "./queues.js";
+export * from "./sessions.js";
+export * from "./tokens.js";
+export * from "./usage.js";
+export * from "./webhooks.js";

@@ -1,0 +1,74 @@
+import type { Route, RouteDefinition, RouteOutput, SchemaName, StaticOf } from "@fanfare/contract";
+import * as contract from "@fanfare/contract";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { TSchema } from "typebox";
+
+declare module "fastify" {
+  interface FastifyContextConfig {
+    /** The API whose port serves the route, from its definition (checked when the app is built). */
+    api?: RouteDefinition["api"];
+  }
+}
+
+type Parsed<N> = N extends SchemaName ? StaticOf<N> : undefined;
+
+/** A request to route `D`, its params, query and body typed by the route's schemas. */
+export type RouteRequest<D extends RouteDefinition> = FastifyRequest<{
+  Params: Parsed<D["params"]>;
+  Querystring: Parsed<D["query"]>;
+  Body: Parsed<D["body"]>;
+}>;
+
+/** Answers with the body of one of the route's success statuses, or sends the reply itself. */
+export type RouteHandler<D extends RouteDefinition> = (
+  request: RouteRequest<D>,
+  reply: FastifyReply,
+) => Promise<RouteOutput<D> | FastifyReply>;
+
+const SCHEMAS = new Map<string, unknown>(Object.entries(contract));
+
+function schemaOf(name: SchemaName): TSchema {
+  return SCHEMAS.get(name) as TSchema;
+}
+
+/**
+ * Registers a route from its contract definition: path, schemas (validation, serialisation and
+ * the OpenAPI document), credential and declared errors all come from the one object.
+ */
+export function addRoute<D extends RouteDefinition>(
+  app: FastifyInstance,
+  route: Route<D>,
+  handler: RouteHandler<D>,
+): void {
+  const response = Object.fromEntries(
+    Object.entries(route.responses).map(([status, name]) => [status, schemaOf(name as SchemaName)]),
+  );
+  app.route({
+    method: route.method,
+    url: route.path,
+    config: { api: route.api, auth: route.auth, ...(route.errors ? { errors: route.errors } : {}) },
+    schema: {
+      operationId: route.operationId,
+      summary: route.summary,
+      ...(route.description ? { description: route.description } : {}),
+      tags: [...route.tags],
+      ...(route.params ? { params: schemaOf(route.params) } : {}),
+      ...(route.query ? { querystring: schemaOf(route.query) } : {}),
+      ...(route.body ? { body: schemaOf(route.body) } : {}),
+      response,
+    },
+    handler: handler as (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>,
+  });
+}
+
+/** Refuses, when the app is built, a route whose definition belongs to the other API's port. */
+export function servesOnly(app: FastifyInstance, api: RouteDefinition["api"]): void {
+  app.addHook("onRoute", (route) => {
+    const declared = route.config?.api;
+    if (declared && declared !== api) {
+      throw new Error(
+        `${[route.method].flat().join(",")} ${route.url} is defined for the ${declared} API, not the ${api} API`,
+      );
+    }
+  });
+}
