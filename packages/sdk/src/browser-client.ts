@@ -1,16 +1,10 @@
+import type { Route, RouteDefinition, RouteInput, RouteOutput } from "@fanfare/contract/routes";
+import * as routes from "@fanfare/contract/routes";
 import { resolveBaseUrl } from "./base-url.js";
 import { FanfareError } from "./errors.js";
 import { Http, type RequestSpec } from "./http.js";
 import { memoryStorage, type SessionStorage, type StoredSession } from "./storage.js";
-import type {
-  ConsumerMe,
-  ExperiencePublic,
-  LeaveResult,
-  QueueConsumerState,
-  QueuePublic,
-  SessionEnvelope,
-  TokenPair,
-} from "./types.js";
+import type { ConsumerMe, ExperiencePublic, QueuePublic, SessionEnvelope, TokenPair } from "./types.js";
 
 export interface FanfareOptions {
   /** A publishable key, `pk_live_…` or `pk_test_…`. */
@@ -169,24 +163,24 @@ export class Fanfare {
      * const { position } = await fanfare.queues.enter("queue_…", { fingerprint: "fp_…" });
      */
     enter: (id: string, options: { fingerprint?: string } = {}) =>
-      this.authorized<QueueConsumerState>({
-        method: "POST",
-        path: `/queues/${enc(id)}/enter`,
-        headers: options.fingerprint ? { "x-fingerprint": options.fingerprint } : {},
-      }),
+      this.asConsumer(
+        routes.enterQueue,
+        { params: { id } },
+        options.fingerprint ? { "x-fingerprint": options.fingerprint } : {},
+      ),
     /**
      * Gives the place up; entering again later takes a new one at the back.
      * @example
      * await fanfare.queues.leave("queue_…");
      */
-    leave: (id: string) => this.authorized<LeaveResult>({ method: "POST", path: `/queues/${enc(id)}/leave` }),
+    leave: (id: string) => this.asConsumer(routes.leaveQueue, { params: { id } }),
     /**
      * The consumer's place: position while waiting, the admission token once admitted.
      * @example
      * const state = await fanfare.queues.status("queue_…");
      * if (state.status === "ADMITTED") await checkout(state.admissionToken);
      */
-    status: (id: string) => this.authorized<QueueConsumerState>({ method: "GET", path: `/queues/${enc(id)}/status` }),
+    status: (id: string) => this.asConsumer(routes.queueStatus, { params: { id } }),
   };
 
   readonly consumers = {
@@ -200,6 +194,23 @@ export class Fanfare {
 
   private public<T>(spec: RequestSpec): Promise<T> {
     return this.http.request<T>({ ...spec, headers: { ...spec.headers, ...this.keyHeader } });
+  }
+
+  /** A route called as the signed-in consumer: a fresh token first, and one refresh-and-retry on 401. */
+  private async asConsumer<D extends RouteDefinition>(
+    route: Route<D>,
+    input: RouteInput<D>,
+    headers: Record<string, string> = {},
+  ): Promise<RouteOutput<D>> {
+    const send = (tokens: StoredSession) =>
+      this.http.call(route, input, { ...headers, ...this.keyHeader, authorization: `Bearer ${tokens.accessToken}` });
+    const tokens = await this.validTokens();
+    try {
+      return await send(tokens);
+    } catch (err) {
+      if (!(err instanceof FanfareError) || err.status !== 401 || err.code === "authentication_required") throw err;
+      return send(await this.refresh(tokens));
+    }
   }
 
   /** A call as the signed-in consumer: a fresh token first, and one refresh-and-retry on 401. */

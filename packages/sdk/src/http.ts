@@ -9,6 +9,13 @@ export interface HttpOptions {
   maxRetries: number;
   /** The `fetch` to use; the global one by default. */
   fetch: typeof fetch;
+  /**
+   * Headers that prove who is calling, asked for on every attempt: a credential that is not a
+   * fixed header (the dashboard's cookie session sends its CSRF token and mode this way).
+   */
+  credential?: (method: RequestSpec["method"]) => Record<string, string>;
+  /** Sends the page's cookies with each request (`fetch`'s `credentials`); a cookie session needs it. */
+  cookies?: boolean;
 }
 
 export interface RequestSpec {
@@ -99,14 +106,15 @@ export class Http {
     for (const [name, value] of Object.entries(spec.query ?? {})) {
       if (value !== undefined) url.searchParams.set(name, String(value));
     }
-    const headers: Record<string, string> = { accept: "application/json", ...spec.headers };
-    if (spec.body !== undefined) headers["content-type"] = "application/json";
+    const fixed: Record<string, string> = { accept: "application/json", ...spec.headers };
+    if (spec.body !== undefined) fixed["content-type"] = "application/json";
     for (let attempt = 0; ; attempt++) {
       let error: FanfareError;
       try {
         const response = await this.options.fetch(url, {
           method: spec.method,
-          headers,
+          headers: { ...fixed, ...this.options.credential?.(spec.method) },
+          ...(this.options.cookies ? { credentials: "same-origin" as const } : {}),
           ...(spec.body !== undefined ? { body: JSON.stringify(spec.body) } : {}),
           signal: AbortSignal.timeout(this.options.timeoutMs),
         });

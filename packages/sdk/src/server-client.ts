@@ -1,3 +1,5 @@
+import type { Route, RouteDefinition, RouteInput, RouteOutput } from "@fanfare/contract/routes";
+import * as routes from "@fanfare/contract/routes";
 import { resolveBaseUrl } from "./base-url.js";
 import { FanfareError } from "./errors.js";
 import { Http, type RequestSpec } from "./http.js";
@@ -7,7 +9,6 @@ import type {
   AlertRulesChange,
   ApiKey,
   ApiKeyWithSecret,
-  CompleteResult,
   Consumer,
   CreateApiKey,
   CreateExperience,
@@ -96,6 +97,20 @@ export class FanfareClient {
     this.authorization = { authorization: `Bearer ${options.apiKey}` };
   }
 
+  /**
+   * Calls any route of the contract (`@fanfare/contract/routes`) with the secret key, on the API
+   * that serves it; its input and answer are typed by the route's schemas.
+   * @example
+   * // routes: `import { routes } from "@fanfare/sdk"`
+   * const state = await fanfare.call(routes.denyConsumer, {
+   *   params: { id: queue.id },
+   *   body: { consumerId, reason: "ADMIN_ACTION" },
+   * });
+   */
+  call<D extends RouteDefinition>(route: Route<D>, input: RouteInput<D>): Promise<RouteOutput<D>> {
+    return (route.api === "admin" ? this.adminApi : this.consumerApi).call(route, input, this.authorization);
+  }
+
   private admin<T>(spec: RequestSpec): Promise<T> {
     return this.adminApi.request<T>({ ...spec, headers: this.authorization });
   }
@@ -178,37 +193,29 @@ export class FanfareClient {
      * @example
      * const state = await fanfare.queues.admit(queue.id, "guest_…"); // state.status === "ADMITTED"
      */
-    admit: (id: string, consumerId: string) =>
-      this.consumer<QueueConsumerState>({ method: "POST", path: `/queues/${enc(id)}/admit`, body: { consumerId } }),
+    admit: async (id: string, consumerId: string) =>
+      one(await this.call(routes.admitConsumers, { params: { id }, body: { consumerId } })),
     /**
      * Admits the next `count` consumers in arrival order.
      * @example
      * const { data: admitted } = await fanfare.queues.admitNext(queue.id, 100);
      */
-    admitNext: (id: string, count: number) =>
-      this.consumer<{ data: QueueConsumerState[] }>({
-        method: "POST",
-        path: `/queues/${enc(id)}/admit`,
-        body: { count },
-      }),
+    admitNext: async (id: string, count: number) =>
+      many(await this.call(routes.admitConsumers, { params: { id }, body: { count } })),
     /**
      * Marks an admitted consumer's purchase done: their admission token stops working.
      * @example
      * await fanfare.queues.complete(queue.id, consumerId);
      */
     complete: (id: string, consumerId: string) =>
-      this.consumer<CompleteResult>({ method: "POST", path: `/queues/${enc(id)}/complete`, body: { consumerId } }),
+      this.call(routes.completeAdmission, { params: { id }, body: { consumerId } }),
     /**
      * Removes a consumer from the line for good, with a reason.
      * @example
      * await fanfare.queues.deny(queue.id, consumerId, "FRAUD_DETECTED");
      */
     deny: (id: string, consumerId: string, reason: DenyReason) =>
-      this.consumer<QueueConsumerState>({
-        method: "POST",
-        path: `/queues/${enc(id)}/deny`,
-        body: { consumerId, reason },
-      }),
+      this.call(routes.denyConsumer, { params: { id }, body: { consumerId, reason } }),
     /**
      * True for a live admission of this consumer (and device); false for any invalid one.
      * Call it at checkout, on your server, with the token the browser sent in a request body.
@@ -218,7 +225,7 @@ export class FanfareClient {
      */
     validate: async (id: string, body: { consumerId: string; token: string; fingerprint?: string }) => {
       try {
-        return await this.consumer<true>({ method: "POST", path: `/queues/${enc(id)}/validate`, body });
+        return await this.call(routes.validateAdmission, { params: { id }, body });
       } catch (err) {
         if (err instanceof FanfareError && err.status === 403 && err.code === "invalid_admission") return false;
         throw err;
@@ -422,4 +429,18 @@ export class FanfareClient {
      */
     verify: verifyWebhook,
   };
+}
+
+type AdmitAnswer = RouteOutput<typeof routes.admitConsumers>;
+
+/** `admit` with a consumer id answers that consumer's state. */
+function one(answer: AdmitAnswer): QueueConsumerState {
+  if ("data" in answer) throw new FanfareError(0, "unknown_error", "Expected one admitted consumer, got a list.");
+  return answer;
+}
+
+/** `admit` with a count answers the list of those admitted. */
+function many(answer: AdmitAnswer): { data: QueueConsumerState[] } {
+  if (!("data" in answer)) throw new FanfareError(0, "unknown_error", "Expected a list of admitted consumers.");
+  return answer;
 }

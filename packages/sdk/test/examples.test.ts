@@ -51,7 +51,7 @@ function examplesOf(source: string): string[] {
 // web framework's response.
 const PRELUDE = `
 import type { Experience, Queue } from "../../src/index.js";
-import { Fanfare, FanfareClient, localStorageStorage, memoryStorage, verifyWebhook } from "../../src/index.js";
+import { Fanfare, FanfareClient, localStorageStorage, memoryStorage, routes, verifyWebhook } from "../../src/index.js";
 declare const drop: Experience;
 declare const queue: Queue;
 declare const consumerId: string;
@@ -63,7 +63,7 @@ declare const request: { headers: Record<string, string | string[] | undefined> 
 declare const response: { status(code: number): { end(): void } };
 declare function render(text: string): void;
 declare function checkout(admissionToken: string | null): Promise<void>;
-export { Fanfare, FanfareClient, localStorageStorage, memoryStorage, verifyWebhook };
+export { Fanfare, FanfareClient, localStorageStorage, memoryStorage, routes, verifyWebhook };
 `;
 
 describe("SDK @example blocks", () => {

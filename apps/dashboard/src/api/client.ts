@@ -1,7 +1,7 @@
+import type { Route, RouteDefinition, RouteInput, RouteOutput } from "@fanfare/contract/routes";
+import { FanfareError, Http, type RequestSpec } from "@fanfare/sdk";
 import { ApiError } from "./api-error";
 import { currentMode } from "./mode";
-
-const BASE = "/api/v1";
 
 /** Calls whose 401 is an answer to show, not a sign that the session ended. */
 const OWN_401 = ["/dashboard/me", "/dashboard/sign-in", "/dashboard/sign-in/verify", "/dashboard/invitations/accept"];
@@ -18,63 +18,64 @@ export function onUnauthorized(handler: () => void): void {
   onSessionEnded = handler;
 }
 
-type Method = "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
+/**
+ * The SDK's HTTP layer with the dashboard's credential: the session cookie (same origin), the
+ * CSRF token on every state-changing request, and the mode whose data the page shows. No
+ * retries: a person is waiting and sees the error.
+ */
+const http = new Http({
+  baseUrl: globalThis.location?.origin ?? "http://localhost",
+  timeoutMs: 30_000,
+  maxRetries: 0,
+  fetch: (input, init) => globalThis.fetch(input, init),
+  cookies: true,
+  credential: (method) => ({
+    "X-Fanfare-Mode": currentMode(),
+    ...(method !== "GET" && csrfToken ? { "X-CSRF-Token": csrfToken } : {}),
+  }),
+});
+
+/** The SDK's error as the dashboard shows it; a 401 on a page's call means the session ended. */
+function shown(err: unknown, path: string): unknown {
+  if (!(err instanceof FanfareError)) return err;
+  if (err.status === 0) return new ApiError({ kind: "network" });
+  if (err.status === 401 && !OWN_401.includes(path)) onSessionEnded();
+  return new ApiError({
+    kind: "http",
+    status: err.status,
+    body: err.body ?? undefined,
+    retryAfterHeader: err.retryAfter === null ? null : String(err.retryAfter),
+  });
+}
+
+async function request<T>(spec: RequestSpec): Promise<T> {
+  try {
+    return await http.request<T>(spec);
+  } catch (err) {
+    throw shown(err, spec.path);
+  }
+}
+
 type Query = Record<string, string | number | undefined>;
 
-function urlOf(path: string, query?: Query): string {
-  const params = new URLSearchParams();
-  for (const [name, value] of Object.entries(query ?? {})) {
-    if (value !== undefined && value !== "") params.set(name, String(value));
-  }
-  const search = params.toString();
-  return `${BASE}${path}${search ? `?${search}` : ""}`;
-}
-
-async function bodyOf(response: Response): Promise<unknown> {
-  const raw = await response.text();
-  if (!raw) return undefined;
-  try {
-    return JSON.parse(raw);
-  } catch {
-    return undefined;
-  }
-}
-
-async function request<T>(method: Method, path: string, options: { body?: unknown; query?: Query } = {}): Promise<T> {
-  const headers: Record<string, string> = { Accept: "application/json", "X-Fanfare-Mode": currentMode() };
-  if (method !== "GET" && csrfToken) headers["X-CSRF-Token"] = csrfToken;
-  if (options.body !== undefined) headers["Content-Type"] = "application/json";
-
-  let response: Response;
-  try {
-    response = await fetch(urlOf(path, options.query), {
-      method,
-      headers,
-      credentials: "same-origin",
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
-    });
-  } catch {
-    throw new ApiError({ kind: "network" });
-  }
-
-  const body = await bodyOf(response);
-  if (!response.ok) {
-    if (response.status === 401 && !OWN_401.includes(path)) onSessionEnded();
-    throw new ApiError({
-      kind: "http",
-      status: response.status,
-      body,
-      retryAfterHeader: response.headers.get("Retry-After"),
-    });
-  }
-  return body as T;
+/** Empty query fields are left out, as a form's blank filter means "any". */
+function filled(query?: Query): Query | undefined {
+  return query && Object.fromEntries(Object.entries(query).filter(([, value]) => value !== ""));
 }
 
 /** The admin API, same origin, authenticated by the dashboard cookie. */
 export const api = {
-  get: <T>(path: string, query?: Query) => request<T>("GET", path, { query }),
-  post: <T>(path: string, body?: unknown) => request<T>("POST", path, { body }),
-  patch: <T>(path: string, body: unknown) => request<T>("PATCH", path, { body }),
-  put: <T>(path: string, body: unknown) => request<T>("PUT", path, { body }),
-  delete: <T = void>(path: string) => request<T>("DELETE", path),
+  /** A route of the contract: its input and answer typed by the route's schemas. */
+  call: async <D extends RouteDefinition>(route: Route<D>, input: RouteInput<D>): Promise<RouteOutput<D>> => {
+    try {
+      return await http.call(route, input);
+    } catch (err) {
+      throw shown(err, route.path);
+    }
+  },
+  get: <T>(path: string, query?: Query) => request<T>({ method: "GET", path, query: filled(query) }),
+  post: <T>(path: string, body?: unknown) => request<T>({ method: "POST", path, body }),
+  patch: <T>(path: string, body: unknown) => request<T>({ method: "PATCH", path, body }),
+  put: <T>(path: string, body: unknown) => request<T>({ method: "PUT", path, body }),
+  delete: <T = void>(path: string) => request<T>({ method: "DELETE", path }),
 };
