@@ -1,5 +1,5 @@
 import { Type } from "typebox";
-import { NullableString, Timestamp } from "./common.js";
+import { Deleted, NullableString, Page, PageQuery, Timestamp } from "./common.js";
 import { QueueConsumerState } from "./queues.js";
 
 export const ConsumerView = Type.Object({
@@ -27,3 +27,13 @@ export const ConsumerMe = Type.Object({
 });
 
 export const RevokeSessionsResult = Type.Object({ consumerId: Type.String(), revokedSessions: Type.Integer() });
+export const ConsumerListQuery = Type.Object(
+  {
+    ...PageQuery,
+    email: Type.Optional(Type.String({ minLength: 3, maxLength: 320, description: "Exact email" })),
+    phone: Type.Optional(Type.String({ minLength: 3, maxLength: 32, description: "Phone, E.164 or +country" })),
+  },
+  { additionalProperties: false },
+);
+export const ConsumerPage = Page(ConsumerView);
+export const DeletedConsumer = Deleted("consumer");

@@ -1,5 +1,5 @@
 import { Type } from "typebox";
-import { NullableTimestamp, Timestamp } from "./common.js";
+import { Deleted, NullableTimestamp, Page, PageQuery, Timestamp } from "./common.js";
 
 export const ExperienceView = Type.Object({
   id: Type.String(),
@@ -35,3 +35,6 @@ export const UpdateExperienceBody = Type.Object(
   { name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })), ...Fields },
   { additionalProperties: false, minProperties: 1 },
 );
+export const ExperienceListQuery = Type.Object(PageQuery, { additionalProperties: false });
+export const ExperiencePage = Page(ExperienceView);
+export const DeletedExperience = Deleted("experience");

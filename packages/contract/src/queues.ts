@@ -1,5 +1,5 @@
 import { Type } from "typebox";
-import { NullableTimestamp, Timestamp } from "./common.js";
+import { Deleted, NullableTimestamp, Timestamp } from "./common.js";
 
 export const QueueStatus = Type.Union([Type.Literal("PENDING"), Type.Literal("OPEN"), Type.Literal("CLOSED")]);
 const ConsumerCount = Type.Integer({ description: "Consumers holding a place: waiting or admitted" });
@@ -121,3 +121,5 @@ export const ValidateBody = Type.Object(
 );
 /** A valid admission token: the answer is `true` (an invalid one is 403 `invalid_admission`). */
 export const AdmissionValid = Type.Literal(true);
+export const QueueList = Type.Object({ data: Type.Array(QueueView) });
+export const DeletedQueue = Deleted("queue");

@@ -90,3 +90,17 @@ export const JsonWebKeySet = Type.Object({
     }),
   ),
 });
+
+export const RefreshBody = Type.Object(
+  { refreshToken: Type.String({ minLength: 1, maxLength: 200 }) },
+  { additionalProperties: false },
+);
+export const LogoutBody = Type.Object(
+  { scope: Type.Optional(Type.Union([Type.Literal("session"), Type.Literal("all")], { default: "session" })) },
+  { additionalProperties: false },
+);
+export const SessionList = Type.Object({ data: Type.Array(SessionView) });
+export const ExternalExchangeBody = Type.Object(
+  { exchangeCode: Type.String({ minLength: 1, maxLength: 100 }) },
+  { additionalProperties: false },
+);

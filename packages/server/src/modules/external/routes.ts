@@ -1,7 +1,7 @@
-import { ExternalAuthorizeBody, ExternalAuthorizeResult, SessionEnvelope } from "@fanfare/contract";
-import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import { Type } from "typebox";
+import * as routes from "@fanfare/contract";
+import type { FastifyPluginAsync } from "fastify";
 import type { Deps } from "../../deps.js";
+import { addRoute } from "../../http/contract-routes.js";
 import { errors } from "../../http/errors.js";
 import { enforceLimits } from "../../http/rate-limit.js";
 import { authOf } from "../access/index.js";
@@ -11,53 +11,24 @@ const MAX_CLAIMS_CHARS = 10_000;
 // Minting exchange codes is a merchant-server action; a runaway loop should not mint unbounded codes.
 const AUTHORIZE_PER_MINUTE = 100;
 
-const tags = ["Consumer authentication"];
-
 /** Consumer API: sign-in with the merchant's own login, through a one-time exchange code. */
-export function externalAuthRoutes(deps: Deps): FastifyPluginAsyncTypebox {
+export function externalAuthRoutes(deps: Deps): FastifyPluginAsync {
   return async (app) => {
-    app.post(
-      "/auth/external/authorize",
-      {
-        config: { auth: { kind: "secret", scope: "write:consumers" } },
-        schema: {
-          summary: "Sign in one of the merchant's customers: an exchange code for the browser",
-          tags,
-          body: ExternalAuthorizeBody,
-          response: {
-            200: ExternalAuthorizeResult,
-          },
-        },
-      },
-      async (request, reply) => {
-        const { key } = authOf(request);
-        await enforceLimits(deps.limiter, reply, [
-          { key: `external-authorize:${key?.record.id}`, limit: AUTHORIZE_PER_MINUTE, windowMs: 60_000 },
+    addRoute(app, routes.authorizeExternal, async (request, reply) => {
+      const { key } = authOf(request);
+      await enforceLimits(deps.limiter, reply, [
+        { key: `external-authorize:${key?.record.id}`, limit: AUTHORIZE_PER_MINUTE, windowMs: 60_000 },
+      ]);
+      if (request.body.claims && JSON.stringify(request.body.claims).length > MAX_CLAIMS_CHARS) {
+        throw errors.validation(`Invalid request: body.claims is larger than ${MAX_CLAIMS_CHARS} characters.`, [
+          { path: "body.claims", message: `must be at most ${MAX_CLAIMS_CHARS} characters of JSON` },
         ]);
-        if (request.body.claims && JSON.stringify(request.body.claims).length > MAX_CLAIMS_CHARS) {
-          throw errors.validation(`Invalid request: body.claims is larger than ${MAX_CLAIMS_CHARS} characters.`, [
-            { path: "body.claims", message: `must be at most ${MAX_CLAIMS_CHARS} characters of JSON` },
-          ]);
-        }
-        return authorizeExternal(deps, authOf(request).tenant, request.body);
-      },
-    );
+      }
+      return authorizeExternal(deps, authOf(request).tenant, request.body);
+    });
 
-    app.post(
-      "/auth/external/exchange",
-      {
-        config: { auth: { kind: "publishable" }, errors: ["invalid_exchange_code", "exchange_code_expired"] as const },
-        schema: {
-          summary: "Redeem an exchange code for a session",
-          tags,
-          body: Type.Object(
-            { exchangeCode: Type.String({ minLength: 1, maxLength: 100 }) },
-            { additionalProperties: false },
-          ),
-          response: { 200: SessionEnvelope },
-        },
-      },
-      async (request) => exchangeCode(deps, authOf(request).tenant, request.body.exchangeCode),
+    addRoute(app, routes.exchangeExternalCode, async (request) =>
+      exchangeCode(deps, authOf(request).tenant, request.body.exchangeCode),
     );
   };
 }
