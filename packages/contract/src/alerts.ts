@@ -1,5 +1,5 @@
 import { Type } from "typebox";
-import { Mode, NullableTimestamp, Timestamp } from "./common.js";
+import { Mode, NullableTimestamp, Page, PageQuery, Timestamp } from "./common.js";
 
 export const AlertType = Type.Union([
   Type.Literal("rate_limit_approaching"),
@@ -49,3 +49,9 @@ export const AlertRulesChange = Type.Object(
   ),
   { additionalProperties: false, minProperties: 1 },
 );
+export const AlertListQuery = Type.Object(
+  { ...PageQuery, status: Type.Optional(AlertStatus), type: Type.Optional(AlertType) },
+  { additionalProperties: false },
+);
+export const AlertPage = Page(AlertView);
+export const AcknowledgeAlertBody = Type.Object({ acknowledged: Type.Literal(true) }, { additionalProperties: false });

@@ -1,5 +1,5 @@
 import { Type } from "typebox";
-import { Mode, NullableTimestamp, Timestamp } from "./common.js";
+import { Deleted, Mode, NullableTimestamp, Timestamp } from "./common.js";
 
 export const WEBHOOK_EVENTS = ["alert.fired", "alert.resolved"] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
@@ -39,3 +39,6 @@ export const WebhookDeliveryView = Type.Object({
   lastError: Type.Union([Type.String(), Type.Null()]),
   createdAt: Timestamp,
 });
+export const WebhookEndpointList = Type.Object({ data: Type.Array(WebhookEndpointView) });
+export const WebhookDeliveryList = Type.Object({ data: Type.Array(WebhookDeliveryView) });
+export const DeletedWebhookEndpoint = Deleted("webhook_endpoint");

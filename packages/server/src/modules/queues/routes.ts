@@ -8,7 +8,6 @@ import { requireExperience } from "../experiences/index.js";
 import { createQueue, deleteQueue, queueNotFound, queueStatus, requireQueue, updateQueue } from "./service.js";
 import { getQueue, listQueues, type Queue } from "./store.js";
 
-
 /** Admin API: the waiting rooms of an experience. */
 export function queueAdminRoutes(deps: Deps): FastifyPluginAsync {
   return async (app) => {

@@ -5,7 +5,6 @@ import { addRoute } from "../../http/contract-routes.js";
 import { authOf } from "../access/index.js";
 import { keyUsage, organizationUsage } from "./service.js";
 
-
 /**
  * Admin API: request statistics per key and for the organization. Counters are flushed every
  * `FANFARE_USAGE_FLUSH_MS`, so the newest second may not be included yet.
