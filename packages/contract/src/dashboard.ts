@@ -95,3 +95,5 @@ export const UpdateMemberBody = Type.Object({ role: MemberRoleSchema }, { additi
 export const MemberList = Type.Object({ data: Type.Array(MemberView) });
 export const InvitationList = Type.Object({ data: Type.Array(InvitationView) });
 export const DashboardSessionList = Type.Object({ data: Type.Array(DashboardSessionView) });
+/** A sign-in code was sent, or would have been: the same answer for any email. */
+export const SignInSent = Type.Object({ sent: Type.Literal(true) });

@@ -37,7 +37,7 @@ export type SchemaName = { [K in keyof Exports]: Exports[K] extends TSchema ? K 
 export type StaticOf<N extends SchemaName> = Static<Exports[N]>;
 
 export type HttpMethod = "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
-export type SuccessStatus = 200 | 201 | 204;
+export type SuccessStatus = 200 | 201 | 202 | 204;
 
 export interface RouteDefinition {
   method: HttpMethod;

@@ -122,7 +122,7 @@ async function buildApp(
   app.removeContentTypeParser("text/plain");
   app.setValidatorCompiler(validatorCompiler);
   requireParamsSchemas(app);
-  servesOnly(app, options.api);
+  servesOnly(app, options.api, API_PREFIX);
   installErrorHandling(app, config.bodyLimitBytes);
   installRequestContext(app);
   // Before authentication, so refusals reach the page's script too.

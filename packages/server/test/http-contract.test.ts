@@ -16,9 +16,13 @@ describe.each(dialects())("HTTP contract (%s)", (dialect) => {
 
   beforeAll(async () => {
     server = await createTestServer(dialect);
-    for (const app of [server.consumer, server.admin]) {
+    for (const [app, api] of [
+      [server.consumer, "consumer"],
+      [server.admin, "admin"],
+    ] as const) {
       // A route with a JSON body, to exercise parsing and validation through the real error handler.
-      const config = { auth: { kind: "none" as const } };
+      // Probes of the pipeline, not of the API: they claim a contract route's config by hand.
+      const config = { api, auth: { kind: "none" as const } };
       app.post("/api/v1/echo", { config, schema: { body: EchoBody } }, async (request) => request.body);
       app.get("/api/v1/boom", { config }, async () => {
         throw new Error("database password is hunter2");

@@ -61,14 +61,17 @@ export function addRoute<D extends RouteDefinition>(
   });
 }
 
-/** Refuses, when the app is built, a route whose definition belongs to the other API's port. */
-export function servesOnly(app: FastifyInstance, api: RouteDefinition["api"]): void {
+/**
+ * Refuses, when the app is built, an API route that is not registered from a contract definition
+ * (so none can drift from what the SDKs and the OpenAPI document say), or whose definition
+ * belongs to the other API's port.
+ */
+export function servesOnly(app: FastifyInstance, api: RouteDefinition["api"], prefix: string): void {
   app.addHook("onRoute", (route) => {
+    if (!route.url.startsWith(`${prefix}/`)) return;
     const declared = route.config?.api;
-    if (declared && declared !== api) {
-      throw new Error(
-        `${[route.method].flat().join(",")} ${route.url} is defined for the ${declared} API, not the ${api} API`,
-      );
-    }
+    const name = `${[route.method].flat().join(",")} ${route.url}`;
+    if (!declared) throw new Error(`${name} is not registered from a contract route (addRoute)`);
+    if (declared !== api) throw new Error(`${name} is defined for the ${declared} API, not the ${api} API`);
   });
 }

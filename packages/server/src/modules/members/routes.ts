@@ -1,24 +1,8 @@
-import {
-  AcceptedInvitation,
-  AcceptInvitationBody,
-  CreateInvitationBody,
-  DASHBOARD_COOKIE,
-  DashboardMe,
-  DashboardSessionList,
-  IdParams,
-  InvitationList,
-  InvitationWithCode,
-  MemberList,
-  MemberView,
-  NoContent,
-  SignInBody,
-  SignInVerifyBody,
-  UpdateMemberBody,
-} from "@fanfare/contract";
-import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import type { FastifyReply, FastifyRequest } from "fastify";
-import { Type } from "typebox";
+import * as routes from "@fanfare/contract";
+import { DASHBOARD_COOKIE } from "@fanfare/contract";
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import type { Deps } from "../../deps.js";
+import { addRoute } from "../../http/contract-routes.js";
 import { sessionCookie } from "../../http/cookies.js";
 import { errors } from "../../http/errors.js";
 import { enforceLimits, type Limit } from "../../http/rate-limit.js";
@@ -46,9 +30,6 @@ import {
 } from "./sessions.js";
 import { listLiveSessions, listMembers, listPendingInvitations, type MemberRow, revokeSession } from "./store.js";
 
-const member = { auth: { kind: "member" } } as const;
-const open = { auth: { kind: "none" } } as const;
-const tags = ["Dashboard"];
 const MINUTE = 60_000;
 
 /** Per client IP, and per email from one IP; `perEmail` is also the guesses one IP gets at a code. */
@@ -72,7 +53,7 @@ function signInThrottles(route: string, ip: string, email: string, limits: typeo
 }
 
 /** Admin API: dashboard sign-in, the member's sessions, and the team. */
-export function memberRoutes(deps: Deps): FastifyPluginAsyncTypebox {
+export function memberRoutes(deps: Deps): FastifyPluginAsync {
   return async (app) => {
     const client = (request: FastifyRequest) => ({ ip: request.ip, requestId: request.id });
     const secure = (request: FastifyRequest) => request.protocol === "https";
@@ -123,222 +104,116 @@ export function memberRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       return meOf(principal);
     };
 
-    app.post(
-      "/dashboard/sign-in",
-      {
-        config: open,
-        schema: {
-          tags,
-          summary: "Email a sign-in code to a member (same answer for any email)",
-          body: SignInBody,
-          response: { 202: Type.Object({ sent: Type.Literal(true) }) },
-        },
-      },
-      async (request, reply) => {
-        await enforceLimits(
-          deps.limiter,
-          reply,
-          signInThrottles("dashboard-sign-in", request.ip, request.body.email, SIGN_IN_LIMITS),
-        );
-        await requestSignIn(deps, request.body.email);
-        return reply.code(202).send({ sent: true as const });
-      },
+    addRoute(app, routes.signIn, async (request, reply) => {
+      await enforceLimits(
+        deps.limiter,
+        reply,
+        signInThrottles("dashboard-sign-in", request.ip, request.body.email, SIGN_IN_LIMITS),
+      );
+      await requestSignIn(deps, request.body.email);
+      return reply.code(202).send({ sent: true as const });
+    });
+
+    addRoute(app, routes.verifySignIn, async (request, reply) => {
+      await enforceLimits(
+        deps.limiter,
+        reply,
+        signInThrottles("dashboard-verify", request.ip, request.body.email, VERIFY_LIMITS),
+      );
+      const row = await verifySignIn(deps, request.body.email, request.body.code.trim(), client(request));
+      return signIn(request, reply, row);
+    });
+
+    addRoute(app, routes.signOut, async (request, reply) => {
+      const principal = memberOf(request);
+      await revokeSession(
+        deps.db,
+        principal.organizationId,
+        { id: principal.session.id, memberId: principal.memberId },
+        isoAt(deps.clock.now()),
+      );
+      reply.header("set-cookie", sessionCookie(DASHBOARD_COOKIE, "", { maxAgeSeconds: 0, secure: secure(request) }));
+      return reply.code(204).send(null);
+    });
+
+    addRoute(app, routes.getDashboardMe, async (request) => meOf(memberOf(request)));
+
+    addRoute(app, routes.listDashboardSessions, async (request) => {
+      const principal = memberOf(request);
+      const now = deps.clock.now();
+      const rows = await listLiveSessions(deps.db, principal.organizationId, principal.memberId, isoAt(now));
+      const data = rows
+        .map((row) =>
+          sessionView(
+            {
+              id: row.id,
+              createdAt: row.created_at,
+              lastSeenAt: row.last_seen_at,
+              expiresAt: row.expires_at,
+              ip: row.ip,
+              userAgent: row.user_agent,
+            },
+            principal.session.id,
+          ),
+        )
+        .filter((view) => Date.parse(view.idleExpiresAt) > now);
+      return { data };
+    });
+
+    addRoute(app, routes.revokeDashboardSession, async (request, reply) => {
+      const principal = memberOf(request);
+      const revoked = await revokeSession(
+        deps.db,
+        principal.organizationId,
+        { id: request.params.id, memberId: principal.memberId },
+        isoAt(deps.clock.now()),
+      );
+      if (!revoked) throw errors.resourceNotFound("Session");
+      return reply.code(204).send(null);
+    });
+
+    addRoute(app, routes.listMembers, async (request) => ({
+      data: (await listMembers(deps.db, memberOf(request).organizationId)).map(memberView),
+    }));
+
+    addRoute(app, routes.updateMember, async (request) =>
+      changeRole(deps, memberOf(request), request.params.id, request.body.role, actorOf(request)),
     );
 
-    app.post(
-      "/dashboard/sign-in/verify",
-      {
-        config: open,
-        schema: {
-          tags,
-          summary: "Sign in with the emailed code",
-          body: SignInVerifyBody,
-          response: { 200: DashboardMe },
-        },
-      },
-      async (request, reply) => {
-        await enforceLimits(
-          deps.limiter,
-          reply,
-          signInThrottles("dashboard-verify", request.ip, request.body.email, VERIFY_LIMITS),
-        );
-        const row = await verifySignIn(deps, request.body.email, request.body.code.trim(), client(request));
-        return signIn(request, reply, row);
-      },
-    );
+    addRoute(app, routes.removeMember, async (request, reply) => {
+      await removeMember(deps, memberOf(request), request.params.id, actorOf(request));
+      return reply.code(204).send(null);
+    });
 
-    app.post(
-      "/dashboard/sign-out",
-      { config: member, schema: { tags, summary: "End this session", response: { 204: NoContent } } },
-      async (request, reply) => {
-        const principal = memberOf(request);
-        await revokeSession(
-          deps.db,
-          principal.organizationId,
-          { id: principal.session.id, memberId: principal.memberId },
-          isoAt(deps.clock.now()),
-        );
-        reply.header("set-cookie", sessionCookie(DASHBOARD_COOKIE, "", { maxAgeSeconds: 0, secure: secure(request) }));
-        return reply.code(204).send(null);
-      },
-    );
+    addRoute(app, routes.listInvitations, async (request) => ({
+      data: (await listPendingInvitations(deps.db, memberOf(request).organizationId, isoAt(deps.clock.now()))).map(
+        invitationView,
+      ),
+    }));
 
-    app.get(
-      "/dashboard/me",
-      {
-        config: member,
-        schema: { summary: "The signed-in member and their organization", tags, response: { 200: DashboardMe } },
-      },
-      async (request) => meOf(memberOf(request)),
-    );
+    addRoute(app, routes.createInvitation, async (request, reply) => {
+      const created = await invite(deps, memberOf(request), request.body, actorOf(request));
+      // From configuration, never the request's Host: a forged Host would point the link at someone else.
+      const acceptUrl = `${deps.config.publicAdminUrl}/dashboard/accept-invitation?code=${created.code}`;
+      return reply.code(201).send({ ...created, acceptUrl });
+    });
 
-    app.get(
-      "/dashboard/sessions",
-      {
-        config: member,
-        schema: { tags, summary: "My live sessions", response: { 200: DashboardSessionList } },
-      },
-      async (request) => {
-        const principal = memberOf(request);
-        const now = deps.clock.now();
-        const rows = await listLiveSessions(deps.db, principal.organizationId, principal.memberId, isoAt(now));
-        const data = rows
-          .map((row) =>
-            sessionView(
-              {
-                id: row.id,
-                createdAt: row.created_at,
-                lastSeenAt: row.last_seen_at,
-                expiresAt: row.expires_at,
-                ip: row.ip,
-                userAgent: row.user_agent,
-              },
-              principal.session.id,
-            ),
-          )
-          .filter((view) => Date.parse(view.idleExpiresAt) > now);
-        return { data };
-      },
-    );
+    addRoute(app, routes.revokeInvitation, async (request, reply) => {
+      await revokeInvitation(deps, memberOf(request), request.params.id, actorOf(request));
+      return reply.code(204).send(null);
+    });
 
-    app.delete(
-      "/dashboard/sessions/:id",
-      {
-        config: { ...member, errors: ["not_found"] as const },
-        schema: { tags, summary: "Revoke one of my sessions", params: IdParams, response: { 204: NoContent } },
-      },
-      async (request, reply) => {
-        const principal = memberOf(request);
-        const revoked = await revokeSession(
-          deps.db,
-          principal.organizationId,
-          { id: request.params.id, memberId: principal.memberId },
-          isoAt(deps.clock.now()),
-        );
-        if (!revoked) throw errors.resourceNotFound("Session");
-        return reply.code(204).send(null);
-      },
-    );
-
-    app.get(
-      "/dashboard/members",
-      { config: member, schema: { summary: "The organization's members", tags, response: { 200: MemberList } } },
-      async (request) => ({
-        data: (await listMembers(deps.db, memberOf(request).organizationId)).map(memberView),
-      }),
-    );
-
-    app.patch(
-      "/dashboard/members/:id",
-      {
-        config: { ...member, errors: ["not_found", "last_owner"] as const },
-        schema: {
-          summary: "Change a member's role",
-          tags,
-          params: IdParams,
-          body: UpdateMemberBody,
-          response: { 200: MemberView },
-        },
-      },
-      async (request) => changeRole(deps, memberOf(request), request.params.id, request.body.role, actorOf(request)),
-    );
-
-    app.delete(
-      "/dashboard/members/:id",
-      {
-        config: { ...member, errors: ["not_found", "last_owner"] as const },
-        schema: { tags, summary: "Remove a member (or leave)", params: IdParams, response: { 204: NoContent } },
-      },
-      async (request, reply) => {
-        await removeMember(deps, memberOf(request), request.params.id, actorOf(request));
-        return reply.code(204).send(null);
-      },
-    );
-
-    app.get(
-      "/dashboard/invitations",
-      { config: member, schema: { tags, summary: "Pending invitations", response: { 200: InvitationList } } },
-      async (request) => ({
-        data: (await listPendingInvitations(deps.db, memberOf(request).organizationId, isoAt(deps.clock.now()))).map(
-          invitationView,
-        ),
-      }),
-    );
-
-    app.post(
-      "/dashboard/invitations",
-      {
-        config: { ...member, errors: ["already_member"] as const },
-        schema: {
-          tags,
-          summary: "Invite a member; the code is shown once and expires in 7 days",
-          body: CreateInvitationBody,
-          response: { 201: InvitationWithCode },
-        },
-      },
-      async (request, reply) => {
-        const created = await invite(deps, memberOf(request), request.body, actorOf(request));
-        // From configuration, never the request's Host: a forged Host would point the link at someone else.
-        const acceptUrl = `${deps.config.publicAdminUrl}/dashboard/accept-invitation?code=${created.code}`;
-        return reply.code(201).send({ ...created, acceptUrl });
-      },
-    );
-
-    app.delete(
-      "/dashboard/invitations/:id",
-      {
-        config: { ...member, errors: ["not_found"] as const },
-        schema: { summary: "Revoke an invitation", tags, params: IdParams, response: { 204: NoContent } },
-      },
-      async (request, reply) => {
-        await revokeInvitation(deps, memberOf(request), request.params.id, actorOf(request));
-        return reply.code(204).send(null);
-      },
-    );
-
-    app.post(
-      "/dashboard/invitations/accept",
-      {
-        config: { ...open, errors: ["invitation_invalid"] as const },
-        schema: {
-          tags,
-          summary: "Accept an invitation; then sign in with a code sent to the invited email",
-          body: AcceptInvitationBody,
-          response: { 200: AcceptedInvitation },
-        },
-      },
-      async (request, reply) => {
-        await enforceLimits(deps.limiter, reply, [
-          { key: `dashboard-accept:ip:${request.ip}`, limit: 20, windowMs: 10 * MINUTE },
-        ]);
-        const joined = await acceptInvitation(deps, request.body.code, client(request));
-        const organization = await deps.organizations.get(joined.organization_id);
-        return {
-          email: joined.email,
-          organization: { id: joined.organization_id, name: organization?.name ?? "" },
-          role: joined.role,
-        };
-      },
-    );
+    addRoute(app, routes.acceptInvitation, async (request, reply) => {
+      await enforceLimits(deps.limiter, reply, [
+        { key: `dashboard-accept:ip:${request.ip}`, limit: 20, windowMs: 10 * MINUTE },
+      ]);
+      const joined = await acceptInvitation(deps, request.body.code, client(request));
+      const organization = await deps.organizations.get(joined.organization_id);
+      return {
+        email: joined.email,
+        organization: { id: joined.organization_id, name: organization?.name ?? "" },
+        role: joined.role,
+      };
+    });
   };
 }
