@@ -1,3 +1,4 @@
+import { routes } from "@fanfare/sdk";
 import { Suspense, useCallback, useEffect, useMemo, useState } from "react";
 import { ApiError, messageOf } from "./api/api-error";
 import { api, onUnauthorized, setCsrfToken } from "./api/client";
@@ -46,7 +47,7 @@ export function App() {
 
   const checkSession = useCallback(() => {
     setAuth({ status: "checking" });
-    api.get<Me>("/dashboard/me").then(signedIn, (error: unknown) => {
+    api.call(routes.getDashboardMe, {}).then(signedIn, (error: unknown) => {
       if (error instanceof ApiError && error.status === 401) signedOut();
       else setAuth({ status: "failed", error: messageOf(error) });
     });
@@ -79,7 +80,7 @@ export function App() {
       signOut: async () => {
         setSignOutError(undefined);
         try {
-          await api.post("/dashboard/sign-out");
+          await api.call(routes.signOut, {});
         } catch (error) {
           // A session the server already ended is as good as signed out; anything else is worth saying.
           if (!(error instanceof ApiError && error.status === 401)) {

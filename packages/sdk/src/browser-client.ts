@@ -1,10 +1,23 @@
 import type { Route, RouteDefinition, RouteInput, RouteOutput } from "@fanfare/contract/routes";
-import * as routes from "@fanfare/contract/routes";
+import {
+  enterQueue,
+  exchangeExternalCode,
+  getMe,
+  getPublicExperience,
+  getPublicQueue,
+  leaveQueue,
+  logout,
+  queueStatus,
+  refreshSession,
+  requestOtp,
+  startGuestSession,
+  verifyOtp,
+} from "@fanfare/contract/routes";
 import { resolveBaseUrl } from "./base-url.js";
 import { FanfareError } from "./errors.js";
-import { Http, type RequestSpec } from "./http.js";
+import { Http } from "./http.js";
 import { memoryStorage, type SessionStorage, type StoredSession } from "./storage.js";
-import type { ConsumerMe, ExperiencePublic, QueuePublic, SessionEnvelope, TokenPair } from "./types.js";
+import type { SessionEnvelope } from "./types.js";
 
 export interface FanfareOptions {
   /** A publishable key, `pk_live_…` or `pk_test_…`. */
@@ -26,8 +39,6 @@ export interface FanfareOptions {
 export type Session = SessionEnvelope["session"];
 type Listener = (session: Session | null) => void;
 type Identity = { email: string } | { phone: string; defaultCountry?: string };
-
-const enc = encodeURIComponent;
 
 /**
  * The client for browsers and apps. It keeps the consumer's tokens, refreshes the access token
@@ -71,16 +82,14 @@ export class Fanfare {
      * @example
      * const session = await fanfare.auth.guest(); // session.type === "guest"
      */
-    guest: async (): Promise<Session> =>
-      this.signedIn(await this.public<SessionEnvelope>({ method: "POST", path: "/auth/guest" })),
+    guest: async (): Promise<Session> => this.signedIn(await this.send(startGuestSession, {})),
     /**
      * Sends a one-time code by email or SMS. The answer is the same whether or not the address is known.
      * @example
      * await fanfare.auth.requestOtp({ email: "shopper@example.com" });
      * await fanfare.auth.requestOtp({ phone: "(415) 555-2671", defaultCountry: "US" });
      */
-    requestOtp: (identity: Identity) =>
-      this.public<{ ok: boolean }>({ method: "POST", path: "/auth/otp/request", body: identity }),
+    requestOtp: (identity: Identity) => this.send(requestOtp, { body: identity }),
     /**
      * Signs in with the code; a current guest session is upgraded (keeping queue places).
      * @example
@@ -90,12 +99,7 @@ export class Fanfare {
       const current = this.storage.get();
       const guestToken: Record<string, string> =
         current?.session.type === "guest" ? { authorization: `Bearer ${(await this.validTokens()).accessToken}` } : {};
-      const envelope = await this.public<SessionEnvelope>({
-        method: "POST",
-        path: "/auth/otp/verify",
-        body: input,
-        headers: guestToken,
-      });
+      const envelope = await this.send(verifyOtp, { body: input }, guestToken);
       return this.signedIn(envelope);
     },
     /**
@@ -104,9 +108,7 @@ export class Fanfare {
      * const session = await fanfare.auth.exchangeExternal(exchangeCode);
      */
     exchangeExternal: async (exchangeCode: string): Promise<Session> =>
-      this.signedIn(
-        await this.public<SessionEnvelope>({ method: "POST", path: "/auth/external/exchange", body: { exchangeCode } }),
-      ),
+      this.signedIn(await this.send(exchangeExternalCode, { body: { exchangeCode } })),
     /**
      * Signs out of this session, or of every session of the consumer with `everywhere`.
      * @example
@@ -115,11 +117,7 @@ export class Fanfare {
     logout: async (options: { everywhere?: boolean } = {}): Promise<void> => {
       if (!this.storage.get()) return;
       try {
-        await this.authorized({
-          method: "POST",
-          path: "/auth/logout",
-          body: { scope: options.everywhere ? "all" : "session" },
-        });
+        await this.asConsumer(logout, { body: { scope: options.everywhere ? "all" : "session" } });
       } finally {
         this.signedOut();
       }
@@ -147,7 +145,7 @@ export class Fanfare {
      * @example
      * const { name, openAt } = await fanfare.experiences.get("exp_…");
      */
-    get: (id: string) => this.public<ExperiencePublic>({ method: "GET", path: `/experiences/${enc(id)}` }),
+    get: (id: string) => this.send(getPublicExperience, { params: { id } }),
   };
 
   readonly queues = {
@@ -156,7 +154,7 @@ export class Fanfare {
      * @example
      * const queue = await fanfare.queues.get("queue_…");
      */
-    get: (id: string) => this.public<QueuePublic>({ method: "GET", path: `/queues/${enc(id)}` }),
+    get: (id: string) => this.send(getPublicQueue, { params: { id } }),
     /**
      * Takes a place in line (or answers the place already held).
      * @example
@@ -164,7 +162,7 @@ export class Fanfare {
      */
     enter: (id: string, options: { fingerprint?: string } = {}) =>
       this.asConsumer(
-        routes.enterQueue,
+        enterQueue,
         { params: { id } },
         options.fingerprint ? { "x-fingerprint": options.fingerprint } : {},
       ),
@@ -173,14 +171,14 @@ export class Fanfare {
      * @example
      * await fanfare.queues.leave("queue_…");
      */
-    leave: (id: string) => this.asConsumer(routes.leaveQueue, { params: { id } }),
+    leave: (id: string) => this.asConsumer(leaveQueue, { params: { id } }),
     /**
      * The consumer's place: position while waiting, the admission token once admitted.
      * @example
      * const state = await fanfare.queues.status("queue_…");
      * if (state.status === "ADMITTED") await checkout(state.admissionToken);
      */
-    status: (id: string) => this.asConsumer(routes.queueStatus, { params: { id } }),
+    status: (id: string) => this.asConsumer(queueStatus, { params: { id } }),
   };
 
   readonly consumers = {
@@ -189,11 +187,16 @@ export class Fanfare {
      * @example
      * const { id, email } = await fanfare.consumers.me();
      */
-    me: () => this.authorized<ConsumerMe>({ method: "GET", path: "/consumers/me" }),
+    me: () => this.asConsumer(getMe, {}),
   };
 
-  private public<T>(spec: RequestSpec): Promise<T> {
-    return this.http.request<T>({ ...spec, headers: { ...spec.headers, ...this.keyHeader } });
+  /** A route called with the publishable key alone. */
+  private send<D extends RouteDefinition>(
+    route: Route<D>,
+    input: RouteInput<D>,
+    headers: Record<string, string> = {},
+  ): Promise<RouteOutput<D>> {
+    return this.http.call(route, input, { ...headers, ...this.keyHeader });
   }
 
   /** A route called as the signed-in consumer: a fresh token first, and one refresh-and-retry on 401. */
@@ -203,20 +206,7 @@ export class Fanfare {
     headers: Record<string, string> = {},
   ): Promise<RouteOutput<D>> {
     const send = (tokens: StoredSession) =>
-      this.http.call(route, input, { ...headers, ...this.keyHeader, authorization: `Bearer ${tokens.accessToken}` });
-    const tokens = await this.validTokens();
-    try {
-      return await send(tokens);
-    } catch (err) {
-      if (!(err instanceof FanfareError) || err.status !== 401 || err.code === "authentication_required") throw err;
-      return send(await this.refresh(tokens));
-    }
-  }
-
-  /** A call as the signed-in consumer: a fresh token first, and one refresh-and-retry on 401. */
-  private async authorized<T>(spec: RequestSpec): Promise<T> {
-    const send = (tokens: StoredSession) =>
-      this.public<T>({ ...spec, headers: { ...spec.headers, authorization: `Bearer ${tokens.accessToken}` } });
+      this.send(route, input, { ...headers, authorization: `Bearer ${tokens.accessToken}` });
     const tokens = await this.validTokens();
     try {
       return await send(tokens);
@@ -241,11 +231,7 @@ export class Fanfare {
       // Another caller may have refreshed already; never send a rotated refresh token twice.
       if (current && current.refreshToken !== stale.refreshToken) return current;
       try {
-        const pair = await this.public<TokenPair>({
-          method: "POST",
-          path: "/auth/refresh",
-          body: { refreshToken: stale.refreshToken },
-        });
+        const pair = await this.send(refreshSession, { body: { refreshToken: stale.refreshToken } });
         const next: StoredSession = { ...stale, ...pair };
         this.storage.set(next);
         return next;

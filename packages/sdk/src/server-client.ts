@@ -2,37 +2,23 @@ import type { Route, RouteDefinition, RouteInput, RouteOutput } from "@fanfare/c
 import * as routes from "@fanfare/contract/routes";
 import { resolveBaseUrl } from "./base-url.js";
 import { FanfareError } from "./errors.js";
-import { Http, type RequestSpec } from "./http.js";
+import { Http } from "./http.js";
 import type {
   Alert,
-  AlertRules,
   AlertRulesChange,
-  ApiKey,
-  ApiKeyWithSecret,
-  Consumer,
   CreateApiKey,
   CreateExperience,
   CreateQueue,
   CreateWebhookEndpoint,
-  Deleted,
   DenyReason,
-  Experience,
   ExternalAuthorize,
-  ExternalAuthorizeResult,
-  KeyUsage,
   ListApiKeys,
-  OrganizationUsage,
-  Page,
   PageQuery,
-  Queue,
   QueueConsumerState,
   UpdateApiKey,
   UpdateExperience,
   UpdateQueue,
   UsageQuery,
-  WebhookDelivery,
-  WebhookEndpoint,
-  WebhookEndpointWithSecret,
 } from "./types.js";
 import { verifyWebhook } from "./webhooks.js";
 
@@ -54,8 +40,6 @@ export interface FanfareClientOptions {
   maxRetries?: number;
   fetch?: typeof fetch;
 }
-
-const enc = encodeURIComponent;
 
 /** The client for merchant servers, authenticated with a secret key. */
 export class FanfareClient {
@@ -111,48 +95,38 @@ export class FanfareClient {
     return (route.api === "admin" ? this.adminApi : this.consumerApi).call(route, input, this.authorization);
   }
 
-  private admin<T>(spec: RequestSpec): Promise<T> {
-    return this.adminApi.request<T>({ ...spec, headers: this.authorization });
-  }
-
-  private consumer<T>(spec: RequestSpec): Promise<T> {
-    return this.consumerApi.request<T>({ ...spec, headers: this.authorization });
-  }
-
   readonly experiences = {
     /**
      * Creates an experience (a drop) in the key's mode.
      * @example
      * const drop = await fanfare.experiences.create({ name: "Holiday Sale", openAt: "2026-12-01T09:00:00Z" });
      */
-    create: (body: CreateExperience) => this.admin<Experience>({ method: "POST", path: "/experiences", body }),
+    create: (body: CreateExperience) => this.call(routes.createExperience, { body }),
     /**
      * One page of experiences, newest first; pass the previous page's `pageInfo.endCursor` as `after` for the next.
      * @example
      * const { data, pageInfo } = await fanfare.experiences.list({ first: 50 });
      * if (pageInfo.hasNextPage) await fanfare.experiences.list({ first: 50, after: pageInfo.endCursor ?? undefined });
      */
-    list: (query: PageQuery = {}) =>
-      this.admin<Page<Experience>>({ method: "GET", path: "/experiences", query: { ...query } }),
+    list: (query: PageQuery = {}) => this.call(routes.listExperiences, { query }),
     /**
      * One experience by id.
      * @example
      * const drop = await fanfare.experiences.get("exp_…");
      */
-    get: (id: string) => this.admin<Experience>({ method: "GET", path: `/experiences/${enc(id)}` }),
+    get: (id: string) => this.call(routes.getExperience, { params: { id } }),
     /**
      * Changes the given fields only.
      * @example
      * await fanfare.experiences.update(drop.id, { closeAt: "2026-12-01T21:00:00Z" });
      */
-    update: (id: string, body: UpdateExperience) =>
-      this.admin<Experience>({ method: "PATCH", path: `/experiences/${enc(id)}`, body }),
+    update: (id: string, body: UpdateExperience) => this.call(routes.updateExperience, { params: { id }, body }),
     /**
      * Deletes an experience and its queues.
      * @example
      * await fanfare.experiences.delete(drop.id); // { id, object: "experience", deleted: true }
      */
-    delete: (id: string) => this.admin<Deleted<"experience">>({ method: "DELETE", path: `/experiences/${enc(id)}` }),
+    delete: (id: string) => this.call(routes.deleteExperience, { params: { id } }),
   };
 
   readonly queues = {
@@ -162,32 +136,31 @@ export class FanfareClient {
      * const queue = await fanfare.queues.create(drop.id, { name: "Main", capacity: 5000, admissionTtlSeconds: 600 });
      */
     create: (experienceId: string, body: CreateQueue) =>
-      this.admin<Queue>({ method: "POST", path: `/experiences/${enc(experienceId)}/queues`, body }),
+      this.call(routes.createQueue, { params: { id: experienceId }, body }),
     /**
      * Every queue of an experience.
      * @example
      * const { data: queues } = await fanfare.queues.list(drop.id);
      */
-    list: (experienceId: string) =>
-      this.admin<{ data: Queue[] }>({ method: "GET", path: `/experiences/${enc(experienceId)}/queues` }),
+    list: (experienceId: string) => this.call(routes.listQueues, { params: { id: experienceId } }),
     /**
      * One queue: its status and how many consumers hold a place.
      * @example
      * const { status, consumerCount } = await fanfare.queues.get(queue.id);
      */
-    get: (id: string) => this.admin<Queue>({ method: "GET", path: `/queues/${enc(id)}` }),
+    get: (id: string) => this.call(routes.getQueue, { params: { id } }),
     /**
      * Changes the given fields only.
      * @example
      * await fanfare.queues.update(queue.id, { capacity: 8000 });
      */
-    update: (id: string, body: UpdateQueue) => this.admin<Queue>({ method: "PATCH", path: `/queues/${enc(id)}`, body }),
+    update: (id: string, body: UpdateQueue) => this.call(routes.updateQueue, { params: { id }, body }),
     /**
      * Deletes a queue and its entries.
      * @example
      * await fanfare.queues.delete(queue.id);
      */
-    delete: (id: string) => this.admin<Deleted<"queue">>({ method: "DELETE", path: `/queues/${enc(id)}` }),
+    delete: (id: string) => this.call(routes.deleteQueue, { params: { id } }),
     /**
      * Admits one consumer, whatever their place in line.
      * @example
@@ -239,30 +212,25 @@ export class FanfareClient {
      * @example
      * const { data: [shopper] } = await fanfare.consumers.list({ email: "shopper@example.com" });
      */
-    list: (query: PageQuery & { email?: string; phone?: string } = {}) =>
-      this.admin<Page<Consumer>>({ method: "GET", path: "/consumers", query: { ...query } }),
+    list: (query: PageQuery & { email?: string; phone?: string } = {}) => this.call(routes.listConsumers, { query }),
     /**
      * One consumer by id.
      * @example
      * const shopper = await fanfare.consumers.get("cons_…");
      */
-    get: (id: string) => this.admin<Consumer>({ method: "GET", path: `/consumers/${enc(id)}` }),
+    get: (id: string) => this.call(routes.getConsumer, { params: { id } }),
     /**
      * Signs a consumer out everywhere: every session and its tokens stop working.
      * @example
      * const { revokedSessions } = await fanfare.consumers.revokeSessions("cons_…");
      */
-    revokeSessions: (id: string) =>
-      this.admin<{ consumerId: string; revokedSessions: number }>({
-        method: "POST",
-        path: `/consumers/${enc(id)}/sessions/revoke`,
-      }),
+    revokeSessions: (id: string) => this.call(routes.signOutConsumer, { params: { id } }),
     /**
      * Erases the consumer's personal data.
      * @example
      * await fanfare.consumers.delete("cons_…");
      */
-    delete: (id: string) => this.admin<Deleted<"consumer">>({ method: "DELETE", path: `/consumers/${enc(id)}` }),
+    delete: (id: string) => this.call(routes.eraseConsumer, { params: { id } }),
   };
 
   readonly apiKeys = {
@@ -271,59 +239,56 @@ export class FanfareClient {
      * @example
      * const { key } = await fanfare.apiKeys.create({ name: "Checkout server", type: "secret", permissions: ["read:experiences"] });
      */
-    create: (body: CreateApiKey) => this.admin<ApiKeyWithSecret>({ method: "POST", path: "/api-keys", body }),
+    create: (body: CreateApiKey) => this.call(routes.createApiKey, { body }),
     /**
      * One page of keys (never their secrets).
      * @example
      * const { data: keys } = await fanfare.apiKeys.list({ type: "secret" });
      */
-    list: (query: ListApiKeys = {}) =>
-      this.admin<Page<ApiKey>>({ method: "GET", path: "/api-keys", query: { ...query } }),
+    list: (query: ListApiKeys = {}) => this.call(routes.listApiKeys, { query }),
     /**
      * One key by id (never its secret).
      * @example
      * const key = await fanfare.apiKeys.get("key_…");
      */
-    get: (id: string) => this.admin<ApiKey>({ method: "GET", path: `/api-keys/${enc(id)}` }),
+    get: (id: string) => this.call(routes.getApiKey, { params: { id } }),
     /**
      * Changes a key's name, permissions, expiry or allowed networks.
      * @example
      * await fanfare.apiKeys.update("key_…", { name: "Checkout (EU)", allowedCidrs: ["203.0.113.0/24"] });
      */
-    update: (id: string, body: UpdateApiKey) =>
-      this.admin<ApiKey>({ method: "PATCH", path: `/api-keys/${enc(id)}`, body }),
+    update: (id: string, body: UpdateApiKey) => this.call(routes.updateApiKey, { params: { id }, body }),
     /**
      * A new key in place of this one; the old one keeps working for `gracePeriodSeconds`.
      * @example
      * const { key, previousKeyExpiresAt } = await fanfare.apiKeys.regenerate("key_…", { gracePeriodSeconds: 3600 });
      */
     regenerate: (id: string, body: { gracePeriodSeconds?: number } = {}) =>
-      this.admin<ApiKeyWithSecret>({ method: "POST", path: `/api-keys/${enc(id)}/regenerate`, body }),
+      this.call(routes.regenerateApiKey, { params: { id }, body }),
     /**
      * Stops a key from working until it is activated again.
      * @example
      * await fanfare.apiKeys.deactivate("key_…");
      */
-    deactivate: (id: string) => this.admin<ApiKey>({ method: "POST", path: `/api-keys/${enc(id)}/deactivate` }),
+    deactivate: (id: string) => this.call(routes.deactivateApiKey, { params: { id } }),
     /**
      * Lets a deactivated key work again.
      * @example
      * await fanfare.apiKeys.activate("key_…");
      */
-    activate: (id: string) => this.admin<ApiKey>({ method: "POST", path: `/api-keys/${enc(id)}/activate` }),
+    activate: (id: string) => this.call(routes.activateApiKey, { params: { id } }),
     /**
      * Deletes a key for good.
      * @example
      * await fanfare.apiKeys.delete("key_…");
      */
-    delete: (id: string) => this.admin<Deleted<"api_key">>({ method: "DELETE", path: `/api-keys/${enc(id)}` }),
+    delete: (id: string) => this.call(routes.deleteApiKey, { params: { id } }),
     /**
      * A key's requests per minute, hour or day, by outcome.
      * @example
      * const { totals, series } = await fanfare.apiKeys.usage("key_…", { interval: "hour" });
      */
-    usage: (id: string, query: UsageQuery = {}) =>
-      this.admin<KeyUsage>({ method: "GET", path: `/api-keys/${enc(id)}/usage`, query: { ...query } }),
+    usage: (id: string, query: UsageQuery = {}) => this.call(routes.getKeyUsage, { params: { id }, query }),
   };
 
   readonly usage = {
@@ -332,8 +297,7 @@ export class FanfareClient {
      * @example
      * const { totals, keys } = await fanfare.usage.get({ interval: "minute" });
      */
-    get: (query: UsageQuery = {}) =>
-      this.admin<OrganizationUsage>({ method: "GET", path: "/usage", query: { ...query } }),
+    get: (query: UsageQuery = {}) => this.call(routes.getOrganizationUsage, { query }),
   };
 
   readonly alerts = {
@@ -343,28 +307,26 @@ export class FanfareClient {
      * const { data: open } = await fanfare.alerts.list({ status: "open" });
      */
     list: (query: PageQuery & { status?: "open" | "resolved"; type?: Alert["type"] } = {}) =>
-      this.admin<Page<Alert>>({ method: "GET", path: "/alerts", query: { ...query } }),
+      this.call(routes.listAlerts, { query }),
     /**
      * Marks an alert as seen.
      * @example
      * await fanfare.alerts.acknowledge("alrt_…");
      */
-    acknowledge: (id: string) =>
-      this.admin<Alert>({ method: "PATCH", path: `/alerts/${enc(id)}`, body: { acknowledged: true } }),
+    acknowledge: (id: string) => this.call(routes.acknowledgeAlert, { params: { id }, body: { acknowledged: true } }),
     rules: {
       /**
        * The thresholds that raise alerts.
        * @example
        * const rules = await fanfare.alerts.rules.get();
        */
-      get: () => this.admin<AlertRules>({ method: "GET", path: "/alert-rules" }),
+      get: () => this.call(routes.getAlertRules, {}),
       /**
        * Changes the given rules only.
        * @example
        * await fanfare.alerts.rules.update({ errorRate: { enabled: true, threshold: 0.05 } });
        */
-      update: (change: AlertRulesChange) =>
-        this.admin<AlertRules>({ method: "PUT", path: "/alert-rules", body: change }),
+      update: (change: AlertRulesChange) => this.call(routes.changeAlertRules, { body: change }),
     },
   };
 
@@ -374,34 +336,31 @@ export class FanfareClient {
      * @example
      * const { id, secret } = await fanfare.webhookEndpoints.create({ url: "https://shop.example.com/fanfare", events: ["alert.fired"] });
      */
-    create: (body: CreateWebhookEndpoint) =>
-      this.admin<WebhookEndpointWithSecret>({ method: "POST", path: "/webhook-endpoints", body }),
+    create: (body: CreateWebhookEndpoint) => this.call(routes.createWebhookEndpoint, { body }),
     /**
      * Every endpoint (never their secrets).
      * @example
      * const { data: endpoints } = await fanfare.webhookEndpoints.list();
      */
-    list: () => this.admin<{ data: WebhookEndpoint[] }>({ method: "GET", path: "/webhook-endpoints" }),
+    list: () => this.call(routes.listWebhookEndpoints, {}),
     /**
      * One endpoint by id.
      * @example
      * const endpoint = await fanfare.webhookEndpoints.get("whk_…");
      */
-    get: (id: string) => this.admin<WebhookEndpoint>({ method: "GET", path: `/webhook-endpoints/${enc(id)}` }),
+    get: (id: string) => this.call(routes.getWebhookEndpoint, { params: { id } }),
     /**
      * An endpoint's recent deliveries and their outcomes.
      * @example
      * const { data: deliveries } = await fanfare.webhookEndpoints.deliveries("whk_…");
      */
-    deliveries: (id: string) =>
-      this.admin<{ data: WebhookDelivery[] }>({ method: "GET", path: `/webhook-endpoints/${enc(id)}/deliveries` }),
+    deliveries: (id: string) => this.call(routes.listWebhookDeliveries, { params: { id } }),
     /**
      * Stops deliveries to an endpoint and deletes it.
      * @example
      * await fanfare.webhookEndpoints.delete("whk_…");
      */
-    delete: (id: string) =>
-      this.admin<Deleted<"webhook_endpoint">>({ method: "DELETE", path: `/webhook-endpoints/${enc(id)}` }),
+    delete: (id: string) => this.call(routes.deleteWebhookEndpoint, { params: { id } }),
   };
 
   readonly auth = {
@@ -416,8 +375,7 @@ export class FanfareClient {
        *   subject: "customer_123456",
        * });
        */
-      authorize: (body: ExternalAuthorize) =>
-        this.consumer<ExternalAuthorizeResult>({ method: "POST", path: "/auth/external/authorize", body }),
+      authorize: (body: ExternalAuthorize) => this.call(routes.authorizeExternal, { body }),
     },
   };
 

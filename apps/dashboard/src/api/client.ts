@@ -1,5 +1,5 @@
 import type { Route, RouteDefinition, RouteInput, RouteOutput } from "@fanfare/contract/routes";
-import { FanfareError, Http, type RequestSpec } from "@fanfare/sdk";
+import { FanfareError, Http } from "@fanfare/sdk";
 import { ApiError } from "./api-error";
 import { currentMode } from "./mode";
 
@@ -48,21 +48,6 @@ function shown(err: unknown, path: string): unknown {
   });
 }
 
-async function request<T>(spec: RequestSpec): Promise<T> {
-  try {
-    return await http.request<T>(spec);
-  } catch (err) {
-    throw shown(err, spec.path);
-  }
-}
-
-type Query = Record<string, string | number | undefined>;
-
-/** Empty query fields are left out, as a form's blank filter means "any". */
-function filled(query?: Query): Query | undefined {
-  return query && Object.fromEntries(Object.entries(query).filter(([, value]) => value !== ""));
-}
-
 /** The admin API, same origin, authenticated by the dashboard cookie. */
 export const api = {
   /** A route of the contract: its input and answer typed by the route's schemas. */
@@ -73,9 +58,4 @@ export const api = {
       throw shown(err, route.path);
     }
   },
-  get: <T>(path: string, query?: Query) => request<T>({ method: "GET", path, query: filled(query) }),
-  post: <T>(path: string, body?: unknown) => request<T>({ method: "POST", path, body }),
-  patch: <T>(path: string, body: unknown) => request<T>({ method: "PATCH", path, body }),
-  put: <T>(path: string, body: unknown) => request<T>({ method: "PUT", path, body }),
-  delete: <T = void>(path: string) => request<T>({ method: "DELETE", path }),
 };

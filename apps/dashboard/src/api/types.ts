@@ -14,6 +14,7 @@ import type {
   MemberRole,
   MemberView,
   OrganizationUsage,
+  OrganizationView,
   WebhookDeliveryView,
   WebhookEndpointView,
   WebhookEndpointWithSecret,
@@ -41,35 +42,9 @@ export type WebhookEndpoint = Static<typeof WebhookEndpointView>;
 export type WebhookEndpointSecret = Static<typeof WebhookEndpointWithSecret>;
 export type CreateWebhookBody = Static<typeof CreateWebhookEndpointBody>;
 export type WebhookDelivery = Static<typeof WebhookDeliveryView>;
+export type Organization = Static<typeof OrganizationView>;
 
 export interface Page<T> {
   data: T[];
   pageInfo: { startCursor: string | null; endCursor: string | null; hasNextPage: boolean };
-}
-
-/** `GET /organization` (the schema lives in the server, not the contract). */
-export interface Organization {
-  id: string;
-  name: string;
-  slug: string;
-  plan: string;
-  rateLimitPerMinute: number | null;
-  accessTokenTtlSeconds: number;
-  refreshTokenTtlSeconds: number;
-  allowedOrigins: string[];
-  smsAllowedCountries: string[];
-  otpWebhookUrl: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
-/** An entry of `GET /audit-log` (the schema lives in the server, not the contract). */
-export interface AuditEntry {
-  id: string;
-  action: string;
-  actor: { type: string; id: string | null };
-  target: { type: string; id: string };
-  ip: string | null;
-  requestId: string | null;
-  createdAt: string;
 }

@@ -1,6 +1,6 @@
 /**
- * Every route of both APIs, defined once (see `route.ts`). Free of schema objects, so a browser
- * that imports `@fanfare/contract/routes` carries only the routes it calls.
+ * Every route of both APIs, defined once (see `route.ts`). Plain data that names its schemas, so a
+ * browser that imports `@fanfare/contract/routes` carries route definitions, never TypeBox.
  */
 export * from "../route.js";
 export * from "./alerts.js";

@@ -1,3 +1,4 @@
+import { routes } from "@fanfare/sdk";
 import { api } from "../../api/client";
 import type { AlertRules } from "../../api/types";
 import { formatNumber } from "../../components/format";
@@ -31,7 +32,7 @@ function describe(rules: AlertRules): [string, boolean, string][] {
 
 /** The organization's alert rules, read-only. */
 export function AlertRulesList() {
-  const rules = useResource(() => api.get<AlertRules>("/alert-rules"));
+  const rules = useResource(() => api.call(routes.getAlertRules, {}));
   return (
     <section aria-labelledby="alert-rules-title">
       <h2 id="alert-rules-title">Alert rules</h2>

@@ -1,7 +1,8 @@
+import { routes } from "@fanfare/sdk";
 import { useId, useState } from "react";
 import { messageOf } from "../../api/api-error";
 import { api } from "../../api/client";
-import type { Alert, ApiKey, Page } from "../../api/types";
+import type { Alert } from "../../api/types";
 import { Badge } from "../../components/badge";
 import { LoadMore } from "../../components/load-more";
 import { InlineError, LoadState } from "../../components/load-state";
@@ -34,17 +35,17 @@ export function AlertsPage() {
   const filterId = useId();
   const status = FILTERS.find((option) => option.value === filter)?.status;
   const alerts = usePagedList(
-    (after) => api.get<Page<Alert>>("/alerts", { first: 100, after, status }),
+    (after) => api.call(routes.listAlerts, { query: { first: 100, after, status } }),
     status ?? "all",
   );
   // Alerts name keys by id; the key list turns that into a name where it can.
-  const keys = useResource(() => api.get<Page<ApiKey>>("/api-keys", { first: 100 }).catch(() => undefined));
+  const keys = useResource(() => api.call(routes.listApiKeys, { query: { first: 100 } }).catch(() => undefined));
   const keyName = (id: string) => (keys.status === "ready" && keys.data?.data.find((key) => key.id === id)?.name) || id;
 
   const acknowledge = async (alert: Alert) => {
     setActionError(undefined);
     try {
-      await api.patch(`/alerts/${encodeURIComponent(alert.id)}`, { acknowledged: true });
+      await api.call(routes.acknowledgeAlert, { params: { id: alert.id }, body: { acknowledged: true } });
       alerts.resource.reload();
     } catch (error) {
       setActionError(messageOf(error));

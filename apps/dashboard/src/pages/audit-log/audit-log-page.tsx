@@ -1,6 +1,6 @@
+import { routes } from "@fanfare/sdk";
 import { useState } from "react";
 import { api } from "../../api/client";
-import type { AuditEntry, Member, Page } from "../../api/types";
 import { LoadMore } from "../../components/load-more";
 import { LoadState } from "../../components/load-state";
 import { Timestamp } from "../../components/timestamp";
@@ -18,10 +18,20 @@ const party = (type: string, id: string | null, emails: ReadonlyMap<string, stri
 export function AuditLogPage() {
   const [filter, setFilter] = useState<AuditFilter>(NO_FILTER);
   const entries = usePagedList(
-    (after) => api.get<Page<AuditEntry>>("/audit-log", { first: 50, after, ...filter }),
+    // A blank filter field means any value: it is not sent.
+    (after) =>
+      api.call(routes.listAuditLog, {
+        query: {
+          first: 50,
+          after,
+          action: filter.action || undefined,
+          actorId: filter.actorId || undefined,
+          targetId: filter.targetId || undefined,
+        },
+      }),
     JSON.stringify(filter),
   );
-  const members = useResource(() => api.get<{ data: Member[] }>("/dashboard/members"));
+  const members = useResource(() => api.call(routes.listMembers, {}));
   const emails = new Map(members.status === "ready" ? members.data.data.map((m) => [m.id, m.email]) : []);
   const filtered = filter.action !== "" || filter.actorId !== "" || filter.targetId !== "";
 

@@ -1,3 +1,4 @@
+import { routes } from "@fanfare/sdk";
 import { useId, useState } from "react";
 import { api } from "../../api/client";
 import type { ApiKey, ApiKeySecret } from "../../api/types";
@@ -31,19 +32,18 @@ interface KeyActionDialogProps {
 export function KeyActionDialog({ action, apiKey, onDone, onCancel }: KeyActionDialogProps) {
   const [grace, setGrace] = useState(0);
   const graceId = useId();
-  const path = `/api-keys/${encodeURIComponent(apiKey.id)}`;
+  const params = { id: apiKey.id };
   const text = TEXT[action];
 
   const confirm = async () => {
     if (action === "regenerate") {
-      onDone(await api.post<ApiKeySecret>(`${path}/regenerate`, { gracePeriodSeconds: grace }));
-    } else if (action === "delete") {
-      await api.delete(path);
-      onDone();
-    } else {
-      await api.post(`${path}/${action}`);
-      onDone();
+      onDone(await api.call(routes.regenerateApiKey, { params, body: { gracePeriodSeconds: grace } }));
+      return;
     }
+    if (action === "delete") await api.call(routes.deleteApiKey, { params });
+    else if (action === "activate") await api.call(routes.activateApiKey, { params });
+    else await api.call(routes.deactivateApiKey, { params });
+    onDone();
   };
 
   const graceLabel = GRACE_PERIODS.find((period) => period.seconds === grace)?.label;

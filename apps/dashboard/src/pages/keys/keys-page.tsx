@@ -1,6 +1,7 @@
+import { routes } from "@fanfare/sdk";
 import { useState } from "react";
 import { api } from "../../api/client";
-import type { ApiKey, ApiKeySecret, CreateKeyBody, Page } from "../../api/types";
+import type { ApiKey, ApiKeySecret, CreateKeyBody } from "../../api/types";
 import { Dialog } from "../../components/dialog";
 import { formatDateTime } from "../../components/format";
 import { LoadMore } from "../../components/load-more";
@@ -23,12 +24,12 @@ function shownOnce(created: ApiKeySecret): Open {
 
 export function KeysPage() {
   const { mode, canManage } = useSession();
-  const keys = usePagedList((after) => api.get<Page<ApiKey>>("/api-keys", { first: 100, after }));
+  const keys = usePagedList((after) => api.call(routes.listApiKeys, { query: { first: 100, after } }));
   const [open, setOpen] = useState<Open | null>(null);
   const close = () => setOpen(null);
 
   const create = async (body: CreateKeyBody) => {
-    const created = await api.post<ApiKeySecret>("/api-keys", body);
+    const created = await api.call(routes.createApiKey, { body });
     setOpen(shownOnce(created));
     keys.resource.reload();
   };

@@ -1,3 +1,4 @@
+import { routes } from "@fanfare/sdk";
 import { useState } from "react";
 import { messageOf } from "../../api/api-error";
 import { api } from "../../api/client";
@@ -12,13 +13,13 @@ import { deviceName } from "./device-name";
 /** The member's own dashboard sessions; ending another one signs that browser out. */
 export function SessionsSection() {
   const { signOut } = useSession();
-  const sessions = useResource(() => api.get<{ data: DashboardSession[] }>("/dashboard/sessions"));
+  const sessions = useResource(() => api.call(routes.listDashboardSessions, {}));
   const [error, setError] = useState<string>();
 
   const revoke = async (session: DashboardSession) => {
     setError(undefined);
     try {
-      await api.delete(`/dashboard/sessions/${encodeURIComponent(session.id)}`);
+      await api.call(routes.revokeDashboardSession, { params: { id: session.id } });
       sessions.reload();
     } catch (failure) {
       setError(messageOf(failure));

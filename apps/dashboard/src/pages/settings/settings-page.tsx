@@ -1,5 +1,5 @@
+import { routes } from "@fanfare/sdk";
 import { api } from "../../api/client";
-import type { Organization } from "../../api/types";
 import { formatDuration, formatNumber } from "../../components/format";
 import { LoadState } from "../../components/load-state";
 import { useResource } from "../../components/use-resource";
@@ -12,10 +12,10 @@ const capitalized = (text: string) => text.charAt(0).toUpperCase() + text.slice(
 
 export function SettingsPage() {
   const { canManage } = useSession();
-  const organization = useResource(() => api.get<Organization>("/organization"));
+  const organization = useResource(() => api.call(routes.getOrganization, {}));
 
   const saveOrigins = async (allowedOrigins: string[]) => {
-    await api.patch<Organization>("/organization", { allowedOrigins });
+    await api.call(routes.updateOrganization, { body: { allowedOrigins } });
     organization.reload();
   };
 

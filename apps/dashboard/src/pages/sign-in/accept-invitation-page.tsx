@@ -1,3 +1,4 @@
+import { routes } from "@fanfare/sdk";
 import { type FormEvent, useEffect, useId, useRef, useState } from "react";
 import { messageOf } from "../../api/api-error";
 import { api } from "../../api/client";
@@ -27,7 +28,7 @@ export function AcceptInvitationPage({ initialCode, onAccepted }: AcceptInvitati
     setBusy(true);
     setError(undefined);
     try {
-      onAcceptedRef.current(await api.post<InvitationAccepted>("/dashboard/invitations/accept", { code: value }));
+      onAcceptedRef.current(await api.call(routes.acceptInvitation, { body: { code: value } }));
     } catch (failure) {
       setError(messageOf(failure));
       setBusy(false);

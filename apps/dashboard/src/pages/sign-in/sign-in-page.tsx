@@ -1,3 +1,4 @@
+import { routes } from "@fanfare/sdk";
 import { type FormEvent, useId, useState } from "react";
 import { messageOf } from "../../api/api-error";
 import { api } from "../../api/client";
@@ -41,7 +42,7 @@ export function SignInPage({ onSignedIn, invitedEmail, sessionEnded }: SignInPag
       return;
     }
     void run(async () => {
-      await api.post("/dashboard/sign-in", { email: email.trim() });
+      await api.call(routes.signIn, { body: { email: email.trim() } });
       setStep("code");
     });
   };
@@ -53,7 +54,7 @@ export function SignInPage({ onSignedIn, invitedEmail, sessionEnded }: SignInPag
       return;
     }
     void run(async () =>
-      onSignedIn(await api.post<Me>("/dashboard/sign-in/verify", { email: email.trim(), code: code.trim() })),
+      onSignedIn(await api.call(routes.verifySignIn, { body: { email: email.trim(), code: code.trim() } })),
     );
   };
 

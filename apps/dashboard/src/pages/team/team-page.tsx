@@ -1,3 +1,4 @@
+import { routes } from "@fanfare/sdk";
 import { useState } from "react";
 import { messageOf } from "../../api/api-error";
 import { api } from "../../api/client";
@@ -16,8 +17,8 @@ type Open = { kind: "invited"; created: CreatedInvitation } | { kind: "remove"; 
 
 export function TeamPage() {
   const { me, canManage } = useSession();
-  const members = useResource(() => api.get<{ data: Member[] }>("/dashboard/members"));
-  const invitations = useResource(() => api.get<{ data: Invitation[] }>("/dashboard/invitations"));
+  const members = useResource(() => api.call(routes.listMembers, {}));
+  const invitations = useResource(() => api.call(routes.listInvitations, {}));
   const [open, setOpen] = useState<Open | null>(null);
   const [error, setError] = useState<string>();
   const close = () => setOpen(null);
@@ -34,19 +35,19 @@ export function TeamPage() {
   };
 
   const changeRole = (member: Member, role: MemberRole) =>
-    change(() => api.patch(`/dashboard/members/${encodeURIComponent(member.id)}`, { role }), members.reload);
+    change(() => api.call(routes.updateMember, { params: { id: member.id }, body: { role } }), members.reload);
 
   const revoke = (invitation: Invitation) =>
-    change(() => api.delete(`/dashboard/invitations/${encodeURIComponent(invitation.id)}`), invitations.reload);
+    change(() => api.call(routes.revokeInvitation, { params: { id: invitation.id } }), invitations.reload);
 
   const invite = async (body: { email: string; role: MemberRole }) => {
-    const created = await api.post<CreatedInvitation>("/dashboard/invitations", body);
+    const created = await api.call(routes.createInvitation, { body });
     setOpen({ kind: "invited", created });
     invitations.reload();
   };
 
   const remove = async (member: Member) => {
-    await api.delete(`/dashboard/members/${encodeURIComponent(member.id)}`);
+    await api.call(routes.removeMember, { params: { id: member.id } });
     close();
     members.reload();
   };

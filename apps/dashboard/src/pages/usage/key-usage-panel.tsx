@@ -1,5 +1,5 @@
+import { routes } from "@fanfare/sdk";
 import { api } from "../../api/client";
-import type { KeyUsageReport } from "../../api/types";
 import { LoadState } from "../../components/load-state";
 import { Timestamp } from "../../components/timestamp";
 import { useResource } from "../../components/use-resource";
@@ -17,7 +17,7 @@ interface KeyUsagePanelProps {
 /** One key's numbers over the chosen range, and its standing against the per-minute limit. */
 export function KeyUsagePanel({ keyId, name, range }: KeyUsagePanelProps) {
   const usage = useResource(
-    () => api.get<KeyUsageReport>(`/api-keys/${encodeURIComponent(keyId)}/usage`, usageQuery(range, new Date())),
+    () => api.call(routes.getKeyUsage, { params: { id: keyId }, query: usageQuery(range, new Date()) }),
     `${keyId}:${range.value}`,
   );
   return (

@@ -1,6 +1,6 @@
+import { routes } from "@fanfare/sdk";
 import { useId, useState } from "react";
 import { api } from "../../api/client";
-import type { ApiKey, OrganizationUsageReport, Page } from "../../api/types";
 import { LoadState } from "../../components/load-state";
 import { useResource } from "../../components/use-resource";
 import { KeyUsagePanel } from "./key-usage-panel";
@@ -12,8 +12,8 @@ import { UsageTotals } from "./usage-totals";
 /** Usage only lists keys that saw traffic; quiet keys join with zero requests so they can be picked. */
 async function loadUsage(query: ReturnType<typeof usageQuery>) {
   const [usage, keys] = await Promise.all([
-    api.get<OrganizationUsageReport>("/usage", query),
-    api.get<Page<ApiKey>>("/api-keys", { first: 100 }).catch(() => undefined),
+    api.call(routes.getOrganizationUsage, { query }),
+    api.call(routes.listApiKeys, { query: { first: 100 } }).catch(() => undefined),
   ]);
   const rows: KeyUsageRow[] = [...usage.keys];
   for (const key of keys?.data ?? []) {

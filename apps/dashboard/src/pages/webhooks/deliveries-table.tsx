@@ -1,5 +1,6 @@
+import { routes } from "@fanfare/sdk";
 import { api } from "../../api/client";
-import type { WebhookDelivery, WebhookEndpoint } from "../../api/types";
+import type { WebhookEndpoint } from "../../api/types";
 import { Badge } from "../../components/badge";
 import { LoadState } from "../../components/load-state";
 import { Timestamp } from "../../components/timestamp";
@@ -14,7 +15,7 @@ const STATUS = {
 /** The latest deliveries to one endpoint and how each went. */
 export function DeliveriesTable({ endpoint }: { endpoint: WebhookEndpoint }) {
   const deliveries = useResource(
-    () => api.get<{ data: WebhookDelivery[] }>(`/webhook-endpoints/${encodeURIComponent(endpoint.id)}/deliveries`),
+    () => api.call(routes.listWebhookDeliveries, { params: { id: endpoint.id } }),
     endpoint.id,
   );
   return (

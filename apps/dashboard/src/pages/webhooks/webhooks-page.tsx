@@ -1,6 +1,7 @@
+import { routes } from "@fanfare/sdk";
 import { useState } from "react";
 import { api } from "../../api/client";
-import type { CreateWebhookBody, WebhookEndpoint, WebhookEndpointSecret } from "../../api/types";
+import type { CreateWebhookBody, WebhookEndpoint } from "../../api/types";
 import { ConfirmDialog } from "../../components/confirm-dialog";
 import { Dialog } from "../../components/dialog";
 import { LoadState } from "../../components/load-state";
@@ -15,19 +16,19 @@ type Open = { kind: "add" } | { kind: "secret"; secret: string } | { kind: "dele
 
 export function WebhooksPage() {
   const { mode, canManage } = useSession();
-  const endpoints = useResource(() => api.get<{ data: WebhookEndpoint[] }>("/webhook-endpoints"));
+  const endpoints = useResource(() => api.call(routes.listWebhookEndpoints, {}));
   const [open, setOpen] = useState<Open | null>(null);
   const [selectedId, setSelectedId] = useState<string>();
   const close = () => setOpen(null);
 
   const add = async (body: CreateWebhookBody) => {
-    const created = await api.post<WebhookEndpointSecret>("/webhook-endpoints", body);
+    const created = await api.call(routes.createWebhookEndpoint, { body });
     setOpen({ kind: "secret", secret: created.secret });
     endpoints.reload();
   };
 
   const remove = async (endpoint: WebhookEndpoint) => {
-    await api.delete(`/webhook-endpoints/${encodeURIComponent(endpoint.id)}`);
+    await api.call(routes.deleteWebhookEndpoint, { params: { id: endpoint.id } });
     if (selectedId === endpoint.id) setSelectedId(undefined);
     close();
     endpoints.reload();
