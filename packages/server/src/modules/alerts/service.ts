@@ -10,7 +10,7 @@ import type { Actor } from "../audit/service.js";
 import { emitEvent } from "../webhooks/service.js";
 import { type AlertRulesPatch, merge, rulesOf } from "./rules.js";
 import {
-  type AlertRow,
+  type Alert,
   getAlert,
   keysToWatch,
   openAlert,
@@ -24,18 +24,18 @@ import {
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
 
-export function alertView(row: AlertRow) {
+export function alertView(alert: Alert) {
   return {
-    id: row.id,
+    id: alert.id,
     object: "alert" as const,
-    type: row.type,
-    status: row.status,
-    keyId: row.key_id,
-    mode: row.mode,
-    details: JSON.parse(row.details) as Record<string, unknown>,
-    firedAt: row.fired_at,
-    resolvedAt: row.resolved_at,
-    acknowledgedAt: row.acknowledged_at,
+    type: alert.type,
+    status: alert.status,
+    keyId: alert.keyId,
+    mode: alert.tenant.mode,
+    details: alert.details,
+    firedAt: alert.firedAt,
+    resolvedAt: alert.resolvedAt,
+    acknowledgedAt: alert.acknowledgedAt,
   };
 }
 
@@ -136,41 +136,37 @@ export async function evaluateAlerts(deps: Deps): Promise<{ fired: number; resol
   const now = isoAt(nowMs);
   const holding = await conditionsNow(deps, nowMs);
   const open = new Map(
-    (await openAlerts(deps.db)).map((row) => [
-      alertKey({ organizationId: row.organization_id, mode: row.mode }, row.type, row.key_id),
-      row,
-    ]),
+    (await openAlerts(deps.db)).map((alert) => [alertKey(alert.tenant, alert.type, alert.keyId), alert]),
   );
   let fired = 0;
   let resolved = 0;
   for (const [id, condition] of holding) {
     if (open.has(id)) continue;
-    const row: AlertRow = {
+    const alert: Alert = {
       id: newId("alert", nowMs),
-      organization_id: condition.tenant.organizationId,
-      mode: condition.tenant.mode,
+      tenant: condition.tenant,
       type: condition.type,
-      key_id: condition.keyId,
+      keyId: condition.keyId,
       status: "open",
-      details: JSON.stringify(condition.details),
-      fired_at: now,
-      resolved_at: null,
-      acknowledged_at: null,
-      updated_at: now,
+      details: condition.details,
+      firedAt: now,
+      resolvedAt: null,
+      acknowledgedAt: null,
+      updatedAt: now,
     };
     const opened = await deps.db.kysely.transaction().execute(async (trx) => {
-      if (!(await openAlert(trx, row))) return false;
-      await emitEvent(deps, condition.tenant, "alert.fired", alertView(row), trx);
+      if (!(await openAlert(trx, alert))) return false;
+      await emitEvent(deps, condition.tenant, "alert.fired", alertView(alert), trx);
       return true;
     });
     if (opened) fired++;
   }
-  for (const [id, row] of open) {
+  for (const [id, alert] of open) {
     if (holding.has(id)) continue;
-    const tenant = { organizationId: row.organization_id, mode: row.mode };
     const cleared = await deps.db.kysely.transaction().execute(async (trx) => {
-      if (!(await resolveAlert(trx, row.id, now))) return false;
-      await emitEvent(deps, tenant, "alert.resolved", alertView({ ...row, status: "resolved", resolved_at: now }), trx);
+      if (!(await resolveAlert(trx, alert.id, now))) return false;
+      const view = alertView({ ...alert, status: "resolved", resolvedAt: now });
+      await emitEvent(deps, alert.tenant, "alert.resolved", view, trx);
       return true;
     });
     if (cleared) resolved++;
@@ -178,7 +174,7 @@ export async function evaluateAlerts(deps: Deps): Promise<{ fired: number; resol
   return { fired, resolved };
 }
 
-export async function requireAlert(deps: Deps, tenant: TenantScope, id: string): Promise<AlertRow> {
+export async function requireAlert(deps: Deps, tenant: TenantScope, id: string): Promise<Alert> {
   const alert = await getAlert(deps.db, tenant, id);
   if (!alert) throw errors.resourceNotFound("Alert");
   return alert;

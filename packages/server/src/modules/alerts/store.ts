@@ -4,7 +4,34 @@ import type { AlertsTable, AlertType, Database, Mode, Plan } from "../../db/sche
 import { inTenant, pageById } from "../../db/scoped-queries.js";
 import type { TenantScope } from "../../lib/tenant.js";
 
-export type AlertRow = Selectable<AlertsTable>;
+/** An alert as the rest of the code sees it: camelCase, details parsed. */
+export interface Alert {
+  id: string;
+  tenant: TenantScope;
+  type: AlertType;
+  keyId: string;
+  status: "open" | "resolved";
+  details: Record<string, unknown>;
+  firedAt: string;
+  resolvedAt: string | null;
+  acknowledgedAt: string | null;
+  updatedAt: string;
+}
+
+function toAlert(row: Selectable<AlertsTable>): Alert {
+  return {
+    id: row.id,
+    tenant: { organizationId: row.organization_id, mode: row.mode },
+    type: row.type,
+    keyId: row.key_id,
+    status: row.status,
+    details: JSON.parse(row.details) as Record<string, unknown>,
+    firedAt: row.fired_at,
+    resolvedAt: row.resolved_at,
+    acknowledgedAt: row.acknowledged_at,
+    updatedAt: row.updated_at,
+  };
+}
 
 /** Every key the rules look at, with what its organization's plan and rules say. */
 export async function keysToWatch(db: Db) {
@@ -57,15 +84,28 @@ export async function recentMinutes(db: Db, from: string) {
   }));
 }
 
-export async function openAlerts(db: Db): Promise<AlertRow[]> {
-  return db.kysely.selectFrom("alerts").selectAll().where("status", "=", "open").execute();
+export async function openAlerts(db: Db): Promise<Alert[]> {
+  const rows = await db.kysely.selectFrom("alerts").selectAll().where("status", "=", "open").execute();
+  return rows.map(toAlert);
 }
 
 /** Opens an alert unless one is open for the same rule and key; true when this call opened it. */
-export async function openAlert(trx: Transaction<Database>, alert: AlertRow): Promise<boolean> {
+export async function openAlert(trx: Transaction<Database>, alert: Alert): Promise<boolean> {
   const result = await trx
     .insertInto("alerts")
-    .values(alert)
+    .values({
+      id: alert.id,
+      organization_id: alert.tenant.organizationId,
+      mode: alert.tenant.mode,
+      type: alert.type,
+      key_id: alert.keyId,
+      status: alert.status,
+      details: JSON.stringify(alert.details),
+      fired_at: alert.firedAt,
+      resolved_at: alert.resolvedAt,
+      acknowledged_at: alert.acknowledgedAt,
+      updated_at: alert.updatedAt,
+    })
     .onConflict((oc) => oc.doNothing())
     .executeTakeFirst();
   return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
@@ -96,11 +136,17 @@ export async function listAlerts(
   if (query.status) select = select.where("status", "=", query.status);
   if (query.type) select = select.where("type", "=", query.type);
   const { rows, hasNextPage } = await pageById(select, query);
-  return { alerts: rows, hasNextPage };
+  return { alerts: rows.map(toAlert), hasNextPage };
 }
 
-export async function getAlert(db: Db, scope: TenantScope, id: string): Promise<AlertRow | undefined> {
-  return db.kysely.selectFrom("alerts").selectAll().$call(inTenant(scope)).where("id", "=", id).executeTakeFirst();
+export async function getAlert(db: Db, scope: TenantScope, id: string): Promise<Alert | undefined> {
+  const row = await db.kysely
+    .selectFrom("alerts")
+    .selectAll()
+    .$call(inTenant(scope))
+    .where("id", "=", id)
+    .executeTakeFirst();
+  return row && toAlert(row);
 }
 
 export async function acknowledgeAlert(db: Db, scope: TenantScope, id: string, now: string): Promise<void> {
