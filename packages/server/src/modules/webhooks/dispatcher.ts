@@ -74,10 +74,10 @@ export class WebhookDispatcher {
     await recordAttempt(this.db, delivery.id, {
       status,
       attempts,
-      next_attempt_at: isoAt(status === "pending" ? nowMs + nextDelay : nowMs),
-      last_status_code: result.status,
-      last_error: result.ok ? null : result.error,
-      updated_at: isoAt(nowMs),
+      nextAttemptAt: isoAt(status === "pending" ? nowMs + nextDelay : nowMs),
+      lastStatusCode: result.status,
+      lastError: result.ok ? null : result.error,
+      updatedAt: isoAt(nowMs),
     });
     if (status === "failed") {
       const failure = result.ok ? undefined : result.error;
@@ -89,7 +89,7 @@ export class WebhookDispatcher {
   }
 
   private async post(delivery: Delivery): Promise<AttemptResult> {
-    const endpoint = await endpointSecret(this.db, delivery.endpoint_id);
+    const endpoint = await endpointSecret(this.db, delivery.endpointId);
     if (!endpoint) return { ok: false, status: 410, error: "endpoint deleted" };
     const secret = open(this.sealingKey, endpoint.sealed).toString("utf8");
     const timestamp = Math.floor(this.clock.now() / 1000);
@@ -97,7 +97,7 @@ export class WebhookDispatcher {
       headers: {
         "content-type": "application/json",
         "user-agent": "Fanfare-Webhooks/1",
-        "x-fanfare-event-id": delivery.event_id,
+        "x-fanfare-event-id": delivery.eventId,
         "x-fanfare-timestamp": String(timestamp),
         "x-fanfare-signature": signWebhook(secret, timestamp, delivery.payload),
       },

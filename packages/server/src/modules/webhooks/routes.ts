@@ -34,18 +34,18 @@ export function webhookRoutes(deps: Deps): FastifyPluginAsync {
     addRoute(app, routes.listWebhookDeliveries, async (request) => {
       const { tenant } = authOf(request);
       await requireEndpoint(deps, tenant, request.params.id);
-      const rows = await deliveriesOf(deps.db, tenant, request.params.id, 100);
+      const deliveries = await deliveriesOf(deps.db, tenant, request.params.id, 100);
       return {
-        data: rows.map((row) => ({
-          id: row.id,
-          eventId: row.event_id,
-          type: row.event_type,
-          status: row.status,
-          attempts: row.attempts,
-          nextAttemptAt: row.status === "pending" ? row.next_attempt_at : null,
-          lastStatusCode: row.last_status_code,
-          lastError: row.last_error,
-          createdAt: row.created_at,
+        data: deliveries.map((delivery) => ({
+          id: delivery.id,
+          eventId: delivery.eventId,
+          type: delivery.eventType,
+          status: delivery.status,
+          attempts: delivery.attempts,
+          nextAttemptAt: delivery.status === "pending" ? delivery.nextAttemptAt : null,
+          lastStatusCode: delivery.lastStatusCode,
+          lastError: delivery.lastError,
+          createdAt: delivery.createdAt,
         })),
       };
     });

@@ -110,19 +110,18 @@ export async function emitEvent(
   const payload = JSON.stringify({ id: eventId, type, timestamp: now, organizationId: tenant.organizationId, data });
   const deliveries: Delivery[] = endpoints.map((endpoint) => ({
     id: newId("webhookDelivery", nowMs),
-    endpoint_id: endpoint.id,
-    organization_id: tenant.organizationId,
-    mode: tenant.mode,
-    event_id: eventId,
-    event_type: type,
+    endpointId: endpoint.id,
+    tenant,
+    eventId,
+    eventType: type,
     payload,
     status: "pending",
     attempts: 0,
-    next_attempt_at: now,
-    last_status_code: null,
-    last_error: null,
-    created_at: now,
-    updated_at: now,
+    nextAttemptAt: now,
+    lastStatusCode: null,
+    lastError: null,
+    createdAt: now,
+    updatedAt: now,
   }));
   await insertDeliveries(executor, deliveries);
 }

@@ -1,6 +1,6 @@
 import type { Selectable, Transaction } from "kysely";
 import type { Db } from "../../db/database.js";
-import type { Database, WebhookDeliveriesTable, WebhookEndpointsTable } from "../../db/schema.js";
+import type { Database, DeliveryStatus, WebhookDeliveriesTable, WebhookEndpointsTable } from "../../db/schema.js";
 import { inTenant } from "../../db/scoped-queries.js";
 import type { TenantScope } from "../../lib/tenant.js";
 
@@ -12,7 +12,30 @@ export interface WebhookEndpoint {
   createdAt: string;
 }
 
-export type Delivery = Selectable<WebhookDeliveriesTable>;
+/** One event's delivery to one endpoint, and how its attempts went. */
+export interface Delivery {
+  id: string;
+  endpointId: string;
+  tenant: TenantScope;
+  eventId: string;
+  eventType: string;
+  /** The exact body that is signed and sent. */
+  payload: string;
+  status: DeliveryStatus;
+  attempts: number;
+  nextAttemptAt: string;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** What an attempt changes on its delivery. */
+export type AttemptOutcome = Pick<
+  Delivery,
+  "status" | "attempts" | "nextAttemptAt" | "lastStatusCode" | "lastError" | "updatedAt"
+>;
+
 type Executor = Db["kysely"] | Transaction<Database>;
 
 function toEndpoint(row: Selectable<WebhookEndpointsTable>): WebhookEndpoint {
@@ -22,6 +45,24 @@ function toEndpoint(row: Selectable<WebhookEndpointsTable>): WebhookEndpoint {
     description: row.description,
     events: JSON.parse(row.events) as string[],
     createdAt: row.created_at,
+  };
+}
+
+function toDelivery(row: Selectable<WebhookDeliveriesTable>): Delivery {
+  return {
+    id: row.id,
+    endpointId: row.endpoint_id,
+    tenant: { organizationId: row.organization_id, mode: row.mode },
+    eventId: row.event_id,
+    eventType: row.event_type,
+    payload: row.payload,
+    status: row.status,
+    attempts: row.attempts,
+    nextAttemptAt: row.next_attempt_at,
+    lastStatusCode: row.last_status_code,
+    lastError: row.last_error,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
   };
 }
 
@@ -84,15 +125,36 @@ export async function deleteEndpoint(
 /** Endpoints of the tenant subscribed to an event type. */
 export async function subscribers(executor: Executor, scope: TenantScope, eventType: string) {
   const rows = await liveEndpoints(executor, scope).execute();
-  return rows.filter((row) => (JSON.parse(row.events) as string[]).includes(eventType));
+  return rows.map(toEndpoint).filter((endpoint) => endpoint.events.includes(eventType));
 }
 
 export async function insertDeliveries(executor: Executor, deliveries: Delivery[]): Promise<void> {
-  if (deliveries.length > 0) await executor.insertInto("webhook_deliveries").values(deliveries).execute();
+  if (deliveries.length === 0) return;
+  await executor
+    .insertInto("webhook_deliveries")
+    .values(
+      deliveries.map((delivery) => ({
+        id: delivery.id,
+        endpoint_id: delivery.endpointId,
+        organization_id: delivery.tenant.organizationId,
+        mode: delivery.tenant.mode,
+        event_id: delivery.eventId,
+        event_type: delivery.eventType,
+        payload: delivery.payload,
+        status: delivery.status,
+        attempts: delivery.attempts,
+        next_attempt_at: delivery.nextAttemptAt,
+        last_status_code: delivery.lastStatusCode,
+        last_error: delivery.lastError,
+        created_at: delivery.createdAt,
+        updated_at: delivery.updatedAt,
+      })),
+    )
+    .execute();
 }
 
 export async function dueDeliveries(db: Db, now: string, limit: number): Promise<Delivery[]> {
-  return db.kysely
+  const rows = await db.kysely
     .selectFrom("webhook_deliveries")
     .selectAll()
     .where("status", "=", "pending")
@@ -100,6 +162,7 @@ export async function dueDeliveries(db: Db, now: string, limit: number): Promise
     .orderBy("next_attempt_at")
     .limit(limit)
     .execute();
+  return rows.map(toDelivery);
 }
 
 /**
@@ -112,17 +175,24 @@ export async function claimDelivery(db: Db, delivery: Delivery, leaseUntil: stri
     .set({ next_attempt_at: leaseUntil })
     .where("id", "=", delivery.id)
     .where("status", "=", "pending")
-    .where("next_attempt_at", "=", delivery.next_attempt_at)
+    .where("next_attempt_at", "=", delivery.nextAttemptAt)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }
 
-export async function recordAttempt(
-  db: Db,
-  id: string,
-  outcome: Pick<Delivery, "status" | "attempts" | "next_attempt_at" | "last_status_code" | "last_error" | "updated_at">,
-): Promise<void> {
-  await db.kysely.updateTable("webhook_deliveries").set(outcome).where("id", "=", id).execute();
+export async function recordAttempt(db: Db, id: string, outcome: AttemptOutcome): Promise<void> {
+  await db.kysely
+    .updateTable("webhook_deliveries")
+    .set({
+      status: outcome.status,
+      attempts: outcome.attempts,
+      next_attempt_at: outcome.nextAttemptAt,
+      last_status_code: outcome.lastStatusCode,
+      last_error: outcome.lastError,
+      updated_at: outcome.updatedAt,
+    })
+    .where("id", "=", id)
+    .execute();
 }
 
 export async function endpointSecret(db: Db, endpointId: string): Promise<{ url: string; sealed: string } | undefined> {
@@ -135,7 +205,7 @@ export async function endpointSecret(db: Db, endpointId: string): Promise<{ url:
 }
 
 export async function deliveriesOf(db: Db, scope: TenantScope, endpointId: string, limit: number): Promise<Delivery[]> {
-  return db.kysely
+  const rows = await db.kysely
     .selectFrom("webhook_deliveries")
     .selectAll()
     .$call(inTenant(scope))
@@ -143,4 +213,5 @@ export async function deliveriesOf(db: Db, scope: TenantScope, endpointId: strin
     .orderBy("id", "desc")
     .limit(limit)
     .execute();
+  return rows.map(toDelivery);
 }
