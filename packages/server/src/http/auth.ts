@@ -1,8 +1,8 @@
+import type { RouteAuth } from "@fanfare/contract";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Deps } from "../deps.js";
 import { errors } from "./errors.js";
 import { enforcePlanLimit } from "./rate-limit.js";
-import type { RouteAuth } from "./route-auth.js";
 
 /** One row per API route: what it requires. Tests walk it to prove every route enforces it. */
 export interface RouteAuthEntry {

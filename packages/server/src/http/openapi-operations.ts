@@ -1,7 +1,7 @@
+import type { RouteAuth } from "@fanfare/contract";
 import { ERRORS, type ErrorCode } from "@fanfare/contract";
 import type { FastifySchema, RouteOptions } from "fastify";
 import { changesState } from "../lib/http-methods.js";
-import type { RouteAuth } from "./route-auth.js";
 
 /*
  * What the OpenAPI document says of each operation beyond its schemas, derived from what the

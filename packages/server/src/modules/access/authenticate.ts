@@ -1,10 +1,10 @@
+import type { RouteAuth } from "@fanfare/contract";
 import { CSRF_HEADER, DASHBOARD_COOKIE, MODE_HEADER } from "@fanfare/contract";
 import type { FastifyRequest } from "fastify";
 import type { KeyKind } from "../../db/schema.js";
 import type { Deps } from "../../deps.js";
 import { readCookie } from "../../http/cookies.js";
 import { type AppError, errors } from "../../http/errors.js";
-import type { RouteAuth } from "../../http/route-auth.js";
 import type { TenantScope } from "../../lib/tenant.js";
 import type { Actor } from "../audit/service.js";
 import type { KeyOutcome, VerifiedKey } from "../keys/verify.js";

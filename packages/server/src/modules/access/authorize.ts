@@ -1,5 +1,5 @@
+import type { RouteAuth } from "@fanfare/contract";
 import { type AppError, errors } from "../../http/errors.js";
-import type { RouteAuth } from "../../http/route-auth.js";
 import { changesState } from "../../lib/http-methods.js";
 import { originAllowed } from "../../lib/origin.js";
 import type { TenantScope } from "../../lib/tenant.js";
