@@ -28,7 +28,7 @@ import {
   type MemberPrincipal,
   startDashboardSession,
 } from "./sessions.js";
-import { listLiveSessions, listMembers, listPendingInvitations, type MemberRow, revokeSession } from "./store.js";
+import { listLiveSessions, listMembers, listPendingInvitations, type Member, revokeSession } from "./store.js";
 
 const MINUTE = 60_000;
 
@@ -76,11 +76,11 @@ export function memberRoutes(deps: Deps): FastifyPluginAsync {
       return {
         member: memberView({
           id: principal.memberId,
-          organization_id: principal.organizationId,
+          organizationId: principal.organizationId,
           email: principal.email,
           role: principal.role,
-          created_at: principal.memberCreatedAt,
-          last_signed_in_at: principal.lastSignedInAt,
+          createdAt: principal.memberCreatedAt,
+          lastSignedInAt: principal.lastSignedInAt,
         }),
         organization: { id: organization.id, name: organization.name, plan: organization.plan },
         session: sessionView(principal.session, principal.session.id),
@@ -88,9 +88,9 @@ export function memberRoutes(deps: Deps): FastifyPluginAsync {
       };
     };
 
-    const signIn = async (request: FastifyRequest, reply: FastifyReply, row: MemberRow) => {
+    const signIn = async (request: FastifyRequest, reply: FastifyReply, member: Member) => {
       const userAgent = request.headers["user-agent"] ?? null;
-      const started = await startDashboardSession(deps, row, { ip: request.ip, userAgent });
+      const started = await startDashboardSession(deps, member, { ip: request.ip, userAgent });
       reply.header(
         "set-cookie",
         sessionCookie(DASHBOARD_COOKIE, started.cookieValue, {
@@ -141,21 +141,9 @@ export function memberRoutes(deps: Deps): FastifyPluginAsync {
     addRoute(app, routes.listDashboardSessions, async (request) => {
       const principal = memberOf(request);
       const now = deps.clock.now();
-      const rows = await listLiveSessions(deps.db, principal.organizationId, principal.memberId, isoAt(now));
-      const data = rows
-        .map((row) =>
-          sessionView(
-            {
-              id: row.id,
-              createdAt: row.created_at,
-              lastSeenAt: row.last_seen_at,
-              expiresAt: row.expires_at,
-              ip: row.ip,
-              userAgent: row.user_agent,
-            },
-            principal.session.id,
-          ),
-        )
+      const sessions = await listLiveSessions(deps.db, principal.organizationId, principal.memberId, isoAt(now));
+      const data = sessions
+        .map((session) => sessionView(session, principal.session.id))
         .filter((view) => Date.parse(view.idleExpiresAt) > now);
       return { data };
     });
@@ -208,10 +196,10 @@ export function memberRoutes(deps: Deps): FastifyPluginAsync {
         { key: `dashboard-accept:ip:${request.ip}`, limit: 20, windowMs: 10 * MINUTE },
       ]);
       const joined = await acceptInvitation(deps, request.body.code, client(request));
-      const organization = await deps.organizations.get(joined.organization_id);
+      const organization = await deps.organizations.get(joined.organizationId);
       return {
         email: joined.email,
-        organization: { id: joined.organization_id, name: organization?.name ?? "" },
+        organization: { id: joined.organizationId, name: organization?.name ?? "" },
         role: joined.role,
       };
     });

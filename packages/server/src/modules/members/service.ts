@@ -18,10 +18,11 @@ import {
   findInvitationByDigest,
   findMemberByEmail,
   getMember,
+  type Invitation,
   insertInvitation,
   insertMember,
   lockOwners,
-  type MemberRow,
+  type Member,
   markSignedIn,
   setMemberRole,
 } from "./store.js";
@@ -65,9 +66,9 @@ export async function verifySignIn(deps: Deps, email: string, code: string, acto
   const member = await findMemberByEmail(deps.db.kysely, normalized);
   await checkSignInCode(deps, normalized, code);
   if (!member) throw codeErrors.invalid();
-  const signedIn = teamChange(member.organization_id, { type: "member", id: member.id, ...actor });
+  const signedIn = teamChange(member.organizationId, { type: "member", id: member.id, ...actor });
   await applyChange(deps, signedIn, async (trx, audit) => {
-    await markSignedIn(trx, member.organization_id, member.id, isoAt(deps.clock.now()));
+    await markSignedIn(trx, member.organizationId, member.id, isoAt(deps.clock.now()));
     await audit({ action: "member.signed_in", targetType: "member", targetId: member.id });
     return { result: undefined };
   });
@@ -87,15 +88,15 @@ export async function ensureNewMemberEmail(deps: Deps, email: string): Promise<s
 }
 
 /** The first owner of an organization (`fanfare init --owner-email`, development bootstrap). */
-export async function addOwner(deps: Deps, organizationId: string, email: string, actor: Actor): Promise<MemberRow> {
+export async function addOwner(deps: Deps, organizationId: string, email: string, actor: Actor): Promise<Member> {
   const now = deps.clock.now();
-  const member: MemberRow = {
+  const member: Member = {
     id: newId("member", now),
-    organization_id: organizationId,
+    organizationId,
     email: await ensureNewMemberEmail(deps, email),
     role: "owner",
-    created_at: isoAt(now),
-    last_signed_in_at: null,
+    createdAt: isoAt(now),
+    lastSignedInAt: null,
   };
   return applyChange(deps, teamChange(organizationId, actor), async (trx, audit) => {
     await insertMember(trx, member);
@@ -104,38 +105,30 @@ export async function addOwner(deps: Deps, organizationId: string, email: string
   });
 }
 
-export function memberView(member: MemberRow) {
+export function memberView(member: Member) {
   return {
     id: member.id,
     object: "member" as const,
     email: member.email,
     role: member.role,
-    createdAt: member.created_at,
-    lastSignedInAt: member.last_signed_in_at,
+    createdAt: member.createdAt,
+    lastSignedInAt: member.lastSignedInAt,
   };
 }
 
 const invitationDigest = (deps: Deps, code: string) =>
   hmacSha256(deps.secrets["token-digest"], `invitation|${code}`).toString("base64url");
 
-export function invitationView(row: {
-  id: string;
-  email: string;
-  role: MemberRole;
-  invited_by: string | null;
-  created_at: string;
-  expires_at: string;
-  accepted_at: string | null;
-}) {
+export function invitationView(invitation: Invitation) {
   return {
-    id: row.id,
+    id: invitation.id,
     object: "invitation" as const,
-    email: row.email,
-    role: row.role,
-    invitedBy: row.invited_by,
-    createdAt: row.created_at,
-    expiresAt: row.expires_at,
-    acceptedAt: row.accepted_at,
+    email: invitation.email,
+    role: invitation.role,
+    invitedBy: invitation.invitedBy,
+    createdAt: invitation.createdAt,
+    expiresAt: invitation.expiresAt,
+    acceptedAt: invitation.acceptedAt,
   };
 }
 
@@ -155,22 +148,22 @@ export async function invite(
   if (await findMemberByEmail(deps.db.kysely, email)) throw memberErrors.alreadyMember(email);
   const now = deps.clock.now();
   const code = `inv_${randomBytes(24).toString("base64url")}`;
-  const row = {
+  const invitation: Invitation = {
     id: newId("invitation", now),
-    organization_id: principal.organizationId,
+    organizationId: principal.organizationId,
     email,
     role: input.role,
-    code_digest: invitationDigest(deps, code),
-    invited_by: principal.memberId,
-    created_at: isoAt(now),
-    expires_at: isoAt(now + INVITATION_LIFETIME_MS),
-    accepted_at: null,
-    revoked_at: null,
+    codeDigest: invitationDigest(deps, code),
+    invitedBy: principal.memberId,
+    createdAt: isoAt(now),
+    expiresAt: isoAt(now + INVITATION_LIFETIME_MS),
+    acceptedAt: null,
+    revokedAt: null,
   };
-  const view = invitationView(row);
+  const view = invitationView(invitation);
   await applyChange(deps, teamChange(principal.organizationId, actor), async (trx, audit) => {
-    await insertInvitation(trx, row);
-    await audit({ action: "member.invited", targetType: "invitation", targetId: row.id, after: view });
+    await insertInvitation(trx, invitation);
+    await audit({ action: "member.invited", targetType: "invitation", targetId: invitation.id, after: view });
     return { result: undefined };
   });
   return { invitation: view, code };
@@ -194,19 +187,19 @@ export async function revokeInvitation(deps: Deps, principal: MemberPrincipal, i
 export async function acceptInvitation(deps: Deps, code: string, client: Omit<Actor, "type" | "id">) {
   const now = deps.clock.now();
   const invitation = await findInvitationByDigest(deps.db.kysely, invitationDigest(deps, code));
-  if (!invitation || Date.parse(invitation.expires_at) <= now) throw memberErrors.invitationInvalid();
-  const member: MemberRow = {
+  if (!invitation || Date.parse(invitation.expiresAt) <= now) throw memberErrors.invitationInvalid();
+  const member: Member = {
     id: newId("member", now),
-    organization_id: invitation.organization_id,
+    organizationId: invitation.organizationId,
     email: invitation.email,
     role: invitation.role,
-    created_at: isoAt(now),
-    last_signed_in_at: null,
+    createdAt: isoAt(now),
+    lastSignedInAt: null,
   };
-  const joined = teamChange(member.organization_id, { type: "member", id: member.id, ...client });
+  const joined = teamChange(member.organizationId, { type: "member", id: member.id, ...client });
   return applyChange(deps, joined, async (trx, audit) => {
     // Closing only succeeds on a pending invitation: of two concurrent acceptances, one wins.
-    if (!(await closeInvitation(trx, invitation.organization_id, invitation.id, { accepted_at: isoAt(now) }))) {
+    if (!(await closeInvitation(trx, invitation.organizationId, invitation.id, { accepted_at: isoAt(now) }))) {
       throw memberErrors.invitationInvalid();
     }
     if (await findMemberByEmail(trx, invitation.email)) {
@@ -218,7 +211,7 @@ export async function acceptInvitation(deps: Deps, code: string, client: Omit<Ac
   });
 }
 
-async function targetOf(deps: Deps, principal: MemberPrincipal, id: string): Promise<MemberRow> {
+async function targetOf(deps: Deps, principal: MemberPrincipal, id: string): Promise<Member> {
   const target = await getMember(deps.db.kysely, principal.organizationId, id);
   if (!target) throw errors.resourceNotFound("Member");
   return target;

@@ -4,7 +4,7 @@ import type { Deps } from "../../deps.js";
 import { isoAt } from "../../lib/clock.js";
 import { newId } from "../../lib/ids.js";
 import { digestsEqual, hmacSha256 } from "../../lib/secrets.js";
-import { findSessionWithMember, insertSession, type MemberRow, touchSession } from "./store.js";
+import { findSessionWithMember, insertSession, type Member, touchSession } from "./store.js";
 
 /** However active, a dashboard session ends after this long: sign in again. */
 export const SESSION_LIFETIME_MS = 12 * 3600_000;
@@ -48,7 +48,7 @@ export function idleExpiry(deps: Deps, session: { lastSeenAt: string; expiresAt:
 /** Starts a session; the cookie value (`<session id>.<secret>`) is returned once and only its digest is kept. */
 export async function startDashboardSession(
   deps: Deps,
-  member: MemberRow,
+  member: Member,
   client: { ip: string | null; userAgent: string | null },
 ): Promise<{ cookieValue: string; maxAgeSeconds: number }> {
   const now = deps.clock.now();
@@ -56,15 +56,15 @@ export async function startDashboardSession(
   const secret = randomBytes(32).toString("base64url");
   await insertSession(deps.db, {
     id,
-    member_id: member.id,
-    organization_id: member.organization_id,
-    token_digest: tokenDigest(deps, secret),
-    created_at: isoAt(now),
-    last_seen_at: isoAt(now),
-    expires_at: isoAt(now + SESSION_LIFETIME_MS),
-    revoked_at: null,
+    memberId: member.id,
+    organizationId: member.organizationId,
+    tokenDigest: tokenDigest(deps, secret),
+    createdAt: isoAt(now),
+    lastSeenAt: isoAt(now),
+    expiresAt: isoAt(now + SESSION_LIFETIME_MS),
+    revokedAt: null,
     ip: client.ip,
-    user_agent: client.userAgent?.slice(0, 300) ?? null,
+    userAgent: client.userAgent?.slice(0, 300) ?? null,
   });
   return { cookieValue: `${id}.${secret}`, maxAgeSeconds: SESSION_LIFETIME_MS / 1000 };
 }
@@ -77,30 +77,31 @@ export async function startDashboardSession(
 export async function authenticateCookie(deps: Deps, cookieValue: string): Promise<MemberPrincipal | null> {
   const dot = cookieValue.indexOf(".");
   if (dot <= 0) return null;
-  const row = await findSessionWithMember(deps.db, cookieValue.slice(0, dot));
-  if (!row || row.revoked_at !== null) return null;
-  if (!digestsEqual(tokenDigest(deps, cookieValue.slice(dot + 1)), row.token_digest)) return null;
+  const found = await findSessionWithMember(deps.db, cookieValue.slice(0, dot));
+  if (!found || found.session.revokedAt !== null) return null;
+  const { session, member } = found;
+  if (!digestsEqual(tokenDigest(deps, cookieValue.slice(dot + 1)), session.tokenDigest)) return null;
   const now = deps.clock.now();
-  if (Date.parse(idleExpiry(deps, { lastSeenAt: row.last_seen_at, expiresAt: row.expires_at })) <= now) return null;
-  let lastSeenAt = row.last_seen_at;
+  if (Date.parse(idleExpiry(deps, session)) <= now) return null;
+  let lastSeenAt = session.lastSeenAt;
   if (now - Date.parse(lastSeenAt) >= TOUCH_EVERY_MS) {
     lastSeenAt = isoAt(now);
-    await touchSession(deps.db, row.organization_id, row.id, lastSeenAt);
+    await touchSession(deps.db, session.organizationId, session.id, lastSeenAt);
   }
   return {
-    memberId: row.member_id,
-    organizationId: row.organization_id,
-    email: row.email,
-    role: row.role,
-    memberCreatedAt: row.member_created_at,
-    lastSignedInAt: row.last_signed_in_at,
+    memberId: member.id,
+    organizationId: member.organizationId,
+    email: member.email,
+    role: member.role,
+    memberCreatedAt: member.createdAt,
+    lastSignedInAt: member.lastSignedInAt,
     session: {
-      id: row.id,
-      createdAt: row.created_at,
+      id: session.id,
+      createdAt: session.createdAt,
       lastSeenAt,
-      expiresAt: row.expires_at,
-      ip: row.ip,
-      userAgent: row.user_agent,
+      expiresAt: session.expiresAt,
+      ip: session.ip,
+      userAgent: session.userAgent,
     },
   };
 }

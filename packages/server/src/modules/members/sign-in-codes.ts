@@ -2,7 +2,7 @@ import type { Deps } from "../../deps.js";
 import { isoAt } from "../../lib/clock.js";
 import { digestsEqual, hmacSha256 } from "../../lib/secrets.js";
 import { CODE_TTL_MS, codeErrors, newCode } from "../otp/codes.js";
-import { consumeSignInCode, findLiveSignInCode, type MemberRow, putSignInCode } from "./store.js";
+import { consumeSignInCode, findLiveSignInCode, type Member, putSignInCode } from "./store.js";
 
 /**
  * Dashboard sign-in codes. Every email, a member's or a stranger's, takes the same statements to
@@ -34,7 +34,7 @@ export async function checkSignInCode(deps: Deps, email: string, code: string): 
   const key = emailDigest(deps, email);
   const live = await findLiveSignInCode(deps.db, key);
   if (!live) throw codeErrors.invalid();
-  if (Date.parse(live.expires_at) <= now) throw codeErrors.expired();
+  if (Date.parse(live.expiresAt) <= now) throw codeErrors.expired();
   if (!digestsEqual(codeDigest(deps, email, code), Buffer.from(live.digest, "base64url"))) {
     throw codeErrors.invalid();
   }
@@ -42,10 +42,10 @@ export async function checkSignInCode(deps: Deps, email: string, code: string): 
 }
 
 /** Sends a member's code once the answer is gone, so delivery adds nothing to a member's response time. */
-export function sendSignInCode(deps: Deps, member: MemberRow, code: string): void {
+export function sendSignInCode(deps: Deps, member: Member, code: string): void {
   setImmediate(async () => {
     try {
-      const organization = await deps.organizations.get(member.organization_id);
+      const organization = await deps.organizations.get(member.organizationId);
       if (!organization) return;
       await deps.otpDelivery.send({
         to: member.email,

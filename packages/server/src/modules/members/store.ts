@@ -14,30 +14,107 @@ import type {
  * ones that establish which organization a request belongs to.
  */
 type Executor = Db["kysely"] | Transaction<Database>;
-export type MemberRow = Selectable<MembersTable>;
-export type SessionRow = Selectable<DashboardSessionsTable>;
-export type InvitationRow = Selectable<MemberInvitationsTable>;
 
-export function findMemberByEmail(executor: Executor, email: string): Promise<MemberRow | undefined> {
-  return executor.selectFrom("members").selectAll().where("email", "=", email).executeTakeFirst();
+export interface Member {
+  id: string;
+  organizationId: string;
+  email: string;
+  role: MemberRole;
+  createdAt: string;
+  lastSignedInAt: string | null;
 }
 
-export function getMember(executor: Executor, organizationId: string, id: string): Promise<MemberRow | undefined> {
-  return executor
+/** A dashboard session; the cookie's secret half is kept as `tokenDigest` only. */
+export interface DashboardSession {
+  id: string;
+  memberId: string;
+  organizationId: string;
+  tokenDigest: string;
+  createdAt: string;
+  lastSeenAt: string;
+  expiresAt: string;
+  revokedAt: string | null;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export interface Invitation {
+  id: string;
+  organizationId: string;
+  email: string;
+  role: MemberRole;
+  codeDigest: string;
+  invitedBy: string | null;
+  createdAt: string;
+  expiresAt: string;
+  acceptedAt: string | null;
+  revokedAt: string | null;
+}
+
+function toMember(row: Selectable<MembersTable>): Member {
+  return {
+    id: row.id,
+    organizationId: row.organization_id,
+    email: row.email,
+    role: row.role,
+    createdAt: row.created_at,
+    lastSignedInAt: row.last_signed_in_at,
+  };
+}
+
+function toSession(row: Selectable<DashboardSessionsTable>): DashboardSession {
+  return {
+    id: row.id,
+    memberId: row.member_id,
+    organizationId: row.organization_id,
+    tokenDigest: row.token_digest,
+    createdAt: row.created_at,
+    lastSeenAt: row.last_seen_at,
+    expiresAt: row.expires_at,
+    revokedAt: row.revoked_at,
+    ip: row.ip,
+    userAgent: row.user_agent,
+  };
+}
+
+function toInvitation(row: Selectable<MemberInvitationsTable>): Invitation {
+  return {
+    id: row.id,
+    organizationId: row.organization_id,
+    email: row.email,
+    role: row.role,
+    codeDigest: row.code_digest,
+    invitedBy: row.invited_by,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    acceptedAt: row.accepted_at,
+    revokedAt: row.revoked_at,
+  };
+}
+
+export async function findMemberByEmail(executor: Executor, email: string): Promise<Member | undefined> {
+  const row = await executor.selectFrom("members").selectAll().where("email", "=", email).executeTakeFirst();
+  return row && toMember(row);
+}
+
+export async function getMember(executor: Executor, organizationId: string, id: string): Promise<Member | undefined> {
+  const row = await executor
     .selectFrom("members")
     .selectAll()
     .where("organization_id", "=", organizationId)
     .where("id", "=", id)
     .executeTakeFirst();
+  return row && toMember(row);
 }
 
-export function listMembers(db: Db, organizationId: string): Promise<MemberRow[]> {
-  return db.kysely
+export async function listMembers(db: Db, organizationId: string): Promise<Member[]> {
+  const rows = await db.kysely
     .selectFrom("members")
     .selectAll()
     .where("organization_id", "=", organizationId)
     .orderBy("id")
     .execute();
+  return rows.map(toMember);
 }
 
 /**
@@ -57,8 +134,18 @@ export async function lockOwners(db: Db, trx: Transaction<Database>, organizatio
   return (await query.execute()).map((row) => row.id);
 }
 
-export async function insertMember(executor: Executor, member: MemberRow): Promise<void> {
-  await executor.insertInto("members").values(member).execute();
+export async function insertMember(executor: Executor, member: Member): Promise<void> {
+  await executor
+    .insertInto("members")
+    .values({
+      id: member.id,
+      organization_id: member.organizationId,
+      email: member.email,
+      role: member.role,
+      created_at: member.createdAt,
+      last_signed_in_at: member.lastSignedInAt,
+    })
+    .execute();
 }
 
 export async function setMemberRole(executor: Executor, organizationId: string, id: string, role: MemberRole) {
@@ -89,13 +176,30 @@ export async function deleteMember(executor: Executor, organizationId: string, i
   await executor.deleteFrom("members").where("organization_id", "=", organizationId).where("id", "=", id).execute();
 }
 
-export async function insertSession(db: Db, session: SessionRow): Promise<void> {
-  await db.kysely.insertInto("dashboard_sessions").values(session).execute();
+export async function insertSession(db: Db, session: DashboardSession): Promise<void> {
+  await db.kysely
+    .insertInto("dashboard_sessions")
+    .values({
+      id: session.id,
+      member_id: session.memberId,
+      organization_id: session.organizationId,
+      token_digest: session.tokenDigest,
+      created_at: session.createdAt,
+      last_seen_at: session.lastSeenAt,
+      expires_at: session.expiresAt,
+      revoked_at: session.revokedAt,
+      ip: session.ip,
+      user_agent: session.userAgent,
+    })
+    .execute();
 }
 
 /** The session a cookie names, with its member, if neither is gone. */
-export function findSessionWithMember(db: Db, sessionId: string) {
-  return db.kysely
+export async function findSessionWithMember(
+  db: Db,
+  sessionId: string,
+): Promise<{ session: DashboardSession; member: Member } | undefined> {
+  const row = await db.kysely
     .selectFrom("dashboard_sessions as s")
     .innerJoin("members as m", "m.id", "s.member_id")
     .select([
@@ -116,6 +220,19 @@ export function findSessionWithMember(db: Db, sessionId: string) {
     ])
     .where("s.id", "=", sessionId)
     .executeTakeFirst();
+  if (!row) return undefined;
+  const { email, role, member_created_at, last_signed_in_at, ...session } = row;
+  return {
+    session: toSession(session),
+    member: toMember({
+      id: row.member_id,
+      organization_id: row.organization_id,
+      email,
+      role,
+      created_at: member_created_at,
+      last_signed_in_at,
+    }),
+  };
 }
 
 export async function touchSession(db: Db, organizationId: string, id: string, now: string): Promise<void> {
@@ -128,8 +245,13 @@ export async function touchSession(db: Db, organizationId: string, id: string, n
 }
 
 /** The member's sessions that have not been revoked and have not reached their absolute end. */
-export function listLiveSessions(db: Db, organizationId: string, memberId: string, now: string) {
-  return db.kysely
+export async function listLiveSessions(
+  db: Db,
+  organizationId: string,
+  memberId: string,
+  now: string,
+): Promise<DashboardSession[]> {
+  const rows = await db.kysely
     .selectFrom("dashboard_sessions")
     .selectAll()
     .where("organization_id", "=", organizationId)
@@ -138,6 +260,7 @@ export function listLiveSessions(db: Db, organizationId: string, memberId: strin
     .where("expires_at", ">", now)
     .orderBy("id", "desc")
     .execute();
+  return rows.map(toSession);
 }
 
 /** Revokes one session of the member; false when there is no such live session. */
@@ -158,13 +281,27 @@ export async function revokeSession(
   return Number(result.numUpdatedRows) === 1;
 }
 
-export async function insertInvitation(executor: Executor, invitation: InvitationRow): Promise<void> {
-  await executor.insertInto("member_invitations").values(invitation).execute();
+export async function insertInvitation(executor: Executor, invitation: Invitation): Promise<void> {
+  await executor
+    .insertInto("member_invitations")
+    .values({
+      id: invitation.id,
+      organization_id: invitation.organizationId,
+      email: invitation.email,
+      role: invitation.role,
+      code_digest: invitation.codeDigest,
+      invited_by: invitation.invitedBy,
+      created_at: invitation.createdAt,
+      expires_at: invitation.expiresAt,
+      accepted_at: invitation.acceptedAt,
+      revoked_at: invitation.revokedAt,
+    })
+    .execute();
 }
 
 /** Invitations that can still be accepted. */
-export function listPendingInvitations(db: Db, organizationId: string, now: string) {
-  return db.kysely
+export async function listPendingInvitations(db: Db, organizationId: string, now: string): Promise<Invitation[]> {
+  const rows = await db.kysely
     .selectFrom("member_invitations")
     .selectAll()
     .where("organization_id", "=", organizationId)
@@ -173,10 +310,16 @@ export function listPendingInvitations(db: Db, organizationId: string, now: stri
     .where("expires_at", ">", now)
     .orderBy("id", "desc")
     .execute();
+  return rows.map(toInvitation);
 }
 
-export function findInvitationByDigest(executor: Executor, codeDigest: string) {
-  return executor.selectFrom("member_invitations").selectAll().where("code_digest", "=", codeDigest).executeTakeFirst();
+export async function findInvitationByDigest(executor: Executor, codeDigest: string): Promise<Invitation | undefined> {
+  const row = await executor
+    .selectFrom("member_invitations")
+    .selectAll()
+    .where("code_digest", "=", codeDigest)
+    .executeTakeFirst();
+  return row && toInvitation(row);
 }
 
 /** Closes a pending invitation (accepted or revoked); false when it was no longer pending. */
@@ -210,13 +353,17 @@ export async function putSignInCode(
     .execute();
 }
 
-export function findLiveSignInCode(db: Db, emailDigest: string) {
-  return db.kysely
+export async function findLiveSignInCode(
+  db: Db,
+  emailDigest: string,
+): Promise<{ digest: string; expiresAt: string } | undefined> {
+  const row = await db.kysely
     .selectFrom("dashboard_sign_in_codes")
     .select(["digest", "expires_at"])
     .where("email_digest", "=", emailDigest)
     .where("consumed_at", "is", null)
     .executeTakeFirst();
+  return row && { digest: row.digest, expiresAt: row.expires_at };
 }
 
 /** Check-and-consume in one statement: of two right guesses, exactly one gets the code. */
