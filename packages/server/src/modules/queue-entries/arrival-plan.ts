@@ -49,7 +49,7 @@ export function planArrivals(
 ): ArrivalPlan {
   const { counters, refusal } = queue;
   const now = isoAt(nowMs);
-  const places = new Map(existing.map((entry) => [entry.consumer_id, entry]));
+  const places = new Map(existing.map((entry) => [entry.consumerId, entry]));
   const plan: ArrivalPlan = { outcomes: [], inserts: [], reentries: [], taken: 0, admitted: 0, refused: 0 };
   let held = counters.waiting + counters.admitted;
   for (const arrival of arrivals) {
@@ -69,19 +69,19 @@ export function planArrivals(
     }
     plan.taken++;
     const fresh: Entry = {
-      queue_id: arrival.queueId,
-      consumer_id: arrival.consumerId,
-      organization_id: arrival.tenant.organizationId,
+      queueId: arrival.queueId,
+      consumerId: arrival.consumerId,
+      organizationId: arrival.tenant.organizationId,
       mode: arrival.tenant.mode,
       seq: counters.lastSeq + plan.taken,
       status: "QUEUED",
       fingerprint: arrival.fingerprint,
-      entered_at: now,
-      admitted_at: null,
-      admission_expires_at: null,
-      finished_at: null,
-      deny_reason: null,
-      updated_at: now,
+      enteredAt: now,
+      admittedAt: null,
+      admissionExpiresAt: null,
+      finishedAt: null,
+      denyReason: null,
+      updatedAt: now,
     };
     // An admission that ran out unnoticed still counts as admitted until now: it moves over.
     if (previous?.status === "ADMITTED") plan.admitted--;
@@ -98,7 +98,7 @@ export function planArrivals(
 export function withLapsedExpired(entries: readonly Entry[], nowMs: number): Entry[] {
   return entries.map((entry) =>
     entry.status === "ADMITTED" && effectiveStatus(entry, nowMs) === "EXPIRED"
-      ? { ...entry, status: "EXPIRED", finished_at: entry.admission_expires_at }
+      ? { ...entry, status: "EXPIRED", finishedAt: entry.admissionExpiresAt }
       : entry,
   );
 }

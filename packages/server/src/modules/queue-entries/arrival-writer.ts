@@ -27,7 +27,7 @@ import {
   expireAdmissions,
   insertArrivalsIfUnchanged,
   insertEntries,
-  updateEntry,
+  saveEntry,
 } from "./store.js";
 
 /**
@@ -197,7 +197,7 @@ export class ArrivalWriter {
     }
     const departedBefore = plan.taken > 0 ? await departedThroughIn(trx, queueId, counters.lastSeq) : 0;
     await insertEntries(trx, this.db.dialect, plan.inserts);
-    for (const entry of plan.reentries) await updateEntry(trx, entry, entry);
+    for (const entry of plan.reentries) await saveEntry(trx, entry);
     if (plan.taken > 0 || freed > 0) {
       await advanceQueue(trx, queueId, { taken: plan.taken, waiting: plan.taken, admitted: plan.admitted - freed });
     }

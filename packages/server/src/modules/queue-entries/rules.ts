@@ -17,7 +17,7 @@ export const entryErrors = {
 
 /** An admission past its expiry no longer holds a place, even before a sweep has marked it. */
 export function effectiveStatus(entry: Entry, nowMs: number): EntryStatus {
-  if (entry.status === "ADMITTED" && entry.admission_expires_at && Date.parse(entry.admission_expires_at) <= nowMs) {
+  if (entry.status === "ADMITTED" && entry.admissionExpiresAt && Date.parse(entry.admissionExpiresAt) <= nowMs) {
     return "EXPIRED";
   }
   return entry.status;

@@ -16,7 +16,7 @@ import {
   nextWaiting,
   readEntry,
   recordDepartures,
-  updateEntry,
+  saveEntry,
 } from "./store.js";
 
 export interface QueueConsumerState {
@@ -43,31 +43,31 @@ export async function stateOf(
   const status = effectiveStatus(entry, nowMs);
   let position: number | null = null;
   if (status === "QUEUED") {
-    position = positionOf(entry.seq, departedBefore ?? (await departedThrough(deps.db, entry.queue_id, entry.seq - 1)));
+    position = positionOf(entry.seq, departedBefore ?? (await departedThrough(deps.db, entry.queueId, entry.seq - 1)));
   }
   if (status === "ADMITTED") position = 0;
-  const admitted = status === "ADMITTED" && entry.admitted_at && entry.admission_expires_at;
+  const admitted = status === "ADMITTED" && entry.admittedAt && entry.admissionExpiresAt;
   const admissionToken = admitted
     ? await signAdmission(deps.signingKeys, {
         ...tenant,
-        queueId: entry.queue_id,
-        consumerId: entry.consumer_id,
+        queueId: entry.queueId,
+        consumerId: entry.consumerId,
         seq: entry.seq,
         fingerprint: entry.fingerprint,
-        admittedAtMs: Date.parse(entry.admitted_at as string),
-        expiresAtMs: Date.parse(entry.admission_expires_at as string),
+        admittedAtMs: Date.parse(entry.admittedAt as string),
+        expiresAtMs: Date.parse(entry.admissionExpiresAt as string),
       })
     : null;
   return {
-    queueId: entry.queue_id,
-    consumerId: entry.consumer_id,
+    queueId: entry.queueId,
+    consumerId: entry.consumerId,
     status,
     position,
-    enteredAt: entry.entered_at,
-    admittedAt: entry.admitted_at,
+    enteredAt: entry.enteredAt,
+    admittedAt: entry.admittedAt,
     admissionToken,
-    admissionExpiresAt: admitted ? entry.admission_expires_at : null,
-    denyReason: entry.deny_reason,
+    admissionExpiresAt: admitted ? entry.admissionExpiresAt : null,
+    denyReason: entry.denyReason,
   };
 }
 
@@ -95,9 +95,7 @@ export async function entryState(deps: Deps, tenant: TenantScope, queueId: strin
   throw entryErrors.notInQueue();
 }
 
-type Transition = { status: EntryStatus } & Partial<
-  Pick<Entry, "admitted_at" | "admission_expires_at" | "deny_reason">
->;
+type Transition = { status: EntryStatus } & Partial<Pick<Entry, "admittedAt" | "admissionExpiresAt" | "denyReason">>;
 
 /**
  * Moves one entry to a new status under the queue's lock, keeping the counters and the
@@ -124,8 +122,8 @@ async function transition(
     if (current === change.status) return entry;
     if (!allowed.includes(current)) throw entryErrors.wrongState(current);
     const finished = change.status !== "QUEUED" && change.status !== "ADMITTED";
-    const updated: Entry = { ...entry, ...change, finished_at: finished ? now : null, updated_at: now };
-    await updateEntry(trx, entry, updated);
+    const updated: Entry = { ...entry, ...change, finishedAt: finished ? now : null, updatedAt: now };
+    await saveEntry(trx, updated);
     await settle(trx, queueId, [entry], change.status);
     return updated;
   });
@@ -147,15 +145,15 @@ async function settle(trx: Transaction<Database>, queueId: string, from: Entry[]
 }
 
 const admissionWindow = (queue: { admissionTtlSeconds: number }, nowMs: number) => ({
-  admitted_at: isoAt(nowMs),
-  admission_expires_at: isoAt(nowMs + queue.admissionTtlSeconds * 1000),
+  admittedAt: isoAt(nowMs),
+  admissionExpiresAt: isoAt(nowMs + queue.admissionTtlSeconds * 1000),
 });
 
 export async function leaveQueue(deps: Deps, tenant: TenantScope, queueId: string, consumerId: string) {
   const entry = await transition(deps, tenant, queueId, consumerId, ["QUEUED", "ADMITTED", "EXPIRED"], () => ({
     status: "LEFT",
   }));
-  return { queueId: entry.queue_id, consumerId: entry.consumer_id, status: "LEFT" as const, position: null };
+  return { queueId: entry.queueId, consumerId: entry.consumerId, status: "LEFT" as const, position: null };
 }
 
 export async function admitConsumer(deps: Deps, tenant: TenantScope, queueId: string, consumerId: string) {
@@ -178,7 +176,7 @@ export async function admitNext(deps: Deps, tenant: TenantScope, queueId: string
     if (!last) return [];
     await admitThrough(trx, queueId, last.seq, window);
     await settle(trx, queueId, batch, "ADMITTED");
-    return batch.map((entry): Entry => ({ ...entry, status: "ADMITTED", ...window, updated_at: window.admitted_at }));
+    return batch.map((entry): Entry => ({ ...entry, status: "ADMITTED", ...window, updatedAt: window.admittedAt }));
   });
   return Promise.all(admitted.map((entry) => stateOf(deps, tenant, entry)));
 }
@@ -189,10 +187,10 @@ export async function completeAdmission(deps: Deps, tenant: TenantScope, queueId
     status: "COMPLETED",
   }));
   return {
-    queueId: entry.queue_id,
-    consumerId: entry.consumer_id,
+    queueId: entry.queueId,
+    consumerId: entry.consumerId,
     status: "COMPLETED" as const,
-    completedAt: entry.finished_at as string,
+    completedAt: entry.finishedAt as string,
   };
 }
 
@@ -205,7 +203,7 @@ export async function denyConsumer(
 ) {
   const entry = await transition(deps, tenant, queueId, consumerId, ["QUEUED", "ADMITTED", "EXPIRED"], () => ({
     status: "DENIED",
-    deny_reason: reason,
+    denyReason: reason,
   }));
   return stateOf(deps, tenant, entry);
 }

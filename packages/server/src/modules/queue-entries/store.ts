@@ -1,15 +1,67 @@
-import { type Selectable, sql, type Transaction, type Updateable } from "kysely";
+import { type Selectable, sql, type Transaction } from "kysely";
 import { type Db, type DialectName, isUniqueViolation } from "../../db/database.js";
 import { insertJsonRows, selectForEach } from "../../db/json-rows.js";
 import { preparedQuery } from "../../db/prepared.js";
-import type { Database, EntryStatus, QueueEntriesTable } from "../../db/schema.js";
+import type { Database, DenyReason, EntryStatus, Mode, QueueEntriesTable } from "../../db/schema.js";
 import { inTenant } from "../../db/scoped-queries.js";
 import type { TenantScope } from "../../lib/tenant.js";
 import { type NumbersTaken, type QueueForArrivals, takeNumbersIfUnchanged } from "../queues/index.js";
 import { departureIncrements, FENWICK_DEPTH, prefixNodes } from "./positions.js";
 
-export type Entry = Selectable<QueueEntriesTable>;
+/** A consumer's place in a queue. `seq` is its arrival number, dense and unique per queue. */
+export interface Entry {
+  queueId: string;
+  consumerId: string;
+  organizationId: string;
+  mode: Mode;
+  seq: number;
+  status: EntryStatus;
+  fingerprint: string | null;
+  enteredAt: string;
+  admittedAt: string | null;
+  admissionExpiresAt: string | null;
+  finishedAt: string | null;
+  denyReason: DenyReason | null;
+  updatedAt: string;
+}
+type EntryRow = Selectable<QueueEntriesTable>;
 type Executor = Db["kysely"] | Transaction<Database>;
+
+function toEntry(row: EntryRow): Entry {
+  return {
+    queueId: row.queue_id,
+    consumerId: row.consumer_id,
+    organizationId: row.organization_id,
+    mode: row.mode,
+    seq: row.seq,
+    status: row.status,
+    fingerprint: row.fingerprint,
+    enteredAt: row.entered_at,
+    admittedAt: row.admitted_at,
+    admissionExpiresAt: row.admission_expires_at,
+    finishedAt: row.finished_at,
+    denyReason: row.deny_reason,
+    updatedAt: row.updated_at,
+  };
+}
+
+function toRow(entry: Entry): EntryRow {
+  return {
+    queue_id: entry.queueId,
+    consumer_id: entry.consumerId,
+    organization_id: entry.organizationId,
+    mode: entry.mode,
+    seq: entry.seq,
+    status: entry.status,
+    fingerprint: entry.fingerprint,
+    entered_at: entry.enteredAt,
+    admitted_at: entry.admittedAt,
+    admission_expires_at: entry.admissionExpiresAt,
+    finished_at: entry.finishedAt,
+    deny_reason: entry.denyReason,
+    updated_at: entry.updatedAt,
+  };
+}
 
 const entryQuery = (executor: Executor, queueId: string, consumerId: string, organizationId: string, mode: string) =>
   executor
@@ -57,9 +109,9 @@ export async function readEntriesWithDepartures(
     .where("q.deleted_at", "is", null);
   const rows = await selectForEach(db.kysely, db.dialect, "e.consumer_id", consumerIds, (filter) => own.where(filter));
   return new Map(
-    rows.map(({ departed_before, ...entry }) => [
-      entry.consumer_id,
-      { entry, departedBefore: Number(departed_before) },
+    rows.map(({ departed_before, ...row }) => [
+      row.consumer_id,
+      { entry: toEntry(row), departedBefore: Number(departed_before) },
     ]),
   );
 }
@@ -71,7 +123,8 @@ export async function getEntry(
   queueId: string,
   consumerId: string,
 ): Promise<Entry | undefined> {
-  return entryQuery(trx, queueId, consumerId, scope.organizationId, scope.mode).executeTakeFirst();
+  const row = await entryQuery(trx, queueId, consumerId, scope.organizationId, scope.mode).executeTakeFirst();
+  return row && toEntry(row);
 }
 
 /** A consumer's entry, read on its own. */
@@ -82,20 +135,21 @@ export async function readEntry(
   consumerId: string,
 ): Promise<Entry | undefined> {
   const [row] = await selectEntry(db, queueId, consumerId, scope.organizationId, scope.mode);
-  return row;
+  return row && toEntry(row);
 }
 
 /** The entries these consumers already have in the queue: one statement, one lookup per consumer. */
-export function entriesOfConsumersIn(
+export async function entriesOfConsumersIn(
   trx: Executor,
   dialect: DialectName,
   scope: TenantScope,
   queueId: string,
   consumerIds: readonly string[],
 ): Promise<Entry[]> {
-  return selectForEach(trx, dialect, "consumer_id", consumerIds, (filter) =>
+  const rows = await selectForEach(trx, dialect, "consumer_id", consumerIds, (filter) =>
     trx.selectFrom("queue_entries").selectAll().where("queue_id", "=", queueId).$call(inTenant(scope)).where(filter),
   );
+  return rows.map(toEntry);
 }
 
 /**
@@ -116,23 +170,24 @@ export async function insertArrivalsIfUnchanged(
   const take = takeNumbersIfUnchanged(db.dialect, scope, queueId, entries.length, seen.window);
   const plannedBase = seen.counters.lastSeq;
   try {
+    const rows = entries.map(toRow);
     if (db.dialect === "postgres") {
-      const columns = Object.keys(entries[0] ?? {});
+      const columns = Object.keys(rows[0] ?? {});
       const values = columns.map((column) =>
         column === "seq" ? sql`taken.${sql.ref("base")} + (r.seq - ${plannedBase})` : sql`r.${sql.ref(column)}`,
       );
-      const { rows } = await sql<NumbersTaken>`with taken as (${take}),
+      const { rows: taken } = await sql<NumbersTaken>`with taken as (${take}),
         inserted as (insert into queue_entries (${sql.join(columns.map((column) => sql.ref(column)))})
           select ${sql.join(values)} from taken
-          cross join json_populate_recordset(null::queue_entries, ${JSON.stringify(entries)}::json) as r)
+          cross join json_populate_recordset(null::queue_entries, ${JSON.stringify(rows)}::json) as r)
         select * from taken`.execute(db.kysely);
-      return rows[0];
+      return taken[0];
     }
     return await db.kysely.transaction().execute(async (trx) => {
       const [numbers] = (await take.execute(trx)).rows;
       if (!numbers) return undefined;
-      const renumbered = entries.map((entry) => ({ ...entry, seq: numbers.base + entry.seq - plannedBase }));
-      await insertEntries(trx, db.dialect, renumbered);
+      const renumbered = rows.map((row) => ({ ...row, seq: numbers.base + row.seq - plannedBase }));
+      await insertJsonRows(trx, db.dialect, "queue_entries", renumbered);
       return numbers;
     });
   } catch (err) {
@@ -142,19 +197,17 @@ export async function insertArrivalsIfUnchanged(
 }
 
 export async function insertEntries(trx: Transaction<Database>, dialect: DialectName, entries: readonly Entry[]) {
-  await insertJsonRows(trx, dialect, "queue_entries", entries);
+  await insertJsonRows(trx, dialect, "queue_entries", entries.map(toRow));
 }
 
-export async function updateEntry(
-  trx: Transaction<Database>,
-  entry: Pick<Entry, "queue_id" | "consumer_id">,
-  patch: Updateable<QueueEntriesTable>,
-): Promise<void> {
+/** Writes every field of `entry` over the place its queue and consumer name. */
+export async function saveEntry(trx: Transaction<Database>, entry: Entry): Promise<void> {
+  const { queue_id, consumer_id, ...fields } = toRow(entry);
   await trx
     .updateTable("queue_entries")
-    .set(patch)
-    .where("queue_id", "=", entry.queue_id)
-    .where("consumer_id", "=", entry.consumer_id)
+    .set(fields)
+    .where("queue_id", "=", queue_id)
+    .where("consumer_id", "=", consumer_id)
     .execute();
 }
 
@@ -206,7 +259,7 @@ export async function recordDepartures(trx: Transaction<Database>, queueId: stri
 
 /** The next `count` waiting entries, in arrival order. */
 export async function nextWaiting(trx: Transaction<Database>, queueId: string, count: number): Promise<Entry[]> {
-  return trx
+  const rows = await trx
     .selectFrom("queue_entries")
     .selectAll()
     .where("queue_id", "=", queueId)
@@ -214,6 +267,7 @@ export async function nextWaiting(trx: Transaction<Database>, queueId: string, c
     .orderBy("seq")
     .limit(count)
     .execute();
+  return rows.map(toEntry);
 }
 
 /** Admits every waiting entry up to and including arrival number `throughSeq`. */
@@ -221,11 +275,16 @@ export async function admitThrough(
   trx: Transaction<Database>,
   queueId: string,
   throughSeq: number,
-  patch: { admitted_at: string; admission_expires_at: string },
+  window: { admittedAt: string; admissionExpiresAt: string },
 ): Promise<void> {
   await trx
     .updateTable("queue_entries")
-    .set({ status: "ADMITTED", ...patch, updated_at: patch.admitted_at })
+    .set({
+      status: "ADMITTED",
+      admitted_at: window.admittedAt,
+      admission_expires_at: window.admissionExpiresAt,
+      updated_at: window.admittedAt,
+    })
     .where("queue_id", "=", queueId)
     .where("status", "=", "QUEUED")
     .where("seq", "<=", throughSeq)
@@ -252,7 +311,7 @@ export async function entriesOfConsumer(
   statuses: readonly EntryStatus[],
   limit: number,
 ): Promise<Entry[]> {
-  return db.kysely
+  const rows = await db.kysely
     .selectFrom("queue_entries")
     .selectAll()
     .$call(inTenant(scope))
@@ -261,6 +320,7 @@ export async function entriesOfConsumer(
     .orderBy("entered_at", "desc")
     .limit(limit)
     .execute();
+  return rows.map(toEntry);
 }
 
 /** A guest who signed in keeps their places: the entries move to the new consumer. */

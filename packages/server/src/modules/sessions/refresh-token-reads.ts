@@ -1,6 +1,6 @@
 import type { Db } from "../../db/database.js";
 import { GroupCommit } from "../../db/group-commit.js";
-import { findRefreshTokens, type RefreshTokenRow } from "./store.js";
+import { findRefreshTokens, type RefreshTokenWithSession } from "./store.js";
 
 /**
  * Refresh tokens looked up together: every rotation reads its token first, and one statement per
@@ -10,7 +10,7 @@ import { findRefreshTokens, type RefreshTokenRow } from "./store.js";
  * the next lookups gather for the one after it.
  */
 export class RefreshTokenReads {
-  private readonly lookups: GroupCommit<string, RefreshTokenRow | undefined>;
+  private readonly lookups: GroupCommit<string, RefreshTokenWithSession | undefined>;
 
   constructor(private readonly db: Db) {
     this.lookups = new GroupCommit((_key, digests) => this.readTogether(digests), {
@@ -21,7 +21,7 @@ export class RefreshTokenReads {
   }
 
   /** The refresh token with this digest and its session, or nothing. */
-  find(digest: string): Promise<RefreshTokenRow | undefined> {
+  find(digest: string): Promise<RefreshTokenWithSession | undefined> {
     return this.lookups.submit("refresh-tokens", digest);
   }
 

@@ -11,7 +11,7 @@ import { secretDigest } from "../../lib/secrets.js";
 import type { TenantScope } from "../../lib/tenant.js";
 import type { Consumer } from "../consumers/index.js";
 import { issueAccessToken } from "../tokens/access-tokens.js";
-import { listLiveSessions, type RefreshTokenRow, revokeSessions, type SessionRecord } from "./store.js";
+import { listLiveSessions, type RefreshTokenWithSession, revokeSessions, type SessionRecord } from "./store.js";
 
 /** A concurrent duplicate refresh within this window gets the same successor instead of a revocation. */
 export const REFRESH_REUSE_LEEWAY_MS = 10_000;
@@ -151,7 +151,7 @@ export async function revokeConsumerSessionsIn(
   return { revoked, invalidate: revoked.map((sessionId) => ({ type: "session", sessionId }) as const) };
 }
 
-function usable(row: RefreshTokenRow, tenant: TenantScope, nowMs: number): boolean {
+function usable(row: RefreshTokenWithSession, tenant: TenantScope, nowMs: number): boolean {
   return (
     row.organizationId === tenant.organizationId &&
     row.mode === tenant.mode &&

@@ -112,7 +112,7 @@ export async function revokeSessions(
   return rows.map((row) => row.id);
 }
 
-export interface RefreshTokenRow {
+export interface RefreshTokenWithSession {
   status: "active" | "rotated";
   rotatedAt: string | null;
   successorEncrypted: string | null;
@@ -153,7 +153,10 @@ export function insertRefreshTokens(
 }
 
 /** The refresh tokens with these digests, each with its session: one statement, one lookup per digest. */
-export async function findRefreshTokens(db: Db, digests: readonly string[]): Promise<Map<string, RefreshTokenRow>> {
+export async function findRefreshTokens(
+  db: Db,
+  digests: readonly string[],
+): Promise<Map<string, RefreshTokenWithSession>> {
   const rows = await selectForEach(db.kysely, db.dialect, "refresh_tokens.digest", digests, (filter) =>
     db.kysely
       .selectFrom("refresh_tokens")
