@@ -12,6 +12,7 @@ export const signIn = route({
   summary: "Email a sign-in code to a member (same answer for any email)",
   body: "SignInBody",
   responses: { 202: "SignInSent" },
+  errors: ["rate_limit_exceeded"],
 });
 
 export const verifySignIn = route({
@@ -21,6 +22,7 @@ export const verifySignIn = route({
   summary: "Sign in with the emailed code",
   body: "SignInVerifyBody",
   responses: { 200: "DashboardMe" },
+  errors: ["otp_invalid", "otp_expired", "rate_limit_exceeded"],
 });
 
 export const signOut = route({
@@ -121,5 +123,5 @@ export const acceptInvitation = route({
   summary: "Accept an invitation; then sign in with a code sent to the invited email",
   body: "AcceptInvitationBody",
   responses: { 200: "AcceptedInvitation" },
-  errors: ["invitation_invalid"],
+  errors: ["invitation_invalid", "rate_limit_exceeded"],
 });
