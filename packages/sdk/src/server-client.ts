@@ -356,6 +356,13 @@ export class FanfareClient {
      */
     deliveries: (id: string) => this.call(routes.listWebhookDeliveries, { params: { id } }),
     /**
+     * Sends a signed `webhook.test` event to the endpoint (whatever events it subscribed to) and
+     * answers with its queued delivery, which then shows in `deliveries`.
+     * @example
+     * const { eventId } = await fanfare.webhookEndpoints.sendTestEvent("whk_…");
+     */
+    sendTestEvent: (id: string) => this.call(routes.sendWebhookTestEvent, { params: { id } }),
+    /**
      * Stops deliveries to an endpoint and deletes it.
      * @example
      * await fanfare.webhookEndpoints.delete("whk_…");

@@ -40,6 +40,19 @@ export const listWebhookDeliveries = route({
   errors: ["not_found"],
 });
 
+export const sendWebhookTestEvent = route({
+  ...webhooks,
+  method: "POST",
+  path: "/webhook-endpoints/:id/test",
+  summary: "Send a signed webhook.test event to the endpoint",
+  description:
+    "Queues a `webhook.test` event for this endpoint only, whatever events it subscribed to, and answers 202 " +
+    "with its delivery: signed, retried and listed in the endpoint's deliveries like any other.",
+  params: "IdParams",
+  responses: { 202: "WebhookDeliveryView" },
+  errors: ["not_found"],
+});
+
 export const deleteWebhookEndpoint = route({
   ...webhooks,
   method: "DELETE",

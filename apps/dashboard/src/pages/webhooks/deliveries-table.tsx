@@ -12,11 +12,17 @@ const STATUS = {
   failed: { label: "Failed", tone: "danger" },
 } as const;
 
+interface DeliveriesTableProps {
+  endpoint: WebhookEndpoint;
+  /** The test event last sent from this page: a new one is loaded into the list at once. */
+  latestTestEventId?: string | undefined;
+}
+
 /** The latest deliveries to one endpoint and how each went. */
-export function DeliveriesTable({ endpoint }: { endpoint: WebhookEndpoint }) {
+export function DeliveriesTable({ endpoint, latestTestEventId }: DeliveriesTableProps) {
   const deliveries = useResource(
     () => api.call(routes.listWebhookDeliveries, { params: { id: endpoint.id } }),
-    endpoint.id,
+    `${endpoint.id} ${latestTestEventId ?? ""}`,
   );
   return (
     <section className="panel" aria-labelledby="deliveries-title">
@@ -32,7 +38,9 @@ export function DeliveriesTable({ endpoint }: { endpoint: WebhookEndpoint }) {
         resource={deliveries}
         what="deliveries"
         isEmpty={(data) => data.data.length === 0}
-        empty={<p>No deliveries yet. Events are sent here when alerts fire or resolve.</p>}
+        empty={
+          <p>No deliveries yet. Events are sent here when alerts fire or resolve, or when you send a test event.</p>
+        }
       >
         {({ data }) => (
           <div className="table-scroll">

@@ -1,10 +1,11 @@
 import { routes } from "@fanfare/sdk";
 import { useState } from "react";
+import { messageOf } from "../../api/api-error";
 import { api } from "../../api/client";
 import type { CreateWebhookBody, WebhookEndpoint } from "../../api/types";
 import { ConfirmDialog } from "../../components/confirm-dialog";
 import { Dialog } from "../../components/dialog";
-import { LoadState } from "../../components/load-state";
+import { InlineError, LoadState } from "../../components/load-state";
 import { ShownOnceDialog } from "../../components/shown-once-dialog";
 import { Timestamp } from "../../components/timestamp";
 import { useResource } from "../../components/use-resource";
@@ -19,6 +20,9 @@ export function WebhooksPage() {
   const endpoints = useResource(() => api.call(routes.listWebhookEndpoints, {}));
   const [open, setOpen] = useState<Open | null>(null);
   const [selectedId, setSelectedId] = useState<string>();
+  const [sendingTest, setSendingTest] = useState(false);
+  const [testEventId, setTestEventId] = useState<string>();
+  const [testError, setTestError] = useState<string>();
   const close = () => setOpen(null);
 
   const add = async (body: CreateWebhookBody) => {
@@ -32,6 +36,21 @@ export function WebhooksPage() {
     if (selectedId === endpoint.id) setSelectedId(undefined);
     close();
     endpoints.reload();
+  };
+
+  const sendTestEvent = async (endpoint: WebhookEndpoint) => {
+    setSendingTest(true);
+    setTestEventId(undefined);
+    setTestError(undefined);
+    try {
+      const delivery = await api.call(routes.sendWebhookTestEvent, { params: { id: endpoint.id } });
+      setTestEventId(delivery.eventId);
+      // The endpoint's deliveries list the test event, and then how its attempts went.
+      setSelectedId(endpoint.id);
+    } catch (failure) {
+      setTestError(messageOf(failure));
+    }
+    setSendingTest(false);
   };
 
   const selected =
@@ -48,6 +67,13 @@ export function WebhooksPage() {
         )}
       </div>
       <p className="lead">Fanfare posts signed alert events to these URLs. Showing {mode} endpoints.</p>
+      {testEventId && (
+        <p className="notice" role="status">
+          Test event <span className="mono">{testEventId}</span> queued: Fanfare sends it within seconds. Refresh the
+          deliveries below to see how it went.
+        </p>
+      )}
+      <InlineError message={testError} />
 
       <LoadState
         resource={endpoints}
@@ -92,14 +118,25 @@ export function WebhooksPage() {
                           Deliveries
                         </button>
                         {canManage && (
-                          <button
-                            type="button"
-                            className="button button-small button-danger-quiet"
-                            aria-label={`Delete ${endpoint.url}`}
-                            onClick={() => setOpen({ kind: "delete", endpoint })}
-                          >
-                            Delete
-                          </button>
+                          <>
+                            <button
+                              type="button"
+                              className="button button-small"
+                              aria-label={`Send test event to ${endpoint.url}`}
+                              disabled={sendingTest}
+                              onClick={() => sendTestEvent(endpoint)}
+                            >
+                              Send test event
+                            </button>
+                            <button
+                              type="button"
+                              className="button button-small button-danger-quiet"
+                              aria-label={`Delete ${endpoint.url}`}
+                              onClick={() => setOpen({ kind: "delete", endpoint })}
+                            >
+                              Delete
+                            </button>
+                          </>
                         )}
                       </span>
                     </td>
@@ -111,7 +148,7 @@ export function WebhooksPage() {
         )}
       </LoadState>
 
-      {selected && <DeliveriesTable endpoint={selected} />}
+      {selected && <DeliveriesTable endpoint={selected} latestTestEventId={testEventId} />}
 
       {open?.kind === "add" && (
         <Dialog title="Add webhook endpoint" onClose={close} size="large">

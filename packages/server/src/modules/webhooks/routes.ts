@@ -3,10 +3,25 @@ import type { FastifyPluginAsync } from "fastify";
 import type { Deps } from "../../deps.js";
 import { addRoute } from "../../http/contract-routes.js";
 import { actorOf, authOf } from "../access/index.js";
-import { createEndpoint, removeEndpoint, requireEndpoint } from "./service.js";
-import { deliveriesOf, listEndpoints, type WebhookEndpoint } from "./store.js";
+import { createEndpoint, removeEndpoint, requireEndpoint, sendTestEvent } from "./service.js";
+import { type Delivery, deliveriesOf, listEndpoints, type WebhookEndpoint } from "./store.js";
 
-/** Admin API: where alert events are delivered, per mode. */
+/** A delivery as the API shows it: the next attempt only while one is to come. */
+function deliveryView(delivery: Delivery) {
+  return {
+    id: delivery.id,
+    eventId: delivery.eventId,
+    type: delivery.eventType,
+    status: delivery.status,
+    attempts: delivery.attempts,
+    nextAttemptAt: delivery.status === "pending" ? delivery.nextAttemptAt : null,
+    lastStatusCode: delivery.lastStatusCode,
+    lastError: delivery.lastError,
+    createdAt: delivery.createdAt,
+  };
+}
+
+/** Admin API: where alert events (and test events, on request) are delivered, per mode. */
 export function webhookRoutes(deps: Deps): FastifyPluginAsync {
   return async (app) => {
     const view = (endpoint: WebhookEndpoint, mode: "live" | "test") => ({
@@ -35,19 +50,12 @@ export function webhookRoutes(deps: Deps): FastifyPluginAsync {
       const { tenant } = authOf(request);
       await requireEndpoint(deps, tenant, request.params.id);
       const deliveries = await deliveriesOf(deps.db, tenant, request.params.id, 100);
-      return {
-        data: deliveries.map((delivery) => ({
-          id: delivery.id,
-          eventId: delivery.eventId,
-          type: delivery.eventType,
-          status: delivery.status,
-          attempts: delivery.attempts,
-          nextAttemptAt: delivery.status === "pending" ? delivery.nextAttemptAt : null,
-          lastStatusCode: delivery.lastStatusCode,
-          lastError: delivery.lastError,
-          createdAt: delivery.createdAt,
-        })),
-      };
+      return { data: deliveries.map(deliveryView) };
+    });
+
+    addRoute(app, routes.sendWebhookTestEvent, async (request, reply) => {
+      const delivery = await sendTestEvent(deps, authOf(request).tenant, request.params.id);
+      return reply.code(202).send(deliveryView(delivery));
     });
 
     addRoute(app, routes.deleteWebhookEndpoint, async (request) => {

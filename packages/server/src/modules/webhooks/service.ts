@@ -90,6 +90,45 @@ export async function removeEndpoint(deps: Deps, tenant: TenantScope, actor: Act
   });
 }
 
+/** Sent on request to one endpoint, whatever it subscribed to; no endpoint can subscribe to it. */
+const TEST_EVENT = "webhook.test";
+
+/** An event as every endpoint receives it: one id and one payload (signed afresh at each attempt). */
+interface OutgoingEvent {
+  tenant: TenantScope;
+  id: string;
+  type: WebhookEvent | typeof TEST_EVENT;
+  payload: string;
+  createdAtMs: number;
+}
+
+function newEvent(deps: Deps, tenant: TenantScope, type: OutgoingEvent["type"], data: unknown): OutgoingEvent {
+  const nowMs = deps.clock.now();
+  const id = newId("webhookEvent", nowMs);
+  const payload = JSON.stringify({ id, type, timestamp: isoAt(nowMs), organizationId: tenant.organizationId, data });
+  return { tenant, id, type, payload, createdAtMs: nowMs };
+}
+
+/** The event's delivery to one endpoint, due at once. */
+function pendingDelivery(event: OutgoingEvent, endpointId: string): Delivery {
+  const now = isoAt(event.createdAtMs);
+  return {
+    id: newId("webhookDelivery", event.createdAtMs),
+    endpointId,
+    tenant: event.tenant,
+    eventId: event.id,
+    eventType: event.type,
+    payload: event.payload,
+    status: "pending",
+    attempts: 0,
+    nextAttemptAt: now,
+    lastStatusCode: null,
+    lastError: null,
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
 /**
  * Queues an event for every endpoint of the tenant that subscribed to it. Deliveries are rows
  * first, sent by the dispatcher after: nothing is lost to a crash or a restart. Pass the
@@ -104,24 +143,18 @@ export async function emitEvent(
 ): Promise<void> {
   const endpoints = await subscribers(executor, tenant, type);
   if (endpoints.length === 0) return;
-  const nowMs = deps.clock.now();
-  const now = isoAt(nowMs);
-  const eventId = newId("webhookEvent", nowMs);
-  const payload = JSON.stringify({ id: eventId, type, timestamp: now, organizationId: tenant.organizationId, data });
-  const deliveries: Delivery[] = endpoints.map((endpoint) => ({
-    id: newId("webhookDelivery", nowMs),
-    endpointId: endpoint.id,
-    tenant,
-    eventId,
-    eventType: type,
-    payload,
-    status: "pending",
-    attempts: 0,
-    nextAttemptAt: now,
-    lastStatusCode: null,
-    lastError: null,
-    createdAt: now,
-    updatedAt: now,
-  }));
-  await insertDeliveries(executor, deliveries);
+  const event = newEvent(deps, tenant, type, data);
+  await insertDeliveries(
+    executor,
+    endpoints.map((endpoint) => pendingDelivery(event, endpoint.id)),
+  );
+}
+
+/** Queues a `webhook.test` event for one endpoint, sent and retried like any other; returns its delivery. */
+export async function sendTestEvent(deps: Deps, tenant: TenantScope, endpointId: string): Promise<Delivery> {
+  const endpoint = await requireEndpoint(deps, tenant, endpointId);
+  const data = { message: "This is a test event from Fanfare", endpointId: endpoint.id };
+  const delivery = pendingDelivery(newEvent(deps, tenant, TEST_EVENT, data), endpoint.id);
+  await insertDeliveries(deps.db.kysely, [delivery]);
+  return delivery;
 }
