@@ -2,6 +2,6 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    projects: ["packages/*", "apps/dashboard", "apps/dashboard/e2e"],
+    projects: ["packages/*", "apps/dashboard", "apps/dashboard/e2e", "examples"],
   },
 });

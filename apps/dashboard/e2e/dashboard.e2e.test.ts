@@ -3,13 +3,14 @@ import { fileURLToPath } from "node:url";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../../packages/server/src/config.js";
+import { verifyWebhook } from "../../../packages/server/src/lib/webhook-signature.js";
 import { type RunningServer, startServer } from "../../../packages/server/src/main.js";
 import { CLI_ACTOR } from "../../../packages/server/src/modules/audit/service.js";
 import { addOwner } from "../../../packages/server/src/modules/members/service.js";
 import { type BootstrapKeys, createOrganization } from "../../../packages/server/src/modules/orgs/service.js";
 import { deliveredCode } from "../../../packages/server/test/dashboard-member.js";
 import { createTestDatabase, type TestDatabase } from "../../../packages/server/test/harness.js";
-import { LOOPBACK_ALLOWED, WebhookReceiver } from "../../../packages/server/test/webhook-receiver.js";
+import { LOOPBACK_ALLOWED, type Received, WebhookReceiver } from "../../../packages/server/test/webhook-receiver.js";
 import { chromiumAvailable, launchChromium } from "./browser.js";
 
 const SCREENSHOTS = fileURLToPath(new URL("../../../docs/screenshots/", import.meta.url));
@@ -33,6 +34,7 @@ describe.runIf(runnable)("dashboard in a real browser", () => {
   let context: BrowserContext;
   let page: Page;
   let keys: BootstrapKeys;
+  let webhookSecret: string;
 
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
@@ -160,9 +162,20 @@ describe.runIf(runnable)("dashboard in a real browser", () => {
   it("shows usage after traffic", async () => {
     for (let i = 0; i < 5; i++) expect((await admin(keys.secretLive, "/api/v1/organization")).status).toBe(200);
     await server.deps.usage.flush();
+    // A shopper's code that the delivery webhook refuses (400: no retry) shows as not delivered.
+    receiver.status = 400;
+    const requested = await fetch(`${server.consumerUrl}/api/v1/auth/otp/request`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-publishable-key": keys.publishableLive },
+      body: JSON.stringify({ email: "shopper@example.com" }),
+    });
+    expect(requested.status).toBe(200);
+    await server.deps.codes.settled();
+    receiver.status = 200;
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Usage" }).click();
     await page.getByRole("heading", { level: 1, name: "Usage" }).waitFor();
     await page.getByRole("row", { name: /Default secret key/ }).waitFor();
+    expect(await page.locator(".stat-warning").textContent()).toBe("Codes not delivered1");
     await shot("usage");
   });
 
@@ -175,9 +188,45 @@ describe.runIf(runnable)("dashboard in a real browser", () => {
     await dialog.getByLabel("Description").fill("Ops alerts");
     await dialog.getByRole("button", { name: "Add endpoint" }).click();
     const secret = page.getByRole("dialog", { name: "Your webhook signing secret" });
-    expect(await secret.getByTestId("shown-once-secret").textContent()).toMatch(/^whsec_/);
+    webhookSecret = (await secret.getByTestId("shown-once-secret").textContent()) ?? "";
+    expect(webhookSecret).toMatch(/^whsec_/);
     await secret.getByRole("button", { name: "Done" }).click();
     await page.getByRole("row", { name: /Ops alerts/ }).waitFor();
+  });
+
+  /** The first request the receiver got whose JSON body has `type`, waiting up to 10 s for it. */
+  async function receivedEvent(type: string): Promise<Received> {
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const found = receiver.received.find((request) => JSON.parse(request.body).type === type);
+      if (found) return found;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`no ${type} event received`);
+  }
+
+  it("sends a signed test event to the endpoint and lists its delivery", async () => {
+    await page.getByRole("button", { name: `Send test event to ${deliveryUrl}` }).click();
+    const notice = await page.getByRole("status").filter({ hasText: "Test event" }).textContent();
+    const eventId = /evt_\w+/.exec(notice ?? "")?.[0];
+    expect(eventId).toMatch(/^evt_/);
+    await page.getByRole("heading", { name: `Deliveries to ${deliveryUrl}` }).waitFor();
+    await page.getByRole("row", { name: /webhook\.test/ }).waitFor();
+
+    // The server's dispatcher sends it within a second or so, signed with the secret shown once.
+    const event = await receivedEvent("webhook.test");
+    expect(event.headers["x-fanfare-event-id"]).toBe(eventId);
+    const signed = {
+      timestamp: String(event.headers["x-fanfare-timestamp"]),
+      signature: String(event.headers["x-fanfare-signature"]),
+    };
+    expect(verifyWebhook(webhookSecret, signed, event.body, Math.floor(Date.now() / 1000))).toBe(true);
+
+    const succeeded = page.getByRole("row", { name: /webhook\.test Succeeded 1 200/ });
+    for (let attempt = 0; attempt < 50 && (await succeeded.count()) === 0; attempt++) {
+      await page.getByRole("button", { name: "Refresh" }).click();
+      await page.waitForTimeout(100);
+    }
+    await succeeded.waitFor();
   });
 
   it("renders every other page", async () => {

@@ -7,6 +7,7 @@ export const AlertType = Type.Union([
   Type.Literal("error_rate"),
   Type.Literal("unused_key"),
   Type.Literal("rotation_due"),
+  Type.Literal("code_delivery_failing"),
 ]);
 export const AlertStatus = Type.Union([Type.Literal("open"), Type.Literal("resolved")]);
 export const AlertView = Type.Object({
@@ -14,7 +15,9 @@ export const AlertView = Type.Object({
   object: Type.Literal("alert"),
   type: AlertType,
   status: AlertStatus,
-  keyId: Type.String(),
+  keyId: Type.Union([Type.String(), Type.Null()], {
+    description: "The key the alert is about; null for an organization-wide alert (code_delivery_failing).",
+  }),
   mode: Mode,
   details: Type.Record(Type.String(), Type.Unknown()),
   firedAt: Timestamp,
@@ -37,6 +40,7 @@ export const AlertRulesSchema = Type.Object({
   errorRate: Type.Object({ enabled: Enabled, threshold: Fraction, minRequests: Volume }),
   unusedKey: Type.Object({ enabled: Enabled, days: Days }),
   rotationDue: Type.Object({ enabled: Enabled, days: Days }),
+  codeDeliveryFailing: Type.Object({ enabled: Enabled, minFailures: Volume }),
 });
 
 /** A PUT body: any rule, any of its fields. */

@@ -51,6 +51,18 @@ export const OrganizationUsage = Type.Object({
   ...Range,
   totals: Type.Object({ ...Counts, ...Rates }),
   series: Series,
+  codeDeliveries: Type.Object(
+    {
+      delivered: Type.Integer({ description: "Codes handed to the provider (SMTP server or code webhook)" }),
+      failed: Type.Integer({ description: "Codes given up after their retries: the shopper got nothing" }),
+      lastDeliveredAt: NullableTimestamp,
+      lastFailedAt: NullableTimestamp,
+    },
+    {
+      description:
+        "One-time codes sent to shoppers in live mode, counted by the hour: the hours that start in the range, and the one it starts in",
+    },
+  ),
   keys: Type.Array(
     Type.Object({
       keyId: Type.String(),

@@ -1,3 +1,4 @@
+import { hash } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import Fastify, {
   type FastifyBaseLogger,
@@ -10,14 +11,17 @@ import { installAuthentication } from "./http/auth.js";
 import { servesOnly } from "./http/contract-routes.js";
 import { allowBrowserOrigins } from "./http/cors.js";
 import { serveDashboard } from "./http/dashboard-static.js";
-import { installErrorHandling } from "./http/errors.js";
+import { errors, installErrorHandling, RateLimitError } from "./http/errors.js";
 import { enforceHttps, httpsServerFactory } from "./http/https.js";
 import { lazyChildLogger } from "./http/lazy-logger.js";
 import { type ApiDescription, registerOpenApi } from "./http/openapi.js";
+import { refusedBy } from "./http/rate-limit.js";
 import { installRequestContext } from "./http/request-context.js";
 import { requestIdFor } from "./http/request-id.js";
 import { RequestLogController } from "./http/request-log.js";
 import { requireParamsSchemas, validatorCompiler } from "./http/validation.js";
+import { digestsEqual } from "./lib/secrets.js";
+import type { ApiName } from "./metrics.js";
 import { authenticate } from "./modules/access/index.js";
 import { alertRoutes } from "./modules/alerts/routes.js";
 import { auditRoutes } from "./modules/audit/routes.js";
@@ -57,8 +61,43 @@ function registerHealth(app: FastifyInstance, deps: Deps): void {
     const rateLimiter = deps.limiter.degraded ? "degraded" : "ok";
     // Degraded but open still serves (with per-process limits); degraded and closed refuses.
     const ready = database === "ok" && (rateLimiter === "ok" || deps.config.rateLimitFailureMode === "open");
-    const checks = { database, rateLimiter };
+    // Failing code delivery is reported, never a reason to take the server out of rotation.
+    const checks = { database, rateLimiter, codeDelivery: deps.codes.health };
     return reply.code(ready ? 200 : 503).send({ status: ready ? "ready" : "not_ready", checks });
+  });
+}
+
+const tokenDigest = (token: string) => hash("sha256", token, "buffer");
+
+/** Prometheus' scrape target (admin port only), behind FANFARE_METRICS_TOKEN when it is set. */
+function registerMetrics(app: FastifyInstance, deps: Deps): void {
+  const { metricsToken } = deps.config;
+  // Digests compared in constant time: neither timing nor length tells how close a guess came.
+  const expected = metricsToken === undefined ? undefined : tokenDigest(metricsToken);
+  const { registry } = deps.metrics;
+  app.get("/metrics", { schema: { hide: true } }, async (request, reply) => {
+    if (expected) {
+      const presented = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? "")?.[1] ?? "";
+      if (!digestsEqual(tokenDigest(presented), expected)) throw errors.authenticationRequired();
+    }
+    return reply.type(registry.contentType).send(await registry.metrics());
+  });
+}
+
+/**
+ * Every response counts in the request metrics, under its route's pattern (`unmatched` for a 404
+ * without a route: never the URL); refusals by a rate limit count under the limit's name too.
+ */
+function countRequests(app: FastifyInstance, deps: Deps, api: ApiName): void {
+  const responses = deps.metrics.responsesOf(api);
+  app.addHook("onResponse", (request, reply, done) => {
+    const route = request.routeOptions.url ?? "unmatched";
+    responses.record(route, request.method, reply.statusCode, reply.elapsedTime / 1000);
+    done();
+  });
+  app.addHook("onError", (_request, _reply, error, done) => {
+    if (error instanceof RateLimitError) deps.metrics.rateLimited.inc({ api, limit: refusedBy(error) });
+    done();
   });
 }
 
@@ -130,12 +169,14 @@ async function buildApp(
   // Before authentication: nothing reads a key or token that arrived in clear text.
   enforceHttps(app, config);
   countUsage(app, deps);
+  countRequests(app, deps, options.api);
   defaultEmptyBody(app);
   installAuthentication(app, deps, API_PREFIX, options.members, (request, auth) =>
     authenticate(deps, request, auth, options.members),
   );
   await registerOpenApi(app, { ...api, prefix: API_PREFIX, acceptsMembers: options.members });
   registerHealth(app, deps);
+  if (options.api === "admin") registerMetrics(app, deps);
   await options.rootRoutes?.(app);
   for (const plugin of routes) await app.register(plugin, { prefix: API_PREFIX });
   return app;
@@ -147,7 +188,11 @@ export function buildConsumerApp(deps: Deps): Promise<FastifyInstance> {
     deps,
     {
       title: "Fanfare consumer API",
-      description: "Consumer sessions, experiences and queues for browsers, apps and merchant servers.",
+      description:
+        "Consumer sessions, experiences and queues for browsers, apps and merchant servers. Browsers and apps " +
+        "authenticate with a publishable key (`X-Publishable-Key`) and a consumer's access token; merchant " +
+        "servers with a secret key. The admin API (keys, webhooks, usage, the dashboard) is documented at " +
+        "`/docs` on the admin port (4001 by default).",
     },
     [
       organizationConsumerRoutes(deps),
@@ -168,7 +213,14 @@ export function buildConsumerApp(deps: Deps): Promise<FastifyInstance> {
 export function buildAdminApp(deps: Deps): Promise<FastifyInstance> {
   return buildApp(
     deps,
-    { title: "Fanfare admin API", description: "Manage API keys, experiences, queues and consumers." },
+    {
+      title: "Fanfare admin API",
+      description:
+        "Manage API keys, experiences, queues, consumers, webhooks, alerts and the team. Merchant servers " +
+        "authenticate with a secret key (`Authorization: Bearer sk_…`), the dashboard with a member's session " +
+        "cookie and `X-CSRF-Token`. The consumer API (browsers and apps) is documented at `/docs` on the " +
+        "consumer port (4000 by default).",
+    },
     [
       apiKeyRoutes(deps),
       auditRoutes(deps),

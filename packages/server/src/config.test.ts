@@ -34,6 +34,7 @@ describe("loadConfig", () => {
       trustedProxies: [],
       production: false,
       secretSource: "env",
+      metricsToken: undefined,
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -50,6 +51,7 @@ describe("loadConfig", () => {
       FANFARE_SECRET: SECRET,
       FANFARE_LOG_LEVEL: "warn",
       FANFARE_TRUSTED_PROXIES: "10.0.0.0/8, ::1",
+      FANFARE_METRICS_TOKEN: "scrape-token-0123456789",
     });
     expect(config).toMatchObject({
       dataDir: dir,
@@ -60,6 +62,7 @@ describe("loadConfig", () => {
       adminPort: 8081,
       logLevel: "warn",
       trustedProxies: ["10.0.0.0/8", "::1"],
+      metricsToken: "scrape-token-0123456789",
     });
   });
 
@@ -77,7 +80,11 @@ describe("loadConfig", () => {
     [{ FANFARE_BODY_LIMIT_BYTES: "-5" }, "FANFARE_BODY_LIMIT_BYTES"],
     [{ FANFARE_USAGE_FLUSH_MS: "50" }, "FANFARE_USAGE_FLUSH_MS"],
     [{ FANFARE_RATE_LIMIT_FAILURE_MODE: "maybe" }, "FANFARE_RATE_LIMIT_FAILURE_MODE"],
+    [{ FANFARE_METRICS_TOKEN: "too-short" }, "FANFARE_METRICS_TOKEN"],
+    [{ FANFARE_METRICS_TOKEN: "has a space in it, somewhere" }, "FANFARE_METRICS_TOKEN"],
     [{ FANFARE_OTP_DELIVERY: "pigeon" }, "FANFARE_OTP_DELIVERY"],
+    [{ FANFARE_CODE_DELIVERY_RETRIES_MS: "1000,soon" }, "FANFARE_CODE_DELIVERY_RETRIES_MS"],
+    [{ FANFARE_CODE_DELIVERY_RETRIES_MS: "900000" }, "FANFARE_CODE_DELIVERY_RETRIES_MS"],
     [{ FANFARE_OTP_DELIVERY: "smtp" }, "FANFARE_SMTP_URL"],
     [{ FANFARE_OTP_DELIVERY: "webhook", FANFARE_OTP_WEBHOOK_URL: "ftp://x" }, "FANFARE_OTP_WEBHOOK_URL"],
     [{ NODE_ENV: "production", FANFARE_OTP_DELIVERY: "console" }, "FANFARE_OTP_DELIVERY"],
@@ -89,6 +96,10 @@ describe("loadConfig", () => {
     const error = errorOf(env);
     expect(error.variable).toBe(variable);
     expect(error.message).toContain(variable);
+  });
+
+  it("never repeats a refused metrics token in its message", () => {
+    expect(errorOf({ FANFARE_METRICS_TOKEN: "secret token" }).message).not.toContain("secret");
   });
 
   it("never prints codes on a production server: no server-wide delivery unless configured", () => {

@@ -43,10 +43,14 @@ export interface Config {
     | { provider: "console" }
     | { provider: "smtp"; url: string; from: string }
     | { provider: "webhook"; url: string };
+  /** Waits before each retry of a one-time code whose delivery failed transiently; then it is given up. */
+  readonly codeDeliveryRetriesMs: readonly number[];
   /** Both APIs serve HTTPS with this certificate and key when set (reloaded on SIGHUP). */
   readonly tls: TlsFiles | undefined;
   /** After SIGTERM, the process exits by this deadline even if requests or flushes are stuck. */
   readonly shutdownTimeoutMs: number;
+  /** When set, `/metrics` answers only `Authorization: Bearer <this>`. */
+  readonly metricsToken: string | undefined;
 }
 
 /** A configuration problem, always naming the variable at fault. */
@@ -189,6 +193,36 @@ function readOtpDelivery(env: Env, production: boolean): Config["otpDelivery"] {
   throw new ConfigError("FANFARE_OTP_DELIVERY", `must be none, console, smtp or webhook (got "${provider}")`);
 }
 
+function readRetryDelays(env: Env, name: string, fallback: readonly number[]): readonly number[] {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === "") return fallback;
+  const delays = raw.split(",").map((part) => part.trim());
+  const valid = delays.length <= 10 && delays.every((part) => /^\d+$/.test(part) && Number(part) <= 600_000);
+  if (!valid) {
+    throw new ConfigError(
+      name,
+      `must be up to 10 comma-separated waits in milliseconds, each at most 600000 (got "${raw}")`,
+    );
+  }
+  return delays.map(Number);
+}
+
+const MIN_METRICS_TOKEN_LENGTH = 16;
+
+/** Printable ASCII without spaces (it travels as a bearer token), long enough not to be guessed. */
+function readMetricsToken(env: Env): string | undefined {
+  const name = "FANFARE_METRICS_TOKEN";
+  const raw = env[name];
+  if (raw === undefined || raw === "") return undefined;
+  if (!/^[\x21-\x7e]+$/.test(raw) || raw.length < MIN_METRICS_TOKEN_LENGTH) {
+    throw new ConfigError(
+      name,
+      `must be at least ${MIN_METRICS_TOKEN_LENGTH} printable ASCII characters without spaces (got ${raw.length} characters)`,
+    );
+  }
+  return raw;
+}
+
 function readTls(env: Env): TlsFiles | undefined {
   const certFile = env.FANFARE_TLS_CERT_FILE || undefined;
   const keyFile = env.FANFARE_TLS_KEY_FILE || undefined;
@@ -254,8 +288,10 @@ export function loadConfig(env: Env = process.env): Config {
     publicAdminUrl: readPublicAdminUrl(env, host, adminPort),
     rateLimitFailureMode: readFailureMode(env),
     otpDelivery: readOtpDelivery(env, production),
+    codeDeliveryRetriesMs: readRetryDelays(env, "FANFARE_CODE_DELIVERY_RETRIES_MS", [1000, 5000, 25_000]),
     tls: readTls(env),
     shutdownTimeoutMs: readIntInRange(env, "FANFARE_SHUTDOWN_TIMEOUT_MS", 30_000, 1000, 600_000),
+    metricsToken: readMetricsToken(env),
     ...resolveSecret(env, dataDir, production),
   };
   return Object.freeze(config);

@@ -1,7 +1,7 @@
 import cluster from "node:cluster";
 import type { DestinationStream, Logger } from "pino";
 import { pino } from "pino";
-import { type InvalidationBus, localBus, postgresBus, redisBus } from "./cache/invalidation.js";
+import { type InvalidationBus, postgresBus, redisBus, sqliteBus } from "./cache/invalidation.js";
 import type { Config } from "./config.js";
 import { type Db, openDatabase } from "./db/database.js";
 import { migrateToLatest } from "./db/migrate.js";
@@ -11,11 +11,13 @@ import { type Clock, systemClock } from "./lib/clock.js";
 import { DestinationPolicy } from "./lib/outbound/destination-policy.js";
 import { OutboundClient } from "./lib/outbound/outbound-client.js";
 import { type DerivedKeys, deriveKeys } from "./lib/secrets.js";
+import { Metrics } from "./metrics.js";
 import { ExperienceCache } from "./modules/experiences/cache.js";
 import { ExpiredRowSweeper } from "./modules/housekeeping/sweeper.js";
 import { LastUsedBuffer } from "./modules/keys/last-used.js";
 import { KeyVerifier } from "./modules/keys/verify.js";
 import { OrganizationCache } from "./modules/orgs/cache.js";
+import { CodeSender } from "./modules/otp/code-sender.js";
 import {
   consoleDelivery,
   noDelivery,
@@ -46,7 +48,9 @@ export interface Deps {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly secrets: DerivedKeys;
-  /** Cross-process cache invalidation: Redis when configured, else PostgreSQL, else in-process. */
+  /** What `/metrics` on the admin port shows: counted here by every part of the server. */
+  readonly metrics: Metrics;
+  /** Cross-process cache invalidation: Redis when configured, else PostgreSQL, else SQLite's data_version. */
   readonly invalidation: InvalidationBus;
   readonly keys: KeyVerifier;
   readonly lastUsed: LastUsedBuffer;
@@ -67,6 +71,8 @@ export interface Deps {
   readonly sessionWriter: SessionWriter;
   readonly refreshTokenReads: RefreshTokenReads;
   readonly otpDelivery: OtpDelivery;
+  /** Sends codes with retries, counts their outcomes, and knows whether the server-wide provider works. */
+  readonly codes: CodeSender;
   /** Every HTTP request the server sends to a URL it was given (webhooks, code delivery). */
   readonly outbound: OutboundClient;
   /** Redis when FANFARE_REDIS_URL is set (shared by every process), else in-process. */
@@ -109,11 +115,11 @@ function createStdoutLogger(config: Config): { logger: Logger; output: BoundedLo
   return { logger, output };
 }
 
-function createOtpDelivery(config: Config, logger: Logger, outbound: OutboundClient): OtpDelivery {
+function createOtpDelivery(config: Config, outbound: OutboundClient): OtpDelivery {
   const choice = config.otpDelivery;
-  if (choice.provider === "smtp") return smtpDelivery(choice.url, choice.from, logger);
+  if (choice.provider === "smtp") return smtpDelivery(choice.url, choice.from);
   if (choice.provider === "webhook") return webhookDelivery(choice.url, outbound);
-  if (choice.provider === "none") return noDelivery(logger);
+  if (choice.provider === "none") return noDelivery();
   return consoleDelivery();
 }
 
@@ -124,14 +130,15 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
   const db = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const clock = overrides.clock ?? systemClock;
   const secrets = deriveKeys(config.secret);
+  const metrics = new Metrics(db, logger);
   const invalidation = config.redisUrl
     ? redisBus(config.redisUrl, logger)
     : config.databaseUrl
       ? postgresBus(db, config.databaseUrl, logger)
-      : localBus();
-  const keys = new KeyVerifier(db, clock, secrets["api-key-digest"]);
-  const organizations = new OrganizationCache(db, clock);
-  const experiences = new ExperienceCache(db, clock);
+      : sqliteBus(db, logger);
+  const keys = new KeyVerifier(db, clock, secrets["api-key-digest"], { counters: metrics.cacheCounters("api_key") });
+  const organizations = new OrganizationCache(db, clock, metrics.cacheCounters("organization"));
+  const experiences = new ExperienceCache(db, clock, metrics.cacheCounters("experience"));
   const signingKeys = new SigningKeyRing(db, clock, secrets["signing-key-encryption"]);
   const sessionLiveness = new SessionLiveness(db, clock);
   const accessTokens = new AccessTokenVerifier(signingKeys, clock, (sessionId) => sessionLiveness.isLive(sessionId));
@@ -148,7 +155,14 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
   const usage = new UsageRecorder(db, clock, logger);
   const sweeper = new ExpiredRowSweeper(db, clock, logger);
   const outbound = new OutboundClient(new DestinationPolicy(config.outboundAllowCidrs));
-  const webhooks = new WebhookDispatcher(db, clock, logger, secrets["webhook-secret-encryption"], outbound);
+  const webhooks = new WebhookDispatcher(
+    db,
+    clock,
+    logger,
+    secrets["webhook-secret-encryption"],
+    outbound,
+    metrics.webhookAttempts,
+  );
   const tasks: ShutdownTask[] = [() => lastUsed.flush(), () => usage.flush()];
   let closed = false;
 
@@ -168,6 +182,7 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
     clock,
     logger,
     secrets,
+    metrics,
     invalidation,
     keys,
     lastUsed,
@@ -177,12 +192,13 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
     experiences,
     signingKeys,
     accessTokens,
-    arrivals: new ArrivalWriter(db, clock, logger),
+    arrivals: new ArrivalWriter(db, clock, logger, metrics.arrivalBatchSizes),
     entryReads: new EntryReads(db),
     sessionLiveness,
     sessionWriter: new SessionWriter(db, clock),
     refreshTokenReads: new RefreshTokenReads(db),
-    otpDelivery: createOtpDelivery(config, logger, outbound),
+    otpDelivery: createOtpDelivery(config, outbound),
+    codes: new CodeSender(db, clock, logger, config.codeDeliveryRetriesMs, metrics.codeDeliveries),
     outbound,
     limiter,
     onShutdown: (task) => {

@@ -3,7 +3,7 @@ import { loadConfig } from "../src/config.js";
 import { createDeps } from "../src/deps.js";
 import { parseKey } from "../src/modules/keys/format.js";
 import { createTestDatabase, dialects, type TestDatabase } from "./harness.js";
-import { runCli } from "./process.js";
+import { runCli, startServerProcess, stopAll } from "./process.js";
 
 describe.each(dialects())("fanfare CLI (%s)", (dialect) => {
   let database: TestDatabase;
@@ -68,6 +68,35 @@ describe.each(dialects())("fanfare CLI (%s)", (dialect) => {
     const unknown = runCli(["orgs", "set-plan", "org_nope", "pro"], database.env);
     expect(unknown.status).toBe(1);
     expect(unknown.stderr).toContain("Organization org_nope not found");
+  });
+
+  it("orgs set-plan and init --plan enterprise take effect on a running server within a second", async () => {
+    database = await createTestDatabase(dialect);
+    const created = runCli(
+      ["init", "--name", "Big", "--plan", "enterprise", "--limit", "20000", "--json"],
+      database.env,
+    );
+    expect(created.status).toBe(0);
+    const { organizationId, keys } = JSON.parse(created.stdout);
+    const server = await startServerProcess(database.env);
+    try {
+      const limitSeen = async () =>
+        (
+          await fetch(`${server.adminUrl}/api/v1/organization`, {
+            headers: { authorization: `Bearer ${keys.secretLive}` },
+          })
+        ).headers.get("x-ratelimit-limit");
+      expect(await limitSeen()).toBe("20000");
+      expect(runCli(["orgs", "set-plan", organizationId, "basic"], database.env).status).toBe(0);
+      const changedAt = Date.now();
+      while ((await limitSeen()) === "20000" && Date.now() - changedAt < 5000) {
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      expect(Date.now() - changedAt).toBeLessThan(1000);
+      expect(await limitSeen()).toBe("1000");
+    } finally {
+      await stopAll([server]);
+    }
   });
 
   it("signing-keys rotate adds a key that signs from then on, keeping the old one published", async () => {

@@ -38,7 +38,10 @@ describe.each(dialects())("HTTP contract (%s)", (dialect) => {
       expect(health.json()).toEqual({ status: "ok" });
       const ready = await app.inject({ method: "GET", url: "/readyz" });
       expect(ready.statusCode).toBe(200);
-      expect(ready.json()).toEqual({ status: "ready", checks: { database: "ok", rateLimiter: "ok" } });
+      expect(ready.json()).toEqual({
+        status: "ready",
+        checks: { database: "ok", rateLimiter: "ok", codeDelivery: "ok" },
+      });
     }
   });
 

@@ -56,6 +56,23 @@ describe("OpenAPI documents", () => {
   });
   afterAll(() => server.close());
 
+  it("are browsable at /docs, titled Fanfare, each with its API's authentication schemes", async () => {
+    for (const [app, title] of [
+      [server.consumer, "Fanfare consumer API"],
+      [server.admin, "Fanfare admin API"],
+    ] as const) {
+      const page = await app.inject({ method: "GET", url: "/docs" });
+      expect(page.statusCode).toBe(200);
+      expect(page.body).toContain(`<title>${title}</title>`);
+    }
+    expect(Object.keys(documents.consumer.components.securitySchemes).sort()).toEqual([
+      "ConsumerToken",
+      "PublishableKey",
+      "SecretKey",
+    ]);
+    expect(Object.keys(documents.admin.components.securitySchemes).sort()).toEqual(["DashboardSession", "SecretKey"]);
+  });
+
   it("name a server, and give every operation a summary, a unique operationId and its security requirement", () => {
     for (const [api, document] of Object.entries(documents)) {
       expect(document.servers, api).toEqual([expect.objectContaining({ url: "/" })]);

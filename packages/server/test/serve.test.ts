@@ -25,7 +25,10 @@ describe.each(dialects())("fanfare serve (%s)", (dialect) => {
       fetch(`${first.adminUrl}/readyz`),
     ]);
     expect(consumerHealth.status).toBe(200);
-    expect(await adminReady.json()).toEqual({ status: "ready", checks: { database: "ok", rateLimiter: "ok" } });
+    expect(await adminReady.json()).toEqual({
+      status: "ready",
+      checks: { database: "ok", rateLimiter: "ok", codeDelivery: "ok" },
+    });
 
     first.child.kill("SIGTERM");
     expect(await first.exited).toBe(0);

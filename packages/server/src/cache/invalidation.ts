@@ -21,7 +21,7 @@ export type InvalidationHandler = (event: InvalidationEvent) => void;
  * once, then broadcasts it; other processes apply it when it arrives (well under a second).
  */
 export interface InvalidationBus {
-  readonly transport: "local" | "postgres" | "redis";
+  readonly transport: "sqlite" | "postgres" | "redis";
   publish(event: InvalidationEvent): Promise<void>;
   subscribe(handler: InvalidationHandler): void;
   close(): Promise<void>;
@@ -63,13 +63,36 @@ class Fanout {
 }
 
 /** One process (SQLite without Redis): nothing to broadcast to. */
-export function localBus(): InvalidationBus {
+/** How often the SQLite bus looks for another process's writes. */
+const SQLITE_CHANGE_POLL_MS = 250;
+
+/**
+ * SQLite serves from one process (several are refused), whose own changes reach its caches at
+ * once. Another process writing the file (the `fanfare` CLI changing a plan or deactivating a
+ * key) is seen through `PRAGMA data_version`, which moves only when another connection commits:
+ * polled every 250 ms, and a move drops every cache (such writes are rare).
+ */
+export function sqliteBus(db: Db, logger: Logger): InvalidationBus {
   const fanout = new Fanout();
+  let seen: number | undefined;
+  const look = async () => {
+    try {
+      const { rows } = await sql<{ data_version: number }>`pragma data_version`.execute(db.kysely);
+      const version = rows[0]?.data_version;
+      if (seen !== undefined && version !== seen) fanout.emit({ type: "all" });
+      seen = version;
+    } catch (err) {
+      logger.warn({ err }, "could not check the database for other processes' changes");
+    }
+  };
+  void look();
+  const timer = setInterval(() => void look(), SQLITE_CHANGE_POLL_MS);
+  timer.unref();
   return {
-    transport: "local",
+    transport: "sqlite",
     publish: async (event) => fanout.emit(event),
     subscribe: (handler) => fanout.subscribe(handler),
-    close: async () => {},
+    close: async () => clearInterval(timer),
   };
 }
 

@@ -67,6 +67,20 @@ describe("row cache", () => {
     expect(table.reads()).toBe(1);
   });
 
+  it("counts each lookup as a hit or a miss, a stale row and a missing one as misses", async () => {
+    const clock = new ManualClock();
+    const counted = { hits: 0, misses: 0 };
+    const counters = { hits: { inc: () => counted.hits++ }, misses: { inc: () => counted.misses++ } };
+    const rows = new RowCache<string>(clock, 1000, 10, counters);
+    const table = source("v1");
+    await rows.get("a", table.load);
+    await rows.get("a", table.load);
+    clock.advance(1000);
+    await rows.get("a", table.load);
+    await rows.get("b", source(undefined).load);
+    expect(counted).toEqual({ hits: 1, misses: 3 });
+  });
+
   it("does not keep a read that a change overtook, nor let later requests join it", async () => {
     const rows = new RowCache<string>(new ManualClock());
     const table = source("old");

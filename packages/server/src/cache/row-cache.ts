@@ -1,6 +1,14 @@
 import type { Clock } from "../lib/clock.js";
 import { LruCache } from "../lib/lru.js";
 
+/** Where a cache counts its lookups: answered from memory (hits) or read from the database (misses). */
+export interface CacheCounters {
+  readonly hits: { inc(): void };
+  readonly misses: { inc(): void };
+}
+
+export const UNCOUNTED: CacheCounters = { hits: { inc() {} }, misses: { inc() {} } };
+
 /**
  * Rows that hot reads need, kept until an invalidation event names them (the TTL is then only a
  * backstop for an event that never arrives), or for a short TTL alone where a row changes too
@@ -18,6 +26,7 @@ export class RowCache<V> {
     private readonly clock: Clock,
     private readonly ttlMs = 60_000,
     capacity = 10_000,
+    private readonly counters = UNCOUNTED,
   ) {
     this.entries = new LruCache(capacity);
   }
@@ -25,7 +34,11 @@ export class RowCache<V> {
   async get(id: string, load: () => Promise<V | undefined>): Promise<V | undefined> {
     const now = this.clock.now();
     const hit = this.entries.get(id);
-    if (hit && now - hit.cachedAtMs < this.ttlMs) return hit.value;
+    if (hit && now - hit.cachedAtMs < this.ttlMs) {
+      this.counters.hits.inc();
+      return hit.value;
+    }
+    this.counters.misses.inc();
     const generation = this.generation;
     const value = await this.loadOnce(id, load);
     if (value !== undefined && generation === this.generation) this.entries.set(id, { value, cachedAtMs: now });

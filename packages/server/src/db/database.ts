@@ -26,7 +26,17 @@ export interface Db {
   ping(): Promise<boolean>;
   /** Starts the database's own upkeep, for a serving process (SQLite: checkpoints off the event loop). */
   startUpkeep(onFailure: (err: unknown) => void): void;
+  /** The connection pool as it is now; undefined on SQLite, which has none. */
+  poolStats(): PoolStats | undefined;
   close(): Promise<void>;
+}
+
+export interface PoolStats {
+  /** Connections open, idle or in use. */
+  total: number;
+  idle: number;
+  /** Queries waiting for a connection: all of them are in use and the pool is at its size. */
+  waiting: number;
 }
 
 // COUNT(*) and BIGINT arrive from pg as strings; every count we keep fits a JS number.
@@ -103,7 +113,9 @@ function openPostgres(url: string, options: DatabaseOptions): Db {
     useNamedStatements(client, names);
   });
   const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return handle(kysely, "postgres", redactUrl(url), {});
+  return handle(kysely, "postgres", redactUrl(url), {
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+  });
 }
 
 /** A query text is prepared from its second use on; at most this many texts are. */
@@ -186,12 +198,14 @@ function withStatementCache(database: SqliteDatabase.Database, capacity = 1000) 
   };
 }
 
-interface Upkeep {
+/** What one dialect adds to the handle. */
+interface DialectExtras {
   start?(onFailure: (err: unknown) => void): void;
   stop?(): Promise<void>;
+  poolStats?(): PoolStats;
 }
 
-function handle(kysely: Kysely<Database>, dialect: DialectName, location: string, upkeep: Upkeep): Db {
+function handle(kysely: Kysely<Database>, dialect: DialectName, location: string, extras: DialectExtras): Db {
   return {
     kysely,
     dialect,
@@ -204,9 +218,10 @@ function handle(kysely: Kysely<Database>, dialect: DialectName, location: string
         return false;
       }
     },
-    startUpkeep: (onFailure) => upkeep.start?.(onFailure),
+    startUpkeep: (onFailure) => extras.start?.(onFailure),
+    poolStats: () => extras.poolStats?.(),
     async close() {
-      await upkeep.stop?.();
+      await extras.stop?.();
       await kysely.destroy();
     },
   };

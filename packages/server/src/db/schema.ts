@@ -310,6 +310,17 @@ export interface ApiKeyUsageTable {
   rate_limited: number;
 }
 
+export interface CodeDeliveriesTable {
+  organization_id: string;
+  mode: Mode;
+  bucket_start: Timestamp;
+  delivered: number;
+  failed: number;
+  last_delivered_at: Timestamp | null;
+  last_failed_at: Timestamp | null;
+  expires_at: Timestamp;
+}
+
 export interface WebhookEndpointsTable {
   id: string;
   organization_id: string;
@@ -341,7 +352,13 @@ export interface WebhookDeliveriesTable {
   updated_at: Timestamp;
 }
 
-export type AlertType = "rate_limit_approaching" | "unusual_activity" | "error_rate" | "unused_key" | "rotation_due";
+export type AlertType =
+  | "rate_limit_approaching"
+  | "unusual_activity"
+  | "error_rate"
+  | "unused_key"
+  | "rotation_due"
+  | "code_delivery_failing";
 
 export interface AlertsTable {
   id: string;
@@ -375,6 +392,7 @@ export interface Database {
   queue_entries: QueueEntriesTable;
   queue_departures: QueueDeparturesTable;
   api_key_usage: ApiKeyUsageTable;
+  code_deliveries: CodeDeliveriesTable;
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   alerts: AlertsTable;

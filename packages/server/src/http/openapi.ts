@@ -49,6 +49,6 @@ export async function registerOpenApi(app: FastifyInstance, api: ApiDescription)
       components: { securitySchemes: api.acceptsMembers ? ADMIN_SCHEMES : CONSUMER_SCHEMES },
     },
   });
-  await app.register(swaggerUi, { routePrefix: "/docs" });
+  await app.register(swaggerUi, { routePrefix: "/docs", theme: { title: api.title } });
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
 }

@@ -5,7 +5,7 @@ import { planLimitPerMinute } from "../ratelimit/plans.js";
 import { type AppError, errors, RateLimitError } from "./errors.js";
 
 export interface Limit {
-  /** What is being counted, e.g. `otp-request:ip:<org>:<mode>:<ip>`. */
+  /** What is being counted, e.g. `otp-request:ip:<org>:<mode>:<ip>`; its first segment names the limit in metrics. */
   key: string;
   limit: number;
   windowMs: number;
@@ -15,6 +15,24 @@ const MINUTE = 60_000;
 
 export function rateLimitExceeded(retryAfterSeconds: number): AppError {
   return new RateLimitError(retryAfterSeconds);
+}
+
+/** A refusal by one of the limits below, which metrics count by the limit's name. */
+class LimitReachedError extends RateLimitError {
+  constructor(
+    retryAfterSeconds: number,
+    readonly limitName: string,
+  ) {
+    super(retryAfterSeconds);
+  }
+}
+
+// Only a plain word: the rest of a key holds ids, addresses and emails, which never reach metrics.
+const LIMIT_NAME = /^[a-z-]+(?=:)/;
+
+/** The name a refusal is counted under: its limit's (`plan`, `guest`, `otp-request`…), else `other`. */
+export function refusedBy(error: RateLimitError): string {
+  return error instanceof LimitReachedError ? error.limitName : "other";
 }
 
 /** The X-RateLimit-* headers show the tightest limit the request was counted against. */
@@ -34,7 +52,9 @@ export async function enforceLimits(limiter: RateLimiter, reply: FastifyReply, l
   for (const { key, limit, windowMs } of limits) {
     const decision = await limiter.consume(key, limit, windowMs);
     showTightest(reply, decision);
-    if (!decision.allowed) throw rateLimitExceeded(Math.ceil(decision.retryAfterMs / 1000));
+    if (!decision.allowed) {
+      throw new LimitReachedError(Math.ceil(decision.retryAfterMs / 1000), LIMIT_NAME.exec(key)?.[0] ?? "other");
+    }
   }
 }
 

@@ -8,7 +8,7 @@ import { useResource } from "../../components/use-resource";
 const percent = (fraction: number) => `${Math.round(fraction * 100)}%`;
 
 function describe(rules: AlertRules): [string, boolean, string][] {
-  const { rateLimitApproaching, unusualActivity, errorRate, unusedKey, rotationDue } = rules;
+  const { rateLimitApproaching, unusualActivity, errorRate, unusedKey, rotationDue, codeDeliveryFailing } = rules;
   return [
     [
       "Rate limit approaching",
@@ -27,6 +27,11 @@ function describe(rules: AlertRules): [string, boolean, string][] {
     ],
     ["Unused key", unusedKey.enabled, `When a key has not been used for ${unusedKey.days} days`],
     ["Rotation due", rotationDue.enabled, `When a key is older than ${rotationDue.days} days`],
+    [
+      "Codes not delivered",
+      codeDeliveryFailing.enabled,
+      `When ${formatNumber(codeDeliveryFailing.minFailures)} sign-in codes in the last hour could not be delivered, and none since`,
+    ],
   ];
 }
 

@@ -6,6 +6,7 @@ export const ALERT_TYPES: Record<Alert["type"], string> = {
   error_rate: "High error rate",
   unused_key: "Unused key",
   rotation_due: "Rotation due",
+  code_delivery_failing: "Codes not delivered",
 };
 
 /** An alert's details as "name: value" pairs, with camelCase names spelt out. */

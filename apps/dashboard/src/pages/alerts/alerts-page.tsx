@@ -40,7 +40,10 @@ export function AlertsPage() {
   );
   // Alerts name keys by id; the key list turns that into a name where it can.
   const keys = useResource(() => api.call(routes.listApiKeys, { query: { first: 100 } }).catch(() => undefined));
-  const keyName = (id: string) => (keys.status === "ready" && keys.data?.data.find((key) => key.id === id)?.name) || id;
+  const keyName = (id: string | null) =>
+    id === null
+      ? "Whole organization"
+      : (keys.status === "ready" && keys.data?.data.find((key) => key.id === id)?.name) || id;
 
   const acknowledge = async (alert: Alert) => {
     setActionError(undefined);

@@ -7,7 +7,7 @@ import { KeyUsagePanel } from "./key-usage-panel";
 import { UsageChart } from "./usage-chart";
 import { type KeyUsageRow, UsageKeysTable } from "./usage-keys-table";
 import { RANGES, usageQuery } from "./usage-range";
-import { UsageTotals } from "./usage-totals";
+import { CodeDeliveryStats, UsageTotals } from "./usage-totals";
 
 /** Usage only lists keys that saw traffic; quiet keys join with zero requests so they can be picked. */
 async function loadUsage(query: ReturnType<typeof usageQuery>) {
@@ -80,7 +80,9 @@ export function UsagePage() {
               ) : (
                 <section className="panel" aria-labelledby="org-usage-title">
                   <h2 id="org-usage-title">All keys — {range.label.toLowerCase()}</h2>
-                  <UsageTotals totals={usage.totals} />
+                  <UsageTotals totals={usage.totals}>
+                    <CodeDeliveryStats deliveries={usage.codeDeliveries} />
+                  </UsageTotals>
                   <UsageChart series={usage.series} interval={usage.interval} label="Requests over time for all keys" />
                 </section>
               )}

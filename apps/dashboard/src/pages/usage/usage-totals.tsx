@@ -1,4 +1,5 @@
 import type { ReactNode } from "react";
+import type { OrganizationUsageReport } from "../../api/types";
 import { formatNumber, formatPercent } from "../../components/format";
 
 interface UsageTotalsProps {
@@ -24,5 +25,21 @@ export function UsageTotals({ totals, children }: UsageTotalsProps) {
       </div>
       {children}
     </dl>
+  );
+}
+
+/** Sign-in codes sent to shoppers in the period: a failure means a shopper got no code. */
+export function CodeDeliveryStats({ deliveries }: { deliveries: OrganizationUsageReport["codeDeliveries"] }) {
+  return (
+    <>
+      <div className="stat">
+        <dt>Codes delivered</dt>
+        <dd>{formatNumber(deliveries.delivered)}</dd>
+      </div>
+      <div className={deliveries.failed > 0 ? "stat stat-warning" : "stat"}>
+        <dt>Codes not delivered</dt>
+        <dd>{formatNumber(deliveries.failed)}</dd>
+      </div>
+    </>
   );
 }

@@ -9,6 +9,9 @@ export type AlertRules = Static<typeof AlertRulesSchema>;
  * unusualActivity: a key's last 5 minutes above `multiplier` × its average 5 minutes of the hour before.
  * errorRate: more than `threshold` of a key's requests failed over the last 5 minutes.
  * unusedKey: an active key not used for `days`. rotationDue: a live secret key not regenerated for `days`.
+ * codeDeliveryFailing (organization-wide): at least `minFailures` one-time codes given up after
+ * their retries since the start of the previous hour, the latest within 15 minutes, and none
+ * delivered since.
  */
 export const DEFAULT_ALERT_RULES: AlertRules = {
   rateLimitApproaching: { enabled: true, threshold: 0.8 },
@@ -16,6 +19,7 @@ export const DEFAULT_ALERT_RULES: AlertRules = {
   errorRate: { enabled: true, threshold: 0.1, minRequests: 100 },
   unusedKey: { enabled: true, days: 30 },
   rotationDue: { enabled: true, days: 90 },
+  codeDeliveryFailing: { enabled: true, minFailures: 3 },
 };
 
 export type AlertRulesPatch = { [K in keyof AlertRules]?: Partial<AlertRules[K]> };
@@ -33,5 +37,6 @@ export function merge(base: AlertRules, patch: AlertRulesPatch): AlertRules {
     errorRate: { ...base.errorRate, ...patch.errorRate },
     unusedKey: { ...base.unusedKey, ...patch.unusedKey },
     rotationDue: { ...base.rotationDue, ...patch.rotationDue },
+    codeDeliveryFailing: { ...base.codeDeliveryFailing, ...patch.codeDeliveryFailing },
   };
 }

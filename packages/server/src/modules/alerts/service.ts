@@ -7,6 +7,7 @@ import type { TenantScope } from "../../lib/tenant.js";
 import { planLimitPerMinute } from "../../ratelimit/plans.js";
 import { applyChange, organizationWide } from "../audit/apply-change.js";
 import type { Actor } from "../audit/service.js";
+import { codeDeliveriesSince } from "../otp/index.js";
 import { emitEvent } from "../webhooks/service.js";
 import { type AlertRulesPatch, merge, rulesOf } from "./rules.js";
 import {
@@ -42,7 +43,7 @@ export function alertView(alert: Alert) {
 interface Condition {
   tenant: TenantScope;
   type: AlertType;
-  keyId: string;
+  keyId: string | null;
   details: Record<string, unknown>;
 }
 
@@ -119,11 +120,38 @@ async function conditionsNow(deps: Deps, nowMs: number): Promise<Map<string, Con
       hold("rotation_due", { valueSince, days: rotationDue.days });
     }
   }
+  for (const condition of await failingCodeDeliveries(deps, nowMs)) {
+    holding.set(alertKey(condition.tenant, condition.type, null), condition);
+  }
   return holding;
 }
 
-const alertKey = (tenant: TenantScope, type: AlertType, keyId: string) =>
-  `${tenant.organizationId}|${tenant.mode}|${type}|${keyId}`;
+/** A code given up this recently, with none delivered after it, means shoppers are not getting codes now. */
+const CODE_FAILURE_RECENT_MS = 15 * MINUTE;
+
+/** Organizations whose one-time codes are failing to reach people (see `codeDeliveryFailing`). */
+async function failingCodeDeliveries(deps: Deps, nowMs: number): Promise<Condition[]> {
+  const hourStart = nowMs - (nowMs % (60 * MINUTE));
+  const tenants = await codeDeliveriesSince(deps.db, isoAt(hourStart - 60 * MINUTE));
+  const failing: Condition[] = [];
+  for (const counts of tenants) {
+    const { lastFailedAt, lastDeliveredAt } = counts;
+    if (!lastFailedAt || nowMs - Date.parse(lastFailedAt) > CODE_FAILURE_RECENT_MS) continue;
+    if (lastDeliveredAt && lastDeliveredAt > lastFailedAt) continue;
+    const rule = (await alertRules(deps, counts.organizationId)).codeDeliveryFailing;
+    if (!rule.enabled || counts.failed < rule.minFailures) continue;
+    failing.push({
+      tenant: { organizationId: counts.organizationId, mode: counts.mode },
+      type: "code_delivery_failing",
+      keyId: null,
+      details: { failed: counts.failed, delivered: counts.delivered, lastFailedAt, lastDeliveredAt },
+    });
+  }
+  return failing;
+}
+
+const alertKey = (tenant: TenantScope, type: AlertType, keyId: string | null) =>
+  `${tenant.organizationId}|${tenant.mode}|${type}|${keyId ?? ""}`;
 
 /**
  * One evaluation of every rule for every key. Hysteresis: a holding condition opens an alert

@@ -9,7 +9,8 @@ export interface Alert {
   id: string;
   tenant: TenantScope;
   type: AlertType;
-  keyId: string;
+  /** Null for an organization-wide alert. */
+  keyId: string | null;
   status: "open" | "resolved";
   details: Record<string, unknown>;
   firedAt: string;
@@ -18,12 +19,18 @@ export interface Alert {
   updatedAt: string;
 }
 
+/**
+ * An organization-wide alert is stored with an empty key id rather than null, so the index that
+ * allows one open alert per rule and key still holds for it (nulls never collide).
+ */
+const NO_KEY = "";
+
 function toAlert(row: Selectable<AlertsTable>): Alert {
   return {
     id: row.id,
     tenant: { organizationId: row.organization_id, mode: row.mode },
     type: row.type,
-    keyId: row.key_id,
+    keyId: row.key_id === NO_KEY ? null : row.key_id,
     status: row.status,
     details: JSON.parse(row.details) as Record<string, unknown>,
     firedAt: row.fired_at,
@@ -98,7 +105,7 @@ export async function openAlert(trx: Transaction<Database>, alert: Alert): Promi
       organization_id: alert.tenant.organizationId,
       mode: alert.tenant.mode,
       type: alert.type,
-      key_id: alert.keyId,
+      key_id: alert.keyId ?? NO_KEY,
       status: alert.status,
       details: JSON.stringify(alert.details),
       fired_at: alert.firedAt,

@@ -1,5 +1,5 @@
 import type { InvalidationEvent } from "../../cache/invalidation.js";
-import { RowCache } from "../../cache/row-cache.js";
+import { type CacheCounters, RowCache, UNCOUNTED } from "../../cache/row-cache.js";
 import type { Db } from "../../db/database.js";
 import type { Clock } from "../../lib/clock.js";
 import type { TenantScope } from "../../lib/tenant.js";
@@ -17,8 +17,9 @@ export class ExperienceCache {
   constructor(
     private readonly db: Db,
     clock: Clock,
+    counters: CacheCounters = UNCOUNTED,
   ) {
-    this.rows = new RowCache(clock);
+    this.rows = new RowCache(clock, undefined, undefined, counters);
   }
 
   get(tenant: TenantScope, id: string): Promise<Experience | undefined> {

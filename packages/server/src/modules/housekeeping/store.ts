@@ -7,6 +7,7 @@ export const EXPIRING_TABLES = [
   "exchange_codes",
   "api_key_previous_digests",
   "dashboard_sign_in_codes",
+  "code_deliveries",
 ] as const;
 export type ExpiringTable = (typeof EXPIRING_TABLES)[number];
 

@@ -1,5 +1,6 @@
 import { hash } from "node:crypto";
 import type { InvalidationEvent } from "../../cache/invalidation.js";
+import { type CacheCounters, UNCOUNTED } from "../../cache/row-cache.js";
 import type { Db } from "../../db/database.js";
 import type { Clock } from "../../lib/clock.js";
 import { IpAllowlist } from "../../lib/ip.js";
@@ -32,6 +33,7 @@ export interface KeyVerifierOptions {
   positiveTtlMs?: number;
   /** How long "no such key" is remembered, so garbage cannot hammer the database. */
   negativeTtlMs?: number;
+  counters?: CacheCounters;
 }
 
 function toVerified(record: ApiKeyRecord, graceUntil: string | null): VerifiedKey {
@@ -67,6 +69,7 @@ const cacheKeyOf = (presented: string): string => hash("sha256", presented, "bas
  */
 export class KeyVerifier {
   private readonly cache: LruCache<string, CacheEntry>;
+  private readonly counters: CacheCounters;
   /** Key id → the cache keys it is cached under (its current and previous values). */
   private readonly cacheKeysByKey = new Map<string, Set<string>>();
   /** One database lookup per presented key at a time: a surge on a cold cache costs one query. */
@@ -85,6 +88,7 @@ export class KeyVerifier {
     this.cache = new LruCache(options.capacity ?? 50_000);
     this.positiveTtlMs = options.positiveTtlMs ?? 60_000;
     this.negativeTtlMs = options.negativeTtlMs ?? 10_000;
+    this.counters = options.counters ?? UNCOUNTED;
   }
 
   async verify(presented: string): Promise<KeyOutcome> {
@@ -94,7 +98,9 @@ export class KeyVerifier {
     const now = this.clock.now();
     let entry = this.cache.get(cacheKey);
     const ttl = entry?.key ? this.positiveTtlMs : this.negativeTtlMs;
-    if (!entry || now - entry.cachedAtMs >= ttl) {
+    const fresh = entry !== undefined && now - entry.cachedAtMs < ttl;
+    (fresh ? this.counters.hits : this.counters.misses).inc();
+    if (!entry || !fresh) {
       const generation = this.generation;
       entry = { key: await this.loadOnce(cacheKey, presented), cachedAtMs: this.clock.now() };
       // A change was announced while we read: what we read may predate it, so it is not cached.

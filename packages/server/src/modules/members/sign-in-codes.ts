@@ -47,14 +47,15 @@ export function sendSignInCode(deps: Deps, member: Member, code: string): void {
     try {
       const organization = await deps.organizations.get(member.organizationId);
       if (!organization) return;
-      await deps.otpDelivery.send({
+      const message = {
         to: member.email,
-        channel: "email",
+        channel: "email" as const,
         code,
         organizationName: `${organization.name} dashboard`,
-      });
+      };
+      deps.codes.send({ delivery: deps.otpDelivery, message, serverProvider: true });
     } catch (err) {
-      deps.logger.error({ err, provider: deps.otpDelivery.name }, "dashboard sign-in code delivery failed");
+      deps.logger.error({ err }, "a dashboard sign-in code could not be sent");
     }
   });
 }

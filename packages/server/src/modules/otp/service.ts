@@ -56,7 +56,7 @@ export async function requestCode(deps: Deps, tenant: TenantScope, identifier: I
     return;
   }
   // The organization's own gateway when it has one, else the server-wide provider.
-  const delivery = organization.otpWebhookUrl
+  const own = organization.otpWebhookUrl
     ? webhookDelivery(
         organization.otpWebhookUrl,
         deps.outbound,
@@ -64,12 +64,8 @@ export async function requestCode(deps: Deps, tenant: TenantScope, identifier: I
           ? open(deps.secrets["webhook-secret-encryption"], organization.otpWebhookSecretSealed).toString("utf8")
           : undefined,
       )
-    : deps.otpDelivery;
-  setImmediate(() => {
-    delivery.send(message).catch((err: unknown) => {
-      deps.logger.error({ err, provider: delivery.name, channel: message.channel }, "code delivery failed");
-    });
-  });
+    : undefined;
+  deps.codes.send({ delivery: own ?? deps.otpDelivery, message, tenant, serverProvider: !own });
 }
 
 /**

@@ -161,3 +161,87 @@ export async function markGuestUpgraded(db: Db, scope: TenantScope, guestId: str
     .where("id", "=", guestId)
     .execute();
 }
+
+const HOUR_MS = 3_600_000;
+const DELIVERY_COUNT_RETENTION_MS = 90 * 24 * HOUR_MS;
+
+/** Counts one code that reached its provider (`delivered`) or was given up after its retries. */
+export async function countCodeDelivery(db: Db, scope: TenantScope, delivered: boolean, atMs: number): Promise<void> {
+  const bucketMs = atMs - (atMs % HOUR_MS);
+  const at = new Date(atMs).toISOString();
+  await db.kysely
+    .insertInto("code_deliveries")
+    .values({
+      organization_id: scope.organizationId,
+      mode: scope.mode,
+      bucket_start: new Date(bucketMs).toISOString(),
+      delivered: delivered ? 1 : 0,
+      failed: delivered ? 0 : 1,
+      last_delivered_at: delivered ? at : null,
+      last_failed_at: delivered ? null : at,
+      expires_at: new Date(bucketMs + DELIVERY_COUNT_RETENTION_MS).toISOString(),
+    })
+    .onConflict((oc) =>
+      oc.columns(["organization_id", "mode", "bucket_start"]).doUpdateSet((eb) => ({
+        delivered: eb("code_deliveries.delivered", "+", eb.ref("excluded.delivered")),
+        failed: eb("code_deliveries.failed", "+", eb.ref("excluded.failed")),
+        last_delivered_at: eb.fn.coalesce("excluded.last_delivered_at", "code_deliveries.last_delivered_at"),
+        last_failed_at: eb.fn.coalesce("excluded.last_failed_at", "code_deliveries.last_failed_at"),
+      })),
+    )
+    .execute();
+}
+
+export interface CodeDeliveryCounts {
+  delivered: number;
+  failed: number;
+  lastDeliveredAt: string | null;
+  lastFailedAt: string | null;
+}
+
+/** The tenant's code deliveries in the hours starting in `[from, to)`. */
+export async function codeDeliveriesIn(db: Db, scope: TenantScope, from: string, to: string) {
+  const row = await db.kysely
+    .selectFrom("code_deliveries")
+    .$call(inTenant(scope))
+    .where("bucket_start", ">=", from)
+    .where("bucket_start", "<", to)
+    .select((eb) => [
+      eb.fn.coalesce(eb.fn.sum<number>("delivered"), sql<number>`0`).as("delivered"),
+      eb.fn.coalesce(eb.fn.sum<number>("failed"), sql<number>`0`).as("failed"),
+      eb.fn.max("last_delivered_at").as("last_delivered_at"),
+      eb.fn.max("last_failed_at").as("last_failed_at"),
+    ])
+    .executeTakeFirst();
+  return {
+    delivered: Number(row?.delivered ?? 0),
+    failed: Number(row?.failed ?? 0),
+    lastDeliveredAt: row?.last_delivered_at ?? null,
+    lastFailedAt: row?.last_failed_at ?? null,
+  } satisfies CodeDeliveryCounts;
+}
+
+/** Every tenant's code deliveries since `since` (hour buckets that start at or after it). */
+export async function codeDeliveriesSince(db: Db, since: string): Promise<(TenantScope & CodeDeliveryCounts)[]> {
+  const rows = await db.kysely
+    .selectFrom("code_deliveries")
+    .where("bucket_start", ">=", since)
+    .groupBy(["organization_id", "mode"])
+    .select((eb) => [
+      "organization_id",
+      "mode",
+      eb.fn.sum<number>("delivered").as("delivered"),
+      eb.fn.sum<number>("failed").as("failed"),
+      eb.fn.max("last_delivered_at").as("last_delivered_at"),
+      eb.fn.max("last_failed_at").as("last_failed_at"),
+    ])
+    .execute();
+  return rows.map((row) => ({
+    organizationId: row.organization_id,
+    mode: row.mode,
+    delivered: Number(row.delivered),
+    failed: Number(row.failed),
+    lastDeliveredAt: row.last_delivered_at,
+    lastFailedAt: row.last_failed_at,
+  }));
+}

@@ -1,5 +1,6 @@
 import type { Transaction } from "kysely";
 import type { Logger } from "pino";
+import type { Histogram } from "prom-client";
 import { type Db, isDatabaseUnavailable } from "../../db/database.js";
 import { GroupCommit, type GroupCommitOptions, type ItemOutcome } from "../../db/group-commit.js";
 import type { Database } from "../../db/schema.js";
@@ -68,6 +69,7 @@ export class ArrivalWriter {
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly logger: Logger,
+    private readonly batchSizes: Histogram,
     options: GroupCommitOptions = ARRIVAL_BATCHES,
   ) {
     this.batches = new GroupCommit((key, arrivals) => this.write(key, arrivals), options);
@@ -84,6 +86,7 @@ export class ArrivalWriter {
   }
 
   private async write(key: string, arrivals: Arrival[]): Promise<ItemOutcome<ArrivalResult>[]> {
+    this.batchSizes.observe(arrivals.length);
     const previous = this.lockTurns.get(key);
     let locked = () => {};
     const turn = new Promise<void>((resolve) => {

@@ -109,7 +109,7 @@ async function transition(
   consumerId: string,
   allowed: readonly EntryStatus[],
   next: (queue: { admissionTtlSeconds: number }, nowMs: number) => Transition,
-): Promise<Entry> {
+): Promise<{ entry: Entry; changed: boolean }> {
   const queue = await requireQueue(deps, tenant, queueId);
   const nowMs = deps.clock.now();
   const now = isoAt(nowMs);
@@ -119,13 +119,13 @@ async function transition(
     if (!entry) throw entryErrors.notInQueue();
     const change = next(queue, nowMs);
     const current = effectiveStatus(entry, nowMs);
-    if (current === change.status) return entry;
+    if (current === change.status) return { entry, changed: false };
     if (!allowed.includes(current)) throw entryErrors.wrongState(current);
     const finished = change.status !== "QUEUED" && change.status !== "ADMITTED";
     const updated: Entry = { ...entry, ...change, finishedAt: finished ? now : null, updatedAt: now };
     await saveEntry(trx, updated);
     await settle(trx, queueId, [entry], change.status);
-    return updated;
+    return { entry: updated, changed: true };
   });
 }
 
@@ -150,17 +150,18 @@ const admissionWindow = (queue: { admissionTtlSeconds: number }, nowMs: number) 
 });
 
 export async function leaveQueue(deps: Deps, tenant: TenantScope, queueId: string, consumerId: string) {
-  const entry = await transition(deps, tenant, queueId, consumerId, ["QUEUED", "ADMITTED", "EXPIRED"], () => ({
+  const { entry } = await transition(deps, tenant, queueId, consumerId, ["QUEUED", "ADMITTED", "EXPIRED"], () => ({
     status: "LEFT",
   }));
   return { queueId: entry.queueId, consumerId: entry.consumerId, status: "LEFT" as const, position: null };
 }
 
 export async function admitConsumer(deps: Deps, tenant: TenantScope, queueId: string, consumerId: string) {
-  const entry = await transition(deps, tenant, queueId, consumerId, ["QUEUED"], (queue, nowMs) => ({
+  const { entry, changed } = await transition(deps, tenant, queueId, consumerId, ["QUEUED"], (queue, nowMs) => ({
     status: "ADMITTED",
     ...admissionWindow(queue, nowMs),
   }));
+  if (changed) deps.metrics.queueAdmissions.inc({ queue: queueId });
   return stateOf(deps, tenant, entry);
 }
 
@@ -178,12 +179,13 @@ export async function admitNext(deps: Deps, tenant: TenantScope, queueId: string
     await settle(trx, queueId, batch, "ADMITTED");
     return batch.map((entry): Entry => ({ ...entry, status: "ADMITTED", ...window, updatedAt: window.admittedAt }));
   });
+  if (admitted.length > 0) deps.metrics.queueAdmissions.inc({ queue: queueId }, admitted.length);
   return Promise.all(admitted.map((entry) => stateOf(deps, tenant, entry)));
 }
 
 export async function completeAdmission(deps: Deps, tenant: TenantScope, queueId: string, consumerId: string) {
   // An admission that ran out while the checkout was finishing still completes: the order exists.
-  const entry = await transition(deps, tenant, queueId, consumerId, ["ADMITTED", "EXPIRED"], () => ({
+  const { entry } = await transition(deps, tenant, queueId, consumerId, ["ADMITTED", "EXPIRED"], () => ({
     status: "COMPLETED",
   }));
   return {
@@ -201,7 +203,7 @@ export async function denyConsumer(
   consumerId: string,
   reason: DenyReason,
 ) {
-  const entry = await transition(deps, tenant, queueId, consumerId, ["QUEUED", "ADMITTED", "EXPIRED"], () => ({
+  const { entry } = await transition(deps, tenant, queueId, consumerId, ["QUEUED", "ADMITTED", "EXPIRED"], () => ({
     status: "DENIED",
     denyReason: reason,
   }));

@@ -1,4 +1,7 @@
-/** What queue entries use of queues: the queue itself, its window, and its row's counters under a lock. */
+/**
+ * What queue entries use of queues: the queue itself, its window, and its row's counters under a
+ * lock; and what metrics read of them: every live queue's places.
+ */
 export { queueNotFound, queueStatus, requireQueue } from "./service.js";
 export {
   adjustCounts,
@@ -6,8 +9,10 @@ export {
   lockQueue,
   lockQueueForArrivals,
   type NumbersTaken,
+  placesInLiveQueues,
   type QueueCounters,
   type QueueForArrivals,
+  type QueuePlaces,
   type QueueWindow,
   readQueueForArrivals,
   takeNumbersIfUnchanged,

@@ -50,7 +50,7 @@ const PUBLIC_VIEW_TTL_MS = 1000;
 /** Consumer API: a queue's public state for browsers. */
 export function queueConsumerRoutes(deps: Deps): FastifyPluginAsync {
   // Its count moves with every entry, too often for change events: kept for a fixed time instead.
-  const queues = new RowCache<Queue>(deps.clock, PUBLIC_VIEW_TTL_MS);
+  const queues = new RowCache<Queue>(deps.clock, PUBLIC_VIEW_TTL_MS, undefined, deps.metrics.cacheCounters("queue"));
   return async (app) => {
     addRoute(app, routes.getPublicQueue, async (request) => {
       const { tenant } = authOf(request);

@@ -96,6 +96,23 @@ export async function listQueues(db: Db, scope: TenantScope, experienceId: strin
   return rows.map(toQueue);
 }
 
+/** Places held in one live queue, as its row's counters say. */
+export interface QueuePlaces {
+  queueId: string;
+  waiting: number;
+  admitted: number;
+}
+
+/** Every live queue's places, of every organization, from the row counters alone: what metrics show. */
+export async function placesInLiveQueues(db: Db): Promise<QueuePlaces[]> {
+  const rows = await db.kysely
+    .selectFrom("queues")
+    .select(["id", "waiting_count", "admitted_count"])
+    .where("deleted_at", "is", null)
+    .execute();
+  return rows.map((row) => ({ queueId: row.id, waiting: row.waiting_count, admitted: row.admitted_count }));
+}
+
 export async function saveQueue(trx: Executor, scope: TenantScope, queue: Queue): Promise<void> {
   await trx.updateTable("queues").set(columns(queue)).$call(inTenant(scope)).where("id", "=", queue.id).execute();
 }

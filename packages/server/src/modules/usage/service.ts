@@ -5,6 +5,7 @@ import type { TenantScope } from "../../lib/tenant.js";
 import { planLimitPerMinute } from "../../ratelimit/plans.js";
 import { getKey, listKeys } from "../keys/index.js";
 import { viewOf } from "../keys/service.js";
+import { codeDeliveriesIn } from "../otp/index.js";
 import { addCounts, emptyCounts, readUsage, type UsageCounts } from "./store.js";
 
 export type Interval = "minute" | "hour" | "day";
@@ -138,5 +139,7 @@ export async function organizationUsage(deps: Deps, tenant: TenantScope, query: 
       };
     })
     .sort((a, b) => b.requests - a.requests);
-  return { object: "usage" as const, ...head, totals: withRates(totals), series, keys: breakdown };
+  const hourOfFrom = Date.parse(head.from) - (Date.parse(head.from) % INTERVAL_MS.hour);
+  const codeDeliveries = await codeDeliveriesIn(deps.db, tenant, isoAt(hourOfFrom), head.to);
+  return { object: "usage" as const, ...head, totals: withRates(totals), series, codeDeliveries, keys: breakdown };
 }

@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import type { Counter } from "prom-client";
 import type { Db } from "../../db/database.js";
 import { type Clock, isoAt } from "../../lib/clock.js";
 import type { OutboundClient } from "../../lib/outbound/outbound-client.js";
@@ -32,6 +33,7 @@ export class WebhookDispatcher {
     private readonly logger: Logger,
     private readonly sealingKey: Buffer,
     private readonly outbound: OutboundClient,
+    private readonly attempts: Counter<"outcome">,
   ) {}
 
   /** Sends every delivery that is due now; returns how many attempts were made. */
@@ -79,6 +81,7 @@ export class WebhookDispatcher {
       lastError: result.ok ? null : result.error,
       updatedAt: isoAt(nowMs),
     });
+    this.attempts.inc({ outcome: status });
     if (status === "failed") {
       const failure = result.ok ? undefined : result.error;
       this.logger.warn(
