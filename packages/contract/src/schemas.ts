@@ -8,6 +8,7 @@ export * from "./experiences.js";
 export * from "./keys.js";
 export * from "./orgs.js";
 export * from "./otp.js";
+export * from "./queue-live.js";
 export * from "./queues.js";
 export * from "./sessions.js";
 export * from "./usage.js";

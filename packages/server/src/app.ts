@@ -33,6 +33,8 @@ import { memberRoutes } from "./modules/members/routes.js";
 import { organizationAdminRoutes, organizationConsumerRoutes } from "./modules/orgs/routes.js";
 import { otpRoutes, testOutboxRoutes } from "./modules/otp/routes.js";
 import { queueEntryRoutes } from "./modules/queue-entries/routes.js";
+import { recordEnterActivity } from "./modules/queue-live/enter-activity.js";
+import { queueLiveRoutes } from "./modules/queue-live/routes.js";
 import { queueAdminRoutes, queueConsumerRoutes } from "./modules/queues/routes.js";
 import { sessionRoutes } from "./modules/sessions/routes.js";
 import { jwksRoutes, registerRootJwks } from "./modules/tokens/routes.js";
@@ -205,7 +207,15 @@ export function buildConsumerApp(deps: Deps): Promise<FastifyInstance> {
       externalAuthRoutes(deps),
       jwksRoutes(deps),
     ],
-    { api: "consumer", browsers: true, members: false, rootRoutes: (app) => registerRootJwks(app, deps) },
+    {
+      api: "consumer",
+      browsers: true,
+      members: false,
+      rootRoutes: (app) => {
+        recordEnterActivity(app, deps);
+        return registerRootJwks(app, deps);
+      },
+    },
   );
 }
 
@@ -227,6 +237,7 @@ export function buildAdminApp(deps: Deps): Promise<FastifyInstance> {
       organizationAdminRoutes(deps),
       experienceAdminRoutes(deps),
       queueAdminRoutes(deps),
+      queueLiveRoutes(deps),
       consumerAdminRoutes(deps),
       usageRoutes(deps),
       alertRoutes(deps),

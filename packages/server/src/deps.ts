@@ -27,6 +27,7 @@ import {
 } from "./modules/otp/delivery.js";
 import { ArrivalWriter } from "./modules/queue-entries/arrival-writer.js";
 import { EntryReads } from "./modules/queue-entries/entry-reads.js";
+import { QueueActivity } from "./modules/queue-live/activity.js";
 import { RefreshTokenReads } from "./modules/sessions/refresh-token-reads.js";
 import { SessionLiveness } from "./modules/sessions/session-liveness.js";
 import { SessionWriter } from "./modules/sessions/session-writer.js";
@@ -55,6 +56,8 @@ export interface Deps {
   readonly keys: KeyVerifier;
   readonly lastUsed: LastUsedBuffer;
   readonly usage: UsageRecorder;
+  /** Each queue's arrivals, admissions, refused enters and enter latencies, for the drop's control room. */
+  readonly queueActivity: QueueActivity;
   /** Sends stored webhook deliveries; started by the server, driven by hand in tests. */
   readonly webhooks: WebhookDispatcher;
   readonly organizations: OrganizationCache;
@@ -163,7 +166,8 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
     outbound,
     metrics.webhookAttempts,
   );
-  const tasks: ShutdownTask[] = [() => lastUsed.flush(), () => usage.flush()];
+  const queueActivity = new QueueActivity(db, clock, logger);
+  const tasks: ShutdownTask[] = [() => lastUsed.flush(), () => usage.flush(), () => queueActivity.flush()];
   let closed = false;
 
   async function flush(): Promise<void> {
@@ -192,7 +196,11 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
     experiences,
     signingKeys,
     accessTokens,
-    arrivals: new ArrivalWriter(db, clock, logger, metrics.arrivalBatchSizes),
+    arrivals: new ArrivalWriter(db, clock, logger, {
+      batch: (size) => metrics.arrivalBatchSizes.observe(size),
+      placesTaken: (queueId, count) => queueActivity.record(queueId, "arrivals", count),
+    }),
+    queueActivity,
     entryReads: new EntryReads(db),
     sessionLiveness,
     sessionWriter: new SessionWriter(db, clock),
@@ -208,6 +216,7 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
       db.startUpkeep((err) => logger.error({ err }, "the SQLite checkpointer stopped; commits checkpoint again"));
       lastUsed.start(config.usageFlushMs);
       usage.start(config.usageFlushMs);
+      queueActivity.start(config.usageFlushMs);
       sweeper.start();
     },
     flush,
@@ -216,6 +225,7 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
       closed = true;
       lastUsed.stop();
       usage.stop();
+      queueActivity.stop();
       sweeper.stop();
       await webhooks.stop();
       await flush();

@@ -13,6 +13,7 @@ export * from "./members.js";
 export * from "./orgs.js";
 export * from "./otp.js";
 export * from "./queue-entries.js";
+export * from "./queue-live.js";
 export * from "./queues.js";
 export * from "./sessions.js";
 export * from "./tokens.js";

@@ -321,6 +321,14 @@ export interface CodeDeliveriesTable {
   expires_at: Timestamp;
 }
 
+export interface QueueActivityTable {
+  queue_id: string;
+  bucket_start: Timestamp;
+  kind: string;
+  count: number;
+  expires_at: Timestamp;
+}
+
 export interface WebhookEndpointsTable {
   id: string;
   organization_id: string;
@@ -393,6 +401,7 @@ export interface Database {
   queue_departures: QueueDeparturesTable;
   api_key_usage: ApiKeyUsageTable;
   code_deliveries: CodeDeliveriesTable;
+  queue_activity: QueueActivityTable;
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   alerts: AlertsTable;

@@ -8,6 +8,7 @@ export const EXPIRING_TABLES = [
   "api_key_previous_digests",
   "dashboard_sign_in_codes",
   "code_deliveries",
+  "queue_activity",
 ] as const;
 export type ExpiringTable = (typeof EXPIRING_TABLES)[number];
 

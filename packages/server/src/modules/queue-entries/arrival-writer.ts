@@ -1,6 +1,5 @@
 import type { Transaction } from "kysely";
 import type { Logger } from "pino";
-import type { Histogram } from "prom-client";
 import { type Db, isDatabaseUnavailable } from "../../db/database.js";
 import { GroupCommit, type GroupCommitOptions, type ItemOutcome } from "../../db/group-commit.js";
 import type { Database } from "../../db/schema.js";
@@ -60,6 +59,12 @@ export interface ArrivalResult {
  * batch (503), and a failure that is itself an answer (like 404) answers every arrival of the
  * batch.
  */
+/** What a batch tells the process's instruments: its size, and the new places it gave a queue. */
+export interface ArrivalObserver {
+  batch(size: number): void;
+  placesTaken(queueId: string, count: number): void;
+}
+
 export class ArrivalWriter {
   private readonly batches: GroupCommit<Arrival, ArrivalResult>;
   /** Per queue, the latest batch's lock: batches of this process lock in the order they were formed. */
@@ -69,10 +74,10 @@ export class ArrivalWriter {
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly logger: Logger,
-    private readonly batchSizes: Histogram,
+    private readonly observer: ArrivalObserver,
     options: GroupCommitOptions = ARRIVAL_BATCHES,
   ) {
-    this.batches = new GroupCommit((key, arrivals) => this.write(key, arrivals), options);
+    this.batches = new GroupCommit((key, arrivals) => this.observed(key, arrivals), options);
   }
 
   enter(arrival: Arrival): Promise<ArrivalResult> {
@@ -85,8 +90,15 @@ export class ArrivalWriter {
     return this.batches.batchCount;
   }
 
+  private async observed(key: string, arrivals: Arrival[]): Promise<ItemOutcome<ArrivalResult>[]> {
+    this.observer.batch(arrivals.length);
+    const outcomes = await this.write(key, arrivals);
+    const taken = outcomes.filter((outcome) => outcome.ok && outcome.value.created).length;
+    if (taken > 0 && arrivals[0]) this.observer.placesTaken(arrivals[0].queueId, taken);
+    return outcomes;
+  }
+
   private async write(key: string, arrivals: Arrival[]): Promise<ItemOutcome<ArrivalResult>[]> {
-    this.batchSizes.observe(arrivals.length);
     const previous = this.lockTurns.get(key);
     let locked = () => {};
     const turn = new Promise<void>((resolve) => {

@@ -95,6 +95,13 @@ export async function entryState(deps: Deps, tenant: TenantScope, queueId: strin
   throw entryErrors.notInQueue();
 }
 
+/** Runs `work` in a transaction: its own, or one that also writes an audit row (see the control room). */
+export type InTransaction = <T>(work: (trx: Transaction<Database>) => Promise<T>) => Promise<T>;
+const ownTransaction =
+  (deps: Deps): InTransaction =>
+  (work) =>
+    deps.db.kysely.transaction().execute(work);
+
 type Transition = { status: EntryStatus } & Partial<Pick<Entry, "admittedAt" | "admissionExpiresAt" | "denyReason">>;
 
 /**
@@ -109,11 +116,12 @@ async function transition(
   consumerId: string,
   allowed: readonly EntryStatus[],
   next: (queue: { admissionTtlSeconds: number }, nowMs: number) => Transition,
+  inTransaction = ownTransaction(deps),
 ): Promise<{ entry: Entry; changed: boolean }> {
   const queue = await requireQueue(deps, tenant, queueId);
   const nowMs = deps.clock.now();
   const now = isoAt(nowMs);
-  return deps.db.kysely.transaction().execute(async (trx) => {
+  return inTransaction(async (trx) => {
     if (!(await lockQueue(trx, tenant, queueId))) throw queueNotFound();
     const entry = await getEntry(trx, tenant, queueId, consumerId);
     if (!entry) throw entryErrors.notInQueue();
@@ -161,16 +169,27 @@ export async function admitConsumer(deps: Deps, tenant: TenantScope, queueId: st
     status: "ADMITTED",
     ...admissionWindow(queue, nowMs),
   }));
-  if (changed) deps.metrics.queueAdmissions.inc({ queue: queueId });
+  if (changed) countAdmissions(deps, queueId, 1);
   return stateOf(deps, tenant, entry);
 }
 
+function countAdmissions(deps: Deps, queueId: string, count: number): void {
+  deps.metrics.queueAdmissions.inc({ queue: queueId }, count);
+  deps.queueActivity.record(queueId, "admissions", count);
+}
+
 /** Admits the next `count` waiting consumers in arrival order. */
-export async function admitNext(deps: Deps, tenant: TenantScope, queueId: string, count: number) {
+export async function admitNext(
+  deps: Deps,
+  tenant: TenantScope,
+  queueId: string,
+  count: number,
+  inTransaction = ownTransaction(deps),
+) {
   const queue = await requireQueue(deps, tenant, queueId);
   const nowMs = deps.clock.now();
   const window = admissionWindow(queue, nowMs);
-  const admitted = await deps.db.kysely.transaction().execute(async (trx) => {
+  const admitted = await inTransaction(async (trx) => {
     if (!(await lockQueue(trx, tenant, queueId))) throw queueNotFound();
     const batch = await nextWaiting(trx, queueId, count);
     const last = batch.at(-1);
@@ -179,7 +198,7 @@ export async function admitNext(deps: Deps, tenant: TenantScope, queueId: string
     await settle(trx, queueId, batch, "ADMITTED");
     return batch.map((entry): Entry => ({ ...entry, status: "ADMITTED", ...window, updatedAt: window.admittedAt }));
   });
-  if (admitted.length > 0) deps.metrics.queueAdmissions.inc({ queue: queueId }, admitted.length);
+  if (admitted.length > 0) countAdmissions(deps, queueId, admitted.length);
   return Promise.all(admitted.map((entry) => stateOf(deps, tenant, entry)));
 }
 
@@ -202,11 +221,11 @@ export async function denyConsumer(
   queueId: string,
   consumerId: string,
   reason: DenyReason,
+  inTransaction = ownTransaction(deps),
 ) {
-  const { entry } = await transition(deps, tenant, queueId, consumerId, ["QUEUED", "ADMITTED", "EXPIRED"], () => ({
-    status: "DENIED",
-    denyReason: reason,
-  }));
+  const deny = () => ({ status: "DENIED" as const, denyReason: reason });
+  const allowed: EntryStatus[] = ["QUEUED", "ADMITTED", "EXPIRED"];
+  const { entry } = await transition(deps, tenant, queueId, consumerId, allowed, deny, inTransaction);
   return stateOf(deps, tenant, entry);
 }
 
