@@ -113,7 +113,13 @@ describe.each(dialects())("expired-row sweeper (%s)", (dialect) => {
         .execute();
       await kysely
         .insertInto("queue_activity")
-        .values({ queue_id: `que_${name}`, bucket_start: `b_${name}`, kind: "arrivals", count: 1, expires_at: expiresAt })
+        .values({
+          queue_id: `que_${name}`,
+          bucket_start: `b_${name}`,
+          kind: "arrivals",
+          count: 1,
+          expires_at: expiresAt,
+        })
         .execute();
     }
 
