@@ -11,7 +11,7 @@ import { AcceptInvitationPage } from "./pages/sign-in/accept-invitation-page";
 import { SignInPage } from "./pages/sign-in/sign-in-page";
 import { HOME, ROUTES } from "./router/routes";
 import { navigate, useRouter } from "./router/use-router";
-import { canManage } from "./session/permissions";
+import { canEdit, canManage } from "./session/permissions";
 import { type Session, SessionContext } from "./session/session-context";
 
 type Auth =
@@ -64,7 +64,9 @@ export function App() {
     if (redirect) navigate(redirect, { replace: true });
   }, [redirect]);
 
-  const page = PAGES.find((candidate) => candidate.path === path);
+  const page = PAGES.find((candidate) =>
+    candidate.prefix ? path.startsWith(`${candidate.path}/`) : candidate.path === path,
+  );
   useEffect(() => {
     const title =
       path === ROUTES.signIn ? "Sign in" : path === ROUTES.acceptInvitation ? "Accept invitation" : page?.title;
@@ -77,6 +79,7 @@ export function App() {
       me: auth.me,
       mode,
       canManage: canManage(auth.me.member.role),
+      canEdit: canEdit(auth.me.member.role),
       signOut: async () => {
         setSignOutError(undefined);
         try {

@@ -8,6 +8,7 @@ import type {
   CreateWebhookEndpointBody,
   DashboardMe,
   DashboardSessionView,
+  ExperienceView,
   InvitationView,
   InvitationWithCode,
   KeyUsage,
@@ -15,6 +16,8 @@ import type {
   MemberView,
   OrganizationUsage,
   OrganizationView,
+  QueueLive,
+  QueueView,
   WebhookDeliveryView,
   WebhookEndpointView,
   WebhookEndpointWithSecret,
@@ -48,3 +51,6 @@ export interface Page<T> {
   data: T[];
   pageInfo: { startCursor: string | null; endCursor: string | null; hasNextPage: boolean };
 }
+export type Experience = Static<typeof ExperienceView>;
+export type Queue = Static<typeof QueueView>;
+export type QueueLiveView = Static<typeof QueueLive>;

@@ -58,7 +58,7 @@ export function Layout({ path, onModeChange, signOutError, children }: LayoutPro
       <div className="app-body">
         <nav aria-label="Main" className="app-nav">
           <ul>
-            {PAGES.map((page) => (
+            {PAGES.filter((page) => !page.prefix).map((page) => (
               <li key={page.path}>
                 <Link to={page.path}>{page.title}</Link>
               </li>

@@ -3,6 +3,9 @@ export const ROUTES = {
   signIn: "/dashboard/sign-in",
   acceptInvitation: "/dashboard/accept-invitation",
   keys: "/dashboard/keys",
+  drops: "/dashboard/drops",
+  /** Followed by `/<queue id>`: one queue's live view. */
+  liveQueue: "/dashboard/drops/queues",
   usage: "/dashboard/usage",
   alerts: "/dashboard/alerts",
   webhooks: "/dashboard/webhooks",

@@ -6,6 +6,8 @@ export interface Session {
   mode: Mode;
   /** Whether the signed-in member may change keys, webhooks, settings and the team. */
   canManage: boolean;
+  /** Whether the member may change experiences and queues, and act on a live queue. */
+  canEdit: boolean;
   signOut: () => Promise<void>;
 }
 

@@ -3,16 +3,16 @@ import * as routes from "@fanfare/contract";
 import type { FastifyPluginAsync } from "fastify";
 import type { Deps } from "../../deps.js";
 import { addRoute } from "../../http/contract-routes.js";
-import { AppError } from "../../http/errors.js";
 import { actorOf, authOf } from "../access/index.js";
-import { LiveSnapshots } from "./live-snapshots.js";
+import { LiveBroadcast, type LiveEvent } from "./live-broadcast.js";
 import { admitNextAudited, denyAudited, extendAdmissionsAudited } from "./operator.js";
-
-const TICK_MS = 1000;
+import { queueLive } from "./snapshot.js";
 
 /** Admin API: the drop's control room for one queue — its live view, as a document or a stream, and the operator's actions. */
 export function queueLiveRoutes(deps: Deps): FastifyPluginAsync {
-  const snapshots = new LiveSnapshots(deps);
+  const broadcast = new LiveBroadcast(deps, deps.logger);
+  // An action's admissions count in the pace at once: this process's activity is written first.
+  const afterAction = () => deps.queueActivity.flush();
   return async (app) => {
     const streams = new Set<ServerResponse>();
     // Streams never end by themselves: closing the app ends them, or shutdown would wait on them.
@@ -20,13 +20,13 @@ export function queueLiveRoutes(deps: Deps): FastifyPluginAsync {
       for (const stream of streams) stream.end();
     });
 
-    addRoute(app, routes.getQueueLive, async (request) => snapshots.get(authOf(request).tenant, request.params.id));
+    addRoute(app, routes.getQueueLive, async (request) => queueLive(deps, authOf(request).tenant, request.params.id));
 
     addRoute(app, routes.streamQueueLive, async (request, reply) => {
       const { tenant } = authOf(request);
       const queueId = request.params.id;
       // An unknown queue is a plain 404, before the stream starts.
-      const first = await snapshots.get(tenant, queueId);
+      const first = await queueLive(deps, tenant, queueId);
       reply.hijack();
       const stream = reply.raw;
       stream.writeHead(200, {
@@ -34,23 +34,15 @@ export function queueLiveRoutes(deps: Deps): FastifyPluginAsync {
         "cache-control": "no-store",
         "x-accel-buffering": "no",
       });
-      const send = (event: string, data: unknown) => stream.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-      send("snapshot", first);
+      const send = ({ event, data }: LiveEvent) => {
+        stream.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+        if (event === "gone") stream.end();
+      };
+      send({ event: "snapshot", data: first });
       streams.add(stream);
-      const timer = setInterval(async () => {
-        try {
-          send("snapshot", await snapshots.get(tenant, queueId));
-        } catch (err) {
-          if (err instanceof AppError && err.code === "queue_not_found") {
-            send("gone", { queueId });
-            stream.end();
-          } else {
-            request.log.warn({ err }, "a live view snapshot failed; the stream goes on");
-          }
-        }
-      }, TICK_MS);
+      const unwatch = broadcast.watch(tenant, queueId, send);
       stream.on("close", () => {
-        clearInterval(timer);
+        unwatch();
         streams.delete(stream);
       });
       return reply;
@@ -59,7 +51,7 @@ export function queueLiveRoutes(deps: Deps): FastifyPluginAsync {
     addRoute(app, routes.admitNextInLine, async (request) => {
       const { tenant } = authOf(request);
       const admitted = await admitNextAudited(deps, tenant, actorOf(request), request.params.id, request.body.count);
-      await snapshots.forget(tenant, request.params.id);
+      await afterAction();
       return admitted;
     });
 
@@ -74,7 +66,7 @@ export function queueLiveRoutes(deps: Deps): FastifyPluginAsync {
         consumerId,
         reason ?? "ADMIN_ACTION",
       );
-      await snapshots.forget(tenant, request.params.id);
+      await afterAction();
       return denied;
     });
 
@@ -87,7 +79,7 @@ export function queueLiveRoutes(deps: Deps): FastifyPluginAsync {
         request.params.id,
         request.body.seconds,
       );
-      await snapshots.forget(tenant, request.params.id);
+      await afterAction();
       return extended;
     });
   };
