@@ -153,7 +153,17 @@ describe.runIf(runnable)("the drop control room in a real browser", () => {
     await expect.poll(async () => Number(await stat("Waiting").textContent()), { timeout: 10_000 }).toBeGreaterThan(22);
     await page.getByRole("cell", { name: "f•••@example.com" }).waitFor();
 
-    // Keyboard only: reach the action, type the count, submit with Enter.
+    // Keyboard only: past the skip link, Tab reaches every action of the page in reading order.
+    await page.getByRole("link", { name: "Skip to content" }).focus();
+    await page.keyboard.press("Enter");
+    const reached: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      await page.keyboard.press("Tab");
+      reached.push(await page.evaluate(() => document.activeElement?.textContent?.trim() ?? ""));
+    }
+    expect(reached).toEqual(expect.arrayContaining(["Admit next…", "Pause entry", "Extend admissions…", "Deny"]));
+    expect(reached.indexOf("Admit next…")).toBeLessThan(reached.indexOf("Deny"));
+    // Then the count typed and the admission confirmed without a pointer.
     await page.getByRole("button", { name: "Admit next…" }).focus();
     await page.keyboard.press("Enter");
     const admitDialog = page.getByRole("dialog", { name: "Admit the next shoppers" });

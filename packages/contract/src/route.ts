@@ -56,6 +56,8 @@ export interface RouteDefinition {
   responses: Partial<Record<SuccessStatus, SchemaName>>;
   /** Errors this route raises beyond those its credential and schemas imply (`queue_full`, say). */
   errors?: readonly ErrorCode[];
+  /** Answers `text/event-stream` (Server-Sent Events): each event's data is its success schema. */
+  stream?: true;
 }
 
 export type Route<D extends RouteDefinition = RouteDefinition> = D & { operationId: string };

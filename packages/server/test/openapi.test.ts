@@ -71,6 +71,9 @@ describe("OpenAPI documents", () => {
       "SecretKey",
     ]);
     expect(Object.keys(documents.admin.components.securitySchemes).sort()).toEqual(["DashboardSession", "SecretKey"]);
+    // The live view's stream is documented as what it is.
+    const events = documents.admin.paths["/api/v1/queues/{id}/events"]?.get?.responses["200"];
+    expect(Object.keys(events?.content ?? {})).toEqual(["text/event-stream"]);
   });
 
   it("name a server, and give every operation a summary, a unique operationId and its security requirement", () => {

@@ -1,12 +1,21 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 import { buildAdminApp } from "../src/app.js";
 import { CLI_ACTOR } from "../src/modules/audit/service.js";
 import { addOwner } from "../src/modules/members/service.js";
 import type { BootstrapKeys } from "../src/modules/orgs/service.js";
 import { maskContact } from "../src/modules/queue-live/snapshot.js";
 import { asMember, signInMember } from "./dashboard-member.js";
-import { createTestOrganization, createTestServer, dialects, type TestServer } from "./harness.js";
+import {
+  createTestDatabase,
+  createTestOrganization,
+  createTestServer,
+  dialects,
+  type TestDatabase,
+  type TestServer,
+} from "./harness.js";
 import { call } from "./http.js";
+import { runCli, type ServerProcess, startServerProcess, stopAll } from "./process.js";
+import { REDIS_URL } from "./services.js";
 import { LOOPBACK_ALLOWED, WebhookReceiver } from "./webhook-receiver.js";
 
 describe("masked contact details", () => {
@@ -225,3 +234,76 @@ describe.each(dialects())("the drop control room (%s)", (dialect) => {
     expect(response.json()).toMatchObject({ error: "Queue not found" });
   });
 });
+
+describe.runIf(inject("postgres") && inject("redis"))(
+  "the control room with two server processes (PostgreSQL + Redis)",
+  () => {
+    let database: TestDatabase;
+    const servers: ServerProcess[] = [];
+    afterAll(async () => {
+      await stopAll(servers);
+      await database?.drop();
+    });
+
+    it("shows the same figures from either process, and an action through one in the other's stream within a second", async () => {
+      database = await createTestDatabase("postgres");
+      const env = { ...database.env, FANFARE_REDIS_URL: REDIS_URL, FANFARE_USAGE_FLUSH_MS: "200" };
+      const { keys } = JSON.parse(runCli(["init", "--name", "Two Nodes", "--json"], env).stdout);
+      const [a, b] = await Promise.all([startServerProcess(env), startServerProcess(env)]);
+      servers.push(a, b);
+      const json = { "content-type": "application/json" };
+      const admin = async (base: string, method: string, path: string, body?: unknown) =>
+        fetch(`${base}/api/v1${path}`, {
+          method,
+          headers: { authorization: `Bearer ${keys.secretLive}`, ...(body ? json : {}) },
+          ...(body ? { body: JSON.stringify(body) } : {}),
+        });
+      const experience = (await (await admin(a.adminUrl, "POST", "/experiences", { name: "Drop" })).json()) as {
+        id: string;
+      };
+      const created = await admin(a.adminUrl, "POST", `/experiences/${experience.id}/queues`, { name: "Main" });
+      const queue = (await created.json()) as { id: string };
+      for (const server of [a, b, a, b, a, b]) {
+        const publishable = { "x-publishable-key": keys.publishableLive };
+        const started = await fetch(`${server.consumerUrl}/api/v1/auth/guest`, {
+          method: "POST",
+          headers: publishable,
+        });
+        const guest = (await started.json()) as { accessToken: string };
+        const entered = await fetch(`${server.consumerUrl}/api/v1/queues/${queue.id}/enter`, {
+          method: "POST",
+          headers: { ...publishable, authorization: `Bearer ${guest.accessToken}` },
+        });
+        expect(entered.status).toBe(201);
+      }
+      // Each process flushed its own arrivals; either one reads them all.
+      const figures = async (base: string) => {
+        const view = (await (await admin(base, "GET", `/queues/${queue.id}/live`)).json()) as {
+          counts: { waiting: number };
+          series: { arrivals: number }[];
+        };
+        const arrivals = view.series.reduce((sum, point) => sum + point.arrivals, 0);
+        return { waiting: view.counts.waiting, arrivals };
+      };
+      await expect.poll(() => figures(a.adminUrl), { timeout: 3000 }).toEqual({ waiting: 6, arrivals: 6 });
+      expect(await figures(b.adminUrl)).toEqual({ waiting: 6, arrivals: 6 });
+
+      const controller = new AbortController();
+      const stream = await fetch(`${a.adminUrl}/api/v1/queues/${queue.id}/events`, {
+        headers: { authorization: `Bearer ${keys.secretLive}` },
+        signal: controller.signal,
+      });
+      const reader = (stream.body as ReadableStream<Uint8Array>).getReader();
+      const decoder = new TextDecoder();
+      let received = "";
+      try {
+        expect((await admin(b.adminUrl, "POST", `/queues/${queue.id}/live/admit`, { count: 2 })).status).toBe(200);
+        const admittedAt = Date.now();
+        while (!received.includes('"admitted":2')) received += decoder.decode((await reader.read()).value);
+        expect(Date.now() - admittedAt).toBeLessThan(1500);
+      } finally {
+        controller.abort();
+      }
+    });
+  },
+);

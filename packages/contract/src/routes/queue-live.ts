@@ -25,6 +25,7 @@ export const streamQueueLive = route({
     "ends the stream when the queue is deleted. Reconnect (EventSource does) or poll `/queues/{id}/live`.",
   params: "IdParams",
   responses: { 200: "QueueLive" },
+  stream: true,
   errors: ["queue_not_found"],
 });
 

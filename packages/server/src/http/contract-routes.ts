@@ -40,8 +40,11 @@ export function addRoute<D extends RouteDefinition>(
   route: Route<D>,
   handler: RouteHandler<D>,
 ): void {
+  // A stream's events are documented under their own media type; the handler writes them itself.
+  const documented = (name: SchemaName) =>
+    route.stream ? { content: { "text/event-stream": { schema: schemaOf(name) } } } : schemaOf(name);
   const response = Object.fromEntries(
-    Object.entries(route.responses).map(([status, name]) => [status, schemaOf(name as SchemaName)]),
+    Object.entries(route.responses).map(([status, name]) => [status, documented(name as SchemaName)]),
   );
   app.route({
     method: route.method,
