@@ -217,5 +217,17 @@ describe.runIf(runnable)("the drop control room in a real browser", () => {
       ]),
     );
     expect(pushed).toBeGreaterThan(22);
+
+    // Back on the drops page: change the queue, then delete it, each confirmed.
+    await page.getByRole("link", { name: "Drops" }).first().click();
+    await page.getByRole("button", { name: "Queues of Sneaker launch" }).click();
+    await page.getByRole("button", { name: "Edit Main line" }).click();
+    const edit = page.getByRole("dialog", { name: "Edit Main line" });
+    await edit.getByLabel("Capacity (places; empty: no limit)").fill("500");
+    await edit.getByRole("button", { name: "Save changes" }).click();
+    await page.getByRole("cell", { name: "500" }).waitFor();
+    await page.getByRole("button", { name: "Delete Main line" }).click();
+    await page.getByRole("dialog", { name: "Delete queue" }).getByRole("button", { name: "Delete queue" }).click();
+    await page.getByText("No queues yet.").waitFor();
   });
 });
