@@ -111,3 +111,16 @@ export async function createTestServer(dialect: DialectName, env: Record<string,
 export function createTestOrganization(server: TestServer, name = "Test Org") {
   return createOrganization(server.deps, { name, plan: "pro" });
 }
+
+/** An experience "Drop" with one open queue "Main", made through the admin API; the queue's id. */
+export async function createTestQueue(server: TestServer, secretKey: string): Promise<string> {
+  const post = (url: string, name: string) =>
+    server.admin.inject({
+      method: "POST",
+      url,
+      headers: { authorization: `Bearer ${secretKey}` },
+      payload: { name },
+    });
+  const experience = (await post("/api/v1/experiences", "Drop")).json<{ id: string }>();
+  return (await post(`/api/v1/experiences/${experience.id}/queues`, "Main")).json<{ id: string }>().id;
+}

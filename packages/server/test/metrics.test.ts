@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BootstrapKeys } from "../src/modules/orgs/service.js";
-import { createTestOrganization, createTestServer, dialects, type TestServer } from "./harness.js";
+import { createTestOrganization, createTestQueue, createTestServer, dialects, type TestServer } from "./harness.js";
 import { call } from "./http.js";
 
 const GUESTS_PER_MINUTE_PER_IP = 120;
@@ -29,15 +29,7 @@ describe.each(dialects())("metrics (%s)", (dialect) => {
     });
 
   it("counts requests by route pattern, refusals by limit, arrivals and places, never naming who or what was asked", async () => {
-    const experience = await call(server.admin, "POST", "/api/v1/experiences", {
-      key: keys.secretLive,
-      body: { name: "Drop" },
-    });
-    const queue = await call(server.admin, "POST", `/api/v1/experiences/${experience.json().id}/queues`, {
-      key: keys.secretLive,
-      body: { name: "Main" },
-    });
-    const queueId: string = queue.json().id;
+    const queueId = await createTestQueue(server, keys.secretLive);
     const shopper = (await guest("10.9.0.1")).json();
     const entered = await call(server.consumer, "POST", `/api/v1/queues/${queueId}/enter`, {
       key: shopper.accessToken,

@@ -8,6 +8,7 @@ import { asMember, signInMember } from "./dashboard-member.js";
 import {
   createTestDatabase,
   createTestOrganization,
+  createTestQueue,
   createTestServer,
   dialects,
   type TestDatabase,
@@ -50,15 +51,7 @@ describe.each(dialects())("the drop control room (%s)", (dialect) => {
     const created = await createTestOrganization(server);
     keys = created.keys;
     organizationId = created.organization.id;
-    const experience = await call(server.admin, "POST", "/api/v1/experiences", {
-      key: keys.secretLive,
-      body: { name: "Drop" },
-    });
-    const queue = await call(server.admin, "POST", `/api/v1/experiences/${experience.json().id}/queues`, {
-      key: keys.secretLive,
-      body: { name: "Main" },
-    });
-    queueId = queue.json().id;
+    queueId = await createTestQueue(server, keys.secretLive);
   });
   afterEach(() => server.clock.advance(60_000));
 
