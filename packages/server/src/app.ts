@@ -1,5 +1,7 @@
 import { hash } from "node:crypto";
 import type { IncomingMessage } from "node:http";
+import type { Socket } from "node:net";
+import { Server as TlsServer } from "node:tls";
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
@@ -103,6 +105,26 @@ function countRequests(app: FastifyInstance, deps: Deps, api: ApiName): void {
   });
 }
 
+/**
+ * A connection opened but never used (a browser's preconnect, a client's spare socket) would hold
+ * a closing server until Node's headers timeout: it counts as neither busy nor idle. Such
+ * connections go when the app closes; those with a request keep their graceful end.
+ */
+function dropUnusedConnectionsOnClose(app: FastifyInstance): void {
+  const unused = new Set<Socket>();
+  // Behind TLS, requests arrive on the TLS socket, announced by `secureConnection`.
+  const opened = app.server instanceof TlsServer ? "secureConnection" : "connection";
+  app.server.on(opened, (socket: Socket) => {
+    unused.add(socket);
+    socket.once("close", () => unused.delete(socket));
+  });
+  app.server.on("request", (request: IncomingMessage) => unused.delete(request.socket));
+  app.addHook("preClose", (done) => {
+    for (const socket of unused) socket.destroy();
+    done();
+  });
+}
+
 // A POST whose body fields are all optional may be sent without a body: validate it as `{}`.
 // Added per route, and only where a body schema exists, so other requests skip the hook.
 function defaultEmptyBody(app: FastifyInstance): void {
@@ -170,6 +192,7 @@ async function buildApp(
   if (options.browsers) allowBrowserOrigins(app);
   // Before authentication: nothing reads a key or token that arrived in clear text.
   enforceHttps(app, config);
+  dropUnusedConnectionsOnClose(app);
   countUsage(app, deps);
   countRequests(app, deps, options.api);
   defaultEmptyBody(app);

@@ -15,9 +15,10 @@ export function queueLiveRoutes(deps: Deps): FastifyPluginAsync {
   const afterAction = () => deps.queueActivity.flush();
   return async (app) => {
     const streams = new Set<ServerResponse>();
-    // Streams never end by themselves: closing the app ends them, or shutdown would wait on them.
-    app.addHook("onClose", async () => {
+    // Streams never end by themselves: they end before the server closes, or closing would wait on them.
+    app.addHook("preClose", (done) => {
       for (const stream of streams) stream.end();
+      done();
     });
 
     addRoute(app, routes.getQueueLive, async (request) => queueLive(deps, authOf(request).tenant, request.params.id));
@@ -33,6 +34,9 @@ export function queueLiveRoutes(deps: Deps): FastifyPluginAsync {
         "content-type": "text/event-stream; charset=utf-8",
         "cache-control": "no-store",
         "x-accel-buffering": "no",
+        // Not kept alive once the stream ends: a server closing ends its streams and must not
+        // then wait out the keep-alive timeout of their idle connections.
+        connection: "close",
       });
       const send = ({ event, data }: LiveEvent) => {
         stream.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
@@ -44,6 +48,9 @@ export function queueLiveRoutes(deps: Deps): FastifyPluginAsync {
       stream.on("close", () => {
         unwatch();
         streams.delete(stream);
+        // A viewer who went away leaves a response never ended: its socket goes too, or the
+        // server would count the connection as busy and wait on it when closing.
+        stream.socket?.destroy();
       });
       return reply;
     });
