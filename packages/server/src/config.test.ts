@@ -87,6 +87,14 @@ describe("loadConfig", () => {
     [{ FANFARE_CODE_DELIVERY_RETRIES_MS: "900000" }, "FANFARE_CODE_DELIVERY_RETRIES_MS"],
     [{ FANFARE_OTP_DELIVERY: "smtp" }, "FANFARE_SMTP_URL"],
     [{ FANFARE_OTP_DELIVERY: "webhook", FANFARE_OTP_WEBHOOK_URL: "ftp://x" }, "FANFARE_OTP_WEBHOOK_URL"],
+    [
+      {
+        FANFARE_OTP_DELIVERY: "webhook",
+        FANFARE_OTP_WEBHOOK_URL: "https://x.example",
+        FANFARE_OTP_WEBHOOK_SECRET: "short",
+      },
+      "FANFARE_OTP_WEBHOOK_SECRET",
+    ],
     [{ NODE_ENV: "production", FANFARE_OTP_DELIVERY: "console" }, "FANFARE_OTP_DELIVERY"],
     [{ FANFARE_PUBLIC_ADMIN_URL: "admin.example.com" }, "FANFARE_PUBLIC_ADMIN_URL"],
     [{ FANFARE_PUBLIC_ADMIN_URL: "ftp://admin.example.com" }, "FANFARE_PUBLIC_ADMIN_URL"],

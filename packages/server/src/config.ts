@@ -42,7 +42,7 @@ export interface Config {
     | { provider: "none" }
     | { provider: "console" }
     | { provider: "smtp"; url: string; from: string }
-    | { provider: "webhook"; url: string };
+    | { provider: "webhook"; url: string; secret: string | undefined };
   /** Waits before each retry of a one-time code whose delivery failed transiently; then it is given up. */
   readonly codeDeliveryRetriesMs: readonly number[];
   /** Both APIs serve HTTPS with this certificate and key when set (reloaded on SIGHUP). */
@@ -188,7 +188,11 @@ function readOtpDelivery(env: Env, production: boolean): Config["otpDelivery"] {
   if (provider === "webhook") {
     const url = readUrl(env, "FANFARE_OTP_WEBHOOK_URL", ["https:", "http:"]);
     if (!url) throw new ConfigError("FANFARE_OTP_WEBHOOK_URL", "is required when FANFARE_OTP_DELIVERY=webhook");
-    return { provider, url };
+    const secret = env.FANFARE_OTP_WEBHOOK_SECRET || undefined;
+    if (secret !== undefined && (secret.length < 32 || /\s/.test(secret))) {
+      throw new ConfigError("FANFARE_OTP_WEBHOOK_SECRET", "must be at least 32 characters without spaces");
+    }
+    return { provider, url, secret };
   }
   throw new ConfigError("FANFARE_OTP_DELIVERY", `must be none, console, smtp or webhook (got "${provider}")`);
 }

@@ -121,7 +121,7 @@ function createStdoutLogger(config: Config): { logger: Logger; output: BoundedLo
 function createOtpDelivery(config: Config, outbound: OutboundClient): OtpDelivery {
   const choice = config.otpDelivery;
   if (choice.provider === "smtp") return smtpDelivery(choice.url, choice.from);
-  if (choice.provider === "webhook") return webhookDelivery(choice.url, outbound);
+  if (choice.provider === "webhook") return webhookDelivery(choice.url, outbound, choice.secret);
   if (choice.provider === "none") return noDelivery();
   return consoleDelivery();
 }

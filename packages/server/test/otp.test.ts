@@ -7,7 +7,7 @@ import { verifyWebhook } from "../src/lib/webhook-signature.js";
 import type { BootstrapKeys } from "../src/modules/orgs/service.js";
 import { createTestOrganization, createTestServer, dialects, type TestServer } from "./harness.js";
 import { call } from "./http.js";
-import { LOOPBACK_ALLOWED } from "./webhook-receiver.js";
+import { LOOPBACK_ALLOWED, WebhookReceiver } from "./webhook-receiver.js";
 
 const EXPIRED = '{"error":"otp_expired","message":"Your verification code has expired. Please request a new one."}';
 const INVALID = '{"error":"otp_invalid","message":"Invalid verification code. Please try again."}';
@@ -373,6 +373,40 @@ describe("one-time codes sent to the organization's own webhook", () => {
     } finally {
       await server.close();
       await new Promise<void>((resolve) => receiver.close(() => resolve()));
+    }
+  });
+});
+
+describe("one-time codes sent to the server-wide code webhook", () => {
+  it("signs each delivery with FANFARE_OTP_WEBHOOK_SECRET, as the organizations' own webhooks are", async () => {
+    const receiver = new WebhookReceiver();
+    const url = await receiver.start();
+    const secret = "whsec_server-wide-secret-of-at-least-32-chars";
+    const server = await createTestServer("sqlite", {
+      FANFARE_OTP_DELIVERY: "webhook",
+      FANFARE_OTP_WEBHOOK_URL: url,
+      FANFARE_OTP_WEBHOOK_SECRET: secret,
+      ...LOOPBACK_ALLOWED,
+    });
+    try {
+      const { keys } = await createTestOrganization(server);
+      const requested = await call(server.consumer, "POST", "/api/v1/auth/otp/request", {
+        headers: { "x-publishable-key": keys.publishableLive },
+        body: { email: "signed@example.com" },
+      });
+      expect(requested.statusCode).toBe(200);
+      await server.deps.codes.settled();
+      const [delivery] = receiver.received;
+      const signed = {
+        timestamp: String(delivery?.headers["x-fanfare-timestamp"]),
+        signature: String(delivery?.headers["x-fanfare-signature"]),
+      };
+      expect(JSON.parse(delivery?.body ?? "{}")).toMatchObject({ type: "otp.requested", to: "signed@example.com" });
+      expect(verifyWebhook(secret, signed, delivery?.body ?? "", Math.floor(Date.now() / 1000))).toBe(true);
+      expect(server.logs.text).not.toContain(secret);
+    } finally {
+      await server.close();
+      await receiver.stop();
     }
   });
 });
