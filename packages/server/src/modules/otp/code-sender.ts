@@ -44,7 +44,10 @@ export class CodeSender {
   }
 
   send(code: CodeSend): void {
-    const sending: Promise<void> = this.deliver(code).finally(() => this.sending.delete(sending));
+    // Started on the next turn of the event loop: the answer goes out before any delivery work.
+    const sending: Promise<void> = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.deliver(code))
+      .finally(() => this.sending.delete(sending));
     this.sending.add(sending);
   }
 

@@ -16,10 +16,7 @@ const TICK_MS = 1000;
 export class LiveBroadcast {
   private readonly queues = new Map<string, { watchers: Set<Watcher>; timer: NodeJS.Timeout }>();
 
-  constructor(
-    private readonly deps: Deps,
-    private readonly logger: Deps["logger"],
-  ) {}
+  constructor(private readonly deps: Deps) {}
 
   /** Starts sending `watcher` the queue's view every second; returns the way to stop. */
   watch(tenant: TenantScope, queueId: string, watcher: Watcher): () => void {
@@ -48,7 +45,7 @@ export class LiveBroadcast {
       event = { event: "snapshot", data: await queueLive(this.deps, tenant, queueId) };
     } catch (err) {
       if (!(err instanceof AppError && err.code === "queue_not_found")) {
-        this.logger.warn({ err }, "a live view reading failed; the streams go on");
+        this.deps.logger.warn({ err }, "a live view reading failed; the streams go on");
         return;
       }
       event = { event: "gone", data: { queueId } };

@@ -10,7 +10,7 @@ import { queueLive } from "./snapshot.js";
 
 /** Admin API: the drop's control room for one queue — its live view, as a document or a stream, and the operator's actions. */
 export function queueLiveRoutes(deps: Deps): FastifyPluginAsync {
-  const broadcast = new LiveBroadcast(deps, deps.logger);
+  const broadcast = new LiveBroadcast(deps);
   // An action's admissions count in the pace at once: this process's activity is written first.
   const afterAction = () => deps.queueActivity.flush();
   return async (app) => {
