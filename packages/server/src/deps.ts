@@ -10,6 +10,7 @@ import { BoundedLogStream } from "./lib/bounded-log-stream.js";
 import { type Clock, systemClock } from "./lib/clock.js";
 import { DestinationPolicy } from "./lib/outbound/destination-policy.js";
 import { OutboundClient } from "./lib/outbound/outbound-client.js";
+import { PeriodicTask } from "./lib/periodic-task.js";
 import { type DerivedKeys, deriveKeys } from "./lib/secrets.js";
 import { Metrics } from "./metrics.js";
 import { ExperienceCache } from "./modules/experiences/cache.js";
@@ -154,7 +155,7 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
   const limiter = config.redisUrl
     ? new RedisLimiter(config.redisUrl, clock, logger, config.rateLimitFailureMode)
     : new MemoryLimiter(clock);
-  const lastUsed = new LastUsedBuffer(db, logger);
+  const lastUsed = new LastUsedBuffer(db);
   const usage = new UsageRecorder(db, clock, logger);
   const sweeper = new ExpiredRowSweeper(db, clock, logger);
   const outbound = new OutboundClient(new DestinationPolicy(config.outboundAllowCidrs));
@@ -166,7 +167,15 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
     outbound,
     metrics.webhookAttempts,
   );
-  const queueActivity = new QueueActivity(db, clock, logger);
+  const queueActivity = new QueueActivity(db, clock);
+  const flushEvery = (name: string, flush: () => Promise<void>) =>
+    new PeriodicTask(name, flush, { everyMs: config.usageFlushMs, logger });
+  const background = [
+    flushEvery("last-used flush", () => lastUsed.flush()),
+    flushEvery("usage flush", () => usage.flush()),
+    flushEvery("queue activity flush", () => queueActivity.flush()),
+    ...sweeper.tasks(),
+  ];
   const tasks: ShutdownTask[] = [() => lastUsed.flush(), () => usage.flush(), () => queueActivity.flush()];
   let closed = false;
 
@@ -213,20 +222,14 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
       tasks.push(task);
     },
     startBackgroundWork() {
-      db.startUpkeep((err) => logger.error({ err }, "the SQLite checkpointer stopped; commits checkpoint again"));
-      lastUsed.start(config.usageFlushMs);
-      usage.start(config.usageFlushMs);
-      queueActivity.start(config.usageFlushMs);
-      sweeper.start();
+      db.startUpkeep(logger);
+      for (const task of background) task.start();
     },
     flush,
     async close() {
       if (closed) return;
       closed = true;
-      lastUsed.stop();
-      usage.stop();
-      queueActivity.stop();
-      sweeper.stop();
+      await Promise.all(background.map((task) => task.stop()));
       await webhooks.stop();
       await flush();
       await invalidation.close();

@@ -4,6 +4,7 @@ import type { FastifyInstance } from "fastify";
 import { buildAdminApp, buildConsumerApp } from "./app.js";
 import { type Config, ConfigError } from "./config.js";
 import { createDeps, type Deps, type DepsOverrides, prepareDatabase } from "./deps.js";
+import { PeriodicTask } from "./lib/periodic-task.js";
 import { certificateFingerprint, readTlsCredentials } from "./lib/tls-credentials.js";
 import { evaluateAlerts } from "./modules/alerts/service.js";
 import { CLI_ACTOR } from "./modules/audit/service.js";
@@ -60,18 +61,16 @@ const ALERT_EVALUATION_MS = 60_000;
 /** Webhook sending (every second) and alert evaluation (every minute), stopped at shutdown. */
 function startBackgroundJobs(deps: Deps): void {
   deps.webhooks.start();
-  let evaluating: Promise<unknown> = Promise.resolve();
-  const timer = setInterval(() => {
-    evaluating = (async () => {
+  const alerts = new PeriodicTask(
+    "alert evaluation",
+    async () => {
       await deps.usage.flush();
       await evaluateAlerts(deps);
-    })().catch((err) => deps.logger.error({ err }, "alert evaluation failed"));
-  }, ALERT_EVALUATION_MS);
-  timer.unref();
-  deps.onShutdown(async () => {
-    clearInterval(timer);
-    await evaluating;
-  });
+    },
+    { everyMs: ALERT_EVALUATION_MS, logger: deps.logger },
+  );
+  alerts.start();
+  deps.onShutdown(() => alerts.stop());
 }
 
 /** config → deps → migrations → both apps → listen. The only place that listens. */
@@ -108,6 +107,19 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     await deps.close();
     throw err;
   }
+}
+
+/**
+ * A rejection nobody handled would end the process (Node's default): during a database outage
+ * that turned one failed background query into a dead server. It is logged and counted instead;
+ * every known background task handles its own errors, so this is the net under a missed one.
+ */
+export function surviveUnhandledRejections(server: RunningServer): void {
+  const { logger, metrics } = server.deps;
+  process.on("unhandledRejection", (reason) => {
+    metrics.unhandledRejections.inc();
+    logger.error({ err: reason }, "unhandled promise rejection (the process keeps serving)");
+  });
 }
 
 /** The share of the shutdown deadline left for queued log lines to reach a slow reader. */

@@ -54,6 +54,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly unhandledRejections = new Counter({
+    name: "fanfare_unhandled_rejections_total",
+    help: "Promise rejections no code handled: logged and counted instead of ending the process.",
+    registers: [this.registry],
+  });
+
   private readonly cacheHits = new Counter({
     name: "fanfare_cache_hits_total",
     help: "Cache lookups answered from memory, by cache.",

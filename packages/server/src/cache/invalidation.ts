@@ -5,6 +5,7 @@ import pg from "pg";
 import type { Logger } from "pino";
 import type { Db } from "../db/database.js";
 import type { Mode } from "../db/schema.js";
+import { OutageLog } from "../lib/outage-log.js";
 
 /** What changed; caches drop whatever they hold for it. `all` follows a lost connection. */
 export type InvalidationEvent =
@@ -75,14 +76,16 @@ const SQLITE_CHANGE_POLL_MS = 250;
 export function sqliteBus(db: Db, logger: Logger): InvalidationBus {
   const fanout = new Fanout();
   let seen: number | undefined;
+  const outage = new OutageLog(logger, "checking the database for other processes' changes");
   const look = async () => {
     try {
       const { rows } = await sql<{ data_version: number }>`pragma data_version`.execute(db.kysely);
       const version = rows[0]?.data_version;
       if (seen !== undefined && version !== seen) fanout.emit({ type: "all" });
       seen = version;
+      outage.succeeded();
     } catch (err) {
-      logger.warn({ err }, "could not check the database for other processes' changes");
+      outage.failed(err);
     }
   };
   void look();

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import SqliteDatabase from "better-sqlite3";
 import { Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
 import pg from "pg";
+import type { Logger } from "pino";
 import { LruCache } from "../lib/lru.js";
 import type { Database } from "./schema.js";
 import { SqliteCheckpointer } from "./sqlite-checkpointer.js";
@@ -25,7 +26,7 @@ export interface Db {
   /** True when the database answers a trivial query. */
   ping(): Promise<boolean>;
   /** Starts the database's own upkeep, for a serving process (SQLite: checkpoints off the event loop). */
-  startUpkeep(onFailure: (err: unknown) => void): void;
+  startUpkeep(logger: Logger): void;
   /** The connection pool as it is now; undefined on SQLite, which has none. */
   poolStats(): PoolStats | undefined;
   close(): Promise<void>;
@@ -173,7 +174,7 @@ function openSqlite(dataDir: string): Db {
   const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
   const checkpointer = new SqliteCheckpointer(database, file);
   return handle(kysely, "sqlite", file, {
-    start: (onFailure) => checkpointer.start(onFailure),
+    start: (logger) => checkpointer.start(logger),
     stop: () => checkpointer.stop(),
   });
 }
@@ -200,7 +201,7 @@ function withStatementCache(database: SqliteDatabase.Database, capacity = 1000) 
 
 /** What one dialect adds to the handle. */
 interface DialectExtras {
-  start?(onFailure: (err: unknown) => void): void;
+  start?(logger: Logger): void;
   stop?(): Promise<void>;
   poolStats?(): PoolStats;
 }
@@ -218,7 +219,7 @@ function handle(kysely: Kysely<Database>, dialect: DialectName, location: string
         return false;
       }
     },
-    startUpkeep: (onFailure) => extras.start?.(onFailure),
+    startUpkeep: (logger) => extras.start?.(logger),
     poolStats: () => extras.poolStats?.(),
     async close() {
       await extras.stop?.();

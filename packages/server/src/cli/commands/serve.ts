@@ -3,7 +3,13 @@ import type { Command } from "commander";
 import { pino } from "pino";
 import { type Config, loadConfig } from "../../config.js";
 import { createLogger } from "../../deps.js";
-import { exitOnSignals, type RunningServer, reloadTlsOnSighup, startServer } from "../../main.js";
+import {
+  exitOnSignals,
+  type RunningServer,
+  reloadTlsOnSighup,
+  startServer,
+  surviveUnhandledRejections,
+} from "../../main.js";
 import { type ListeningMessage, parseWorkers, superviseWorkers } from "../../workers.js";
 import { formatKeys } from "./init.js";
 
@@ -30,6 +36,7 @@ export function registerServe(program: Command): void {
       const server = await startServer(config, { devBootstrap: options.devBootstrap ?? false });
       exitOnSignals(server);
       reloadTlsOnSighup(server);
+      surviveUnhandledRejections(server);
       warnAboutGeneratedSecret(config, server.deps.logger);
       const { dialect, location } = server.deps.db;
       printBanner(server.consumerUrl, server.adminUrl, server.bootstrapped, `${dialect}: ${location}`);
@@ -48,6 +55,7 @@ async function serveAsWorker(config: Config): Promise<void> {
   }
   exitOnSignals(server);
   reloadTlsOnSighup(server);
+  surviveUnhandledRejections(server);
   const listening: ListeningMessage = {
     type: "fanfare:listening",
     consumerUrl: server.consumerUrl,

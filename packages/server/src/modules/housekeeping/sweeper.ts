@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { Db } from "../../db/database.js";
 import { type Clock, isoAt } from "../../lib/clock.js";
+import { PeriodicTask } from "../../lib/periodic-task.js";
 import { REFRESH_REUSE_LEEWAY_MS } from "../sessions/service.js";
 import { deleteExpiredBefore, EXPIRING_TABLES, type ExpiringTable, forgetSuccessorsRotatedBefore } from "./store.js";
 
@@ -17,8 +18,6 @@ export const EXPIRED_ROW_RETENTION_MS = 7 * 24 * HOUR_MS;
  * Every minute it also forgets refresh successors whose reuse leeway has passed.
  */
 export class ExpiredRowSweeper {
-  private timers: NodeJS.Timeout[] = [];
-
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
@@ -37,25 +36,31 @@ export class ExpiredRowSweeper {
     return forgetSuccessorsRotatedBefore(this.db, isoAt(this.clock.now() - REFRESH_REUSE_LEEWAY_MS));
   }
 
-  start(): void {
-    this.timers = [
-      setInterval(() => void this.report("deleted expired rows", () => this.sweep()), HOUR_MS),
-      setInterval(() => void this.report("forgot refresh successors", () => this.forgetSuccessors()), MINUTE_MS),
-    ];
-    for (const timer of this.timers) timer.unref();
-  }
-
-  stop(): void {
-    for (const timer of this.timers) clearInterval(timer);
-  }
-
-  private async report(done: string, work: () => Promise<number | Record<string, number>>): Promise<void> {
-    try {
+  /** The sweeps as periodic tasks: each logs what it freed, and an outage once. */
+  tasks(): PeriodicTask[] {
+    const { logger } = this;
+    const report = (done: string, work: () => Promise<number | Record<string, number>>) => async () => {
       const counts = await work();
       const changed = typeof counts === "number" ? counts > 0 : Object.values(counts).some((count) => count > 0);
-      if (changed) this.logger.info({ counts }, done);
-    } catch (err) {
-      this.logger.error({ err }, `housekeeping failed (${done}); will retry`);
-    }
+      if (changed) logger.info({ counts }, done);
+    };
+    return [
+      new PeriodicTask(
+        "expired row sweep",
+        report("deleted expired rows", () => this.sweep()),
+        {
+          everyMs: HOUR_MS,
+          logger,
+        },
+      ),
+      new PeriodicTask(
+        "refresh successor sweep",
+        report("forgot refresh successors", () => this.forgetSuccessors()),
+        {
+          everyMs: MINUTE_MS,
+          logger,
+        },
+      ),
+    ];
   }
 }

@@ -1,4 +1,3 @@
-import type { Logger } from "pino";
 import type { Db } from "../../db/database.js";
 import { isoAt } from "../../lib/clock.js";
 import { writeLastUsed } from "./store.js";
@@ -9,12 +8,8 @@ import { writeLastUsed } from "./store.js";
  */
 export class LastUsedBuffer {
   private pending = new Map<string, number>();
-  private timer: NodeJS.Timeout | undefined;
 
-  constructor(
-    private readonly db: Db,
-    private readonly logger: Logger,
-  ) {}
+  constructor(private readonly db: Db) {}
 
   record(keyId: string, atMs: number): void {
     const previous = this.pending.get(keyId);
@@ -38,16 +33,7 @@ export class LastUsedBuffer {
     } catch (err) {
       // Keep the uses for the next flush rather than losing them.
       for (const [id, at] of batch) this.record(id, at);
-      this.logger.error({ err, keys: batch.size }, "could not write last-used times; will retry");
+      throw err;
     }
-  }
-
-  start(intervalMs: number): void {
-    this.timer = setInterval(() => void this.flush(), intervalMs);
-    this.timer.unref();
-  }
-
-  stop(): void {
-    clearInterval(this.timer);
   }
 }

@@ -1,4 +1,3 @@
-import type { Logger } from "pino";
 import type { Db } from "../../db/database.js";
 import type { Clock } from "../../lib/clock.js";
 import { addActivity } from "./store.js";
@@ -16,16 +15,14 @@ export const latencyKind = (ms: number): ActivityKind =>
  * A queue's pace without a write per request: arrivals, admissions, refused enters and enter
  * latencies add to in-memory counts per queue and 10-second bucket; a timer adds them to
  * `queue_activity` in one statement (and once more at shutdown). A failed write keeps the
- * counts for the next.
+ * counts for the next and throws (the flushing task logs the outage once).
  */
 export class QueueActivity {
   private pending = new Map<string, { queueId: string; bucketStartMs: number; kind: ActivityKind; count: number }>();
-  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
-    private readonly logger: Logger,
   ) {}
 
   record(queueId: string, kind: ActivityKind, count = 1): void {
@@ -49,16 +46,7 @@ export class QueueActivity {
         if (current) current.count += counted.count;
         else this.pending.set(id, counted);
       }
-      this.logger.error({ err, buckets: batch.size }, "could not write queue activity; will retry");
+      throw err;
     }
-  }
-
-  start(intervalMs: number): void {
-    this.timer = setInterval(() => void this.flush(), intervalMs);
-    this.timer.unref();
-  }
-
-  stop(): void {
-    clearInterval(this.timer);
   }
 }

@@ -12,7 +12,8 @@ import { queueLive } from "./snapshot.js";
 export function queueLiveRoutes(deps: Deps): FastifyPluginAsync {
   const broadcast = new LiveBroadcast(deps);
   // An action's admissions count in the pace at once: this process's activity is written first.
-  const afterAction = () => deps.queueActivity.flush();
+  // The action has committed, so a failed write only waits for the next flush (which logs it).
+  const afterAction = () => deps.queueActivity.flush().catch(() => {});
   return async (app) => {
     const streams = new Set<ServerResponse>();
     // Streams never end by themselves: they end before the server closes, or closing would wait on them.

@@ -22,11 +22,11 @@ interface Pending extends UsageCounts {
 /**
  * Usage statistics without a write per request: each response adds one to an in-memory
  * counter for its key and minute; a timer writes all counters in one transaction (minute and
- * hour buckets together) and once more at shutdown. A failed write keeps the counts for the next.
+ * hour buckets together) and once more at shutdown. A failed write keeps the counts for the next and
+ * throws, so the periodic task that flushes logs the outage once.
  */
 export class UsageRecorder {
   private pending = new Map<string, Pending>();
-  private timer: NodeJS.Timeout | undefined;
   private lastPruneMs = 0;
 
   constructor(
@@ -69,17 +69,8 @@ export class UsageRecorder {
         if (current) addCounts(current, counts);
         else this.pending.set(id, counts);
       }
-      this.logger.error({ err, buckets: batch.size }, "could not write usage counters; will retry");
+      throw err;
     }
-  }
-
-  start(intervalMs: number): void {
-    this.timer = setInterval(() => void this.flush(), intervalMs);
-    this.timer.unref();
-  }
-
-  stop(): void {
-    clearInterval(this.timer);
   }
 
   private async pruneHourly(): Promise<void> {

@@ -3,6 +3,7 @@ import type { Counter } from "prom-client";
 import type { Db } from "../../db/database.js";
 import { type Clock, isoAt } from "../../lib/clock.js";
 import type { OutboundClient } from "../../lib/outbound/outbound-client.js";
+import { PeriodicTask } from "../../lib/periodic-task.js";
 import { open } from "../../lib/sealed-box.js";
 import { signWebhook } from "../../lib/webhook-signature.js";
 import { claimDelivery, type Delivery, dueDeliveries, endpointSecret, recordAttempt } from "./store.js";
@@ -24,8 +25,8 @@ type AttemptResult = { ok: true; status: number } | { ok: false; status: number 
  * processes may run one: each delivery is claimed by exactly one of them per attempt.
  */
 export class WebhookDispatcher {
-  private timer: NodeJS.Timeout | undefined;
   private running: Promise<number> | undefined;
+  private task: PeriodicTask | undefined;
 
   constructor(
     private readonly db: Db,
@@ -44,14 +45,18 @@ export class WebhookDispatcher {
     return this.running;
   }
 
+  /** Every `intervalMs`; a database or network failure is retried with backoff, never thrown. */
   start(intervalMs = 1000): void {
-    this.timer = setInterval(() => void this.runDue(), intervalMs);
-    this.timer.unref();
+    this.task ??= new PeriodicTask("webhook delivery", () => this.runDue(), {
+      everyMs: intervalMs,
+      logger: this.logger,
+    });
+    this.task.start();
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+    await this.task?.stop();
+    await this.running?.catch(() => {});
   }
 
   private async sendDue(): Promise<number> {

@@ -1,0 +1,41 @@
+import type { Logger } from "pino";
+
+/**
+ * One log line when a dependency starts failing and one when it works again, however many
+ * attempts fail in between: a database outage must not print a line per tick of every task.
+ */
+export class OutageLog {
+  private failingSinceMs: number | undefined;
+  private failures = 0;
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly what: string,
+  ) {}
+
+  get failing(): boolean {
+    return this.failingSinceMs !== undefined;
+  }
+
+  /** Consecutive failures so far (0 while healthy). */
+  get consecutiveFailures(): number {
+    return this.failures;
+  }
+
+  failed(err: unknown, nowMs = Date.now()): void {
+    this.failures++;
+    if (this.failingSinceMs !== undefined) return;
+    this.failingSinceMs = nowMs;
+    this.logger.warn({ err, task: this.what }, `${this.what} failing; retrying with backoff`);
+  }
+
+  succeeded(nowMs = Date.now()): void {
+    if (this.failingSinceMs === undefined) return;
+    this.logger.info(
+      { task: this.what, failures: this.failures, outageMs: nowMs - this.failingSinceMs },
+      `${this.what} working again`,
+    );
+    this.failingSinceMs = undefined;
+    this.failures = 0;
+  }
+}

@@ -1,0 +1,81 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { FaultProxy } from "./fault-proxy.js";
+import { createTestDatabase, type TestDatabase } from "./harness.js";
+import { runCli, type ServerProcess, startServerProcess, stopAll } from "./process.js";
+
+const withPostgres = inject("postgres");
+if (!withPostgres) console.log("[skip] dependency fault tests: PostgreSQL is not reachable");
+
+async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/**
+ * `fanfare serve` as in production (webhook dispatcher, flushes, sweeps and alert evaluation all
+ * running) with PostgreSQL behind a proxy the test cuts: the process must outlive the outage.
+ */
+describe.runIf(withPostgres)("a real server process through a PostgreSQL outage", () => {
+  const proxy = new FaultProxy(5432);
+  const servers: ServerProcess[] = [];
+  let database: TestDatabase;
+  let server: ServerProcess;
+  let secretKey = "";
+
+  beforeAll(async () => {
+    database = await createTestDatabase("postgres");
+    await proxy.start();
+    // Straight to PostgreSQL: runCli blocks this process, and with it the proxy.
+    const init = runCli(["init", "--name", "Outage"], database.env);
+    const env = { ...database.env, FANFARE_DATABASE_URL: proxy.urlFor(database.env.FANFARE_DATABASE_URL ?? "") };
+    expect(init.status).toBe(0);
+    secretKey = /sk_live_\w+/.exec(init.stdout)?.[0] ?? "";
+    server = await startServerProcess({ ...env, FANFARE_USAGE_FLUSH_MS: "100" });
+    servers.push(server);
+  }, 60_000);
+  afterAll(async () => {
+    proxy.set("pass");
+    await stopAll(servers);
+    await proxy.close();
+    await database?.drop();
+  });
+
+  const createKey = () =>
+    fetch(`${server.adminUrl}/api/v1/api-keys`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${secretKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ name: "during", type: "secret" }),
+    });
+
+  it("stays up with every background task failing, logs the outage once per task, and recovers", async () => {
+    expect((await createKey()).status).toBe(201);
+    proxy.set("cut");
+    // Long enough for the dispatcher (every second) and the flushes (every 100 ms) to fail many times.
+    await until("the webhook dispatcher to notice", () => server.stdout().includes("webhook delivery failing"), 10_000);
+    const refused = await createKey();
+    expect(refused.status).toBe(503);
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    expect(server.child.exitCode).toBeNull();
+    const failing = server
+      .stdout()
+      .split("\n")
+      .filter((line) => line.includes("failing; retrying with backoff"));
+    const tasks = failing.map((line) => JSON.parse(line).task as string);
+    expect(new Set(tasks).size).toBe(tasks.length);
+
+    proxy.set("pass");
+    await until("a key creation to succeed again", async () => (await createKey()).status === 201, 10_000);
+    await until(
+      "the dispatcher to report recovery",
+      () => server.stdout().includes("webhook delivery working again"),
+      10_000,
+    );
+    expect(server.child.exitCode).toBeNull();
+    // Every failure was handled where it happened: none reached the process-level net.
+    const metrics = await (await fetch(`${server.adminUrl}/metrics`)).text();
+    expect(metrics).toMatch(/^fanfare_unhandled_rejections_total 0$/m);
+  }, 60_000);
+});
