@@ -64,6 +64,16 @@ export const ERRORS = {
     when: "A body that is not `application/json`.",
   },
   payload_too_large: { status: 413, error: "payload_too_large", when: "The body exceeds the size limit." },
+  request_timeout: {
+    status: 408,
+    error: "request_timeout",
+    when: "The headers and body did not all arrive within `FANFARE_REQUEST_TIMEOUT_MS`; the connection closes.",
+  },
+  headers_too_large: {
+    status: 431,
+    error: "headers_too_large",
+    when: "The request headers exceed Node's limit (16 KiB); the connection closes.",
+  },
   route_not_found: { status: 404, error: "Not found", when: "No such route." },
   not_found: { status: 404, error: "not_found", when: "No such resource in this organization and mode." },
   conflict: { status: 409, error: "conflict", when: "The resource's state does not allow the change." },

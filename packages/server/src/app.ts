@@ -21,6 +21,7 @@ import { refusedBy } from "./http/rate-limit.js";
 import { installRequestContext } from "./http/request-context.js";
 import { requestIdFor } from "./http/request-id.js";
 import { RequestLogController } from "./http/request-log.js";
+import { answerClientError, dropUnreceivedRequestsOnClose, requestReceiveLimits } from "./http/slow-clients.js";
 import { requireParamsSchemas, validatorCompiler } from "./http/validation.js";
 import { digestsEqual } from "./lib/secrets.js";
 import type { ApiName } from "./metrics.js";
@@ -179,7 +180,12 @@ async function buildApp(
     trustProxy: config.trustedProxies.length > 0 ? [...config.trustedProxies] : false,
     rewriteUrl: aliasPrefixes,
     return503OnClosing: true,
-    ...(config.tls ? { serverFactory: httpsServerFactory(config.tls) } : {}),
+    requestTimeout: config.requestTimeoutMs,
+    http: requestReceiveLimits(config.requestTimeoutMs),
+    clientErrorHandler: answerClientError,
+    ...(config.tls
+      ? { serverFactory: httpsServerFactory(config.tls, requestReceiveLimits(config.requestTimeoutMs)) }
+      : {}),
   });
   // Bodies are JSON only: Fastify's built-in text/plain parser would hand a string to the routes.
   app.removeContentTypeParser("text/plain");
@@ -193,6 +199,7 @@ async function buildApp(
   // Before authentication: nothing reads a key or token that arrived in clear text.
   enforceHttps(app, config);
   dropUnusedConnectionsOnClose(app);
+  dropUnreceivedRequestsOnClose(app);
   countUsage(app, deps);
   countRequests(app, deps, options.api);
   defaultEmptyBody(app);

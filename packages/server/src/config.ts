@@ -49,6 +49,8 @@ export interface Config {
   readonly tls: TlsFiles | undefined;
   /** After SIGTERM, the process exits by this deadline even if requests or flushes are stuck. */
   readonly shutdownTimeoutMs: number;
+  /** A request whose headers and body have not all arrived by then gets 408 and its connection closes. */
+  readonly requestTimeoutMs: number;
   /** When set, `/metrics` answers only `Authorization: Bearer <this>`. */
   readonly metricsToken: string | undefined;
 }
@@ -295,6 +297,7 @@ export function loadConfig(env: Env = process.env): Config {
     codeDeliveryRetriesMs: readRetryDelays(env, "FANFARE_CODE_DELIVERY_RETRIES_MS", [1000, 5000, 25_000]),
     tls: readTls(env),
     shutdownTimeoutMs: readIntInRange(env, "FANFARE_SHUTDOWN_TIMEOUT_MS", 30_000, 1000, 600_000),
+    requestTimeoutMs: readIntInRange(env, "FANFARE_REQUEST_TIMEOUT_MS", 10_000, 1000, 600_000),
     metricsToken: readMetricsToken(env),
     ...resolveSecret(env, dataDir, production),
   };

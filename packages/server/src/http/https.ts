@@ -1,3 +1,4 @@
+import type { ServerOptions } from "node:http";
 import { createServer } from "node:https";
 import type { FastifyInstance, FastifyServerFactory } from "fastify";
 import type { Config } from "../config.js";
@@ -11,9 +12,9 @@ const HSTS = "max-age=31536000";
 const HEALTH_CHECKS = new Set(["/healthz", "/readyz"]);
 
 /** Fastify's server for an API that terminates TLS itself; the certificate is read now. */
-export function httpsServerFactory(files: TlsFiles): FastifyServerFactory {
+export function httpsServerFactory(files: TlsFiles, limits: ServerOptions): FastifyServerFactory {
   const credentials = readTlsCredentials(files);
-  return (handler) => createServer(credentials, handler);
+  return (handler) => createServer({ ...limits, ...credentials }, handler);
 }
 
 /**
