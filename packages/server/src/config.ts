@@ -51,6 +51,8 @@ export interface Config {
   readonly shutdownTimeoutMs: number;
   /** A request whose headers and body have not all arrived by then gets 408 and its connection closes. */
   readonly requestTimeoutMs: number;
+  /** A cache invalidation not broadcast by then (Redis or PostgreSQL hung) is given up. */
+  readonly invalidationPublishTimeoutMs: number;
   /** When set, `/metrics` answers only `Authorization: Bearer <this>`. */
   readonly metricsToken: string | undefined;
 }
@@ -298,6 +300,7 @@ export function loadConfig(env: Env = process.env): Config {
     tls: readTls(env),
     shutdownTimeoutMs: readIntInRange(env, "FANFARE_SHUTDOWN_TIMEOUT_MS", 30_000, 1000, 600_000),
     requestTimeoutMs: readIntInRange(env, "FANFARE_REQUEST_TIMEOUT_MS", 10_000, 1000, 600_000),
+    invalidationPublishTimeoutMs: readIntInRange(env, "FANFARE_INVALIDATION_PUBLISH_TIMEOUT_MS", 1000, 50, 10_000),
     metricsToken: readMetricsToken(env),
     ...resolveSecret(env, dataDir, production),
   };

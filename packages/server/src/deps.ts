@@ -1,7 +1,7 @@
 import cluster from "node:cluster";
 import type { DestinationStream, Logger } from "pino";
 import { pino } from "pino";
-import { type InvalidationBus, postgresBus, redisBus, sqliteBus } from "./cache/invalidation.js";
+import { createInvalidationBus, type InvalidationBus } from "./cache/invalidation.js";
 import type { Config } from "./config.js";
 import { type Db, openDatabase } from "./db/database.js";
 import { migrateToLatest } from "./db/migrate.js";
@@ -135,11 +135,13 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
   const clock = overrides.clock ?? systemClock;
   const secrets = deriveKeys(config.secret);
   const metrics = new Metrics(db, logger);
-  const invalidation = config.redisUrl
-    ? redisBus(config.redisUrl, logger)
-    : config.databaseUrl
-      ? postgresBus(db, config.databaseUrl, logger)
-      : sqliteBus(db, logger);
+  const invalidation = createInvalidationBus({
+    db,
+    databaseUrl: config.databaseUrl,
+    redisUrl: config.redisUrl,
+    logger,
+    publishTimeoutMs: config.invalidationPublishTimeoutMs,
+  });
   const keys = new KeyVerifier(db, clock, secrets["api-key-digest"], { counters: metrics.cacheCounters("api_key") });
   const organizations = new OrganizationCache(db, clock, metrics.cacheCounters("organization"));
   const experiences = new ExperienceCache(db, clock, metrics.cacheCounters("experience"));

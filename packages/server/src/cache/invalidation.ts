@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { Redis } from "ioredis";
-import { sql } from "kysely";
-import pg from "pg";
 import type { Logger } from "pino";
 import type { Db } from "../db/database.js";
 import type { Mode } from "../db/schema.js";
-import { OutageLog } from "../lib/outage-log.js";
+import { postgresNotify } from "./postgres-notify.js";
+import { redisPubSub } from "./redis-pubsub.js";
+import { sqliteChangePoll } from "./sqlite-change-poll.js";
+import type { Transport, TransportListener } from "./transport.js";
 
 /** What changed; caches drop whatever they hold for it. `all` follows a lost connection. */
 export type InvalidationEvent =
@@ -19,27 +19,39 @@ export type InvalidationHandler = (event: InvalidationEvent) => void;
 
 /**
  * Tells every server process that cached data changed. `publish` applies the event locally at
- * once, then broadcasts it; other processes apply it when it arrives (well under a second).
+ * once and starts broadcasting it over every transport; other processes apply it when it arrives
+ * (well under a second). Broadcasting never delays the caller: a change that committed is
+ * answered whatever Redis or PostgreSQL are doing.
  */
 export interface InvalidationBus {
-  readonly transport: "sqlite" | "postgres" | "redis";
+  /** The transports that carry events to other processes (none for one SQLite process). */
+  readonly transports: readonly string[];
+  /**
+   * False while no transport is known to work: events from other processes may be missed, so
+   * caches must not trust old verdicts. One SQLite process has nobody to hear from: always true.
+   */
+  readonly healthy: boolean;
   publish(event: InvalidationEvent): Promise<void>;
   subscribe(handler: InvalidationHandler): void;
+  /** Resolves when every broadcast started so far has been sent or given up. */
+  broadcasted(): Promise<void>;
   close(): Promise<void>;
 }
 
-const CHANNEL = "fanfare_invalidation";
-const RECONNECT_MS = 1000;
-
 interface Envelope {
-  origin: string;
+  /** The sending process and its own count: one event arriving on two transports applies once. */
+  id: string;
   event: InvalidationEvent;
 }
 
-/** Shared by every transport: local fan-out, and ignoring our own echoes. */
-class Fanout {
-  readonly origin = randomUUID();
+const REMEMBERED_IDS = 10_000;
+
+/** Local fan-out, our own echoes ignored, and each event applied once whichever transport brought it. */
+class Fanout implements TransportListener {
+  private readonly origin = randomUUID();
+  private sent = 0;
   private readonly handlers: InvalidationHandler[] = [];
+  private readonly seen = new Set<string>();
 
   subscribe(handler: InvalidationHandler): void {
     this.handlers.push(handler);
@@ -50,149 +62,76 @@ class Fanout {
   }
 
   encode(event: InvalidationEvent): string {
-    return JSON.stringify({ origin: this.origin, event } satisfies Envelope);
+    return JSON.stringify({ id: `${this.origin}:${++this.sent}`, event } satisfies Envelope);
   }
 
   receive(payload: string): void {
+    let envelope: Envelope;
     try {
-      const { origin, event } = JSON.parse(payload) as Envelope;
-      if (origin !== this.origin) this.emit(event);
+      envelope = JSON.parse(payload) as Envelope;
     } catch {
-      // A malformed message from another process must not break this one.
+      return; // A malformed message from another process must not break this one.
     }
+    if (typeof envelope.id !== "string" || envelope.id.startsWith(`${this.origin}:`)) return;
+    if (this.seen.has(envelope.id)) return;
+    this.seen.add(envelope.id);
+    if (this.seen.size > REMEMBERED_IDS) this.seen.delete(this.seen.values().next().value as string);
+    this.emit(envelope.event);
+  }
+
+  reconnected(): void {
+    this.emit({ type: "all" });
   }
 }
 
-/** One process (SQLite without Redis): nothing to broadcast to. */
-/** How often the SQLite bus looks for another process's writes. */
-const SQLITE_CHANGE_POLL_MS = 250;
+export interface BusOptions {
+  db: Db;
+  databaseUrl?: string | undefined;
+  redisUrl?: string | undefined;
+  logger: Logger;
+  /** A broadcast not sent by then is given up (and logged once per outage). */
+  publishTimeoutMs: number;
+}
 
 /**
- * SQLite serves from one process (several are refused), whose own changes reach its caches at
- * once. Another process writing the file (the `fanfare` CLI changing a plan or deactivating a
- * key) is seen through `PRAGMA data_version`, which moves only when another connection commits:
- * polled every 250 ms, and a move drops every cache (such writes are rare).
+ * PostgreSQL `LISTEN/NOTIFY` whenever the database is PostgreSQL, and Redis pub/sub as well when
+ * configured: revocation reaches every process while either works. One SQLite process watches
+ * the file for other processes' writes (the CLI) instead.
  */
-export function sqliteBus(db: Db, logger: Logger): InvalidationBus {
+export function createInvalidationBus(options: BusOptions): InvalidationBus {
   const fanout = new Fanout();
-  let seen: number | undefined;
-  const outage = new OutageLog(logger, "checking the database for other processes' changes");
-  const look = async () => {
-    try {
-      const { rows } = await sql<{ data_version: number }>`pragma data_version`.execute(db.kysely);
-      const version = rows[0]?.data_version;
-      if (seen !== undefined && version !== seen) fanout.emit({ type: "all" });
-      seen = version;
-      outage.succeeded();
-    } catch (err) {
-      outage.failed(err);
-    }
-  };
-  void look();
-  const timer = setInterval(() => void look(), SQLITE_CHANGE_POLL_MS);
-  timer.unref();
-  return {
-    transport: "sqlite",
-    publish: async (event) => fanout.emit(event),
-    subscribe: (handler) => fanout.subscribe(handler),
-    close: async () => clearInterval(timer),
-  };
-}
-
-/** PostgreSQL LISTEN/NOTIFY on a dedicated connection, reconnecting (and clearing caches) on loss. */
-export function postgresBus(db: Db, url: string, logger: Logger): InvalidationBus {
-  const fanout = new Fanout();
-  let client: pg.Client | undefined;
-  let closed = false;
-  let lostLogged = false;
-
-  const connect = async (): Promise<void> => {
-    if (closed) return;
-    const next = new pg.Client({ connectionString: url });
-    const reconnect = () => {
-      if (closed || client !== next) return;
-      client = undefined;
-      if (!lostLogged) logger.warn("invalidation listener lost its PostgreSQL connection; reconnecting");
-      lostLogged = true;
-      setTimeout(() => void connect(), RECONNECT_MS).unref();
-    };
-    next.on("error", reconnect);
-    next.on("end", reconnect);
-    next.on("notification", (message) => {
-      if (message.channel === CHANNEL && message.payload) fanout.receive(message.payload);
-    });
-    client = next;
-    try {
-      await next.connect();
-      await next.query(`LISTEN ${CHANNEL}`);
-      if (lostLogged) logger.info("invalidation listener reconnected");
-      lostLogged = false;
-      // Events sent while we were away are lost: forget everything cached.
-      fanout.emit({ type: "all" });
-    } catch {
-      reconnect();
-    }
-  };
-  const ready = connect();
+  const { db, logger, publishTimeoutMs } = options;
+  const transports: Transport[] = [];
+  if (options.databaseUrl) transports.push(postgresNotify(options.databaseUrl, fanout, logger, publishTimeoutMs));
+  if (options.redisUrl) transports.push(redisPubSub(options.redisUrl, fanout, logger, publishTimeoutMs));
+  const poll = transports.length === 0 ? sqliteChangePoll(db, fanout, logger) : undefined;
+  const sending = new Set<Promise<void>>();
 
   return {
-    transport: "postgres",
+    transports: transports.map((transport) => transport.name),
+    get healthy() {
+      return poll !== undefined || transports.some((transport) => transport.healthy);
+    },
     async publish(event) {
       fanout.emit(event);
-      try {
-        await sql`select pg_notify(${CHANNEL}, ${fanout.encode(event)})`.execute(db.kysely);
-      } catch (err) {
-        logger.error({ err }, "could not broadcast a cache invalidation over PostgreSQL");
+      if (transports.length === 0) return;
+      const payload = fanout.encode(event);
+      for (const transport of transports) {
+        const sent: Promise<void> = transport
+          .send(payload)
+          .catch(() => {})
+          .finally(() => sending.delete(sent));
+        sending.add(sent);
       }
     },
     subscribe: (handler) => fanout.subscribe(handler),
-    async close() {
-      closed = true;
-      await ready;
-      await client?.end().catch(() => {});
+    async broadcasted() {
+      while (sending.size > 0) await Promise.all([...sending]);
     },
-  };
-}
-
-/** Redis pub/sub: one subscriber and one publisher connection; ioredis reconnects by itself. */
-export function redisBus(url: string, logger: Logger): InvalidationBus {
-  const fanout = new Fanout();
-  const options = { maxRetriesPerRequest: 1, enableOfflineQueue: false, autoResubscribe: false };
-  const subscriber = new Redis(url, options);
-  const publisher = new Redis(url, options);
-  let lost = false;
-  for (const connection of [subscriber, publisher]) connection.on("error", () => {});
-  subscriber.on("close", () => {
-    if (!lost) logger.warn("invalidation subscriber lost its Redis connection; reconnecting");
-    lost = true;
-  });
-  // Subscribe on every (re)connection: with the offline queue off, an early SUBSCRIBE would be lost.
-  subscriber.on("ready", () => {
-    if (lost) logger.info("invalidation subscriber reconnected");
-    lost = false;
-    subscriber.subscribe(CHANNEL).then(
-      () => fanout.emit({ type: "all" }),
-      (err: unknown) => logger.error({ err }, "could not subscribe to cache invalidations on Redis"),
-    );
-  });
-  subscriber.on("message", (channel: string, payload: string) => {
-    if (channel === CHANNEL) fanout.receive(payload);
-  });
-
-  return {
-    transport: "redis",
-    async publish(event) {
-      fanout.emit(event);
-      try {
-        await publisher.publish(CHANNEL, fanout.encode(event));
-      } catch (err) {
-        logger.error({ err }, "could not broadcast a cache invalidation over Redis");
-      }
-    },
-    subscribe: (handler) => fanout.subscribe(handler),
     async close() {
-      subscriber.disconnect();
-      publisher.disconnect();
+      await Promise.all([...sending]);
+      await poll?.close();
+      await Promise.all(transports.map((transport) => transport.close()));
     },
   };
 }
