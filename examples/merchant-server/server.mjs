@@ -80,9 +80,9 @@ async function admitNextBatch() {
 }
 
 /**
- * Registers this server for alerts and asks Fanfare for a signed test event. Fanfare refuses to
- * call loopback addresses unless its operator allows them: start it with
- * FANFARE_OUTBOUND_ALLOW_CIDRS=127.0.0.1/32 to see webhooks arrive here.
+ * Registers this server for alerts and asks Fanfare for a signed test event. Outside production,
+ * test-mode endpoints may reach loopback; with live keys Fanfare refuses loopback unless its
+ * operator allows it: start it with FANFARE_OUTBOUND_ALLOW_CIDRS=127.0.0.1/32 to see webhooks arrive here.
  */
 async function subscribeToWebhooks() {
   try {

@@ -160,7 +160,9 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
   const lastUsed = new LastUsedBuffer(db);
   const usage = new UsageRecorder(db, clock, logger);
   const sweeper = new ExpiredRowSweeper(db, clock, logger);
-  const outbound = new OutboundClient(new DestinationPolicy(config.outboundAllowCidrs));
+  const outbound = new OutboundClient(
+    new DestinationPolicy({ allowCidrs: config.outboundAllowCidrs, testModeLoopback: !config.production }),
+  );
   const webhooks = new WebhookDispatcher(
     db,
     clock,

@@ -46,6 +46,16 @@ function requireHttpsInProduction(config: Config): void {
   );
 }
 
+/** In production, metrics (every live queue's id and counts) answer only the scraper holding the token. */
+function requireMetricsTokenInProduction(config: Config): void {
+  if (!config.production || config.metricsToken) return;
+  throw new ConfigError(
+    "FANFARE_METRICS_TOKEN",
+    "is required when NODE_ENV=production: GET /metrics on the admin port lists every live queue and " +
+      "answers anyone who reaches that port without it",
+  );
+}
+
 /** The development organization's dashboard owner; codes for it are printed on the terminal. */
 export const DEV_OWNER_EMAIL = "dev@fanfare.local";
 
@@ -76,6 +86,7 @@ function startBackgroundJobs(deps: Deps): void {
 /** config → deps → migrations → both apps → listen. The only place that listens. */
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   requireHttpsInProduction(config);
+  requireMetricsTokenInProduction(config);
   const deps = createDeps(config, options.overrides);
   try {
     const applied = await prepareDatabase(deps);

@@ -76,6 +76,7 @@ describe("HTTPS served by Fanfare itself", () => {
         NODE_ENV: "production",
         FANFARE_TLS_CERT_FILE: certFile,
         FANFARE_TLS_KEY_FILE: keyFile,
+        FANFARE_METRICS_TOKEN: "scrape-token-0123456789abcdef",
       });
       const running = server;
       expect(running.consumerUrl).toMatch(/^https:\/\//);

@@ -1,7 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BootstrapKeys } from "../src/modules/orgs/service.js";
-import { createTestOrganization, createTestQueue, createTestServer, dialects, type TestServer } from "./harness.js";
+import {
+  createTestDatabase,
+  createTestOrganization,
+  createTestQueue,
+  createTestServer,
+  dialects,
+  type TestServer,
+} from "./harness.js";
 import { call } from "./http.js";
+import { runCli } from "./process.js";
 
 const GUESTS_PER_MINUTE_PER_IP = 120;
 
@@ -113,6 +121,33 @@ describe.each(dialects())("metrics (%s)", (dialect) => {
     expect(sampleOf((await scrape()).body, waiting)).toBeUndefined();
   });
 
+  it("leaves test-mode queues out: neither their places nor their admissions are listed", async () => {
+    const queueId = await createTestQueue(server, keys.secretTest);
+    for (const remoteAddress of ["10.9.1.1", "10.9.1.2"]) {
+      const shopper = (
+        await call(server.consumer, "POST", "/api/v1/auth/guest", {
+          headers: { "x-publishable-key": keys.publishableTest },
+          remoteAddress,
+        })
+      ).json();
+      const entered = await call(server.consumer, "POST", `/api/v1/queues/${queueId}/enter`, {
+        key: shopper.accessToken,
+        headers: { "x-publishable-key": keys.publishableTest },
+      });
+      expect(entered.statusCode).toBe(201);
+    }
+    const admitted = await call(server.consumer, "POST", `/api/v1/queues/${queueId}/admit`, {
+      key: keys.secretTest,
+      body: { count: 1 },
+    });
+    expect(admitted.statusCode).toBe(200);
+    expect(admitted.json().data).toHaveLength(1);
+
+    const text = (await scrape()).body;
+    expect(text).toContain("fanfare_queue_places");
+    expect(text).not.toContain(queueId);
+  });
+
   it("is served on the admin port only", async () => {
     expect((await server.consumer.inject({ method: "GET", url: "/metrics" })).statusCode).toBe(404);
     const openApi = (await server.admin.inject({ method: "GET", url: "/openapi.json" })).json();
@@ -147,4 +182,27 @@ describe("metrics behind FANFARE_METRICS_TOKEN", () => {
     expect(allowed.body).toContain("fanfare_http_requests_total");
     expect(allowed.body).not.toContain(token);
   });
+});
+
+describe("metrics in production", () => {
+  it("refuses to start without FANFARE_METRICS_TOKEN: /metrics would list every queue to anyone", async () => {
+    const database = await createTestDatabase("sqlite");
+    try {
+      const production = {
+        ...database.env,
+        NODE_ENV: "production",
+        FANFARE_TRUSTED_PROXIES: "127.0.0.1",
+        FANFARE_CONSUMER_PORT: "0",
+        FANFARE_ADMIN_PORT: "0",
+      };
+      const result = runCli(["serve"], production);
+      expect(result.status).toBe(1);
+      expect(result.stderr).toBe(
+        "fanfare: Invalid configuration: FANFARE_METRICS_TOKEN is required when NODE_ENV=production: " +
+          "GET /metrics on the admin port lists every live queue and answers anyone who reaches that port without it\n",
+      );
+    } finally {
+      await database.drop();
+    }
+  }, 90_000);
 });

@@ -1,10 +1,12 @@
 import { lookup } from "node:dns/promises";
 import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, isIP } from "node:net";
 import { hostname } from "node:os";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config.js";
 import { createDeps } from "../src/deps.js";
+import { classifyAddress, SPECIAL_RANGES, specialRangeOf } from "../src/lib/outbound/address-kinds.js";
+import { DestinationPolicy } from "../src/lib/outbound/destination-policy.js";
 import type { BootstrapKeys } from "../src/modules/orgs/service.js";
 import { emitEvent } from "../src/modules/webhooks/service.js";
 import {
@@ -52,6 +54,77 @@ const METADATA_URLS = [
   "http://100.100.100.200/latest/meta-data/",
   "http://metadata.google.internal/computeMetadata/v1/",
 ];
+/**
+ * One address inside each row of the special-purpose table, in no more specific row. The two rows
+ * that carry an IPv4 address get one carrying a refused address (their public ones are accepted).
+ */
+const REPRESENTATIVES: Record<string, string> = {
+  "0.0.0.0/8": "0.1.2.3",
+  "0.0.0.0/32": "0.0.0.0",
+  "10.0.0.0/8": "10.20.30.40",
+  "100.64.0.0/10": "100.127.255.254",
+  "127.0.0.0/8": "127.3.2.1",
+  "169.254.0.0/16": "169.254.1.1",
+  "172.16.0.0/12": "172.31.255.1",
+  "192.0.0.0/24": "192.0.0.100",
+  "192.0.0.0/29": "192.0.0.1",
+  "192.0.0.8/32": "192.0.0.8",
+  "192.0.0.9/32": "192.0.0.9",
+  "192.0.0.10/32": "192.0.0.10",
+  "192.0.0.170/32": "192.0.0.170",
+  "192.0.0.171/32": "192.0.0.171",
+  "192.0.2.0/24": "192.0.2.55",
+  "192.31.196.0/24": "192.31.196.1",
+  "192.52.193.0/24": "192.52.193.1",
+  "192.88.99.0/24": "192.88.99.1",
+  "192.88.99.2/32": "192.88.99.2",
+  "192.168.0.0/16": "192.168.1.10",
+  "192.175.48.0/24": "192.175.48.6",
+  "198.18.0.0/15": "198.19.0.1",
+  "198.51.100.0/24": "198.51.100.7",
+  "203.0.113.0/24": "203.0.113.9",
+  "224.0.0.0/4": "239.255.255.250",
+  "240.0.0.0/4": "250.1.2.3",
+  "255.255.255.255/32": "255.255.255.255",
+  "::1/128": "::1",
+  "::/128": "::",
+  "::ffff:0:0/96": "::ffff:93.184.215.14",
+  "64:ff9b::/96": "64:ff9b::10.0.0.1",
+  "64:ff9b:1::/48": "64:ff9b:1::5db8:d70e",
+  "100::/64": "100::1",
+  "100:0:0:1::/64": "100:0:0:1::1",
+  "2001::/23": "2001:100::1",
+  "2001::/32": "2001::1",
+  "2001:1::1/128": "2001:1::1",
+  "2001:1::2/128": "2001:1::2",
+  "2001:1::3/128": "2001:1::3",
+  "2001:2::/48": "2001:2::1",
+  "2001:3::/32": "2001:3::1",
+  "2001:4:112::/48": "2001:4:112::1",
+  "2001:10::/28": "2001:10::1",
+  "2001:20::/28": "2001:20::1",
+  "2001:30::/28": "2001:30::1",
+  "2001:db8::/32": "2001:db8::1",
+  "2002::/16": "2002:c0a8:101::1",
+  "2620:4f:8000::/48": "2620:4f:8000::1",
+  "3fff::/20": "3fff::1",
+  "5f00::/16": "5f00::1",
+  "fc00::/7": "fd12:3456::1",
+  "fe80::/10": "fe80::1",
+  "fec0::/10": "fec0::1",
+  "ff00::/8": "ff02::1",
+  "::/3": "1000::1",
+  "4000::/2": "4000::1",
+  "8000::/1": "c000::1",
+};
+/** Reachable: public addresses, and NAT64 and 6to4 spellings of one. */
+const PUBLIC_ADDRESSES = ["93.184.215.14", "64:ff9b::5db8:d70e", "2002:5db8:d70e::1", "2606:4700::1111"];
+/** A URL whose host is this machine's loopback: `localhost`, `127.…`, `::1` or `::ffff:127.…`. */
+function isLoopbackUrl(url: string): boolean {
+  const host = new URL(url).hostname.replace(/^\[(.*)\]$/, "$1");
+  return isIP(host) ? classifyAddress(host) === "loopback" : /(^|\.)localhost\.?$/i.test(host);
+}
+const literal = (address: string) => (address.includes(":") ? `[${address}]` : address);
 const EVENTS = ["alert.fired"];
 const CODE_GIVEN_UP = "code delivery failed: the code is given up";
 
@@ -75,6 +148,36 @@ function requestLiveCode(server: TestServer, keys: BootstrapKeys) {
     body: { email: "shopper@example.com" },
   });
 }
+
+describe("the special-purpose address table", () => {
+  const policy = new DestinationPolicy({ allowCidrs: [], testModeLoopback: false });
+
+  it("has one representative address per row, each in no more specific row", () => {
+    expect(Object.keys(REPRESENTATIVES).sort()).toEqual(SPECIAL_RANGES.map((range) => range.cidr).sort());
+  });
+
+  it.each(SPECIAL_RANGES.map((range) => [range.cidr, range.name, range.treatment] as const))(
+    "%s (%s): %s",
+    (cidr, _name, treatment) => {
+      const address = REPRESENTATIVES[cidr] as string;
+      expect(specialRangeOf(address)?.cidr).toBe(cidr);
+      const expected = treatment === "carries-ipv4" ? classifyAddress(address) : treatment;
+      expect(expected).not.toBe("public");
+      expect(policy.refusalOf(address)).toBe(expected);
+      expect(policy.refusalOf(address, "test")).toBe(expected);
+    },
+  );
+
+  it("allowlists per family: an IPv6 range never lets an IPv4 address through", () => {
+    const mapped = new DestinationPolicy({ allowCidrs: ["::ffff:0:0/96"], testModeLoopback: false });
+    expect(mapped.refusalOf("10.0.0.1")).toBe("private");
+    expect(mapped.refusalOf("::ffff:93.184.215.14")).toBeUndefined();
+  });
+
+  it("reaches public addresses, also when carried by NAT64 or 6to4", () => {
+    for (const address of PUBLIC_ADDRESSES) expect(policy.refusalOf(address), address).toBeUndefined();
+  });
+});
 
 describe.each(dialects())("outbound requests never reach private networks (%s)", (dialect) => {
   let server: TestServer;
@@ -106,9 +209,36 @@ describe.each(dialects())("outbound requests never reach private networks (%s)",
       ]);
     }
     const decimal = await admin("POST", "/webhook-endpoints", { url: "http://2130706433/hooks", events: EVENTS });
-    expect(decimal.json().message).toBe("Invalid request: body.url must not point to a loopback address (127.0.0.1).");
+    expect(decimal.json().message).toBe(
+      "Invalid request: body.url must not point to a loopback address (127.0.0.1); the server's operator can allow " +
+        "its range with FANFARE_OUTBOUND_ALLOW_CIDRS, and test-mode webhook endpoints may reach loopback outside production.",
+    );
     expect((await admin("GET", "/webhook-endpoints")).json().data).toEqual([]);
     expect((await admin("GET", "/organization")).json().otpWebhookUrl).toBeNull();
+  });
+
+  it("refuses an address in every special-purpose range at creation; test mode only reaches loopback", async () => {
+    for (const [cidr, address] of Object.entries(REPRESENTATIVES)) {
+      const url = `http://${literal(address)}/hooks`;
+      const loopback = classifyAddress(address) === "loopback";
+      for (const key of [keys.secretLive, keys.secretTest]) {
+        const endpoint = await call(server.admin, "POST", "/api/v1/webhook-endpoints", {
+          key,
+          body: { url, events: EVENTS },
+        });
+        if (loopback && key === keys.secretTest) {
+          expect(endpoint.statusCode, cidr).toBe(201);
+          continue;
+        }
+        expect(endpoint.statusCode, cidr).toBe(400);
+        expect(endpoint.json().issues[0].message, cidr).toMatch(/^must not point to /);
+      }
+    }
+    expect((await admin("GET", "/webhook-endpoints")).json().data).toEqual([]);
+    for (const address of PUBLIC_ADDRESSES) {
+      const url = `https://${literal(address)}/hooks`;
+      expect((await admin("POST", "/webhook-endpoints", { url, events: EVENTS })).statusCode, address).toBe(201);
+    }
   });
 
   it("refuses credentials in a URL", async () => {
@@ -132,7 +262,9 @@ describe.each(dialects())("outbound requests never reach private networks (%s)",
     const url = `http://${name}:8080/hooks`;
     const endpoint = await admin("POST", "/webhook-endpoints", { url, events: EVENTS });
     expect(endpoint.statusCode).toBe(400);
-    expect(endpoint.json().issues[0].message).toMatch(/^must not resolve to a (loopback|private-network) address$/);
+    expect(endpoint.json().issues[0].message).toMatch(
+      /^must not resolve to a (loopback|private-network) address; the server's operator can allow its range with FANFARE_OUTBOUND_ALLOW_CIDRS/,
+    );
     const organization = await admin("PATCH", "/organization", { otpWebhookUrl: url });
     expect(organization.json().issues[0].path).toBe("body.otpWebhookUrl");
   });
@@ -141,6 +273,96 @@ describe.each(dialects())("outbound requests never reach private networks (%s)",
     for (const url of ["https://93.184.215.14/hooks", "https://hooks.example.com/fanfare"]) {
       expect((await admin("POST", "/webhook-endpoints", { url, events: EVENTS })).statusCode, url).toBe(201);
       expect((await admin("PATCH", "/organization", { otpWebhookUrl: url })).statusCode, url).toBe(200);
+    }
+  });
+});
+
+describe.each(dialects())("test-mode webhooks reach loopback outside production (%s)", (dialect) => {
+  let server: TestServer;
+  let keys: BootstrapKeys;
+  let organizationId: string;
+  let receiver: WebhookReceiver;
+  let url: string;
+
+  beforeAll(async () => {
+    server = await createTestServer(dialect);
+  });
+  afterAll(() => server.close());
+  beforeEach(async () => {
+    const created = await createTestOrganization(server);
+    keys = created.keys;
+    organizationId = created.organization.id;
+    receiver = new WebhookReceiver();
+    url = await receiver.start();
+  });
+  afterEach(() => receiver.stop());
+
+  const createEndpoint = (key: string, endpointUrl: string) =>
+    call(server.admin, "POST", "/api/v1/webhook-endpoints", { key, body: { url: endpointUrl, events: EVENTS } });
+
+  it("delivers a test-mode event to a local receiver with no allowlist; live mode is told how to allow it", async () => {
+    const live = await createEndpoint(keys.secretLive, url);
+    expect(live.statusCode).toBe(400);
+    expect(live.json().issues).toEqual([
+      {
+        path: "body.url",
+        message:
+          "must not point to a loopback address (127.0.0.1); the server's operator can allow its range with " +
+          "FANFARE_OUTBOUND_ALLOW_CIDRS, and test-mode webhook endpoints may reach loopback outside production",
+      },
+    ]);
+    const organization = await call(server.admin, "PATCH", "/api/v1/organization", {
+      key: keys.secretLive,
+      body: { otpWebhookUrl: url },
+    });
+    expect(organization.statusCode).toBe(400);
+    expect(organization.json().issues[0].message).toMatch(/^must not point to a loopback address .*ALLOW_CIDRS/);
+
+    const endpoint = await createEndpoint(keys.secretTest, url);
+    expect(endpoint.statusCode).toBe(201);
+    const port = new URL(url).port;
+    for (const local of [`http://localhost:${port}/hooks`, `http://[::1]:${port}/hooks`]) {
+      expect((await createEndpoint(keys.secretTest, local)).statusCode, local).toBe(201);
+    }
+    await emitEvent(server.deps, { organizationId, mode: "test" }, "alert.fired", { probe: true });
+    expect(await server.deps.webhooks.runDue()).toBe(3);
+    expect(receiver.received.length).toBeGreaterThanOrEqual(1);
+    const deliveries = await call(server.admin, "GET", `/api/v1/webhook-endpoints/${endpoint.json().id}/deliveries`, {
+      key: keys.secretTest,
+    });
+    expect(deliveries.json().data).toEqual([expect.objectContaining({ status: "succeeded", lastStatusCode: 200 })]);
+  });
+
+  it("still refuses test-mode endpoints to metadata and other private or reserved ranges", async () => {
+    for (const refused of [...REFUSED_URLS, ...METADATA_URLS].filter((candidate) => !isLoopbackUrl(candidate))) {
+      const endpoint = await createEndpoint(keys.secretTest, refused);
+      expect(endpoint.statusCode, refused).toBe(400);
+      expect(endpoint.json().issues[0].message, refused).toMatch(/^must not point to /);
+    }
+    const list = await call(server.admin, "GET", "/api/v1/webhook-endpoints", { key: keys.secretTest });
+    expect(list.json().data).toEqual([]);
+  });
+});
+
+describe.each(dialects())("test-mode webhooks in production (%s)", (dialect) => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await createTestServer(dialect, { NODE_ENV: "production", FANFARE_TRUSTED_PROXIES: "127.0.0.1" });
+  });
+  afterAll(() => server.close());
+
+  it("refuses loopback in test mode too, naming only the allowlist", async () => {
+    const { keys } = await createTestOrganization(server);
+    for (const url of ["https://127.0.0.1:8443/hooks", "https://localhost:8443/hooks", "https://[::1]:8443/hooks"]) {
+      const endpoint = await call(server.admin, "POST", "/api/v1/webhook-endpoints", {
+        key: keys.secretTest,
+        headers: { "x-forwarded-proto": "https" },
+        body: { url, events: EVENTS },
+      });
+      expect(endpoint.statusCode, url).toBe(400);
+      expect(endpoint.json().issues[0].message, url).toMatch(
+        /^must not point to a loopback address \(.+\); the server's operator can allow its range with FANFARE_OUTBOUND_ALLOW_CIDRS$/,
+      );
     }
   });
 });

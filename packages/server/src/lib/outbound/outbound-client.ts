@@ -1,6 +1,7 @@
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { isIP } from "node:net";
+import type { Mode } from "../../db/schema.js";
 import type { DestinationPolicy } from "./destination-policy.js";
 
 /**
@@ -17,6 +18,8 @@ export interface OutboundPost {
   headers: Record<string, string>;
   body: string;
   timeoutMs: number;
+  /** Whose delivery this is: test mode may reach loopback outside production. Live by default. */
+  mode?: Mode;
 }
 
 /** A failed delivery, for callers that throw: its message is the failure word (and status). */
@@ -64,7 +67,7 @@ export class OutboundClient {
     const signal = AbortSignal.timeout(post.timeoutMs);
     try {
       const target = new URL(url);
-      const address = await this.policy.addressFor(target, signal);
+      const address = await this.policy.addressFor(target, signal, post.mode);
       if (!address) return { ok: false, failure: "refused_address", status: null };
       const status = await send(target, address, post, signal);
       if (status >= 200 && status < 300) return { ok: true, status };

@@ -169,12 +169,13 @@ export async function admitConsumer(deps: Deps, tenant: TenantScope, queueId: st
     status: "ADMITTED",
     ...admissionWindow(queue, nowMs),
   }));
-  if (changed) countAdmissions(deps, queueId, 1);
+  if (changed) countAdmissions(deps, tenant, queueId, 1);
   return stateOf(deps, tenant, entry);
 }
 
-function countAdmissions(deps: Deps, queueId: string, count: number): void {
-  deps.metrics.queueAdmissions.inc({ queue: queueId }, count);
+/** The control room counts both modes; metrics only live queues (test mode stays out of them). */
+function countAdmissions(deps: Deps, tenant: TenantScope, queueId: string, count: number): void {
+  if (tenant.mode === "live") deps.metrics.queueAdmissions.inc({ queue: queueId }, count);
   deps.queueActivity.record(queueId, "admissions", count);
 }
 
@@ -198,7 +199,7 @@ export async function admitNext(
     await settle(trx, queueId, batch, "ADMITTED");
     return batch.map((entry): Entry => ({ ...entry, status: "ADMITTED", ...window, updatedAt: window.admittedAt }));
   });
-  if (admitted.length > 0) countAdmissions(deps, queueId, admitted.length);
+  if (admitted.length > 0) countAdmissions(deps, tenant, queueId, admitted.length);
   return Promise.all(admitted.map((entry) => stateOf(deps, tenant, entry)));
 }
 

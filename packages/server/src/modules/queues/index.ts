@@ -1,6 +1,6 @@
 /**
  * What queue entries use of queues: the queue itself, its window, and its row's counters under a
- * lock; and what metrics read of them: every live queue's places.
+ * lock; and what metrics read of them: every live-mode queue's places.
  */
 export { queueNotFound, queueStatus, requireQueue } from "./service.js";
 export {

@@ -103,11 +103,15 @@ export interface QueuePlaces {
   admitted: number;
 }
 
-/** Every live queue's places, of every organization, from the row counters alone: what metrics show. */
+/**
+ * Every live-mode queue's places, of every organization, from the row counters alone: what metrics
+ * show. Test-mode queues are left out: a test key's experiments are nobody else's business.
+ */
 export async function placesInLiveQueues(db: Db): Promise<QueuePlaces[]> {
   const rows = await db.kysely
     .selectFrom("queues")
     .select(["id", "waiting_count", "admitted_count"])
+    .where("mode", "=", "live")
     .where("deleted_at", "is", null)
     .execute();
   return rows.map((row) => ({ queueId: row.id, waiting: row.waiting_count, admitted: row.admitted_count }));

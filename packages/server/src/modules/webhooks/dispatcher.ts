@@ -111,6 +111,7 @@ export class WebhookDispatcher {
       },
       body: delivery.payload,
       timeoutMs: ATTEMPT_TIMEOUT_MS,
+      mode: delivery.tenant.mode,
     });
     return result.ok ? result : { ok: false, status: result.status, error: result.failure };
   }

@@ -23,7 +23,7 @@ import {
 
 export const endpointNotFound = () => errors.resourceNotFound("Webhook endpoint");
 
-async function checkUrl(deps: Deps, url: string): Promise<string> {
+async function checkUrl(deps: Deps, tenant: TenantScope, url: string): Promise<string> {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -39,7 +39,7 @@ async function checkUrl(deps: Deps, url: string): Promise<string> {
       { path: "body.url", message: `must use ${allowed.join(" or ")}` },
     ]);
   }
-  const problem = await deps.outbound.policy.problemWith(parsed);
+  const problem = await deps.outbound.policy.problemWith(parsed, tenant.mode);
   if (problem) {
     throw errors.validation(`Invalid request: body.url ${problem}.`, [{ path: "body.url", message: problem }]);
   }
@@ -56,7 +56,7 @@ export async function createEndpoint(
   const nowMs = deps.clock.now();
   const endpoint: WebhookEndpoint = {
     id: newId("webhook", nowMs),
-    url: await checkUrl(deps, input.url),
+    url: await checkUrl(deps, tenant, input.url),
     description: input.description ?? null,
     events: [...new Set(input.events)],
     createdAt: isoAt(nowMs),
