@@ -77,7 +77,7 @@ describe.each(dialects())("React bindings against a running server (%s)", (diale
     await waitFor(() => expect(text("status")).toBe("QUEUED"));
     expect(text("position")).toBe("1");
 
-    await admitNext(server.deps, tenant, queueId, 1);
+    await admitNext(server.deps, tenant, CLI, queueId, 1);
     await waitFor(() => expect(text("status")).toBe("ADMITTED"));
     expect(text("position")).toBe("0");
 

@@ -1,4 +1,3 @@
-import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { InvalidationEvent } from "../src/cache/invalidation.js";
 import { newId } from "../src/lib/ids.js";
@@ -7,6 +6,7 @@ import { CLI_ACTOR } from "../src/modules/audit/service.js";
 import { type Experience, getExperience, insertExperience } from "../src/modules/experiences/store.js";
 import { createTestOrganization, createTestServer, dialects, type TestServer } from "./harness.js";
 import { call } from "./http.js";
+import { refuseAuditRows } from "./refuse-audit-rows.js";
 
 /** A change and its audit row commit together or not at all; caches hear only of what committed. */
 describe.each(dialects())("audited changes (%s)", (dialect) => {
@@ -19,34 +19,6 @@ describe.each(dialects())("audited changes (%s)", (dialect) => {
     server.deps.invalidation.subscribe((event) => published.push(event));
   });
   afterAll(() => server.close());
-
-  /** Makes the database itself refuse audit rows with these actions, as a failing write would. */
-  async function refuseAuditRows(actions: string[]): Promise<() => Promise<void>> {
-    const db = server.deps.db.kysely;
-    const listed = actions.map((action) => `'${action}'`).join(", ");
-    if (dialect === "postgres") {
-      await sql
-        .raw(
-          "create or replace function refuse_audit() returns trigger language plpgsql as " +
-            "$$ begin raise exception 'audit row refused'; end $$",
-        )
-        .execute(db);
-      await sql
-        .raw(
-          `create trigger refuse_audit before insert on audit_log for each row ` +
-            `when (new.action in (${listed})) execute function refuse_audit()`,
-        )
-        .execute(db);
-      return async () => void (await sql.raw("drop trigger refuse_audit on audit_log").execute(db));
-    }
-    await sql
-      .raw(
-        `create trigger refuse_audit before insert on audit_log when new.action in (${listed}) ` +
-          "begin select raise(abort, 'audit row refused'); end",
-      )
-      .execute(db);
-    return async () => void (await sql.raw("drop trigger refuse_audit").execute(db));
-  }
 
   async function newExperience() {
     const { organization } = await createTestOrganization(server);
@@ -110,7 +82,7 @@ describe.each(dialects())("audited changes (%s)", (dialect) => {
   it("leaves no change when the database refuses its audit row", async () => {
     const { tenant, experience } = await newExperience();
     published.length = 0;
-    const allow = await refuseAuditRows(["experience.created"]);
+    const allow = await refuseAuditRows(server, ["experience.created"]);
     try {
       const refused = applyChange(server.deps, inMode(tenant, CLI_ACTOR), async (trx, audit) => {
         await insertExperience(trx, tenant, experience);
@@ -153,7 +125,7 @@ describe.each(dialects())("audited changes (%s)", (dialect) => {
     const audited = (await auditRows(organization.id)).length;
 
     published.length = 0;
-    const allow = await refuseAuditRows([
+    const allow = await refuseAuditRows(server, [
       "webhook_endpoint.created",
       "webhook_endpoint.deleted",
       "alert_rules.updated",

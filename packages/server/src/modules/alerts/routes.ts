@@ -3,12 +3,11 @@ import type { FastifyPluginAsync } from "fastify";
 import type { Deps } from "../../deps.js";
 import { addRoute } from "../../http/contract-routes.js";
 import { decodeCursor, pageOf } from "../../http/pagination.js";
-import { isoAt } from "../../lib/clock.js";
 import { isId } from "../../lib/ids.js";
 import { actorOf, authOf } from "../access/index.js";
 import type { AlertRulesPatch } from "./rules.js";
-import { alertRules, alertView, changeAlertRules, requireAlert } from "./service.js";
-import { acknowledgeAlert, listAlerts } from "./store.js";
+import { acknowledge, alertRules, alertView, changeAlertRules } from "./service.js";
+import { listAlerts } from "./store.js";
 
 /** Admin API: alerts about the organization's keys, and the rules that raise them. */
 export function alertRoutes(deps: Deps): FastifyPluginAsync {
@@ -25,10 +24,8 @@ export function alertRoutes(deps: Deps): FastifyPluginAsync {
     });
 
     addRoute(app, routes.acknowledgeAlert, async (request) => {
-      const { tenant } = authOf(request);
-      await requireAlert(deps, tenant, request.params.id);
-      await acknowledgeAlert(deps.db, tenant, request.params.id, isoAt(deps.clock.now()));
-      return alertView(await requireAlert(deps, tenant, request.params.id));
+      const acknowledged = await acknowledge(deps, authOf(request).tenant, actorOf(request), request.params.id);
+      return alertView(acknowledged);
     });
 
     addRoute(app, routes.getAlertRules, async (request) => alertRules(deps, authOf(request).tenant.organizationId));

@@ -5,13 +5,14 @@ import { isoAt } from "../../lib/clock.js";
 import { newId } from "../../lib/ids.js";
 import type { TenantScope } from "../../lib/tenant.js";
 import { planLimitPerMinute } from "../../ratelimit/plans.js";
-import { applyChange, organizationWide } from "../audit/apply-change.js";
+import { applyChange, inMode, organizationWide } from "../audit/apply-change.js";
 import type { Actor } from "../audit/service.js";
 import { codeDeliveriesSince } from "../otp/index.js";
 import { emitEvent } from "../webhooks/service.js";
 import { type AlertRulesPatch, merge, rulesOf } from "./rules.js";
 import {
   type Alert,
+  acknowledgeAlert,
   getAlert,
   keysToWatch,
   openAlert,
@@ -206,6 +207,18 @@ export async function requireAlert(deps: Deps, tenant: TenantScope, id: string):
   const alert = await getAlert(deps.db, tenant, id);
   if (!alert) throw errors.resourceNotFound("Alert");
   return alert;
+}
+
+/** Acknowledged once, audited once: acknowledging again changes nothing. */
+export async function acknowledge(deps: Deps, tenant: TenantScope, actor: Actor, id: string): Promise<Alert> {
+  await requireAlert(deps, tenant, id);
+  await applyChange(deps, inMode(tenant, actor), async (trx, audit) => {
+    if (!(await acknowledgeAlert(trx, tenant, id, isoAt(deps.clock.now()))))
+      return { result: undefined, unchanged: true };
+    await audit({ action: "alert.acknowledged", targetType: "alert", targetId: id });
+    return { result: undefined };
+  });
+  return requireAlert(deps, tenant, id);
 }
 
 export async function alertRules(deps: Deps, organizationId: string) {

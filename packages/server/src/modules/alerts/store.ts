@@ -156,14 +156,21 @@ export async function getAlert(db: Db, scope: TenantScope, id: string): Promise<
   return row && toAlert(row);
 }
 
-export async function acknowledgeAlert(db: Db, scope: TenantScope, id: string, now: string): Promise<void> {
-  await db.kysely
+/** Whether the alert was waiting for an acknowledgement (it is acknowledged once). */
+export async function acknowledgeAlert(
+  trx: Transaction<Database>,
+  scope: TenantScope,
+  id: string,
+  now: string,
+): Promise<boolean> {
+  const result = await trx
     .updateTable("alerts")
     .set({ acknowledged_at: now, updated_at: now })
     .$call(inTenant(scope))
     .where("id", "=", id)
     .where("acknowledged_at", "is", null)
-    .execute();
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
 }
 
 export async function saveAlertRules(

@@ -34,6 +34,8 @@ export type Audit = (change: AuditChange) => Promise<void>;
 
 export interface ChangeOutcome<T> {
   result: T;
+  /** The change found nothing to do (a retried move, say): it wrote nothing, so it owes no audit row. */
+  unchanged?: boolean;
   /** Published once the transaction has committed, never after a rollback. */
   invalidate?: InvalidationEvent[];
 }
@@ -41,7 +43,7 @@ export interface ChangeOutcome<T> {
 /**
  * The one way to change audited data: the change and its audit row commit together or not at
  * all, and caches are told only about what committed. A change that writes no audit row is a
- * bug, so it is rolled back.
+ * bug, so it is rolled back, unless it says it found nothing to change.
  *
  * @example
  * await applyChange(deps, inMode(tenant, actor), async (trx, audit) => {
@@ -76,7 +78,8 @@ export async function applyChange<T>(
       audited = true;
     };
     const done = await change(trx, audit);
-    if (!audited) throw new Error("A change must write its audit row: call audit() inside applyChange");
+    if (!audited && !done.unchanged)
+      throw new Error("A change must write its audit row: call audit() inside applyChange");
     return done;
   });
   for (const event of outcome.invalidate ?? []) await deps.invalidation.publish(event);

@@ -68,26 +68,32 @@ export interface ProfileClaims {
 }
 
 /** Claims only fill empty fields; an email already used by another consumer is left out. */
-export async function backfillProfile(db: Db, scope: TenantScope, id: string, claims: ProfileClaims, now: string) {
-  const tenant = (eb: Db["kysely"]) => eb.updateTable("consumers").$call(inTenant(scope)).where("id", "=", id);
+export async function backfillProfile(
+  executor: Executor,
+  scope: TenantScope,
+  id: string,
+  claims: ProfileClaims,
+  now: string,
+) {
+  const tenant = (eb: Executor) => eb.updateTable("consumers").$call(inTenant(scope)).where("id", "=", id);
   if (claims.fullName) {
-    await tenant(db.kysely)
+    await tenant(executor)
       .set({ full_name: claims.fullName, updated_at: now })
       .where("full_name", "is", null)
       .execute();
   }
   if (claims.name) {
-    await tenant(db.kysely).set({ name: claims.name, updated_at: now }).where("name", "is", null).execute();
+    await tenant(executor).set({ name: claims.name, updated_at: now }).where("name", "is", null).execute();
   }
   if (claims.email) {
-    const taken = await db.kysely
+    const taken = await executor
       .selectFrom("consumers")
       .select("id")
       .$call(inTenant(scope))
       .where("email", "=", claims.email)
       .executeTakeFirst();
     if (!taken)
-      await tenant(db.kysely).set({ email: claims.email, updated_at: now }).where("email", "is", null).execute();
+      await tenant(executor).set({ email: claims.email, updated_at: now }).where("email", "is", null).execute();
   }
 }
 

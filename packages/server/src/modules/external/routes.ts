@@ -4,7 +4,7 @@ import type { Deps } from "../../deps.js";
 import { addRoute } from "../../http/contract-routes.js";
 import { errors } from "../../http/errors.js";
 import { enforceLimits } from "../../http/rate-limit.js";
-import { authOf } from "../access/index.js";
+import { actorOf, authOf } from "../access/index.js";
 import { authorizeExternal, exchangeCode } from "./service.js";
 
 const MAX_CLAIMS_CHARS = 10_000;
@@ -24,7 +24,7 @@ export function externalAuthRoutes(deps: Deps): FastifyPluginAsync {
           { path: "body.claims", message: `must be at most ${MAX_CLAIMS_CHARS} characters of JSON` },
         ]);
       }
-      return authorizeExternal(deps, authOf(request).tenant, request.body);
+      return authorizeExternal(deps, authOf(request).tenant, actorOf(request), request.body);
     });
 
     addRoute(app, routes.exchangeExternalCode, async (request) =>

@@ -1,4 +1,6 @@
 import { randomBytes } from "node:crypto";
+import type { Transaction } from "kysely";
+import type { Database } from "../../db/schema.js";
 import type { Deps } from "../../deps.js";
 import { AppError } from "../../http/errors.js";
 import { isoAt } from "../../lib/clock.js";
@@ -6,6 +8,8 @@ import { normalizeEmail } from "../../lib/email.js";
 import { newId } from "../../lib/ids.js";
 import { secretDigest } from "../../lib/secrets.js";
 import type { TenantScope } from "../../lib/tenant.js";
+import { applyChange, inMode } from "../audit/apply-change.js";
+import type { Actor } from "../audit/service.js";
 import { backfillProfile, getConsumer, insertConsumer, type ProfileClaims } from "../consumers/index.js";
 import { revokeConsumerSessions, type SessionEnvelope, startSession } from "../sessions/service.js";
 import {
@@ -54,6 +58,7 @@ function codeDigest(deps: Deps, code: string): string {
 export async function authorizeExternal(
   deps: Deps,
   tenant: TenantScope,
+  actor: Actor,
   input: AuthorizeInput,
 ): Promise<{ exchangeCode: string; expiresAt: string; resolution: Resolution }> {
   const now = deps.clock.now();
@@ -63,45 +68,64 @@ export async function authorizeExternal(
   // anyone could pre-create the account of an address they do not own and wait for its owner.
   // It is kept on the identity, for display only.
   const verifiedEmail = claims.emailVerified === true ? email : undefined;
-  const { consumerId, resolution } = await deps.db.kysely.transaction().execute(async (trx) => {
-    const known = await findIdentityConsumer(trx, tenant, input);
-    if (known) return { consumerId: known, resolution: "existing" as const };
-    const canonical = input.canonicalSubject
-      ? await findCanonicalConsumer(trx, tenant, input.canonicalSubject)
-      : undefined;
-    const id = canonical ?? newId("consumer", now);
-    if (!canonical) {
-      await insertConsumer(trx, tenant, { id, kind: "consumer", email: null, phone: null, createdAt: isoAt(now) });
-    }
-    await insertIdentity(trx, tenant, {
-      ...input,
-      consumerId: id,
-      canonicalSubject: input.canonicalSubject ?? null,
-      email: email ?? null,
-      now: isoAt(now),
-    });
-    return { consumerId: id, resolution: canonical ? ("linked" as const) : ("created" as const) };
-  });
-  await backfillProfile(
-    deps.db,
-    tenant,
-    consumerId,
-    {
-      email: verifiedEmail,
-      fullName: typeof claims.fullName === "string" ? claims.fullName : undefined,
-      name: typeof claims.name === "string" ? claims.name : undefined,
-    },
-    isoAt(now),
-  );
   const exchangeCode = `exc_${randomBytes(32).toString("base64url")}`;
   const expiresAt = isoAt(now + EXCHANGE_CODE_TTL_MS);
-  await insertExchangeCode(deps.db, tenant, {
-    digest: codeDigest(deps, exchangeCode),
-    consumerId,
-    expiresAt,
+  // The consumer, the identity, the profile and the code are the key's change: one transaction
+  // with its audit row (which names the consumer, never the code or the claims).
+  return applyChange(deps, inMode(tenant, actor), async (trx, audit) => {
+    const { consumerId, resolution } = await resolveConsumer(trx, tenant, input, email, now);
+    await backfillProfile(
+      trx,
+      tenant,
+      consumerId,
+      {
+        email: verifiedEmail,
+        fullName: typeof claims.fullName === "string" ? claims.fullName : undefined,
+        name: typeof claims.name === "string" ? claims.name : undefined,
+      },
+      isoAt(now),
+    );
+    await insertExchangeCode(trx, tenant, {
+      digest: codeDigest(deps, exchangeCode),
+      consumerId,
+      expiresAt,
+      now: isoAt(now),
+    });
+    await audit({
+      action: "consumer.exchange_code_issued",
+      targetType: "consumer",
+      targetId: consumerId,
+      after: { provider: input.provider, resolution, expiresAt },
+    });
+    return { result: { exchangeCode, expiresAt, resolution } };
+  });
+}
+
+/** The consumer the identity belongs to: known, linked through its canonical subject, or new. */
+async function resolveConsumer(
+  trx: Transaction<Database>,
+  tenant: TenantScope,
+  input: AuthorizeInput,
+  email: string | undefined,
+  now: number,
+): Promise<{ consumerId: string; resolution: Resolution }> {
+  const known = await findIdentityConsumer(trx, tenant, input);
+  if (known) return { consumerId: known, resolution: "existing" };
+  const canonical = input.canonicalSubject
+    ? await findCanonicalConsumer(trx, tenant, input.canonicalSubject)
+    : undefined;
+  const id = canonical ?? newId("consumer", now);
+  if (!canonical) {
+    await insertConsumer(trx, tenant, { id, kind: "consumer", email: null, phone: null, createdAt: isoAt(now) });
+  }
+  await insertIdentity(trx, tenant, {
+    ...input,
+    consumerId: id,
+    canonicalSubject: input.canonicalSubject ?? null,
+    email: email ?? null,
     now: isoAt(now),
   });
-  return { exchangeCode, expiresAt, resolution };
+  return { consumerId: id, resolution: canonical ? "linked" : "created" };
 }
 
 /**

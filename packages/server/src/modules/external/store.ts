@@ -57,11 +57,11 @@ export async function insertIdentity(
 }
 
 export async function insertExchangeCode(
-  db: Db,
+  executor: Executor,
   scope: TenantScope,
   code: { digest: string; consumerId: string; expiresAt: string; now: string },
 ): Promise<void> {
-  await db.kysely
+  await executor
     .insertInto("exchange_codes")
     .values({
       digest: code.digest,

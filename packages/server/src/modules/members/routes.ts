@@ -13,6 +13,7 @@ import { CODE_TTL_MS, MAX_ATTEMPTS } from "../otp/codes.js";
 import {
   acceptInvitation,
   changeRole,
+  endSession,
   invitationView,
   invite,
   memberView,
@@ -28,7 +29,7 @@ import {
   type MemberPrincipal,
   startDashboardSession,
 } from "./sessions.js";
-import { listLiveSessions, listMembers, listPendingInvitations, type Member, revokeSession } from "./store.js";
+import { listLiveSessions, listMembers, listPendingInvitations, type Member } from "./store.js";
 
 const MINUTE = 60_000;
 
@@ -126,12 +127,7 @@ export function memberRoutes(deps: Deps): FastifyPluginAsync {
 
     addRoute(app, routes.signOut, async (request, reply) => {
       const principal = memberOf(request);
-      await revokeSession(
-        deps.db,
-        principal.organizationId,
-        { id: principal.session.id, memberId: principal.memberId },
-        isoAt(deps.clock.now()),
-      );
+      await endSession(deps, principal, principal.session.id, "member.signed_out", actorOf(request));
       reply.header("set-cookie", sessionCookie(DASHBOARD_COOKIE, "", { maxAgeSeconds: 0, secure: secure(request) }));
       return reply.code(204).send(null);
     });
@@ -149,12 +145,12 @@ export function memberRoutes(deps: Deps): FastifyPluginAsync {
     });
 
     addRoute(app, routes.revokeDashboardSession, async (request, reply) => {
-      const principal = memberOf(request);
-      const revoked = await revokeSession(
-        deps.db,
-        principal.organizationId,
-        { id: request.params.id, memberId: principal.memberId },
-        isoAt(deps.clock.now()),
+      const revoked = await endSession(
+        deps,
+        memberOf(request),
+        request.params.id,
+        "member.session_revoked",
+        actorOf(request),
       );
       if (!revoked) throw errors.resourceNotFound("Session");
       return reply.code(204).send(null);

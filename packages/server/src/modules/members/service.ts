@@ -24,6 +24,7 @@ import {
   lockOwners,
   type Member,
   markSignedIn,
+  revokeSession,
   setMemberRole,
 } from "./store.js";
 
@@ -73,6 +74,28 @@ export async function verifySignIn(deps: Deps, email: string, code: string, acto
     return { result: undefined };
   });
   return member;
+}
+
+/**
+ * Ends one of the member's own dashboard sessions (signing out ends the current one), audited
+ * like signing in; a session already ended changes nothing. Whether there was one to end.
+ */
+export async function endSession(
+  deps: Deps,
+  principal: MemberPrincipal,
+  sessionId: string,
+  action: "member.signed_out" | "member.session_revoked",
+  actor: Actor,
+): Promise<boolean> {
+  const { organizationId, memberId } = principal;
+  return applyChange(deps, teamChange(organizationId, actor), async (trx, audit) => {
+    const now = isoAt(deps.clock.now());
+    if (!(await revokeSession(trx, organizationId, { id: sessionId, memberId }, now))) {
+      return { result: false, unchanged: true };
+    }
+    await audit({ action, targetType: "member", targetId: memberId, after: { sessionId } });
+    return { result: true };
+  });
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;

@@ -265,12 +265,12 @@ export async function listLiveSessions(
 
 /** Revokes one session of the member; false when there is no such live session. */
 export async function revokeSession(
-  db: Db,
+  executor: Executor,
   organizationId: string,
   session: { id: string; memberId: string },
   now: string,
 ): Promise<boolean> {
-  const result = await db.kysely
+  const result = await executor
     .updateTable("dashboard_sessions")
     .set({ revoked_at: now })
     .where("organization_id", "=", organizationId)

@@ -4,7 +4,7 @@ import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import type { Deps } from "../../deps.js";
 import { addRoute } from "../../http/contract-routes.js";
 import { AppError } from "../../http/errors.js";
-import { authOf, consumerOf } from "../access/index.js";
+import { actorOf, authOf, consumerOf } from "../access/index.js";
 import {
   admitConsumer,
   admitNext,
@@ -58,17 +58,19 @@ export function queueEntryRoutes(deps: Deps): FastifyPluginAsync {
     addRoute(app, routes.admitConsumers, async (request) => {
       const { tenant } = authOf(request);
       const { body } = request;
-      if ("consumerId" in body) return admitConsumer(deps, tenant, request.params.id, body.consumerId);
-      return { data: await admitNext(deps, tenant, request.params.id, body.count) };
+      const actor = actorOf(request);
+      if ("consumerId" in body) return admitConsumer(deps, tenant, actor, request.params.id, body.consumerId);
+      return { data: await admitNext(deps, tenant, actor, request.params.id, body.count) };
     });
 
     addRoute(app, routes.completeAdmission, async (request) =>
-      completeAdmission(deps, authOf(request).tenant, request.params.id, request.body.consumerId),
+      completeAdmission(deps, authOf(request).tenant, actorOf(request), request.params.id, request.body.consumerId),
     );
 
-    addRoute(app, routes.denyConsumer, async (request) =>
-      denyConsumer(deps, authOf(request).tenant, request.params.id, request.body.consumerId, request.body.reason),
-    );
+    addRoute(app, routes.denyConsumer, async (request) => {
+      const { consumerId, reason } = request.body;
+      return denyConsumer(deps, authOf(request).tenant, actorOf(request), request.params.id, consumerId, reason);
+    });
 
     addRoute(app, routes.validateAdmission, async (request) => {
       const { consumerId, token } = request.body;

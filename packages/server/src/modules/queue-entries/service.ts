@@ -3,6 +3,8 @@ import type { Database, DenyReason, EntryStatus } from "../../db/schema.js";
 import type { Deps } from "../../deps.js";
 import { isoAt } from "../../lib/clock.js";
 import type { TenantScope } from "../../lib/tenant.js";
+import { applyChange, inMode } from "../audit/apply-change.js";
+import type { Actor } from "../audit/service.js";
 import { adjustCounts, lockQueue, queueNotFound, requireQueue } from "../queues/index.js";
 import { checkAdmissionToken, signAdmission } from "./admission-tokens.js";
 import { positionOf } from "./positions.js";
@@ -95,12 +97,36 @@ export async function entryState(deps: Deps, tenant: TenantScope, queueId: strin
   throw entryErrors.notInQueue();
 }
 
-/** Runs `work` in a transaction: its own, or one that also writes an audit row (see the control room). */
-export type InTransaction = <T>(work: (trx: Transaction<Database>) => Promise<T>) => Promise<T>;
-const ownTransaction =
-  (deps: Deps): InTransaction =>
-  (work) =>
-    deps.db.kysely.transaction().execute(work);
+/** A move under the queue's lock: the entry after it, and whether it changed anything. */
+type Moved = { entry: Entry; changed: boolean };
+type RunMove = (move: (trx: Transaction<Database>) => Promise<Moved>) => Promise<Moved>;
+
+/** A shopper's own move (leaving): shoppers are neither keys nor members, so it is not audited. */
+const shopperMove =
+  (deps: Deps): RunMove =>
+  (move) =>
+    deps.db.kysely.transaction().execute(move);
+
+/**
+ * A merchant's move (a key's, or a member's in the control room): its audit row commits with it,
+ * in the same transaction. A retry that finds the move already made changes nothing and writes none.
+ */
+function merchantMove(
+  deps: Deps,
+  tenant: TenantScope,
+  actor: Actor,
+  queueId: string,
+  action: string,
+  after: Record<string, unknown>,
+): RunMove {
+  return (move) =>
+    applyChange(deps, inMode(tenant, actor), async (trx, audit) => {
+      const moved = await move(trx);
+      if (!moved.changed) return { result: moved, unchanged: true };
+      await audit({ action, targetType: "queue", targetId: queueId, after });
+      return { result: moved };
+    });
+}
 
 type Transition = { status: EntryStatus } & Partial<Pick<Entry, "admittedAt" | "admissionExpiresAt" | "denyReason">>;
 
@@ -116,12 +142,12 @@ async function transition(
   consumerId: string,
   allowed: readonly EntryStatus[],
   next: (queue: { admissionTtlSeconds: number }, nowMs: number) => Transition,
-  inTransaction = ownTransaction(deps),
-): Promise<{ entry: Entry; changed: boolean }> {
+  run: RunMove,
+): Promise<Moved> {
   const queue = await requireQueue(deps, tenant, queueId);
   const nowMs = deps.clock.now();
   const now = isoAt(nowMs);
-  return inTransaction(async (trx) => {
+  return run(async (trx) => {
     if (!(await lockQueue(trx, tenant, queueId))) throw queueNotFound();
     const entry = await getEntry(trx, tenant, queueId, consumerId);
     if (!entry) throw entryErrors.notInQueue();
@@ -158,17 +184,25 @@ const admissionWindow = (queue: { admissionTtlSeconds: number }, nowMs: number) 
 });
 
 export async function leaveQueue(deps: Deps, tenant: TenantScope, queueId: string, consumerId: string) {
-  const { entry } = await transition(deps, tenant, queueId, consumerId, ["QUEUED", "ADMITTED", "EXPIRED"], () => ({
-    status: "LEFT",
-  }));
+  const allowed: EntryStatus[] = ["QUEUED", "ADMITTED", "EXPIRED"];
+  const left = () => ({ status: "LEFT" as const });
+  const { entry } = await transition(deps, tenant, queueId, consumerId, allowed, left, shopperMove(deps));
   return { queueId: entry.queueId, consumerId: entry.consumerId, status: "LEFT" as const, position: null };
 }
 
-export async function admitConsumer(deps: Deps, tenant: TenantScope, queueId: string, consumerId: string) {
-  const { entry, changed } = await transition(deps, tenant, queueId, consumerId, ["QUEUED"], (queue, nowMs) => ({
-    status: "ADMITTED",
+export async function admitConsumer(
+  deps: Deps,
+  tenant: TenantScope,
+  actor: Actor,
+  queueId: string,
+  consumerId: string,
+) {
+  const admit = (queue: { admissionTtlSeconds: number }, nowMs: number) => ({
+    status: "ADMITTED" as const,
     ...admissionWindow(queue, nowMs),
-  }));
+  });
+  const run = merchantMove(deps, tenant, actor, queueId, "queue.consumer_admitted", { consumerId });
+  const { entry, changed } = await transition(deps, tenant, queueId, consumerId, ["QUEUED"], admit, run);
   if (changed) countAdmissions(deps, tenant, queueId, 1);
   return stateOf(deps, tenant, entry);
 }
@@ -179,35 +213,48 @@ function countAdmissions(deps: Deps, tenant: TenantScope, queueId: string, count
   deps.queueActivity.record(queueId, "admissions", count);
 }
 
-/** Admits the next `count` waiting consumers in arrival order. */
-export async function admitNext(
-  deps: Deps,
-  tenant: TenantScope,
-  queueId: string,
-  count: number,
-  inTransaction = ownTransaction(deps),
-) {
+/**
+ * Admits the next `count` waiting consumers in arrival order: one transaction, one statement for
+ * the entries and one audit row for the batch (the count asked for and who was admitted).
+ */
+export async function admitNext(deps: Deps, tenant: TenantScope, actor: Actor, queueId: string, count: number) {
   const queue = await requireQueue(deps, tenant, queueId);
   const nowMs = deps.clock.now();
   const window = admissionWindow(queue, nowMs);
-  const admitted = await inTransaction(async (trx) => {
+  const admitted = await applyChange(deps, inMode(tenant, actor), async (trx, audit) => {
     if (!(await lockQueue(trx, tenant, queueId))) throw queueNotFound();
     const batch = await nextWaiting(trx, queueId, count);
     const last = batch.at(-1);
-    if (!last) return [];
+    if (!last) return { result: [], unchanged: true };
     await admitThrough(trx, queueId, last.seq, window);
     await settle(trx, queueId, batch, "ADMITTED");
-    return batch.map((entry): Entry => ({ ...entry, status: "ADMITTED", ...window, updatedAt: window.admittedAt }));
+    const consumerIds = batch.map((entry) => entry.consumerId);
+    await audit({
+      action: "queue.admitted_next",
+      targetType: "queue",
+      targetId: queueId,
+      after: { requested: count, admitted: consumerIds },
+    });
+    return {
+      result: batch.map((entry): Entry => ({ ...entry, status: "ADMITTED", ...window, updatedAt: window.admittedAt })),
+    };
   });
   if (admitted.length > 0) countAdmissions(deps, tenant, queueId, admitted.length);
   return Promise.all(admitted.map((entry) => stateOf(deps, tenant, entry)));
 }
 
-export async function completeAdmission(deps: Deps, tenant: TenantScope, queueId: string, consumerId: string) {
+export async function completeAdmission(
+  deps: Deps,
+  tenant: TenantScope,
+  actor: Actor,
+  queueId: string,
+  consumerId: string,
+) {
   // An admission that ran out while the checkout was finishing still completes: the order exists.
-  const { entry } = await transition(deps, tenant, queueId, consumerId, ["ADMITTED", "EXPIRED"], () => ({
-    status: "COMPLETED",
-  }));
+  const allowed: EntryStatus[] = ["ADMITTED", "EXPIRED"];
+  const complete = () => ({ status: "COMPLETED" as const });
+  const run = merchantMove(deps, tenant, actor, queueId, "queue.admission_completed", { consumerId });
+  const { entry } = await transition(deps, tenant, queueId, consumerId, allowed, complete, run);
   return {
     queueId: entry.queueId,
     consumerId: entry.consumerId,
@@ -219,14 +266,15 @@ export async function completeAdmission(deps: Deps, tenant: TenantScope, queueId
 export async function denyConsumer(
   deps: Deps,
   tenant: TenantScope,
+  actor: Actor,
   queueId: string,
   consumerId: string,
   reason: DenyReason,
-  inTransaction = ownTransaction(deps),
 ) {
   const deny = () => ({ status: "DENIED" as const, denyReason: reason });
   const allowed: EntryStatus[] = ["QUEUED", "ADMITTED", "EXPIRED"];
-  const { entry } = await transition(deps, tenant, queueId, consumerId, allowed, deny, inTransaction);
+  const run = merchantMove(deps, tenant, actor, queueId, "queue.consumer_denied", { consumerId, reason });
+  const { entry } = await transition(deps, tenant, queueId, consumerId, allowed, deny, run);
   return stateOf(deps, tenant, entry);
 }
 

@@ -4,8 +4,9 @@ import type { FastifyPluginAsync } from "fastify";
 import type { Deps } from "../../deps.js";
 import { addRoute } from "../../http/contract-routes.js";
 import { actorOf, authOf } from "../access/index.js";
+import { admitNext, denyConsumer } from "../queue-entries/index.js";
 import { LiveBroadcast, type LiveEvent } from "./live-broadcast.js";
-import { admitNextAudited, denyAudited, extendAdmissionsAudited } from "./operator.js";
+import { extendAdmissionsAudited } from "./operator.js";
 import { queueLive } from "./snapshot.js";
 
 /** Admin API: the drop's control room for one queue — its live view, as a document or a stream, and the operator's actions. */
@@ -58,15 +59,15 @@ export function queueLiveRoutes(deps: Deps): FastifyPluginAsync {
 
     addRoute(app, routes.admitNextInLine, async (request) => {
       const { tenant } = authOf(request);
-      const admitted = await admitNextAudited(deps, tenant, actorOf(request), request.params.id, request.body.count);
+      const admitted = await admitNext(deps, tenant, actorOf(request), request.params.id, request.body.count);
       await afterAction();
-      return admitted;
+      return { data: admitted };
     });
 
     addRoute(app, routes.denyInLine, async (request) => {
       const { tenant } = authOf(request);
       const { consumerId, reason } = request.body;
-      const denied = await denyAudited(
+      const denied = await denyConsumer(
         deps,
         tenant,
         actorOf(request),

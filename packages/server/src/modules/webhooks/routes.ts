@@ -54,7 +54,7 @@ export function webhookRoutes(deps: Deps): FastifyPluginAsync {
     });
 
     addRoute(app, routes.sendWebhookTestEvent, async (request, reply) => {
-      const delivery = await sendTestEvent(deps, authOf(request).tenant, request.params.id);
+      const delivery = await sendTestEvent(deps, authOf(request).tenant, actorOf(request), request.params.id);
       return reply.code(202).send(deliveryView(delivery));
     });
 

@@ -151,10 +151,24 @@ export async function emitEvent(
 }
 
 /** Queues a `webhook.test` event for one endpoint, sent and retried like any other; returns its delivery. */
-export async function sendTestEvent(deps: Deps, tenant: TenantScope, endpointId: string): Promise<Delivery> {
+export async function sendTestEvent(
+  deps: Deps,
+  tenant: TenantScope,
+  actor: Actor,
+  endpointId: string,
+): Promise<Delivery> {
   const endpoint = await requireEndpoint(deps, tenant, endpointId);
   const data = { message: "This is a test event from Fanfare", endpointId: endpoint.id };
   const delivery = pendingDelivery(newEvent(deps, tenant, TEST_EVENT, data), endpoint.id);
-  await insertDeliveries(deps.db.kysely, [delivery]);
-  return delivery;
+  // A key that makes the server send a request to a URL is recorded like one that saves the URL.
+  return applyChange(deps, inMode(tenant, actor), async (trx, audit) => {
+    await insertDeliveries(trx, [delivery]);
+    await audit({
+      action: "webhook_endpoint.test_sent",
+      targetType: "webhook_endpoint",
+      targetId: endpoint.id,
+      after: { deliveryId: delivery.id, eventId: delivery.eventId },
+    });
+    return { result: delivery };
+  });
 }
