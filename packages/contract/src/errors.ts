@@ -40,6 +40,11 @@ export const ERRORS = {
     error: "live_key_required",
     when: "Organization settings changed with a test-mode key.",
   },
+  key_rotating: {
+    status: 403,
+    error: "key_rotating",
+    when: "A regenerated key's previous value, in its grace period, on a route that manages the account: use the new value.",
+  },
   csrf_token_invalid: {
     status: 403,
     error: "csrf_token_invalid",
@@ -77,6 +82,11 @@ export const ERRORS = {
   route_not_found: { status: 404, error: "Not found", when: "No such route." },
   not_found: { status: 404, error: "not_found", when: "No such resource in this organization and mode." },
   conflict: { status: 409, error: "conflict", when: "The resource's state does not allow the change." },
+  key_regeneration_conflict: {
+    status: 409,
+    error: "key_regeneration_conflict",
+    when: "Another regeneration or deletion of the key committed first; this one changed nothing.",
+  },
   rate_limit_exceeded: {
     status: 429,
     error: "Rate limit exceeded",

@@ -12,6 +12,14 @@ export const SECRET_SCOPES = [
 ] as const;
 export type SecretScope = (typeof SECRET_SCOPES)[number];
 
+/**
+ * The scope that manages the account rather than its data: API keys, webhook endpoints,
+ * organization settings, alert rules and the audit log all require it. A regenerated key's
+ * previous value never holds it during its grace period (403 `key_rotating`), so a leaked old
+ * value cannot regenerate the key or mint another one.
+ */
+export const MANAGEMENT_SCOPE = "admin" satisfies SecretScope;
+
 const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()]);
 const KeyType = Type.Union([Type.Literal("publishable"), Type.Literal("secret")]);
 // Spelled out (not mapped from SECRET_SCOPES) so the static type is the union, not `never`.
@@ -88,7 +96,8 @@ export const RegenerateBody = Type.Object(
         minimum: 0,
         maximum: 2_592_000,
         default: 0,
-        description: "How long the old key keeps working (0 = stops at once; at most 30 days)",
+        description:
+          "How long the old value keeps working, for data only: it cannot manage keys, webhooks or settings (0 = stops at once; at most 30 days)",
       }),
     ),
   },

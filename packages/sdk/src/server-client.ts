@@ -259,7 +259,8 @@ export class FanfareClient {
      */
     update: (id: string, body: UpdateApiKey) => this.call(routes.updateApiKey, { params: { id }, body }),
     /**
-     * A new key in place of this one; the old one keeps working for `gracePeriodSeconds`.
+     * A new key in place of this one; the old one keeps working for `gracePeriodSeconds`, on data only
+     * (management routes answer it 403 `key_rotating`). A concurrent regeneration answers 409 `key_regeneration_conflict`.
      * @example
      * const { key, previousKeyExpiresAt } = await fanfare.apiKeys.regenerate("key_…", { gracePeriodSeconds: 3600 });
      */

@@ -169,10 +169,12 @@ describe.each(dialects())("API key lifecycle (%s)", (dialect) => {
     });
     const rotated = response.json();
     expect(rotated.previousKeyExpiresAt).toBe(new Date(server.clock.now() + 3_600_000).toISOString());
-    expect((await admin("GET", "/api/v1/api-keys", created.key)).statusCode).toBe(200);
+    // The old value keeps the key's data permissions only (test/key-rotation.test.ts).
+    expect((await admin("GET", "/api/v1/experiences", created.key)).statusCode).toBe(200);
+    expect((await admin("GET", "/api/v1/api-keys", created.key)).statusCode).toBe(403);
     expect((await admin("GET", "/api/v1/api-keys", rotated.key)).statusCode).toBe(200);
     server.clock.advance(3_600_000);
-    expect((await admin("GET", "/api/v1/api-keys", created.key)).statusCode).toBe(401);
+    expect((await admin("GET", "/api/v1/experiences", created.key)).statusCode).toBe(401);
     expect((await admin("GET", "/api/v1/api-keys", rotated.key)).statusCode).toBe(200);
 
     const tooLong = await admin("POST", `/api/v1/api-keys/${created.id}/regenerate`, keys.secretLive, {

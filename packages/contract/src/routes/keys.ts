@@ -47,10 +47,14 @@ export const regenerateApiKey = route({
   method: "POST",
   path: "/api-keys/:id/regenerate",
   summary: "Replace an API key, the old one working for a grace period",
+  description:
+    "During the grace period the old value keeps the key's data permissions only: on routes that need `admin` " +
+    "(keys, webhooks, settings, alert rules, the audit log) it gets 403 `key_rotating`. Of two concurrent " +
+    "regenerations one wins; the other gets 409 `key_regeneration_conflict` and changes nothing.",
   params: "KeyIdParams",
   body: "RegenerateBody",
   responses: { 200: "ApiKeyWithSecret" },
-  errors: ["not_found"],
+  errors: ["not_found", "conflict", "key_regeneration_conflict"],
 });
 
 export const deactivateApiKey = route({

@@ -62,6 +62,8 @@ export interface ApiKeyPreviousDigestsTable {
 }
 
 export type ActorType = "api_key" | "member" | "cli";
+/** Which value of a key acted: its current one, or the one a regeneration retired, in its grace period. */
+export type KeyValue = "current" | "previous";
 
 export interface AuditLogTable {
   id: string;
@@ -71,6 +73,8 @@ export interface AuditLogTable {
   action: string;
   actor_type: ActorType;
   actor_id: string | null;
+  /** Set for key actors since migration 0018; null for members, the CLI and older rows. */
+  actor_key_value: KeyValue | null;
   target_type: string;
   target_id: string;
   ip: string | null;

@@ -31,6 +31,12 @@ function schemaOf(name: SchemaName): TSchema {
   return SCHEMAS.get(name) as TSchema;
 }
 
+/** Work a route does at a fixed point of the request, beside its handler. */
+export interface RouteHooks<D extends RouteDefinition> {
+  /** Once the credential is verified and before the body is read: what the request found on arrival. */
+  preParsing?: (request: RouteRequest<D>) => Promise<void>;
+}
+
 /**
  * Registers a route from its contract definition: path, schemas (validation, serialisation and
  * the OpenAPI document), credential and declared errors all come from the one object.
@@ -39,6 +45,7 @@ export function addRoute<D extends RouteDefinition>(
   app: FastifyInstance,
   route: Route<D>,
   handler: RouteHandler<D>,
+  hooks: RouteHooks<D> = {},
 ): void {
   // A stream's events are documented under their own media type; the handler writes them itself.
   const documented = (name: SchemaName) =>
@@ -61,6 +68,7 @@ export function addRoute<D extends RouteDefinition>(
       response,
     },
     handler: handler as (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>,
+    ...(hooks.preParsing ? { preParsing: hooks.preParsing as (request: FastifyRequest) => Promise<void> } : {}),
   });
 }
 

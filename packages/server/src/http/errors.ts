@@ -74,6 +74,19 @@ export const errors = {
     new AppError("permission_denied", {
       message: `A ${mode}-mode key can only manage ${mode}-mode keys`,
     }),
+  keyRotating: (graceUntilMs: number) =>
+    new AppError("key_rotating", {
+      message:
+        "This is the previous value of a regenerated key: until it stops working at " +
+        `${new Date(graceUntilMs).toISOString()} it may only read and write data. ` +
+        "Use the key's new value to manage keys, webhooks, settings and alert rules.",
+    }),
+  keyRegenerationConflict: () =>
+    new AppError("key_regeneration_conflict", {
+      message:
+        "Another request regenerated or deleted this key at the same time, and this regeneration changed nothing: " +
+        "use the new value the other request received, or regenerate again.",
+    }),
   ipNotAllowed: () =>
     new AppError("ip_not_allowed", {
       message: "This key may not be used from this IP address.",

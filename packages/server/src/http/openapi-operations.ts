@@ -1,5 +1,5 @@
 import type { RouteAuth } from "@fanfare/contract";
-import { ERRORS, type ErrorCode } from "@fanfare/contract";
+import { ERRORS, type ErrorCode, MANAGEMENT_SCOPE } from "@fanfare/contract";
 import type { FastifySchema, RouteOptions } from "fastify";
 import { changesState } from "../lib/http-methods.js";
 
@@ -62,6 +62,8 @@ export function errorCodesOf(
 ): ErrorCode[] {
   const codes = new Set<ErrorCode>([...AUTH_ERRORS[auth.kind], ...declared, "internal_error", "service_unavailable"]);
   if (auth.kind !== "none") codes.add("https_required");
+  // The access module refuses a regenerated key's previous value on every route needing this scope.
+  if (auth.kind === "secret" && auth.scope === MANAGEMENT_SCOPE) codes.add("key_rotating");
   const memberMayCall = auth.kind === "member" || (auth.kind === "secret" && acceptsMembers);
   // The CSRF rule the access module enforces, documented on the same methods.
   if (memberMayCall && changesState(method)) codes.add("csrf_token_invalid");

@@ -74,7 +74,7 @@ export function KeyActionDialog({ action, apiKey, onDone, onCancel }: KeyActionD
           <p className="consequence" aria-live="polite">
             {grace === 0
               ? "The current key stops working immediately."
-              : `The current key keeps working for ${graceLabel}.`}
+              : `The current key keeps working for ${graceLabel}, for data only: it can no longer manage keys, webhooks or settings.`}
           </p>
         </>
       )}

@@ -208,7 +208,7 @@ export function authOf(request: FastifyRequest): RequestAuth {
 export function actorOf(request: FastifyRequest): Actor {
   const { member, key } = authOf(request);
   if (member) return { type: "member", id: member.memberId, ip: request.ip, requestId: request.id };
-  return { type: "api_key", id: key?.record.id ?? null, ip: request.ip, requestId: request.id };
+  return { type: "api_key", id: key?.record.id ?? null, keyValue: key?.value, ip: request.ip, requestId: request.id };
 }
 
 /** The signed-in dashboard member; only for routes whose `auth` is `member` (or accepts one). */

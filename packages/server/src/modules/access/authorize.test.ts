@@ -28,6 +28,7 @@ function keyOf(kind: "secret" | "publishable", options: { cidrs?: string[]; scop
     scopes: new Set(options.scopes ?? []),
     allowlist: new IpAllowlist(options.cidrs ?? []),
     expiresAtMs: null,
+    value: "current",
     graceUntilMs: null,
   };
 }
@@ -54,6 +55,18 @@ describe("authorization decisions", () => {
       "permission_denied",
     );
     expect(errorOf(authorizeKey({ kind: "publishable" }, keyOf("publishable"), request))).toBeNull();
+  });
+
+  it("keys: a regenerated key's previous value keeps its data scopes but never the management scope", () => {
+    const current = keyOf("secret", { scopes: ["admin", "read:experiences"] });
+    const previous: VerifiedKey = { ...current, value: "previous", graceUntilMs: Date.parse("2026-12-02T00:00:00Z") };
+    const manage = { kind: "secret", scope: "admin" } as const;
+    const read = { kind: "secret", scope: "read:experiences" } as const;
+    expect(errorOf(authorizeKey(manage, current, request))).toBeNull();
+    expect(errorOf(authorizeKey(manage, previous, request))).toBe("key_rotating");
+    expect(errorOf(authorizeKey(read, previous, request))).toBeNull();
+    const narrow: VerifiedKey = { ...previous, scopes: new Set(["read:experiences"]) };
+    expect(errorOf(authorizeKey(manage, narrow, request))).toBe("permission_denied");
   });
 
   it("origins: a browser's origin must be one the organization allows", () => {

@@ -1,4 +1,4 @@
-import type { RouteAuth } from "@fanfare/contract";
+import { MANAGEMENT_SCOPE, type RouteAuth } from "@fanfare/contract";
 import { type AppError, errors } from "../../http/errors.js";
 import { changesState } from "../../lib/http-methods.js";
 import { originAllowed } from "../../lib/origin.js";
@@ -22,11 +22,15 @@ const refused = (error: AppError): Authorization => ({ ok: false, error });
 
 /**
  * A verified key on a route: the key's networks first (nothing else is spent on a refused
- * address; `ip` is only worked out when there is a list), then a secret route's permission.
+ * address; `ip` is only worked out when there is a list), then a secret route's permission. A
+ * regenerated key's previous value keeps its data permissions but never manages the account: a
+ * leaked old value must not be able to regenerate the key out of its owner's hands.
  */
 export function authorizeKey(auth: RouteAuth, key: VerifiedKey, request: { ip: () => string }): Authorization {
   if (!key.allowlist.empty && !key.allowlist.allows(request.ip())) return refused(errors.ipNotAllowed());
-  if (auth.kind === "secret" && !key.scopes.has(auth.scope)) return refused(errors.permissionDenied(auth.scope));
+  if (auth.kind !== "secret") return ALLOWED;
+  if (!key.scopes.has(auth.scope)) return refused(errors.permissionDenied(auth.scope));
+  if (auth.scope === MANAGEMENT_SCOPE && key.value === "previous") return refused(errors.keyRotating(key.graceUntilMs));
   return ALLOWED;
 }
 

@@ -67,6 +67,7 @@ export async function applyChange<T>(
         action: entry.action,
         actorType: actor.type,
         actorId: actor.id,
+        actorKeyValue: actor.keyValue ?? null,
         targetType: entry.targetType,
         targetId: entry.targetId,
         ip: actor.ip,

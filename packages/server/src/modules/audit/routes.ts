@@ -22,7 +22,7 @@ export function auditRoutes(deps: Deps): FastifyPluginAsync {
       return pageOf(entries, hasNextPage, (entry) => ({
         id: entry.id,
         action: entry.action,
-        actor: { type: entry.actorType, id: entry.actorId },
+        actor: { type: entry.actorType, id: entry.actorId, keyValue: entry.actorKeyValue },
         target: { type: entry.targetType, id: entry.targetId },
         ip: entry.ip,
         requestId: entry.requestId,

@@ -1,9 +1,11 @@
-import type { ActorType } from "../../db/schema.js";
+import type { ActorType, KeyValue } from "../../db/schema.js";
 
 /** Who is acting, and from where: recorded with every change. */
 export interface Actor {
   type: ActorType;
   id: string | null;
+  /** For a key: which of its values made the request. */
+  keyValue?: KeyValue;
   ip: string | null;
   requestId: string | null;
 }

@@ -1,6 +1,6 @@
 import type { Transaction } from "kysely";
 import type { Db } from "../../db/database.js";
-import type { ActorType, AuditLogTable, Database } from "../../db/schema.js";
+import type { ActorType, AuditLogTable, Database, KeyValue } from "../../db/schema.js";
 import { inTenant, pageById } from "../../db/scoped-queries.js";
 import type { TenantScope } from "../../lib/tenant.js";
 
@@ -9,6 +9,7 @@ export interface AuditEntry {
   action: string;
   actorType: ActorType;
   actorId: string | null;
+  actorKeyValue: KeyValue | null;
   targetType: string;
   targetId: string;
   ip: string | null;
@@ -24,6 +25,7 @@ function toEntry(row: AuditLogTable): AuditEntry {
     action: row.action,
     actorType: row.actor_type,
     actorId: row.actor_id,
+    actorKeyValue: row.actor_key_value,
     targetType: row.target_type,
     targetId: row.target_id,
     ip: row.ip,
@@ -44,6 +46,7 @@ export async function insertAudit(trx: Transaction<Database>, scope: TenantScope
       action: entry.action,
       actor_type: entry.actorType,
       actor_id: entry.actorId,
+      actor_key_value: entry.actorKeyValue,
       target_type: entry.targetType,
       target_id: entry.targetId,
       ip: entry.ip,

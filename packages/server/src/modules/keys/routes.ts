@@ -1,5 +1,5 @@
 import * as routes from "@fanfare/contract";
-import type { FastifyPluginAsync } from "fastify";
+import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import type { Deps } from "../../deps.js";
 import { addRoute } from "../../http/contract-routes.js";
 import { decodeCursor, pageOf } from "../../http/pagination.js";
@@ -11,6 +11,8 @@ import {
   deleteApiKey,
   getApiKey,
   type KeyManagementContext,
+  type RegenerationBase,
+  readRegenerationBase,
   regenerateApiKey,
   setKeyActive,
   updateApiKey,
@@ -55,8 +57,23 @@ export function apiKeyRoutes(deps: Deps): FastifyPluginAsync {
       updateApiKey(context(request), request.params.id, request.body),
     );
 
-    addRoute(app, routes.regenerateApiKey, async (request) =>
-      regenerateApiKey(context(request), request.params.id, request.body?.gracePeriodSeconds ?? 0),
+    // The value a regeneration replaces is the one the key had when the request arrived (read
+    // before its body), so two regenerations in flight together conflict even where one process
+    // runs them one after the other (SQLite). Ids that cannot exist are left to validation.
+    const bases = new WeakMap<FastifyRequest, RegenerationBase>();
+    addRoute(
+      app,
+      routes.regenerateApiKey,
+      async (request) => {
+        const base = bases.get(request) ?? (await readRegenerationBase(context(request), request.params.id));
+        return regenerateApiKey(context(request), base, request.body?.gracePeriodSeconds ?? 0);
+      },
+      {
+        preParsing: async (request) => {
+          const { id } = request.params;
+          if (isId("apiKey", id)) bases.set(request, await readRegenerationBase(context(request), id));
+        },
+      },
     );
 
     addRoute(app, routes.deactivateApiKey, async (request) => setKeyActive(context(request), request.params.id, false));

@@ -14,6 +14,7 @@ import {
   type ApiKeyRecord,
   dropPreviousDigests,
   getKey,
+  getKeyWithDigest,
   insertKey,
   type KeyChanges,
   replaceDigest,
@@ -204,13 +205,23 @@ export async function deleteApiKey(ctx: KeyManagementContext, id: string): Promi
   return { id: record.id };
 }
 
+/** The key as a regeneration found it, with the digest of the value it is to replace. */
+export type RegenerationBase = Awaited<ReturnType<typeof getKeyWithDigest>>;
+
+export function readRegenerationBase(ctx: KeyManagementContext, id: string): Promise<RegenerationBase> {
+  return getKeyWithDigest(ctx.deps.db, ctx.tenant, id);
+}
+
 /**
  * A new secret for the same key (same id, settings and history). With a grace period the old
- * value keeps working until it ends; without one it stops at once, as do older grace periods.
+ * value keeps working (for data only, see `authorizeKey`) until it ends; without one it stops at
+ * once, as do older grace periods. The regeneration replaces the value in `base`: if another one
+ * (or a deletion) committed since, this one answers 409 and changes nothing.
  */
-export async function regenerateApiKey(ctx: KeyManagementContext, id: string, gracePeriodSeconds: number) {
+export async function regenerateApiKey(ctx: KeyManagementContext, base: RegenerationBase, gracePeriodSeconds: number) {
   const { deps, tenant, actor } = ctx;
-  const record = await loadLiveKey(ctx, id);
+  if (!base || base.record.deletedAt !== null) throw errors.resourceNotFound("API key");
+  const { record, digest: expected } = base;
   const now = deps.clock.now();
   if (record.expiresAt !== null && Date.parse(record.expiresAt) <= now) {
     throw errors.conflict("This key has expired: extend its expiration first, or create a new key.");
@@ -221,13 +232,15 @@ export async function regenerateApiKey(ctx: KeyManagementContext, id: string, gr
   const before = viewOf(ctx, record);
   const after = viewOf(ctx, updated);
   await applyChange(deps, inMode(tenant, actor), async (trx, audit) => {
-    if (!graceUntil) await dropPreviousDigests(trx, record.id);
-    await replaceDigest(trx, tenant, record.id, {
+    const replaced = await replaceDigest(trx, tenant, record.id, {
+      expected,
       digest: keyDigest(deps.secrets["api-key-digest"], key),
       hint: updated.hint,
       updatedAt: updated.updatedAt,
       graceUntil,
     });
+    if (!replaced) throw errors.keyRegenerationConflict();
+    if (!graceUntil) await dropPreviousDigests(trx, record.id);
     await audit({
       action: "api_key.regenerated",
       targetType: "api_key",

@@ -149,34 +149,51 @@ export async function updateKey(
     .execute();
 }
 
+/** A key with the digest of its current value: the version a regeneration replaces. */
+export async function getKeyWithDigest(
+  db: Db,
+  scope: TenantScope,
+  id: string,
+): Promise<{ record: ApiKeyRecord; digest: string } | undefined> {
+  const row = await db.kysely
+    .selectFrom("api_keys")
+    .selectAll()
+    .$call(inTenant(scope))
+    .where("id", "=", id)
+    .executeTakeFirst();
+  return row ? { record: toRecord(row), digest: row.digest } : undefined;
+}
+
 /**
- * Swaps a key's digest for a new one. With a grace period the old digest is kept, tied to the
- * same key row, until `graceUntil`; without one it is gone at once.
+ * Swaps a key's digest for a new one, only if the key still has the digest `expected` (read
+ * before the transaction) and is not deleted: of two concurrent regenerations the second finds
+ * the first's digest and changes nothing (false). The update decides it in the database:
+ * PostgreSQL re-checks the condition once the first transaction's row lock is released, and
+ * SQLite runs one transaction at a time. With a grace period the old digest is kept, tied to the
+ * same key row, until `graceUntil`.
  */
 export async function replaceDigest(
   trx: Transaction<Database>,
   scope: TenantScope,
   id: string,
-  next: { digest: string; hint: string; updatedAt: string; graceUntil: string | null },
-): Promise<void> {
-  const current = await trx
-    .selectFrom("api_keys")
-    .select("digest")
-    .$call(inTenant(scope))
-    .where("id", "=", id)
-    .executeTakeFirstOrThrow();
-  await trx
+  next: { expected: string; digest: string; hint: string; updatedAt: string; graceUntil: string | null },
+): Promise<boolean> {
+  const result = await trx
     .updateTable("api_keys")
     .set({ digest: next.digest, hint: next.hint, updated_at: next.updatedAt, rotated_at: next.updatedAt })
     .$call(inTenant(scope))
     .where("id", "=", id)
-    .execute();
+    .where("digest", "=", next.expected)
+    .where("deleted_at", "is", null)
+    .executeTakeFirst();
+  if (result.numUpdatedRows === 0n) return false;
   if (next.graceUntil) {
     await trx
       .insertInto("api_key_previous_digests")
-      .values({ digest: current.digest, key_id: id, expires_at: next.graceUntil })
+      .values({ digest: next.expected, key_id: id, expires_at: next.graceUntil })
       .execute();
   }
+  return true;
 }
 
 /** Ends every grace period of a key at once (deletion, or a regeneration after a leak). */

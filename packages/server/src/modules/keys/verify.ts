@@ -2,6 +2,7 @@ import { hash } from "node:crypto";
 import type { InvalidationEvent } from "../../cache/invalidation.js";
 import { type CacheCounters, UNCOUNTED } from "../../cache/row-cache.js";
 import type { Db } from "../../db/database.js";
+import type { KeyValue } from "../../db/schema.js";
 import type { Clock } from "../../lib/clock.js";
 import { IpAllowlist } from "../../lib/ip.js";
 import { LruCache } from "../../lib/lru.js";
@@ -9,15 +10,20 @@ import { keyDigest, parseKey } from "./format.js";
 import { effectiveScopes } from "./scopes.js";
 import { type ApiKeyRecord, findByPreviousDigest, findKeyByDigest } from "./store.js";
 
-/** A key as the request path needs it: the record plus what is pre-computed once per cache fill. */
-export interface VerifiedKey {
+/**
+ * A key as the request path needs it: the record plus what is pre-computed once per cache fill.
+ * `value` says which of the key's values was presented: the `previous` one (a regeneration
+ * retired it) works until `graceUntilMs`, with the key's data permissions only.
+ */
+export type VerifiedKey = {
   readonly record: ApiKeyRecord;
   readonly scopes: ReadonlySet<string>;
   readonly allowlist: IpAllowlist;
   readonly expiresAtMs: number | null;
-  /** Set when the presented string is a regenerated key's old value, usable until then. */
-  readonly graceUntilMs: number | null;
-}
+} & (
+  | { readonly value: Extract<KeyValue, "current">; readonly graceUntilMs: null }
+  | { readonly value: Extract<KeyValue, "previous">; readonly graceUntilMs: number }
+);
 
 export type KeyRejection = "malformed" | "unknown" | "inactive" | "expired";
 export type KeyOutcome = { ok: true; key: VerifiedKey } | { ok: false; reason: KeyRejection; key?: VerifiedKey };
@@ -37,19 +43,21 @@ export interface KeyVerifierOptions {
 }
 
 function toVerified(record: ApiKeyRecord, graceUntil: string | null): VerifiedKey {
-  return {
+  const computed = {
     record,
     scopes: effectiveScopes(record.permissions),
     allowlist: new IpAllowlist(record.allowedCidrs),
     expiresAtMs: record.expiresAt ? Date.parse(record.expiresAt) : null,
-    graceUntilMs: graceUntil ? Date.parse(graceUntil) : null,
   };
+  return graceUntil === null
+    ? { ...computed, value: "current", graceUntilMs: null }
+    : { ...computed, value: "previous", graceUntilMs: Date.parse(graceUntil) };
 }
 
 /** Status, expiry and grace, judged against the clock on every request (never cached). */
 export function judgeKey(key: VerifiedKey, nowMs: number): KeyOutcome {
   if (key.record.deletedAt !== null) return { ok: false, reason: "unknown" };
-  if (key.graceUntilMs !== null && nowMs >= key.graceUntilMs) return { ok: false, reason: "unknown" };
+  if (key.value === "previous" && nowMs >= key.graceUntilMs) return { ok: false, reason: "unknown" };
   if (key.record.status === "inactive") return { ok: false, reason: "inactive", key };
   if (key.expiresAtMs !== null && nowMs >= key.expiresAtMs) return { ok: false, reason: "expired", key };
   return { ok: true, key };
