@@ -264,9 +264,31 @@ describe.runIf(runnable)("dashboard in a real browser", () => {
     const viewer = await viewerContext.newPage();
     // The link is on FANFARE_PUBLIC_ADMIN_URL, which cannot name the port this server picked.
     await viewer.goto(`${server.adminUrl}${acceptUrl.pathname}${acceptUrl.search}`);
-    await viewer.getByRole("heading", { level: 1, name: "Sign in" }).waitFor();
-    await viewer.getByText("Invitation accepted").waitFor();
-    await signIn(viewer, "viewer@shop.example");
+    // Opening the link only shows the offer; nothing is accepted until the invitee confirms.
+    await viewer.getByRole("heading", { level: 1, name: "Accept invitation" }).waitFor();
+    await viewer
+      .getByRole("definition")
+      .filter({ hasText: /^Acme Drops$/ })
+      .waitFor();
+    await viewer
+      .getByRole("definition")
+      .filter({ hasText: /^Viewer$/ })
+      .waitFor();
+    await shot("accept-invitation", viewer);
+    const memberEmails = () =>
+      page.evaluate(async () => {
+        const { data } = await (await fetch("/api/v1/dashboard/members")).json();
+        return (data as { email: string }[]).map((member) => member.email);
+      });
+    expect(await memberEmails()).not.toContain("viewer@shop.example");
+    const sent = receiver.received.length;
+    await viewer.getByRole("button", { name: "Accept invitation" }).click();
+    // The code goes to the invited mailbox and works only in the browser that asked for it.
+    const code = await deliveredCode(receiver, "viewer@shop.example", sent);
+    await viewer.getByLabel("Verification code").fill(code);
+    await viewer.getByRole("button", { name: "Join Acme Drops" }).click();
+    await viewer.getByRole("heading", { level: 1, name: "API keys" }).waitFor();
+    expect(await memberEmails()).toContain("viewer@shop.example");
     await viewer
       .getByRole("row", { name: /Default secret key/ })
       .first()

@@ -3,7 +3,7 @@ import { Suspense, useCallback, useEffect, useMemo, useState } from "react";
 import { ApiError, messageOf } from "./api/api-error";
 import { api, onUnauthorized, setCsrfToken } from "./api/client";
 import { currentMode, setMode } from "./api/mode";
-import type { InvitationAccepted, Me, Mode } from "./api/types";
+import type { Me, Mode } from "./api/types";
 import { Layout } from "./components/layout";
 import { ErrorState } from "./components/load-state";
 import { PAGES } from "./pages/pages";
@@ -97,9 +97,11 @@ export function App() {
   }, [auth, mode, signedOut]);
 
   if (path === ROUTES.acceptInvitation) {
-    const accepted = (invitation: InvitationAccepted) =>
-      navigate(`${ROUTES.signIn}?${new URLSearchParams({ email: invitation.email, invited: "1" })}`);
-    return <AcceptInvitationPage initialCode={query.get("code") ?? ""} onAccepted={accepted} />;
+    const joined = (me: Me) => {
+      signedIn(me);
+      navigate(HOME, { replace: true });
+    };
+    return <AcceptInvitationPage initialCode={query.get("code") ?? ""} onJoined={joined} />;
   }
   if (auth.status === "checking") {
     return (
@@ -117,11 +119,8 @@ export function App() {
   }
   if (redirect) return null;
   if (!session) {
-    const invitedEmail = query.get("invited") ? (query.get("email") ?? undefined) : undefined;
     const sessionEnded = auth.status === "signed-out" && auth.sessionEnded;
-    return (
-      <SignInPage key={invitedEmail} invitedEmail={invitedEmail} sessionEnded={sessionEnded} onSignedIn={signedIn} />
-    );
+    return <SignInPage sessionEnded={sessionEnded} onSignedIn={signedIn} />;
   }
 
   const changeMode = (next: Mode) => {

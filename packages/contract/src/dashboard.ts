@@ -17,6 +17,12 @@ export const MemberRoleSchema = Type.Union([
 
 /** The name of the session cookie (HttpOnly, SameSite=Strict, Secure over HTTPS). */
 export const DASHBOARD_COOKIE = "fanfare_dashboard";
+/**
+ * Set by `POST /dashboard/sign-in` and `POST /dashboard/invitations/accept` (HttpOnly,
+ * SameSite=Strict, Secure over HTTPS, 10 minutes): the emailed code only works from the browser
+ * that holds it, so guesses from anywhere else never reach, or use up, that code.
+ */
+export const SIGN_IN_ATTEMPT_COOKIE = "fanfare_sign_in";
 /** State-changing requests authenticated by the cookie must repeat the session's CSRF token here. */
 export const CSRF_HEADER = "x-csrf-token";
 /** Which mode's data a cookie-authenticated request works on: `live` (default) or `test`. */
@@ -81,14 +87,25 @@ export const CreateInvitationBody = Type.Object(
   { email: Email, role: MemberRoleSchema },
   { additionalProperties: false },
 );
+/** The invitation code from the accept link (preview and the first step of accepting). */
 export const AcceptInvitationBody = Type.Object(
   { code: Type.String({ minLength: 1, maxLength: 100 }) },
   { additionalProperties: false },
 );
-export const AcceptedInvitation = Type.Object({
+/** The second step: the invitation code and the code emailed to the invited address. */
+export const VerifyInvitationBody = Type.Object(
+  {
+    code: Type.String({ minLength: 1, maxLength: 100 }),
+    verificationCode: Type.String({ minLength: 1, maxLength: 16 }),
+  },
+  { additionalProperties: false },
+);
+/** What the accept page shows before anyone accepts. */
+export const InvitationPreview = Type.Object({
   email: Type.String(),
   organization: Type.Object({ id: Type.String(), name: Type.String() }),
   role: MemberRoleSchema,
+  expiresAt: Timestamp,
 });
 export const UpdateMemberBody = Type.Object({ role: MemberRoleSchema }, { additionalProperties: false });
 

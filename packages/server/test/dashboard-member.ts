@@ -1,4 +1,4 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, LightMyRequestResponse } from "fastify";
 import { expect } from "vitest";
 import { call } from "./http.js";
 import type { WebhookReceiver } from "./webhook-receiver.js";
@@ -24,7 +24,22 @@ export async function deliveredCode(receiver: WebhookReceiver, email: string, af
   throw new Error(`no code delivered to ${email}`);
 }
 
-/** Signs a member in the way the dashboard does: request a code, read it from delivery, verify. */
+/** The `Cookie` header a browser sends back after `response` set the sign-in attempt cookie. */
+export function attemptCookieOf(response: LightMyRequestResponse): string {
+  const setCookie = String(response.headers["set-cookie"]);
+  expect(setCookie).toMatch(/^fanfare_sign_in=[\w-]{43};/);
+  return setCookie.split(";")[0] as string;
+}
+
+/** The session a successful verify (sign-in or invitation) started, as the browser keeps it. */
+function sessionOf(verified: LightMyRequestResponse): MemberSession {
+  expect(verified.statusCode).toBe(200);
+  const setCookie = String(verified.headers["set-cookie"]);
+  const me = verified.json() as Record<string, unknown> & { csrfToken: string };
+  return { cookie: setCookie.split(";")[0] as string, csrfToken: me.csrfToken, me };
+}
+
+/** Signs a member in the way the dashboard does: request a code, read it from delivery, verify from the same browser. */
 export async function signInMember(
   admin: FastifyInstance,
   receiver: WebhookReceiver,
@@ -34,11 +49,31 @@ export async function signInMember(
   const requested = await call(admin, "POST", "/api/v1/dashboard/sign-in", { body: { email } });
   expect(requested.statusCode).toBe(202);
   const code = await deliveredCode(receiver, email, before);
-  const verified = await call(admin, "POST", "/api/v1/dashboard/sign-in/verify", { body: { email, code } });
-  expect(verified.statusCode).toBe(200);
-  const setCookie = String(verified.headers["set-cookie"]);
-  const me = verified.json() as Record<string, unknown> & { csrfToken: string };
-  return { cookie: setCookie.split(";")[0] as string, csrfToken: me.csrfToken, me };
+  const verified = await call(admin, "POST", "/api/v1/dashboard/sign-in/verify", {
+    body: { email, code },
+    headers: { cookie: attemptCookieOf(requested) },
+  });
+  return sessionOf(verified);
+}
+
+/** Accepts an invitation the way its invitee does: a code to the invited mailbox, then verify; signed in. */
+export async function acceptInvitationAs(
+  admin: FastifyInstance,
+  receiver: WebhookReceiver,
+  invitationCode: string,
+  email: string,
+): Promise<MemberSession> {
+  const before = receiver.received.length;
+  const requested = await call(admin, "POST", "/api/v1/dashboard/invitations/accept", {
+    body: { code: invitationCode },
+  });
+  expect(requested.statusCode).toBe(202);
+  const verificationCode = await deliveredCode(receiver, email, before);
+  const verified = await call(admin, "POST", "/api/v1/dashboard/invitations/accept/verify", {
+    body: { code: invitationCode, verificationCode },
+    headers: { cookie: attemptCookieOf(requested) },
+  });
+  return sessionOf(verified);
 }
 
 /** Headers of a dashboard request: the cookie, the CSRF token, and optionally the mode. */

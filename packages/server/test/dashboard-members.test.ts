@@ -3,7 +3,14 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { CLI_ACTOR } from "../src/modules/audit/service.js";
 import { addOwner } from "../src/modules/members/service.js";
 import type { BootstrapKeys } from "../src/modules/orgs/service.js";
-import { asMember, deliveredCode, type MemberSession, signInMember } from "./dashboard-member.js";
+import {
+  acceptInvitationAs,
+  asMember,
+  attemptCookieOf,
+  deliveredCode,
+  type MemberSession,
+  signInMember,
+} from "./dashboard-member.js";
 import { createTestOrganization, createTestServer, dialects, type TestServer } from "./harness.js";
 import { call } from "./http.js";
 import { LOOPBACK_ALLOWED, WebhookReceiver } from "./webhook-receiver.js";
@@ -14,6 +21,8 @@ const AUTH_REQUIRED = '{"error":"Authentication required"}';
 const SIGN_IN_INTERVAL_MS = 120_000;
 const CODE_TTL_MS = 10 * 60_000;
 const PUBLIC_ADMIN_URL = "https://admin.fanfare.example";
+/** The attempt cookie's attributes, after its value. */
+const ATTEMPT_ATTRIBUTES = "; Path=/api/v1/dashboard; HttpOnly; SameSite=Strict; Max-Age=600";
 /** A six-digit code that is not `code`. */
 const otherThan = (code: string) => (code === "000000" ? "111111" : "000000");
 
@@ -61,21 +70,18 @@ describe.each(dialects())("dashboard members (%s)", (dialect) => {
 
   const requestCode = (email: string, ip: string) =>
     call(server.admin, "POST", "/api/v1/dashboard/sign-in", { body: { email }, headers: { "x-forwarded-for": ip } });
-  const verifyCode = (email: string, code: string, ip: string) =>
+  /** A guess at a sign-in code from `ip`, carrying a browser's attempt cookie when given one. */
+  const verifyCode = (email: string, code: string, ip: string, cookie?: string) =>
     call(server.admin, "POST", "/api/v1/dashboard/sign-in/verify", {
       body: { email, code },
-      headers: { "x-forwarded-for": ip },
+      headers: { "x-forwarded-for": ip, ...(cookie ? { cookie } : {}) },
     });
 
-  /** Invites `email` with `role` as the owner, accepts, and signs the new member in. */
+  /** Invites `email` with `role` as the owner; the invitee accepts and is signed in. */
   async function join(email: string, role: string): Promise<MemberSession> {
     const invited = await dashboard("POST", "/invitations", owner, { email, role });
     expect(invited.statusCode).toBe(201);
-    const accepted = await call(server.admin, "POST", "/api/v1/dashboard/invitations/accept", {
-      body: { code: invited.json().code },
-    });
-    expect(accepted.statusCode).toBe(200);
-    return signInMember(server.admin, receiver, email);
+    return acceptInvitationAs(server.admin, receiver, invited.json().code, email);
   }
 
   it("signs a member in with an emailed code into an HttpOnly, SameSite=Strict cookie session", async () => {
@@ -84,9 +90,13 @@ describe.each(dialects())("dashboard members (%s)", (dialect) => {
     const sent = receiver.received.length;
     const requested = await call(server.admin, "POST", "/api/v1/dashboard/sign-in", { body: { email } });
     expect(requested.json()).toEqual({ sent: true });
+    expect(String(requested.headers["set-cookie"])).toMatch(/^fanfare_sign_in=[\w-]{43}; /);
+    expect(String(requested.headers["set-cookie"]).endsWith(ATTEMPT_ATTRIBUTES)).toBe(true);
+    const browser = attemptCookieOf(requested);
     const code = await deliveredCode(receiver, email, sent);
     const verified = await call(server.admin, "POST", "/api/v1/dashboard/sign-in/verify", {
       body: { email: email.toUpperCase(), code },
+      headers: { cookie: browser },
     });
     expect(verified.statusCode).toBe(200);
     const cookie = String(verified.headers["set-cookie"]);
@@ -101,7 +111,10 @@ describe.each(dialects())("dashboard members (%s)", (dialect) => {
       csrfToken: expect.any(String),
     });
     // The code is single use, and the secret half of the cookie is never stored or logged.
-    const again = await call(server.admin, "POST", "/api/v1/dashboard/sign-in/verify", { body: { email, code } });
+    const again = await call(server.admin, "POST", "/api/v1/dashboard/sign-in/verify", {
+      body: { email, code },
+      headers: { cookie: browser },
+    });
     expect(again.body).toBe(INVALID);
     const secret = cookie.split(";")[0]?.split(".")[1] as string;
     expect(server.logs.text).not.toContain(secret);
@@ -125,6 +138,7 @@ describe.each(dialects())("dashboard members (%s)", (dialect) => {
     expect(requested.json()).toEqual({ sent: true });
     const verified = await call(server.admin, "POST", "/api/v1/dashboard/sign-in/verify", {
       body: { email: "nobody@example.com", code: "123456" },
+      headers: { cookie: attemptCookieOf(requested) },
     });
     expect(verified.statusCode).toBe(401);
     expect(verified.body).toBe(INVALID);
@@ -138,41 +152,55 @@ describe.each(dialects())("dashboard members (%s)", (dialect) => {
   });
 
   it("answers a member's email and a stranger's byte for byte alike in every state, per-IP throttle included", async () => {
-    const member = { email: `owner${sequence}@example.com`, ip: `203.0.113.${sequence}` };
-    const stranger = { email: `stranger${sequence}@example.com`, ip: `198.51.100.${sequence}` };
-    /** Sends the same thing for both (each from its own IP) and requires the same answer. */
-    async function alike(send: (side: { email: string; ip: string }) => Promise<LightMyRequestResponse>) {
+    const member = { email: `owner${sequence}@example.com`, ip: `203.0.113.${sequence}`, browser: "" };
+    const stranger = { email: `stranger${sequence}@example.com`, ip: `198.51.100.${sequence}`, browser: "" };
+    type Side = typeof member;
+    /** Sends the same thing for both (each from its own IP and browser) and requires the same answer. */
+    async function alike(send: (side: Side) => Promise<LightMyRequestResponse>) {
       const forMember = await send(member);
       const forStranger = await send(stranger);
       expect(forStranger.statusCode).toBe(forMember.statusCode);
       expect(forStranger.body).toBe(forMember.body);
       expect(forStranger.headers["retry-after"]).toBe(forMember.headers["retry-after"]);
+      // Both get an attempt cookie, or neither; its attributes are the same and only its random value differs.
+      const shape = (response: LightMyRequestResponse) =>
+        response.headers["set-cookie"] === undefined
+          ? undefined
+          : String(response.headers["set-cookie"]).replace(/=[\w-]{43};/, "=…;");
+      expect(shape(forStranger)).toBe(shape(forMember));
       return forMember;
     }
+    /** Asks for a code; the side's browser keeps the attempt cookie it is given. */
+    const ask = async (side: Side) => {
+      const response = await requestCode(side.email, side.ip);
+      if (response.statusCode === 202) side.browser = attemptCookieOf(response);
+      return response;
+    };
+    const guess = (code: string) => (side: Side) => verifyCode(side.email, code, side.ip, side.browser);
     server.clock.advance(SIGN_IN_INTERVAL_MS);
 
-    expect((await alike(({ email, ip }) => verifyCode(email, "123456", ip))).body).toBe(INVALID);
+    expect((await alike(guess("123456"))).body).toBe(INVALID);
     const sent = receiver.received.length;
-    expect((await alike(({ email, ip }) => requestCode(email, ip))).statusCode).toBe(202);
+    const first = await alike(ask);
+    expect(first.statusCode).toBe(202);
+    expect(String(first.headers["set-cookie"]).endsWith(ATTEMPT_ATTRIBUTES)).toBe(true);
     const wrong = otherThan(await deliveredCode(receiver, member.email, sent));
-    expect((await alike(({ email, ip }) => requestCode(email, ip))).statusCode).toBe(429);
-    expect((await alike(({ email, ip }) => verifyCode(email, wrong, ip))).body).toBe(INVALID);
+    expect((await alike(ask)).statusCode).toBe(429);
+    expect((await alike(guess(wrong))).body).toBe(INVALID);
     // An expired code answers otp_expired for both: a stranger's request stored a code too.
     server.clock.advance(CODE_TTL_MS);
-    expect((await alike(({ email, ip }) => verifyCode(email, wrong, ip))).json().error).toBe("otp_expired");
+    expect((await alike(guess(wrong))).json().error).toBe("otp_expired");
 
     // A fresh code, then guesses until this IP may guess no more at this email.
-    expect((await alike(({ email, ip }) => requestCode(email, ip))).statusCode).toBe(202);
+    expect((await alike(ask)).statusCode).toBe(202);
     const statuses: number[] = [];
-    for (let guess = 0; guess < 6; guess++) {
-      statuses.push((await alike(({ email, ip }) => verifyCode(email, wrong, ip))).statusCode);
-    }
+    for (let attempt = 0; attempt < 6; attempt++) statuses.push((await alike(guess(wrong))).statusCode);
     expect(statuses).toContain(401);
     expect(statuses.at(-1)).toBe(429);
 
     // Per IP, whatever the emails: a client that used its budget is refused for members and strangers alike.
     const busy = { member: `192.0.2.${sequence}`, stranger: `100.64.0.${sequence}` };
-    const busyIp = (side: { email: string }) => (side === member ? busy.member : busy.stranger);
+    const busyIp = (side: Side) => (side === member ? busy.member : busy.stranger);
     for (let filler = 0; filler < 20; filler++) {
       await alike((side) => requestCode(`filler${filler}.${side === member ? "m" : "s"}@example.com`, busyIp(side)));
     }
@@ -182,34 +210,51 @@ describe.each(dialects())("dashboard members (%s)", (dialect) => {
         verifyCode(`filler${filler}.${side === member ? "m" : "s"}@example.com`, wrong, busyIp(side)),
       );
     }
-    expect((await alike((side) => verifyCode(side.email, wrong, busyIp(side)))).statusCode).toBe(429);
+    expect((await alike((side) => verifyCode(side.email, wrong, busyIp(side), side.browser))).statusCode).toBe(429);
   });
 
-  it("never lets an attacker at another IP lock an owner out or burn the owner's code", async () => {
+  it("kills a sign-in code after 5 wrong guesses in all, however many addresses they come from", async () => {
     const email = `owner${sequence}@example.com`;
-    const attacker = `203.0.113.${100 + sequence}`;
-    const ownerIp = `192.0.2.${100 + sequence}`;
-    // Round after round: ask for a code for the owner's email, then guess until throttled.
-    for (let round = 0; round < 3; round++) {
-      server.clock.advance(SIGN_IN_INTERVAL_MS);
-      const sent = receiver.received.length;
-      expect((await requestCode(email, attacker)).statusCode).toBe(202);
-      const wrong = otherThan(await deliveredCode(receiver, email, sent));
-      for (let guess = 0; guess < 6; guess++) {
-        expect([401, 429]).toContain((await verifyCode(email, wrong, attacker)).statusCode);
-      }
-      expect((await verifyCode(email, wrong, attacker)).statusCode).toBe(429);
-    }
-
+    server.clock.advance(SIGN_IN_INTERVAL_MS);
     const sent = receiver.received.length;
-    expect((await requestCode(email, ownerIp)).statusCode).toBe(202);
+    const requested = await requestCode(email, `203.0.113.${sequence}`);
+    const browser = attemptCookieOf(requested);
     const code = await deliveredCode(receiver, email, sent);
-    // Wrong guesses from a second address, within its own budget, do not use up the owner's code.
-    const second = `198.51.100.${100 + sequence}`;
+    // One browser, a new address for every guess: no per-IP budget is ever reached.
     for (let guess = 0; guess < 5; guess++) {
-      expect((await verifyCode(email, otherThan(code), second)).body).toBe(INVALID);
+      const answer = await verifyCode(email, otherThan(code), `198.18.${sequence}.${guess}`, browser);
+      expect(answer.statusCode).toBe(401);
+      expect(answer.body).toBe(INVALID);
     }
-    const signedIn = await verifyCode(email, code, ownerIp);
+    const late = await verifyCode(email, code, `198.18.${sequence}.99`, browser);
+    expect(late.statusCode).toBe(401);
+    expect(late.body).toBe(INVALID);
+    expect(late.headers["set-cookie"]).toBeUndefined();
+  });
+
+  it("binds a code to the browser that asked: no other browser can use it, use it up, or lock the owner out", async () => {
+    const email = `owner${sequence}@example.com`;
+    server.clock.advance(SIGN_IN_INTERVAL_MS);
+    let sent = receiver.received.length;
+    const ownerBrowser = attemptCookieOf(await requestCode(email, `192.0.2.${100 + sequence}`));
+    const code = await deliveredCode(receiver, email, sent);
+
+    // An attacker asks for codes of its own for the owner's email, from address after address, and
+    // guesses with its own cookie, a made-up one, or none: hundreds of guesses, none at the owner's code.
+    const forged = `fanfare_sign_in=${"A".repeat(43)}`;
+    for (let address = 0; address < 20; address++) {
+      const ip = `198.19.${sequence}.${address}`;
+      sent = receiver.received.length;
+      const attacker = attemptCookieOf(await requestCode(email, ip));
+      for (const cookie of [attacker, attacker, forged, undefined]) {
+        expect((await verifyCode(email, otherThan(code), ip, cookie)).body).toBe(INVALID);
+      }
+      // The owner's own code, sent from a browser that did not ask for it, is no use either.
+      expect((await verifyCode(email, code, ip, attacker)).body).toBe(INVALID);
+    }
+    expect((await verifyCode(email, code, `198.19.${sequence}.255`)).body).toBe(INVALID);
+
+    const signedIn = await verifyCode(email, code, `192.0.2.${100 + sequence}`, ownerBrowser);
     expect(signedIn.statusCode).toBe(200);
     expect(signedIn.json().member.email).toBe(email);
   });
@@ -218,7 +263,7 @@ describe.each(dialects())("dashboard members (%s)", (dialect) => {
     const email = `owner${sequence}@example.com`;
     server.clock.advance(SIGN_IN_INTERVAL_MS);
     const sent = receiver.received.length;
-    await call(server.admin, "POST", "/api/v1/dashboard/sign-in", { body: { email } });
+    const browser = attemptCookieOf(await call(server.admin, "POST", "/api/v1/dashboard/sign-in", { body: { email } }));
     const memberCode = await deliveredCode(receiver, email, sent);
     const before = receiver.received.length;
     const consumer = await call(server.consumer, "POST", "/api/v1/auth/otp/request", {
@@ -230,10 +275,12 @@ describe.each(dialects())("dashboard members (%s)", (dialect) => {
     expect(consumerCode).not.toBe(memberCode);
     const refused = await call(server.admin, "POST", "/api/v1/dashboard/sign-in/verify", {
       body: { email, code: consumerCode },
+      headers: { cookie: browser },
     });
     expect(refused.body).toBe(INVALID);
     const verified = await call(server.admin, "POST", "/api/v1/dashboard/sign-in/verify", {
       body: { email, code: memberCode },
+      headers: { cookie: browser },
     });
     expect(verified.statusCode).toBe(200);
   });
@@ -378,24 +425,32 @@ describe.each(dialects())("dashboard members (%s)", (dialect) => {
     expect(pending.json().data.map((row: { id: string }) => row.id)).toEqual([invitation.id]);
     expect(pending.body).not.toContain(code);
 
+    const preview = (value: string) =>
+      call(server.admin, "POST", "/api/v1/dashboard/invitations/preview", { body: { code: value } });
     const accept = (value: string) =>
       call(server.admin, "POST", "/api/v1/dashboard/invitations/accept", { body: { code: value } });
-    const accepted = await accept(code);
-    expect(accepted.json()).toEqual({
+    expect((await preview(code)).json()).toEqual({
       email: "new@example.com",
       organization: { id: organizationId, name: "Test Org" },
       role: "admin",
+      expiresAt: invitation.expiresAt,
     });
-    const reused = await accept(code);
-    expect(reused.statusCode).toBe(404);
-    expect(reused.json().error).toBe("invitation_invalid");
+    const admin = await acceptInvitationAs(server.admin, receiver, code, "new@example.com");
+    expect(admin.me).toMatchObject({
+      member: { email: "new@example.com", role: "admin" },
+      organization: { id: organizationId, name: "Test Org" },
+    });
+    for (const reused of [await accept(code), await preview(code)]) {
+      expect(reused.statusCode).toBe(404);
+      expect(reused.json().error).toBe("invitation_invalid");
+    }
 
-    const admin = await signInMember(server.admin, receiver, "new@example.com");
     const ownerByAdmin = await dashboard("POST", "/invitations", admin, { email: "boss@example.com", role: "owner" });
     expect(ownerByAdmin.statusCode).toBe(403);
     const revoked = await dashboard("POST", "/invitations", owner, { email: "gone@example.com", role: "viewer" });
     expect((await dashboard("DELETE", `/invitations/${revoked.json().invitation.id}`, owner)).statusCode).toBe(204);
     expect((await accept(revoked.json().code)).statusCode).toBe(404);
+    expect((await preview(revoked.json().code)).statusCode).toBe(404);
     const taken = await dashboard("POST", "/invitations", owner, { email: "new@example.com", role: "viewer" });
     expect(taken.statusCode).toBe(409);
 
@@ -403,6 +458,88 @@ describe.each(dialects())("dashboard members (%s)", (dialect) => {
     expect(late.statusCode).toBe(201);
     server.clock.advance(7 * 86_400_000);
     expect((await accept(late.json().code)).statusCode).toBe(404);
+  });
+
+  it("lets only whoever proves the invited mailbox accept: the inviter holding the link cannot take the seat", async () => {
+    const victim = `victim${sequence}@example.com`;
+    const invited = await dashboard("POST", "/invitations", owner, { email: victim, role: "admin" });
+    const { code, invitation } = invited.json();
+    const accept = (body: Record<string, string>, cookie?: string) =>
+      call(server.admin, "POST", "/api/v1/dashboard/invitations/accept/verify", {
+        body: { code, ...body },
+        headers: cookie ? { cookie } : {},
+      });
+
+    // The inviter opens the link and confirms: a code goes to the invited mailbox, and only there.
+    const sent = receiver.received.length;
+    const started = await call(server.admin, "POST", "/api/v1/dashboard/invitations/accept", { body: { code } });
+    expect(started.statusCode).toBe(202);
+    expect(started.json()).toEqual({ sent: true });
+    expect(String(started.headers["set-cookie"]).endsWith(ATTEMPT_ATTRIBUTES)).toBe(true);
+    const inviterBrowser = attemptCookieOf(started);
+    const mailboxCode = await deliveredCode(receiver, victim, sent);
+    expect(receiver.received.slice(sent).map((message) => JSON.parse(message.body).to)).toEqual([victim]);
+
+    // Without it the inviter gets nowhere, and after 5 wrong guesses not even with it.
+    for (let guess = 0; guess < 5; guess++) {
+      expect((await accept({ verificationCode: otherThan(mailboxCode) }, inviterBrowser)).body).toBe(INVALID);
+    }
+    expect((await accept({ verificationCode: mailboxCode }, inviterBrowser)).body).toBe(INVALID);
+    const members = await dashboard("GET", "/members", owner);
+    expect(members.json().data.map((row: { email: string }) => row.email)).not.toContain(victim);
+    const pending = await dashboard("GET", "/invitations", owner);
+    expect(pending.json().data.map((row: { id: string }) => row.id)).toContain(invitation.id);
+
+    // The invitee asks from their own browser; that code works only with that browser's cookie.
+    const before = receiver.received.length;
+    const own = await call(server.admin, "POST", "/api/v1/dashboard/invitations/accept", { body: { code } });
+    const inviteeBrowser = attemptCookieOf(own);
+    const inviteeCode = await deliveredCode(receiver, victim, before);
+    expect((await accept({ verificationCode: inviteeCode })).body).toBe(INVALID);
+    expect((await accept({ verificationCode: inviteeCode }, inviterBrowser)).body).toBe(INVALID);
+    const joined = await accept({ verificationCode: inviteeCode }, inviteeBrowser);
+    expect(joined.statusCode).toBe(200);
+    expect(joined.json()).toMatchObject({
+      member: { email: victim, role: "admin" },
+      organization: { id: organizationId },
+      session: { current: true },
+    });
+    expect(String(joined.headers["set-cookie"])).toMatch(/^fanfare_dashboard=dsess_/);
+    const audit = await call(server.admin, "GET", "/api/v1/audit-log?action=member.joined", { key: keys.secretLive });
+    expect(audit.json().data[0]).toMatchObject({ actor: { type: "member", id: joined.json().member.id } });
+  });
+
+  it("ties an invitation's emailed code to that invitation, and refuses a second one once the email is a member", async () => {
+    const email = `twice${sequence}@example.com`;
+    const other = await createTestOrganization(server);
+    await addOwner(server.deps, other.organization.id, `other-owner${sequence}@example.com`, CLI_ACTOR);
+    const otherOwner = await signInMember(server.admin, receiver, `other-owner${sequence}@example.com`);
+    const ours = (await dashboard("POST", "/invitations", owner, { email, role: "viewer" })).json().code;
+    const theirs = (await dashboard("POST", "/invitations", otherOwner, { email, role: "owner" })).json().code;
+
+    const sent = receiver.received.length;
+    const started = await call(server.admin, "POST", "/api/v1/dashboard/invitations/accept", { body: { code: ours } });
+    const browser = attemptCookieOf(started);
+    const verificationCode = await deliveredCode(receiver, email, sent);
+    // The code proves the mailbox for the invitation it was sent for, not for another organization's.
+    const elsewhere = await call(server.admin, "POST", "/api/v1/dashboard/invitations/accept/verify", {
+      body: { code: theirs, verificationCode },
+      headers: { cookie: browser },
+    });
+    expect(elsewhere.body).toBe(INVALID);
+    const joined = await call(server.admin, "POST", "/api/v1/dashboard/invitations/accept/verify", {
+      body: { code: ours, verificationCode },
+      headers: { cookie: browser },
+    });
+    expect(joined.json().organization.id).toBe(organizationId);
+
+    const second = await call(server.admin, "POST", "/api/v1/dashboard/invitations/accept", { body: { code: theirs } });
+    expect(second.statusCode).toBe(409);
+    expect(second.json()).toEqual({
+      error: "already_member",
+      message: `${email} is already a member of an organization.`,
+    });
+    expect(second.headers["set-cookie"]).toBeUndefined();
   });
 
   it("builds an invitation's accept link on the configured origin, whatever Host the request claims", async () => {

@@ -96,7 +96,7 @@ describe.each(dialects())("expired-row sweeper (%s)", (dialect) => {
         .execute();
       await kysely
         .insertInto("dashboard_sign_in_codes")
-        .values({ email_digest: `e_${name}`, digest: `s_${name}`, expires_at: expiresAt, consumed_at: null })
+        .values({ attempt_digest: `e_${name}`, digest: `s_${name}`, attempts: 0, expires_at: expiresAt })
         .execute();
       await kysely
         .insertInto("code_deliveries")
@@ -141,8 +141,8 @@ describe.each(dialects())("expired-row sweeper (%s)", (dialect) => {
     expect(codes.map((row) => row.digest).sort()).toEqual(["x_live", "x_recentlyExpired"]);
     const digests = await kysely.selectFrom("api_key_previous_digests").select("digest").execute();
     expect(digests.map((row) => row.digest).sort()).toEqual(["p_live", "p_recentlyExpired"]);
-    const signInCodes = await kysely.selectFrom("dashboard_sign_in_codes").select("email_digest").execute();
-    expect(signInCodes.map((row) => row.email_digest).sort()).toEqual(["e_live", "e_recentlyExpired"]);
+    const signInCodes = await kysely.selectFrom("dashboard_sign_in_codes").select("attempt_digest").execute();
+    expect(signInCodes.map((row) => row.attempt_digest).sort()).toEqual(["e_live", "e_recentlyExpired"]);
 
     // A week later the recently expired go too; the sweep is idempotent.
     server.clock.advance(2 * 60_000);

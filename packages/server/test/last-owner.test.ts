@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLI_ACTOR } from "../src/modules/audit/service.js";
 import { addOwner } from "../src/modules/members/service.js";
-import { asMember, type MemberSession, signInMember } from "./dashboard-member.js";
+import { acceptInvitationAs, asMember, type MemberSession, signInMember } from "./dashboard-member.js";
 import { createTestOrganization, createTestServer, dialects, type TestServer } from "./harness.js";
 import { call } from "./http.js";
 import { LOOPBACK_ALLOWED, WebhookReceiver } from "./webhook-receiver.js";
@@ -54,11 +54,7 @@ describe.each(dialects())("last owner under concurrency (%s)", (dialect) => {
     const email = `second${++sequence}@example.com`;
     const invited = await dashboard("POST", "/invitations", owner, { email, role: "owner" });
     expect(invited.statusCode).toBe(201);
-    const accepted = await call(server.admin, "POST", "/api/v1/dashboard/invitations/accept", {
-      body: { code: invited.json().code },
-    });
-    expect(accepted.statusCode).toBe(200);
-    return signInMember(server.admin, receiver, email);
+    return acceptInvitationAs(server.admin, receiver, invited.json().code, email);
   }
 
   async function owners(session: MemberSession): Promise<string[]> {

@@ -4,7 +4,7 @@ import { CLI_ACTOR } from "../src/modules/audit/service.js";
 import { addOwner } from "../src/modules/members/service.js";
 import type { BootstrapKeys } from "../src/modules/orgs/service.js";
 import { maskContact } from "../src/modules/queue-live/snapshot.js";
-import { asMember, signInMember } from "./dashboard-member.js";
+import { acceptInvitationAs, asMember, signInMember } from "./dashboard-member.js";
 import {
   createTestDatabase,
   createTestOrganization,
@@ -148,8 +148,7 @@ describe.each(dialects())("the drop control room (%s)", (dialect) => {
       body: { email: viewerEmail, role: "viewer" },
     });
     expect(invited.statusCode).toBe(201);
-    await call(server.admin, "POST", "/api/v1/dashboard/invitations/accept", { body: { code: invited.json().code } });
-    const viewer = await signInMember(server.admin, receiver, viewerEmail);
+    const viewer = await acceptInvitationAs(server.admin, receiver, invited.json().code, viewerEmail);
 
     const watch = await call(server.admin, "GET", `/api/v1/queues/${queueId}/live`, { headers: asMember(viewer) });
     expect(watch.statusCode).toBe(200);

@@ -73,7 +73,9 @@ describe.each(dialects())("request authentication (%s)", (dialect) => {
       expect(adminKinds.filter((route) => route.auth.kind === "none").map((route) => route.url)).toEqual([
         "/api/v1/dashboard/sign-in",
         "/api/v1/dashboard/sign-in/verify",
+        "/api/v1/dashboard/invitations/preview",
         "/api/v1/dashboard/invitations/accept",
+        "/api/v1/dashboard/invitations/accept/verify",
       ]);
       const routes = [
         ...server.admin.routeAuthTable.map((route) => ({ app: server.admin, route })),

@@ -4,7 +4,14 @@ import { ApiError } from "./api-error";
 import { currentMode } from "./mode";
 
 /** Calls whose 401 is an answer to show, not a sign that the session ended. */
-const OWN_401 = ["/dashboard/me", "/dashboard/sign-in", "/dashboard/sign-in/verify", "/dashboard/invitations/accept"];
+const OWN_401 = [
+  "/dashboard/me",
+  "/dashboard/sign-in",
+  "/dashboard/sign-in/verify",
+  "/dashboard/invitations/preview",
+  "/dashboard/invitations/accept",
+  "/dashboard/invitations/accept/verify",
+];
 
 let csrfToken: string | undefined;
 let onSessionEnded: () => void = () => {};

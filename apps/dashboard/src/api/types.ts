@@ -1,5 +1,4 @@
 import type {
-  AcceptedInvitation,
   AlertRulesSchema,
   AlertView,
   ApiKeyView,
@@ -9,6 +8,7 @@ import type {
   DashboardMe,
   DashboardSessionView,
   ExperienceView,
+  InvitationPreview,
   InvitationView,
   InvitationWithCode,
   KeyUsage,
@@ -31,7 +31,7 @@ export type Me = Static<typeof DashboardMe>;
 export type Member = Static<typeof MemberView>;
 export type Invitation = Static<typeof InvitationView>;
 export type CreatedInvitation = Static<typeof InvitationWithCode>;
-export type InvitationAccepted = Static<typeof AcceptedInvitation>;
+export type InvitationOffer = Static<typeof InvitationPreview>;
 export type DashboardSession = Static<typeof DashboardSessionView>;
 export type ApiKey = Static<typeof ApiKeyView>;
 export type ApiKeySecret = Static<typeof ApiKeyWithSecret>;

@@ -9,7 +9,7 @@ export const signIn = route({
   ...open,
   method: "POST",
   path: "/dashboard/sign-in",
-  summary: "Email a sign-in code to a member (same answer for any email)",
+  summary: "Email a sign-in code to a member (same answer and attempt cookie for any email)",
   body: "SignInBody",
   responses: { 202: "SignInSent" },
   errors: ["rate_limit_exceeded"],
@@ -19,7 +19,7 @@ export const verifySignIn = route({
   ...open,
   method: "POST",
   path: "/dashboard/sign-in/verify",
-  summary: "Sign in with the emailed code",
+  summary: "Sign in with the emailed code, from the browser that asked for it",
   body: "SignInVerifyBody",
   responses: { 200: "DashboardMe" },
   errors: ["otp_invalid", "otp_expired", "rate_limit_exceeded"],
@@ -116,12 +116,32 @@ export const revokeInvitation = route({
   errors: ["not_found"],
 });
 
+export const previewInvitation = route({
+  ...open,
+  method: "POST",
+  path: "/dashboard/invitations/preview",
+  summary: "What an invitation offers (organization, role, address), before accepting it",
+  body: "AcceptInvitationBody",
+  responses: { 200: "InvitationPreview" },
+  errors: ["invitation_invalid", "rate_limit_exceeded"],
+});
+
 export const acceptInvitation = route({
   ...open,
   method: "POST",
   path: "/dashboard/invitations/accept",
-  summary: "Accept an invitation; then sign in with a code sent to the invited email",
+  summary: "Accept an invitation: emails a code to the invited address, usable from this browser only",
   body: "AcceptInvitationBody",
-  responses: { 200: "AcceptedInvitation" },
-  errors: ["invitation_invalid", "rate_limit_exceeded"],
+  responses: { 202: "SignInSent" },
+  errors: ["invitation_invalid", "already_member", "rate_limit_exceeded"],
+});
+
+export const verifyInvitation = route({
+  ...open,
+  method: "POST",
+  path: "/dashboard/invitations/accept/verify",
+  summary: "Join with the code emailed to the invited address; signs the new member in",
+  body: "VerifyInvitationBody",
+  responses: { 200: "DashboardMe" },
+  errors: ["invitation_invalid", "already_member", "otp_invalid", "otp_expired", "rate_limit_exceeded"],
 });

@@ -190,12 +190,15 @@ export interface DashboardSessionsTable {
   user_agent: string | null;
 }
 
-/** One live dashboard sign-in code per email, member or not; the email is kept only as a digest. */
+/**
+ * A dashboard sign-in (or invitation) code, keyed by a digest of the asking browser's attempt
+ * cookie; the email is bound only inside the code's digest. Deleted when used.
+ */
 export interface DashboardSignInCodesTable {
-  email_digest: string;
+  attempt_digest: string;
   digest: string;
+  attempts: number;
   expires_at: Timestamp;
-  consumed_at: Timestamp | null;
 }
 
 export interface MemberInvitationsTable {

@@ -12,8 +12,18 @@ export function readCookie(header: string | undefined, name: string): string | u
  * A `Set-Cookie` value for a session cookie: never readable by scripts, never sent by another
  * site (so a forged cross-site request arrives without it), Secure whenever the page is HTTPS.
  */
-export function sessionCookie(name: string, value: string, options: { maxAgeSeconds: number; secure: boolean }) {
-  const attributes = [`${name}=${value}`, "Path=/", "HttpOnly", "SameSite=Strict", `Max-Age=${options.maxAgeSeconds}`];
+export function sessionCookie(
+  name: string,
+  value: string,
+  options: { maxAgeSeconds: number; secure: boolean; path?: string },
+) {
+  const attributes = [
+    `${name}=${value}`,
+    `Path=${options.path ?? "/"}`,
+    "HttpOnly",
+    "SameSite=Strict",
+    `Max-Age=${options.maxAgeSeconds}`,
+  ];
   if (options.secure) attributes.push("Secure");
   return attributes.join("; ");
 }

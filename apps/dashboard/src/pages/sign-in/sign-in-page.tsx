@@ -8,16 +8,14 @@ import { InlineError } from "../../components/load-state";
 
 interface SignInPageProps {
   onSignedIn: (me: Me) => void;
-  /** Set after accepting an invitation: the address it was sent to. */
-  invitedEmail?: string;
   /** The server ended the session while the member was working (expiry, revocation). */
   sessionEnded?: boolean;
 }
 
-/** Email, then the one-time code sent to it. */
-export function SignInPage({ onSignedIn, invitedEmail, sessionEnded }: SignInPageProps) {
+/** Email, then the one-time code sent to it, entered in this browser (the code works only here). */
+export function SignInPage({ onSignedIn, sessionEnded }: SignInPageProps) {
   const [step, setStep] = useState<"email" | "code">("email");
-  const [email, setEmail] = useState(invitedEmail ?? "");
+  const [email, setEmail] = useState("");
   const [code, setCode] = useState("");
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
@@ -69,16 +67,10 @@ export function SignInPage({ onSignedIn, invitedEmail, sessionEnded }: SignInPag
       <div className="auth-card">
         <p className="brand">Fanfare</p>
         <h1>Sign in</h1>
-        {invitedEmail ? (
-          <p className="notice" role="status">
-            Invitation accepted — sign in with the code we send to {invitedEmail}
+        {sessionEnded && (
+          <p className="notice notice-info" role="status">
+            {SESSION_ENDED_MESSAGE}
           </p>
-        ) : (
-          sessionEnded && (
-            <p className="notice notice-info" role="status">
-              {SESSION_ENDED_MESSAGE}
-            </p>
-          )
         )}
         {step === "email" ? (
           <form className="stack" onSubmit={sendCode} noValidate>

@@ -17,6 +17,7 @@ import * as m0015 from "./0015-dashboard-sign-in-codes.js";
 import * as m0016 from "./0016-code-deliveries.js";
 import * as m0017 from "./0017-queue-activity.js";
 import * as m0018 from "./0018-audit-actor-key-value.js";
+import * as m0019 from "./0019-browser-bound-sign-in-codes.js";
 
 /**
  * Forward-only, numbered migrations, run in order inside a transaction each (both dialects
@@ -41,4 +42,5 @@ export const migrations: Record<string, Migration> = {
   "0016-code-deliveries": m0016,
   "0017-queue-activity": m0017,
   "0018-audit-actor-key-value": m0018,
+  "0019-browser-bound-sign-in-codes": m0019,
 };

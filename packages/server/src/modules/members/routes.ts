@@ -1,9 +1,9 @@
 import * as routes from "@fanfare/contract";
-import { DASHBOARD_COOKIE } from "@fanfare/contract";
+import { DASHBOARD_COOKIE, SIGN_IN_ATTEMPT_COOKIE } from "@fanfare/contract";
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import type { Deps } from "../../deps.js";
 import { addRoute } from "../../http/contract-routes.js";
-import { sessionCookie } from "../../http/cookies.js";
+import { readCookie, sessionCookie } from "../../http/cookies.js";
 import { errors } from "../../http/errors.js";
 import { enforceLimits, type Limit } from "../../http/rate-limit.js";
 import { isoAt } from "../../lib/clock.js";
@@ -17,7 +17,9 @@ import {
   invitationView,
   invite,
   memberView,
+  previewInvitation,
   removeMember,
+  requestInvitationCode,
   requestSignIn,
   revokeInvitation,
   verifySignIn,
@@ -32,6 +34,8 @@ import {
 import { listLiveSessions, listMembers, listPendingInvitations, type Member } from "./store.js";
 
 const MINUTE = 60_000;
+/** The attempt cookie goes only to the dashboard's own routes, which are all that read it. */
+const ATTEMPT_COOKIE_PATH = "/api/v1/dashboard";
 
 /** Per client IP, and per email from one IP; `perEmail` is also the guesses one IP gets at a code. */
 const SIGN_IN_LIMITS = { perIp: 20, perEmail: 1, perEmailWindowMs: MINUTE };
@@ -58,6 +62,18 @@ export function memberRoutes(deps: Deps): FastifyPluginAsync {
   return async (app) => {
     const client = (request: FastifyRequest) => ({ ip: request.ip, requestId: request.id });
     const secure = (request: FastifyRequest) => request.protocol === "https";
+
+    /** Hands the asking browser its attempt secret, without which its emailed code is useless. */
+    const setAttemptCookie = (request: FastifyRequest, reply: FastifyReply, attempt: string) =>
+      reply.header(
+        "set-cookie",
+        sessionCookie(SIGN_IN_ATTEMPT_COOKIE, attempt, {
+          maxAgeSeconds: CODE_TTL_MS / 1000,
+          secure: secure(request),
+          path: ATTEMPT_COOKIE_PATH,
+        }),
+      );
+    const attemptOf = (request: FastifyRequest) => readCookie(request.headers.cookie, SIGN_IN_ATTEMPT_COOKIE);
 
     const sessionView = (session: MemberPrincipal["session"], currentId: string) => ({
       id: session.id,
@@ -111,7 +127,7 @@ export function memberRoutes(deps: Deps): FastifyPluginAsync {
         reply,
         signInThrottles("dashboard-sign-in", request.ip, request.body.email, SIGN_IN_LIMITS),
       );
-      await requestSignIn(deps, request.body.email);
+      setAttemptCookie(request, reply, await requestSignIn(deps, request.body.email));
       return reply.code(202).send({ sent: true as const });
     });
 
@@ -121,7 +137,8 @@ export function memberRoutes(deps: Deps): FastifyPluginAsync {
         reply,
         signInThrottles("dashboard-verify", request.ip, request.body.email, VERIFY_LIMITS),
       );
-      const row = await verifySignIn(deps, request.body.email, request.body.code.trim(), client(request));
+      const { email, code } = request.body;
+      const row = await verifySignIn(deps, { attempt: attemptOf(request), email, code: code.trim() }, client(request));
       return signIn(request, reply, row);
     });
 
@@ -187,17 +204,29 @@ export function memberRoutes(deps: Deps): FastifyPluginAsync {
       return reply.code(204).send(null);
     });
 
+    const invitationLimit = (route: string, ip: string, limit: number): Limit[] => [
+      { key: `${route}:ip:${ip}`, limit, windowMs: 10 * MINUTE },
+    ];
+
+    addRoute(app, routes.previewInvitation, async (request, reply) => {
+      await enforceLimits(deps.limiter, reply, invitationLimit("dashboard-invitation-preview", request.ip, 60));
+      return previewInvitation(deps, request.body.code);
+    });
+
     addRoute(app, routes.acceptInvitation, async (request, reply) => {
-      await enforceLimits(deps.limiter, reply, [
-        { key: `dashboard-accept:ip:${request.ip}`, limit: 20, windowMs: 10 * MINUTE },
-      ]);
-      const joined = await acceptInvitation(deps, request.body.code, client(request));
-      const organization = await deps.organizations.get(joined.organizationId);
-      return {
-        email: joined.email,
-        organization: { id: joined.organizationId, name: organization?.name ?? "" },
-        role: joined.role,
+      await enforceLimits(deps.limiter, reply, invitationLimit("dashboard-accept", request.ip, 20));
+      setAttemptCookie(request, reply, await requestInvitationCode(deps, request.body.code));
+      return reply.code(202).send({ sent: true as const });
+    });
+
+    addRoute(app, routes.verifyInvitation, async (request, reply) => {
+      await enforceLimits(deps.limiter, reply, invitationLimit("dashboard-accept-verify", request.ip, 30));
+      const input = {
+        code: request.body.code,
+        attempt: attemptOf(request),
+        verificationCode: request.body.verificationCode.trim(),
       };
+      return signIn(request, reply, await acceptInvitation(deps, input, client(request)));
     });
   };
 }

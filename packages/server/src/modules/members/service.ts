@@ -11,7 +11,7 @@ import type { Actor } from "../audit/service.js";
 import { codeErrors } from "../otp/codes.js";
 import { isManager, mayAssign } from "./roles.js";
 import type { MemberPrincipal } from "./sessions.js";
-import { checkSignInCode, issueSignInCode, sendSignInCode } from "./sign-in-codes.js";
+import { type CodePurpose, checkSignInCode, issueSignInCode, sendSignInCode } from "./sign-in-codes.js";
 import {
   closeInvitation,
   deleteMember,
@@ -50,22 +50,30 @@ export const memberErrors = {
 /** Membership events are organization-wide; they are recorded in the live audit log. */
 const teamChange = (organizationId: string, actor: Actor) => organizationWide({ organizationId, mode: "live" }, actor);
 
+const SIGN_IN: CodePurpose = { kind: "sign-in" };
+
 /**
  * Stores a sign-in code for any email and sends it only to a member: members and strangers get
- * the same statements, the same answer and the same time to it.
+ * the same statements, the same answer and the same time to it. Returns the attempt secret the
+ * asking browser must present with the code.
  */
-export async function requestSignIn(deps: Deps, email: string): Promise<void> {
+export async function requestSignIn(deps: Deps, email: string): Promise<string> {
   const normalized = normalizeEmail(email);
   const member = await findMemberByEmail(deps.db.kysely, normalized);
-  const code = await issueSignInCode(deps, normalized);
+  const { attempt, code } = await issueSignInCode(deps, SIGN_IN, normalized);
   if (member) sendSignInCode(deps, member, code);
+  return attempt;
 }
 
 /** Checks a sign-in code; an unknown email takes the same path and fails exactly like a wrong code. */
-export async function verifySignIn(deps: Deps, email: string, code: string, actor: Omit<Actor, "type" | "id">) {
-  const normalized = normalizeEmail(email);
+export async function verifySignIn(
+  deps: Deps,
+  input: { attempt: string | undefined; email: string; code: string },
+  actor: Omit<Actor, "type" | "id">,
+) {
+  const normalized = normalizeEmail(input.email);
   const member = await findMemberByEmail(deps.db.kysely, normalized);
-  await checkSignInCode(deps, normalized, code);
+  await checkSignInCode(deps, input.attempt, SIGN_IN, normalized, input.code);
   if (!member) throw codeErrors.invalid();
   const signedIn = teamChange(member.organizationId, { type: "member", id: member.id, ...actor });
   await applyChange(deps, signedIn, async (trx, audit) => {
@@ -203,21 +211,63 @@ export async function revokeInvitation(deps: Deps, principal: MemberPrincipal, i
   });
 }
 
-/**
- * Turns a pending invitation into a membership. The new member then signs in with a code sent
- * to the invited email, which is what proves they own it.
- */
-export async function acceptInvitation(deps: Deps, code: string, client: Omit<Actor, "type" | "id">) {
-  const now = deps.clock.now();
+/** The invitation a code names while it can still be accepted; 404 `invitation_invalid` otherwise. */
+async function pendingInvitation(deps: Deps, code: string): Promise<Invitation> {
   const invitation = await findInvitationByDigest(deps.db.kysely, invitationDigest(deps, code));
-  if (!invitation || Date.parse(invitation.expiresAt) <= now) throw memberErrors.invitationInvalid();
+  const pending = invitation && invitation.acceptedAt === null && invitation.revokedAt === null;
+  if (!pending || Date.parse(invitation.expiresAt) <= deps.clock.now()) throw memberErrors.invitationInvalid();
+  return invitation;
+}
+
+const invitationPurpose = (invitation: Invitation): CodePurpose => ({
+  kind: "invitation",
+  invitationId: invitation.id,
+});
+
+/** What the accept page shows before anyone accepts: the organization, the role and the address. */
+export async function previewInvitation(deps: Deps, code: string) {
+  const invitation = await pendingInvitation(deps, code);
+  const organization = await deps.organizations.get(invitation.organizationId);
+  return {
+    email: invitation.email,
+    organization: { id: invitation.organizationId, name: organization?.name ?? "" },
+    role: invitation.role,
+    expiresAt: invitation.expiresAt,
+  };
+}
+
+/**
+ * Starts accepting: emails a code to the invited address, bound to the asking browser. The
+ * invitation code alone proves nothing (the inviter holds it too); the emailed code proves the
+ * mailbox. Returns the attempt secret for the browser's cookie.
+ */
+export async function requestInvitationCode(deps: Deps, code: string): Promise<string> {
+  const invitation = await pendingInvitation(deps, code);
+  if (await findMemberByEmail(deps.db.kysely, invitation.email)) throw memberErrors.alreadyMember(invitation.email);
+  const issued = await issueSignInCode(deps, invitationPurpose(invitation), invitation.email);
+  sendSignInCode(deps, invitation, issued.code);
+  return issued.attempt;
+}
+
+/**
+ * Turns a pending invitation into a membership once the emailed code proves the invited mailbox;
+ * the new member is signed in by the same proof.
+ */
+export async function acceptInvitation(
+  deps: Deps,
+  input: { code: string; attempt: string | undefined; verificationCode: string },
+  client: Omit<Actor, "type" | "id">,
+): Promise<Member> {
+  const invitation = await pendingInvitation(deps, input.code);
+  await checkSignInCode(deps, input.attempt, invitationPurpose(invitation), invitation.email, input.verificationCode);
+  const now = deps.clock.now();
   const member: Member = {
     id: newId("member", now),
     organizationId: invitation.organizationId,
     email: invitation.email,
     role: invitation.role,
     createdAt: isoAt(now),
-    lastSignedInAt: null,
+    lastSignedInAt: isoAt(now),
   };
   const joined = teamChange(member.organizationId, { type: "member", id: member.id, ...client });
   return applyChange(deps, joined, async (trx, audit) => {

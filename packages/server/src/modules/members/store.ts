@@ -340,40 +340,40 @@ export async function closeInvitation(
   return Number(result.numUpdatedRows) === 1;
 }
 
-/** Stores a new sign-in code for an email (member or not), replacing and so killing the previous one. */
+/** Stores the code a browser's sign-in attempt asked for; every attempt is a fresh row. */
 export async function putSignInCode(
   db: Db,
-  code: { emailDigest: string; digest: string; expiresAt: string },
+  code: { attemptDigest: string; digest: string; expiresAt: string },
 ): Promise<void> {
-  const fresh = { digest: code.digest, expires_at: code.expiresAt, consumed_at: null };
   await db.kysely
     .insertInto("dashboard_sign_in_codes")
-    .values({ email_digest: code.emailDigest, ...fresh })
-    .onConflict((oc) => oc.column("email_digest").doUpdateSet(fresh))
+    .values({ attempt_digest: code.attemptDigest, digest: code.digest, attempts: 0, expires_at: code.expiresAt })
     .execute();
 }
 
-export async function findLiveSignInCode(
+/**
+ * Counts one guess at an attempt's code before it is compared, in one statement, so concurrent
+ * guesses cannot share a count; returns the code with the count including this guess.
+ */
+export async function countSignInGuess(
   db: Db,
-  emailDigest: string,
-): Promise<{ digest: string; expiresAt: string } | undefined> {
+  attemptDigest: string,
+): Promise<{ digest: string; attempts: number; expiresAt: string } | undefined> {
   const row = await db.kysely
-    .selectFrom("dashboard_sign_in_codes")
-    .select(["digest", "expires_at"])
-    .where("email_digest", "=", emailDigest)
-    .where("consumed_at", "is", null)
+    .updateTable("dashboard_sign_in_codes")
+    .set((eb) => ({ attempts: eb("attempts", "+", 1) }))
+    .where("attempt_digest", "=", attemptDigest)
+    .returning(["digest", "attempts", "expires_at"])
     .executeTakeFirst();
-  return row && { digest: row.digest, expiresAt: row.expires_at };
+  return row && { digest: row.digest, attempts: Number(row.attempts), expiresAt: row.expires_at };
 }
 
 /** Check-and-consume in one statement: of two right guesses, exactly one gets the code. */
-export async function consumeSignInCode(db: Db, emailDigest: string, digest: string, now: string): Promise<boolean> {
+export async function consumeSignInCode(db: Db, attemptDigest: string, digest: string): Promise<boolean> {
   const result = await db.kysely
-    .updateTable("dashboard_sign_in_codes")
-    .set({ consumed_at: now })
-    .where("email_digest", "=", emailDigest)
+    .deleteFrom("dashboard_sign_in_codes")
+    .where("attempt_digest", "=", attemptDigest)
     .where("digest", "=", digest)
-    .where("consumed_at", "is", null)
     .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+  return Number(result.numDeletedRows) === 1;
 }
