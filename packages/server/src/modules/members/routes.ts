@@ -15,6 +15,7 @@ import {
   changeRole,
   invitationView,
   invite,
+  memberChanged,
   memberView,
   removeMember,
   requestSignIn,
@@ -132,6 +133,7 @@ export function memberRoutes(deps: Deps): FastifyPluginAsync {
         { id: principal.session.id, memberId: principal.memberId },
         isoAt(deps.clock.now()),
       );
+      await deps.invalidation.publish(memberChanged(principal.organizationId, principal.memberId));
       reply.header("set-cookie", sessionCookie(DASHBOARD_COOKIE, "", { maxAgeSeconds: 0, secure: secure(request) }));
       return reply.code(204).send(null);
     });
@@ -157,6 +159,7 @@ export function memberRoutes(deps: Deps): FastifyPluginAsync {
         isoAt(deps.clock.now()),
       );
       if (!revoked) throw errors.resourceNotFound("Session");
+      await deps.invalidation.publish(memberChanged(principal.organizationId, principal.memberId));
       return reply.code(204).send(null);
     });
 

@@ -49,6 +49,10 @@ export const memberErrors = {
 /** Membership events are organization-wide; they are recorded in the live audit log. */
 const teamChange = (organizationId: string, actor: Actor) => organizationWide({ organizationId, mode: "live" }, actor);
 
+/** What a member holds open (live streams) is proved again in every process when they change. */
+export const memberChanged = (organizationId: string, memberId: string) =>
+  ({ type: "member", organizationId, memberId }) as const;
+
 /**
  * Stores a sign-in code for any email and sends it only to a member: members and strangers get
  * the same statements, the same answer and the same time to it.
@@ -236,7 +240,7 @@ export async function changeRole(deps: Deps, principal: MemberPrincipal, id: str
       before: memberView(target),
       after: memberView(after),
     });
-    return { result: undefined };
+    return { result: undefined, invalidate: [memberChanged(principal.organizationId, id)] };
   });
   return memberView(after);
 }
@@ -250,6 +254,6 @@ export async function removeMember(deps: Deps, principal: MemberPrincipal, id: s
     keepAnOwner(await lockOwners(deps.db, trx, principal.organizationId), id, false);
     await deleteMember(trx, principal.organizationId, id);
     await audit({ action: "member.removed", targetType: "member", targetId: id, before: memberView(target) });
-    return { result: undefined };
+    return { result: undefined, invalidate: [memberChanged(principal.organizationId, id)] };
   });
 }
