@@ -102,6 +102,11 @@ export const ERRORS = {
   },
   queue_closed: { status: 423, error: "Queue is closed", when: "The queue gives no new places." },
   queue_full: { status: 429, error: "Queue is full", when: "The queue is at capacity." },
+  too_many_streams: {
+    status: 429,
+    error: "too_many_streams",
+    when: "Too many live streams open at once for this key, member, organization (by plan) or server.",
+  },
   consumer_not_in_queue: {
     status: 404,
     error: "Consumer not in queue",

@@ -29,6 +29,8 @@ export interface Config {
   readonly outboundAllowCidrs: readonly string[];
   /** How often buffered usage counters and `last_used_at` times are written. */
   readonly usageFlushMs: number;
+  /** Live streams (`GET /queues/:id/events`) this process holds open at once, all organizations together. */
+  readonly liveStreamsMax: number;
   /** With Redis unreachable: `open` keeps serving with per-process limits, `closed` refuses (503). */
   readonly rateLimitFailureMode: "open" | "closed";
   /** A dashboard session ends after this long without a request (and after 12 hours regardless). */
@@ -291,6 +293,7 @@ export function loadConfig(env: Env = process.env): Config {
     trustedProxies: readAddressRanges(env, "FANFARE_TRUSTED_PROXIES", "IP addresses or CIDR ranges"),
     outboundAllowCidrs: readAddressRanges(env, "FANFARE_OUTBOUND_ALLOW_CIDRS", "CIDR ranges, e.g. 10.1.0.0/16"),
     usageFlushMs: readIntInRange(env, "FANFARE_USAGE_FLUSH_MS", 1000, 100, 60_000),
+    liveStreamsMax: readIntInRange(env, "FANFARE_LIVE_STREAMS_MAX", 1000, 1, 100_000),
     dashboardIdleMinutes: readIntInRange(env, "FANFARE_DASHBOARD_IDLE_MINUTES", 30, 5, 720),
     dashboardDir: resolve(env.FANFARE_DASHBOARD_DIR || DEFAULT_DASHBOARD_DIR),
     publicAdminUrl: readPublicAdminUrl(env, host, adminPort),

@@ -22,11 +22,15 @@ export const streamQueueLive = route({
   summary: "The live view as Server-Sent Events: a `snapshot` event every second",
   description:
     "`text/event-stream`. Each `snapshot` event's data is the QueueLive document shown here; a `gone` event " +
-    "ends the stream when the queue is deleted. Reconnect (EventSource does) or poll `/queues/{id}/live`.",
+    "ends the stream when the queue is deleted, a `revoked` event when the credential that opened it no " +
+    "longer holds (key deactivated, deleted or expired; member removed or their role changed; session " +
+    "ended). A reader too slow for the stream misses snapshots, never gets them late. Open streams are " +
+    "capped per key, member, organization (by plan) and server: beyond, 429 `too_many_streams`. " +
+    "Reconnect (EventSource does) or poll `/queues/{id}/live`.",
   params: "IdParams",
   responses: { 200: "QueueLive" },
   stream: true,
-  errors: ["queue_not_found"],
+  errors: ["queue_not_found", "too_many_streams"],
 });
 
 export const admitNextInLine = route({

@@ -12,6 +12,8 @@ export type InvalidationEvent =
   | { type: "key"; keyId: string }
   | { type: "organization"; organizationId: string }
   | { type: "session"; sessionId: string }
+  /** A dashboard member was removed, changed role or had a session ended: what they hold open is proved again. */
+  | { type: "member"; organizationId: string; memberId: string }
   | { type: "experience"; organizationId: string; mode: Mode; experienceId: string }
   | { type: "all" };
 

@@ -52,6 +52,10 @@ const teamChange = (organizationId: string, actor: Actor) => organizationWide({ 
 
 const SIGN_IN: CodePurpose = { kind: "sign-in" };
 
+/** What a member holds open (live streams) is proved again in every process when they change. */
+export const memberChanged = (organizationId: string, memberId: string) =>
+  ({ type: "member", organizationId, memberId }) as const;
+
 /**
  * Stores a sign-in code for any email and sends it only to a member: members and strangers get
  * the same statements, the same answer and the same time to it. Returns the attempt secret the
@@ -102,7 +106,7 @@ export async function endSession(
       return { result: false, unchanged: true };
     }
     await audit({ action, targetType: "member", targetId: memberId, after: { sessionId } });
-    return { result: true };
+    return { result: true, invalidate: [memberChanged(organizationId, memberId)] };
   });
 }
 
@@ -309,7 +313,7 @@ export async function changeRole(deps: Deps, principal: MemberPrincipal, id: str
       before: memberView(target),
       after: memberView(after),
     });
-    return { result: undefined };
+    return { result: undefined, invalidate: [memberChanged(principal.organizationId, id)] };
   });
   return memberView(after);
 }
@@ -323,6 +327,6 @@ export async function removeMember(deps: Deps, principal: MemberPrincipal, id: s
     keepAnOwner(await lockOwners(deps.db, trx, principal.organizationId), id, false);
     await deleteMember(trx, principal.organizationId, id);
     await audit({ action: "member.removed", targetType: "member", targetId: id, before: memberView(target) });
-    return { result: undefined };
+    return { result: undefined, invalidate: [memberChanged(principal.organizationId, id)] };
   });
 }

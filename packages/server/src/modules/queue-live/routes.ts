@@ -5,34 +5,45 @@ import type { Deps } from "../../deps.js";
 import { addRoute } from "../../http/contract-routes.js";
 import { actorOf, authOf } from "../access/index.js";
 import { admitNext, denyConsumer } from "../queue-entries/index.js";
-import { LiveBroadcast, type LiveEvent } from "./live-broadcast.js";
+import { credentialCheck } from "./credential-check.js";
+import { LiveBroadcast, type Snapshot } from "./live-broadcast.js";
+import { liveStreamsOf } from "./live-streams.js";
 import { extendAdmissionsAudited } from "./operator.js";
 import { queueLive } from "./snapshot.js";
+import { SseStream } from "./sse-stream.js";
 
 /** Admin API: the drop's control room for one queue — its live view, as a document or a stream, and the operator's actions. */
 export function queueLiveRoutes(deps: Deps): FastifyPluginAsync {
   const broadcast = new LiveBroadcast(deps);
+  const streams = liveStreamsOf(deps);
   // An action's admissions count in the pace at once: this process's activity is written first.
   // The action has committed, so a failed write only waits for the next flush (which logs it).
   const afterAction = () => deps.queueActivity.flush().catch(() => {});
   return async (app) => {
-    const streams = new Set<ServerResponse>();
+    const open = new Set<ServerResponse>();
     // Streams never end by themselves: they end before the server closes, or closing would wait on them.
     app.addHook("preClose", (done) => {
-      for (const stream of streams) stream.end();
+      for (const response of open) response.end();
       done();
     });
 
     addRoute(app, routes.getQueueLive, async (request) => queueLive(deps, authOf(request).tenant, request.params.id));
 
     addRoute(app, routes.streamQueueLive, async (request, reply) => {
-      const { tenant } = authOf(request);
+      const auth = authOf(request);
       const queueId = request.params.id;
-      // An unknown queue is a plain 404, before the stream starts.
-      const first = await queueLive(deps, tenant, queueId);
+      // Refusals are plain answers, before the stream starts: past a cap 429, an unknown queue 404.
+      const release = await streams.reserve(auth);
+      let first: Snapshot;
+      try {
+        first = await queueLive(deps, auth.tenant, queueId);
+      } catch (err) {
+        release();
+        throw err;
+      }
       reply.hijack();
-      const stream = reply.raw;
-      stream.writeHead(200, {
+      const response = reply.raw;
+      response.writeHead(200, {
         "content-type": "text/event-stream; charset=utf-8",
         "cache-control": "no-store",
         "x-accel-buffering": "no",
@@ -40,19 +51,22 @@ export function queueLiveRoutes(deps: Deps): FastifyPluginAsync {
         // then wait out the keep-alive timeout of their idle connections.
         connection: "close",
       });
-      const send = ({ event, data }: LiveEvent) => {
-        stream.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-        if (event === "gone") stream.end();
-      };
-      send({ event: "snapshot", data: first });
-      streams.add(stream);
-      const unwatch = broadcast.watch(tenant, queueId, send);
-      stream.on("close", () => {
+      const stream = new SseStream(response);
+      stream.send("snapshot", first);
+      open.add(response);
+      const unwatch = broadcast.watch(auth.tenant, queueId, ({ event, data }) => {
+        if (event === "gone") stream.finish(event, data);
+        else stream.send(event, data);
+      });
+      const untrack = streams.track(auth, credentialCheck(deps, request), () => stream.finish("revoked", { queueId }));
+      response.on("close", () => {
         unwatch();
-        streams.delete(stream);
+        untrack();
+        release();
+        open.delete(response);
         // A viewer who went away leaves a response never ended: its socket goes too, or the
         // server would count the connection as busy and wait on it when closing.
-        stream.socket?.destroy();
+        response.socket?.destroy();
       });
       return reply;
     });
