@@ -1,5 +1,6 @@
 import type { Deps } from "../../deps.js";
 import { AppError } from "../../http/errors.js";
+import { OutageLog } from "../../lib/outage-log.js";
 import type { TenantScope } from "../../lib/tenant.js";
 import { queueLive } from "./snapshot.js";
 
@@ -16,7 +17,11 @@ const TICK_MS = 1000;
 export class LiveBroadcast {
   private readonly queues = new Map<string, { watchers: Set<Watcher>; timer: NodeJS.Timeout }>();
 
-  constructor(private readonly deps: Deps) {}
+  private readonly outage: OutageLog;
+
+  constructor(private readonly deps: Deps) {
+    this.outage = new OutageLog(deps.logger, "live view readings");
+  }
 
   /** Starts sending `watcher` the queue's view every second; returns the way to stop. */
   watch(tenant: TenantScope, queueId: string, watcher: Watcher): () => void {
@@ -43,9 +48,11 @@ export class LiveBroadcast {
     let event: LiveEvent;
     try {
       event = { event: "snapshot", data: await queueLive(this.deps, tenant, queueId) };
+      this.outage.succeeded();
     } catch (err) {
       if (!(err instanceof AppError && err.code === "queue_not_found")) {
-        this.deps.logger.warn({ err }, "a live view reading failed; the streams go on");
+        // The streams go on; the outage is logged once, not once a second per watched queue.
+        this.outage.failed(err);
         return;
       }
       event = { event: "gone", data: { queueId } };
