@@ -5,7 +5,7 @@ import type { Deps } from "../../deps.js";
 import { addRoute } from "../../http/contract-routes.js";
 import { sessionCookie } from "../../http/cookies.js";
 import { errors } from "../../http/errors.js";
-import { enforceLimits, type Limit } from "../../http/rate-limit.js";
+import { clientOf, enforceLimits, type Limit } from "../../http/rate-limit.js";
 import { isoAt } from "../../lib/clock.js";
 import { normalizeEmail } from "../../lib/email.js";
 import { actorOf, memberOf } from "../access/index.js";
@@ -41,11 +41,11 @@ const VERIFY_LIMITS = { perIp: 30, perEmail: MAX_ATTEMPTS, perEmailWindowMs: COD
  * alike, and never the email alone: a limit on an email is a lock anybody could put on a member
  * from elsewhere, while their own sign-in from their own IP keeps its own budget.
  */
-function signInThrottles(route: string, ip: string, email: string, limits: typeof SIGN_IN_LIMITS): Limit[] {
+function signInThrottles(route: string, client: string, email: string, limits: typeof SIGN_IN_LIMITS): Limit[] {
   return [
-    { key: `${route}:ip:${ip}`, limit: limits.perIp, windowMs: 10 * MINUTE },
+    { key: `${route}:ip:${client}`, limit: limits.perIp, windowMs: 10 * MINUTE },
     {
-      key: `${route}:email-ip:${ip}:${normalizeEmail(email)}`,
+      key: `${route}:email-ip:${client}:${normalizeEmail(email)}`,
       limit: limits.perEmail,
       windowMs: limits.perEmailWindowMs,
     },
@@ -108,7 +108,7 @@ export function memberRoutes(deps: Deps): FastifyPluginAsync {
       await enforceLimits(
         deps.limiter,
         reply,
-        signInThrottles("dashboard-sign-in", request.ip, request.body.email, SIGN_IN_LIMITS),
+        signInThrottles("dashboard-sign-in", clientOf(deps, request), request.body.email, SIGN_IN_LIMITS),
       );
       await requestSignIn(deps, request.body.email);
       return reply.code(202).send({ sent: true as const });
@@ -118,7 +118,7 @@ export function memberRoutes(deps: Deps): FastifyPluginAsync {
       await enforceLimits(
         deps.limiter,
         reply,
-        signInThrottles("dashboard-verify", request.ip, request.body.email, VERIFY_LIMITS),
+        signInThrottles("dashboard-verify", clientOf(deps, request), request.body.email, VERIFY_LIMITS),
       );
       const row = await verifySignIn(deps, request.body.email, request.body.code.trim(), client(request));
       return signIn(request, reply, row);
@@ -193,7 +193,7 @@ export function memberRoutes(deps: Deps): FastifyPluginAsync {
 
     addRoute(app, routes.acceptInvitation, async (request, reply) => {
       await enforceLimits(deps.limiter, reply, [
-        { key: `dashboard-accept:ip:${request.ip}`, limit: 20, windowMs: 10 * MINUTE },
+        { key: `dashboard-accept:ip:${clientOf(deps, request)}`, limit: 20, windowMs: 10 * MINUTE },
       ]);
       const joined = await acceptInvitation(deps, request.body.code, client(request));
       const organization = await deps.organizations.get(joined.organizationId);
