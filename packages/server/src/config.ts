@@ -25,6 +25,8 @@ export interface Config {
   readonly bodyLimitBytes: number;
   /** Proxies whose X-Forwarded-For is believed when finding the client IP (IPs or CIDRs). */
   readonly trustedProxies: readonly string[];
+  /** Per-IP rate limits count an IPv6 client by this many leading bits (its /64 by default); IPv4 by its address. */
+  readonly ipv6RateLimitPrefix: number;
   /** Private ranges webhooks and code delivery may reach (metadata addresses never are). */
   readonly outboundAllowCidrs: readonly string[];
   /** How often buffered usage counters and `last_used_at` times are written. */
@@ -291,6 +293,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel,
     bodyLimitBytes: readPositiveInt(env, "FANFARE_BODY_LIMIT_BYTES", 64 * 1024),
     trustedProxies: readAddressRanges(env, "FANFARE_TRUSTED_PROXIES", "IP addresses or CIDR ranges"),
+    ipv6RateLimitPrefix: readIntInRange(env, "FANFARE_IPV6_RATE_LIMIT_PREFIX", 64, 32, 128),
     outboundAllowCidrs: readAddressRanges(env, "FANFARE_OUTBOUND_ALLOW_CIDRS", "CIDR ranges, e.g. 10.1.0.0/16"),
     usageFlushMs: readIntInRange(env, "FANFARE_USAGE_FLUSH_MS", 1000, 100, 60_000),
     liveStreamsMax: readIntInRange(env, "FANFARE_LIVE_STREAMS_MAX", 1000, 1, 100_000),

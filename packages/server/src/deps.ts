@@ -155,7 +155,7 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
     accessTokens.apply(event);
   });
   const limiter = config.redisUrl
-    ? new RedisLimiter(config.redisUrl, clock, logger, config.rateLimitFailureMode)
+    ? new RedisLimiter(config.redisUrl, clock, logger, secrets["rate-limit-key"], config.rateLimitFailureMode)
     : new MemoryLimiter(clock);
   const lastUsed = new LastUsedBuffer(db);
   const usage = new UsageRecorder(db, clock, logger);

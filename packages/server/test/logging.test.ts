@@ -1,5 +1,8 @@
+import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { newId } from "../src/lib/ids.js";
 import { generateKey } from "../src/modules/keys/format.js";
+import { csrfTokenOf } from "../src/modules/members/sessions.js";
 import { createTestServer, type TestServer } from "./harness.js";
 
 describe("request logging", () => {
@@ -91,5 +94,37 @@ describe("request logging", () => {
     }
     expect(text).toContain("/api/v1/api-keys/[redacted]");
     expect(text).toContain("page=2"); // ordinary values stay readable
+  });
+
+  it("censors every other secret the server issues by its shape, and CSRF and cookie headers by name", async () => {
+    // Made the way the server makes them (members/service.ts, members/sessions.ts).
+    const invitationCode = `inv_${randomBytes(24).toString("base64url")}`;
+    const sessionId = newId("dashboardSession", Date.now());
+    const cookieSecret = randomBytes(32).toString("base64url");
+    const csrfToken = csrfTokenOf(server.deps, sessionId);
+    const signInCode = "482913";
+    const twiceEncodedKey = generateKey("secret", "live");
+    const invitationId = newId("invitation", Date.now());
+    const urls = [
+      `/api/v1/dashboard/accept-invitation/${invitationCode}`,
+      `/api/v1/nothing?next=${encodeURIComponent(`/accept?c=${invitationCode}`)}`,
+      `/api/v1/nothing?state=${csrfToken}&page=2`,
+      `/api/v1/nothing?s=${encodeURIComponent(`${sessionId}.${cookieSecret}`)}`,
+      `/api/v1/nothing/${signInCode}?n=${signInCode}&first=20`,
+      `/api/v1/nothing?q=${encodeURIComponent(encodeURIComponent(twiceEncodedKey))}`,
+      `/api/v1/dashboard/invitations/${invitationId}?year=2026`,
+    ];
+    for (const url of urls) await server.admin.inject({ method: "GET", url });
+    server.deps.logger.info({
+      req: { headers: { "x-csrf-token": csrfToken, cookie: `fanfare_dashboard=${sessionId}.${cookieSecret}` } },
+      body: { csrfToken },
+    });
+
+    const text = server.logs.text;
+    for (const secret of [invitationCode, csrfToken, cookieSecret, signInCode, twiceEncodedKey]) {
+      expect(text).not.toContain(secret);
+    }
+    // Ids, page sizes and other numbers stay readable.
+    for (const ordinary of [invitationId, "page=2", "first=20", "year=2026"]) expect(text).toContain(ordinary);
   });
 });

@@ -17,7 +17,8 @@ describe.each(dialects())("one-time codes (%s)", (dialect) => {
   let keys: BootstrapKeys;
 
   beforeAll(async () => {
-    server = await createTestServer(dialect);
+    // Injected requests come from 127.0.0.1, so X-Forwarded-For picks each test client's address.
+    server = await createTestServer(dialect, { FANFARE_TRUSTED_PROXIES: "127.0.0.1" });
   });
   afterAll(() => server.close());
   beforeEach(async () => {
@@ -29,6 +30,9 @@ describe.each(dialects())("one-time codes (%s)", (dialect) => {
     call(server.consumer, "POST", "/api/v1/auth/otp/request", { headers: pk(key), body });
   const verify = (body: Record<string, unknown>, headers: Record<string, string> = {}) =>
     call(server.consumer, "POST", "/api/v1/auth/otp/verify", { headers: { ...pk(), ...headers }, body });
+  const from = (ip: string) => ({ "x-forwarded-for": ip });
+  const requestFrom = (ip: string, body: Record<string, unknown>) =>
+    call(server.consumer, "POST", "/api/v1/auth/otp/request", { headers: { ...pk(), ...from(ip) }, body });
   async function outbox(to: string): Promise<string[]> {
     const response = await call(server.admin, "GET", `/api/v1/test/messages?to=${encodeURIComponent(to)}`, {
       key: keys.secretTest,
@@ -80,19 +84,20 @@ describe.each(dialects())("one-time codes (%s)", (dialect) => {
     expect((await verify({ email: "b@example.com", code })).body).toBe(INVALID);
   });
 
-  it("counts at most five of fifty parallel wrong guesses", async () => {
+  it("lets fifty parallel wrong guesses from fifty addresses compare at most five", async () => {
     const code = await codeFor("c@example.com");
     const guesses = await Promise.all(
-      Array.from({ length: 50 }, () => verify({ email: "c@example.com", code: wrong(code) })),
+      Array.from({ length: 50 }, (_, n) =>
+        verify({ email: "c@example.com", code: wrong(code) }, from(`203.0.113.${n}`)),
+      ),
     );
     expect(guesses.every((g) => g.body === INVALID)).toBe(true);
     const row = await server.deps.db.kysely
       .selectFrom("otp_codes")
-      .select(["attempts", "failures"])
+      .select("attempts")
       .where("identifier", "=", "c@example.com")
       .executeTakeFirstOrThrow();
-    expect(row.attempts).toBe(50);
-    expect(row.failures).toBe(5); // each compared guess counts, even in parallel
+    expect(row.attempts).toBe(50); // every one counted before any comparison, even in parallel
 
     expect((await verify({ email: "c@example.com", code })).body).toBe(INVALID);
   });
@@ -156,26 +161,50 @@ describe.each(dialects())("one-time codes (%s)", (dialect) => {
     expect([knownAgain.statusCode, knownAgain.body]).toEqual([unknownAgain.statusCode, unknownAgain.body]);
   });
 
-  it("locks an identifier for 15 minutes after 10 failures in an hour", async () => {
+  it("never lets strangers' wrong guesses from many addresses lock the owner out", async () => {
+    const owner = "owner@example.com";
+    // Two codes the attacker asked for, five wrong guesses each, from ten addresses in all.
+    for (let round = 0; round < 2; round++) {
+      expect((await requestFrom(`203.0.113.${100 + round}`, { email: owner })).statusCode).toBe(200);
+      const [code] = await outbox(owner);
+      for (let n = 0; n < 5; n++) {
+        const guess = await verify({ email: owner, code: wrong(code as string) }, from(`198.51.100.${round * 5 + n}`));
+        expect(guess.body).toBe(INVALID);
+      }
+      // A sixth guess at a dead code, from an eleventh address, fails like the others.
+      expect((await verify({ email: owner, code: "000000" }, from(`198.51.100.${20 + round}`))).body).toBe(INVALID);
+      server.clock.advance(60_000);
+    }
+    const ownAddress = from("192.0.2.10");
+    const asked = await requestFrom("192.0.2.10", { email: owner });
+    expect(asked.statusCode).toBe(200);
+    const [code] = await outbox(owner);
+    const signedIn = await verify({ email: owner, code }, ownAddress);
+    expect(signedIn.statusCode).toBe(200);
+    expect(signedIn.json().session.email).toBe(owner);
+  });
+
+  it("holds one network to 10 guesses an hour at one identifier, without touching other networks", async () => {
+    const guesser = from("203.0.113.50");
     for (let round = 0; round < 2; round++) {
       const code = await codeFor("f@example.com");
       // All five guesses at once: each one still counts against the budget.
-      await Promise.all(Array.from({ length: 5 }, () => verify({ email: "f@example.com", code: wrong(code) })));
+      await Promise.all(
+        Array.from({ length: 5 }, () => verify({ email: "f@example.com", code: wrong(code) }, guesser)),
+      );
       server.clock.advance(60_000);
     }
-    const locked = await request({ email: "f@example.com" });
-    expect(locked.statusCode).toBe(429);
-    expect(locked.json().retryAfter).toBeGreaterThan(800);
-    // Parallel failures all count, so the lock cannot be raced past.
-    const row = await server.deps.db.kysely
-      .selectFrom("otp_codes")
-      .select(["failures", "locked_until"])
-      .where("identifier", "=", "f@example.com")
-      .executeTakeFirstOrThrow();
-    expect(row.failures).toBe(10);
-    expect(row.locked_until).not.toBeNull();
-    server.clock.advance(15 * 60_000);
-    expect((await request({ email: "f@example.com" })).statusCode).toBe(200);
+    const code = await codeFor("f@example.com");
+    const refused = await verify({ email: "f@example.com", code }, guesser);
+    expect(refused.statusCode).toBe(429);
+    expect(refused.json().retryAfter).toBeGreaterThan(600);
+    // The same network still gets other identifiers; another network still gets this one.
+    const other = await codeFor("g@example.com");
+    expect((await verify({ email: "g@example.com", code: other }, guesser)).statusCode).toBe(200);
+    expect((await verify({ email: "f@example.com", code }, from("192.0.2.20"))).statusCode).toBe(200);
+    server.clock.advance(60 * 60_000);
+    const later = await codeFor("f@example.com");
+    expect((await verify({ email: "f@example.com", code: later }, guesser)).statusCode).toBe(200);
   });
 
   it("parses phones to E.164, refuses unparsable numbers and countries outside the SMS list", async () => {

@@ -10,6 +10,7 @@ import { REDIS_URL } from "./services.js";
 
 const WINDOW = 60_000;
 const silent = pino({ level: "silent" });
+const KEY_DIGEST_KEY = Buffer.alloc(32, 7);
 const backends = inject("redis") ? (["memory", "redis"] as const) : (["memory"] as const);
 
 describe.each(backends)("rate limiter (%s)", (backend) => {
@@ -19,7 +20,8 @@ describe.each(backends)("rate limiter (%s)", (backend) => {
   });
 
   async function limiter(clock: ManualClock): Promise<RateLimiter> {
-    const created = backend === "redis" ? new RedisLimiter(REDIS_URL, clock, silent) : new MemoryLimiter(clock);
+    const created =
+      backend === "redis" ? new RedisLimiter(REDIS_URL, clock, silent, KEY_DIGEST_KEY) : new MemoryLimiter(clock);
     if (created instanceof RedisLimiter) await created.connect();
     open.push(created);
     return created;
@@ -74,8 +76,8 @@ describe.each(backends)("rate limiter (%s)", (backend) => {
 describe.runIf(inject("redis"))("rate limiter shared through Redis", () => {
   it("enforces one combined limit for two processes", async () => {
     const clock = new ManualClock(Date.parse("2026-01-15T12:00:00.000Z"));
-    const a = new RedisLimiter(REDIS_URL, clock, silent);
-    const b = new RedisLimiter(REDIS_URL, clock, silent);
+    const a = new RedisLimiter(REDIS_URL, clock, silent, KEY_DIGEST_KEY);
+    const b = new RedisLimiter(REDIS_URL, clock, silent, KEY_DIGEST_KEY);
     await Promise.all([a.connect(), b.connect()]);
     try {
       const k = `shared:${randomBase62(12)}`;
@@ -95,7 +97,7 @@ describe("rate limiter without Redis", () => {
   it("keeps limiting locally when Redis is unreachable, and says so once", async () => {
     const logs = new LogCapture();
     const clock = new ManualClock(Date.parse("2026-01-15T12:00:00.000Z"));
-    const rl = new RedisLimiter("redis://127.0.0.1:1", clock, pino(logs));
+    const rl = new RedisLimiter("redis://127.0.0.1:1", clock, pino(logs), KEY_DIGEST_KEY);
     await rl.connect(200);
     try {
       const results = [];

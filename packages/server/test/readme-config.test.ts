@@ -8,10 +8,10 @@ const names = (text: string, pattern: RegExp) =>
 describe("the configuration documents", () => {
   it("name every variable the server reads, in the README's table and in .env.example, and no other", () => {
     // config.ts is the only reader of the environment.
-    const readByConfig = names(read("../src/config.ts"), /(?:"|env\.)(FANFARE_[A-Z_]+)/g);
+    const readByConfig = names(read("../src/config.ts"), /(?:"|env\.)(FANFARE_[A-Z0-9_]+)/g);
     const readme = read("../../../README.md");
     const table = readme.slice(readme.indexOf("## Configuration"), readme.indexOf("\n## API overview"));
-    expect(names(table, /^\| `(FANFARE_[A-Z_]+)`/gm)).toEqual(readByConfig);
-    expect(names(read("../../../.env.example"), /^#? ?(FANFARE_[A-Z_]+)=/gm)).toEqual(readByConfig);
+    expect(names(table, /^\| `(FANFARE_[A-Z0-9_]+)`/gm)).toEqual(readByConfig);
+    expect(names(read("../../../.env.example"), /^#? ?(FANFARE_[A-Z0-9_]+)=/gm)).toEqual(readByConfig);
   });
 });

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Deps } from "../deps.js";
+import { rateLimitNetwork } from "../lib/ip.js";
 import type { LimitDecision, RateLimiter } from "../ratelimit/limiter.js";
 import { planLimitPerMinute } from "../ratelimit/plans.js";
 import { type AppError, errors, RateLimitError } from "./errors.js";
@@ -59,22 +60,30 @@ export async function enforceLimits(limiter: RateLimiter, reply: FastifyReply, l
 }
 
 /**
+ * The client a per-IP limit counts: every per-IP key is built on this, never on `request.ip`,
+ * so an IPv6 client cannot multiply its budget by walking the addresses of its own /64.
+ */
+export function clientOf(deps: Pick<Deps, "config">, request: FastifyRequest): string {
+  return rateLimitNetwork(request.ip, deps.config.ipv6RateLimitPrefix);
+}
+
+/**
  * Who the plan's budget belongs to. A secret key is one caller. A publishable key is shared by
  * every shopper's browser, so its budget is per client — the consumer session when there is
  * one, else the IP — and a surge of real shoppers never throttles the key as a whole.
  */
-function planBucket(request: FastifyRequest): string | undefined {
+function planBucket(deps: Deps, request: FastifyRequest): string | undefined {
   const auth = request.auth;
   if (auth?.key?.record.kind === "secret") return `plan:key:${auth.key.record.id}`;
   if (auth?.member) return `plan:member:${auth.member.memberId}`;
   if (auth?.consumer) return `plan:session:${auth.consumer.sessionId}`;
-  if (auth?.key) return `plan:pk:${auth.key.record.id}:ip:${request.ip}`;
+  if (auth?.key) return `plan:pk:${auth.key.record.id}:ip:${clientOf(deps, request)}`;
   return undefined;
 }
 
 /** The plan's per-minute limit, applied to every authenticated request right after authentication. */
 export async function enforcePlanLimit(deps: Deps, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-  const bucket = planBucket(request);
+  const bucket = planBucket(deps, request);
   if (!bucket || !request.auth) return;
   const organization = await deps.organizations.get(request.auth.tenant.organizationId);
   if (!organization) throw errors.invalidApiKey();

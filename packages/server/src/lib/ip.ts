@@ -35,3 +35,40 @@ export class IpAllowlist {
     return this.list.check(address, version === 4 ? "ipv4" : "ipv6");
   }
 }
+
+/** The eight 16-bit groups of a valid IPv6 address (`::` expanded, a dotted IPv4 tail converted). */
+function ipv6Groups(address: string): number[] {
+  let text = address;
+  const tail = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (tail) {
+    const [a, b, c, d] = tail.slice(1).map(Number) as [number, number, number, number];
+    text = `${text.slice(0, tail.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head = "", rest] = text.split("::");
+  const parse = (part: string) => (part === "" ? [] : part.split(":").map((group) => Number.parseInt(group, 16)));
+  const left = parse(head);
+  const right = rest === undefined ? [] : parse(rest);
+  return [...left, ...Array<number>(8 - left.length - right.length).fill(0), ...right];
+}
+
+/**
+ * Who a per-IP rate limit counts: an IPv4 address as it is (an IPv4-mapped IPv6 address counts
+ * as its IPv4), and an IPv6 address by its first `ipv6Prefix` bits — one subscriber is routinely
+ * handed a whole /64, so counting each address would give them 2^64 budgets.
+ */
+export function rateLimitNetwork(ip: string, ipv6Prefix: number): string {
+  if (!ip.includes(":")) return ip;
+  const zone = ip.indexOf("%");
+  const address = zone === -1 ? ip : ip.slice(0, zone);
+  if (isIP(address) !== 6) return address;
+  const all = ipv6Groups(address);
+  if (all.slice(0, 5).every((group) => group === 0) && all[5] === 0xffff) {
+    const [high = 0, low = 0] = all.slice(6);
+    return `${high >> 8}.${high & 0xff}.${low >> 8}.${low & 0xff}`;
+  }
+  const groups = all.map((group, index) => {
+    const kept = Math.min(16, Math.max(0, ipv6Prefix - index * 16));
+    return kept === 0 ? 0 : group & ((0xffff << (16 - kept)) & 0xffff);
+  });
+  return `${groups.map((group) => group.toString(16)).join(":")}/${ipv6Prefix}`;
+}

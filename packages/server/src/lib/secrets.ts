@@ -30,6 +30,7 @@ export const KEY_PURPOSES = [
   "webhook-secret-encryption",
   "dashboard-session-digest",
   "dashboard-csrf",
+  "rate-limit-key",
 ] as const;
 export type KeyPurpose = (typeof KEY_PURPOSES)[number];
 export type DerivedKeys = Readonly<Record<KeyPurpose, Buffer>>;

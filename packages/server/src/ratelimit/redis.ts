@@ -1,6 +1,8 @@
 import { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { Clock } from "../lib/clock.js";
+import { LruCache } from "../lib/lru.js";
+import { hmacSha256 } from "../lib/secrets.js";
 import { decide, type LimitDecision, LimiterUnavailableError, type RateLimiter } from "./limiter.js";
 import { MemoryLimiter } from "./memory.js";
 
@@ -22,6 +24,9 @@ end
 return {0, current, previous}
 `;
 
+/** Keys counted often (a key's plan budget, a busy client) are digested once, not per request. */
+const DIGESTS_KEPT = 10_000;
+
 /**
  * Shared limits through Redis. If Redis cannot be reached the server keeps serving with a
  * local limiter (logged once), and goes back to Redis when it answers again.
@@ -30,12 +35,15 @@ export class RedisLimiter implements RateLimiter {
   readonly backend = "redis" as const;
   private readonly redis: Redis;
   private readonly fallback: MemoryLimiter;
+  private readonly digests = new LruCache<string, string>(DIGESTS_KEPT);
   private unreachable = false;
 
+  /** `keyDigestKey` (HKDF-derived) names every counter in Redis by a MAC of what it counts. */
   constructor(
     url: string,
     private readonly clock: Clock,
     private readonly logger: Logger,
+    private readonly keyDigestKey: Buffer,
     private readonly failureMode: "open" | "closed" = "open",
   ) {
     this.redis = new Redis(url, {
@@ -70,7 +78,7 @@ export class RedisLimiter implements RateLimiter {
   async consume(key: string, limit: number, windowMs: number): Promise<LimitDecision> {
     const now = this.clock.now();
     const windowStartMs = now - (now % windowMs);
-    const base = `fanfare:rl:${windowMs}:${key}`;
+    const base = `fanfare:rl:${windowMs}:${this.storedKey(key)}`;
     try {
       const [allowed, current, previous] = (await (
         this.redis as unknown as { slidingWindow(...args: (string | number)[]): Promise<number[]> }
@@ -89,6 +97,21 @@ export class RedisLimiter implements RateLimiter {
       if (this.failureMode === "closed") throw limiterUnavailable();
       return this.fallback.consume(key, limit, windowMs);
     }
+  }
+
+  /**
+   * What Redis is told: the limit's name, then an HMAC of the rest — emails, phones, addresses
+   * and ids never sit in Redis in the clear, yet the same key always lands on the same counter.
+   */
+  private storedKey(key: string): string {
+    let stored = this.digests.get(key);
+    if (stored === undefined) {
+      const colon = key.indexOf(":");
+      const name = colon === -1 ? "" : key.slice(0, colon + 1);
+      stored = `${name}${hmacSha256(this.keyDigestKey, key).toString("base64url")}`;
+      this.digests.set(key, stored);
+    }
+    return stored;
   }
 
   async probe(): Promise<void> {

@@ -5,7 +5,7 @@ import type { Deps } from "../../deps.js";
 import { addRoute } from "../../http/contract-routes.js";
 import { readCookie, sessionCookie } from "../../http/cookies.js";
 import { errors } from "../../http/errors.js";
-import { enforceLimits, type Limit } from "../../http/rate-limit.js";
+import { clientOf, enforceLimits, type Limit } from "../../http/rate-limit.js";
 import { isoAt } from "../../lib/clock.js";
 import { normalizeEmail } from "../../lib/email.js";
 import { actorOf, memberOf } from "../access/index.js";
@@ -46,11 +46,11 @@ const VERIFY_LIMITS = { perIp: 30, perEmail: MAX_ATTEMPTS, perEmailWindowMs: COD
  * alike, and never the email alone: a limit on an email is a lock anybody could put on a member
  * from elsewhere, while their own sign-in from their own IP keeps its own budget.
  */
-function signInThrottles(route: string, ip: string, email: string, limits: typeof SIGN_IN_LIMITS): Limit[] {
+function signInThrottles(route: string, client: string, email: string, limits: typeof SIGN_IN_LIMITS): Limit[] {
   return [
-    { key: `${route}:ip:${ip}`, limit: limits.perIp, windowMs: 10 * MINUTE },
+    { key: `${route}:ip:${client}`, limit: limits.perIp, windowMs: 10 * MINUTE },
     {
-      key: `${route}:email-ip:${ip}:${normalizeEmail(email)}`,
+      key: `${route}:email-ip:${client}:${normalizeEmail(email)}`,
       limit: limits.perEmail,
       windowMs: limits.perEmailWindowMs,
     },
@@ -125,7 +125,7 @@ export function memberRoutes(deps: Deps): FastifyPluginAsync {
       await enforceLimits(
         deps.limiter,
         reply,
-        signInThrottles("dashboard-sign-in", request.ip, request.body.email, SIGN_IN_LIMITS),
+        signInThrottles("dashboard-sign-in", clientOf(deps, request), request.body.email, SIGN_IN_LIMITS),
       );
       setAttemptCookie(request, reply, await requestSignIn(deps, request.body.email));
       return reply.code(202).send({ sent: true as const });
@@ -135,7 +135,7 @@ export function memberRoutes(deps: Deps): FastifyPluginAsync {
       await enforceLimits(
         deps.limiter,
         reply,
-        signInThrottles("dashboard-verify", request.ip, request.body.email, VERIFY_LIMITS),
+        signInThrottles("dashboard-verify", clientOf(deps, request), request.body.email, VERIFY_LIMITS),
       );
       const { email, code } = request.body;
       const row = await verifySignIn(deps, { attempt: attemptOf(request), email, code: code.trim() }, client(request));
@@ -204,23 +204,23 @@ export function memberRoutes(deps: Deps): FastifyPluginAsync {
       return reply.code(204).send(null);
     });
 
-    const invitationLimit = (route: string, ip: string, limit: number): Limit[] => [
-      { key: `${route}:ip:${ip}`, limit, windowMs: 10 * MINUTE },
+    const invitationLimit = (route: string, request: FastifyRequest, limit: number): Limit[] => [
+      { key: `${route}:ip:${clientOf(deps, request)}`, limit, windowMs: 10 * MINUTE },
     ];
 
     addRoute(app, routes.previewInvitation, async (request, reply) => {
-      await enforceLimits(deps.limiter, reply, invitationLimit("dashboard-invitation-preview", request.ip, 60));
+      await enforceLimits(deps.limiter, reply, invitationLimit("dashboard-invitation-preview", request, 60));
       return previewInvitation(deps, request.body.code);
     });
 
     addRoute(app, routes.acceptInvitation, async (request, reply) => {
-      await enforceLimits(deps.limiter, reply, invitationLimit("dashboard-accept", request.ip, 20));
+      await enforceLimits(deps.limiter, reply, invitationLimit("dashboard-accept", request, 20));
       setAttemptCookie(request, reply, await requestInvitationCode(deps, request.body.code));
       return reply.code(202).send({ sent: true as const });
     });
 
     addRoute(app, routes.verifyInvitation, async (request, reply) => {
-      await enforceLimits(deps.limiter, reply, invitationLimit("dashboard-accept-verify", request.ip, 30));
+      await enforceLimits(deps.limiter, reply, invitationLimit("dashboard-accept-verify", request, 30));
       const input = {
         code: request.body.code,
         attempt: attemptOf(request),

@@ -5,12 +5,13 @@ import { AppError } from "../../http/errors.js";
 import { rateLimitExceeded } from "../../http/rate-limit.js";
 import { isoAt } from "../../lib/clock.js";
 import { digestsEqual, hmacSha256 } from "../../lib/secrets.js";
-import { type CodeKey, consumeCode, countAttempt, getCodeState, putCode, recordFailure } from "./store.js";
+import { type CodeKey, consumeCode, countAttempt, getCodeSentAt, putCode } from "./store.js";
 
 /**
- * One-time codes for consumer sign-in: issuing with a resend cooldown, checking with an attempt
- * cap, and a lockout after repeated failures. Dashboard sign-in shares the lifetime, attempts and
- * error bodies but not the per-email lock (see members/sign-in-codes.ts).
+ * One-time codes for consumer sign-in: issuing with a resend cooldown, and checking with an
+ * attempt cap per code. Repeated failures are throttled at the routes per identifier and client
+ * network, never per identifier alone (a lock on an identifier is one anybody could put on its
+ * owner). Dashboard sign-in shares the lifetime, attempts and error bodies (members/sign-in-codes.ts).
  */
 export const CODE_TTL_MS = 10 * 60_000;
 
@@ -18,9 +19,6 @@ export const CODE_TTL_MS = 10 * 60_000;
 export const newCode = (): string => randomInt(0, 1_000_000).toString().padStart(6, "0");
 export const RESEND_COOLDOWN_MS = 60_000;
 export const MAX_ATTEMPTS = 5;
-const FAILURE_WINDOW_MS = 3600_000;
-const FAILURES_BEFORE_LOCK = 10;
-const LOCK_MS = 15 * 60_000;
 
 /** The seed's bodies, byte for byte. */
 export const codeErrors = {
@@ -46,15 +44,13 @@ function codeDigest(deps: Deps, key: CodeKey, code: string): Buffer {
 
 /**
  * Stores a fresh six-digit code (killing the previous one) and returns it for delivery.
- * Refused with 429 while locked out or within the resend cooldown.
+ * Refused with 429 within the resend cooldown.
  */
 export async function issueCode(deps: Deps, key: CodeKey, channel: OtpChannel): Promise<string> {
   const now = deps.clock.now();
-  const state = await getCodeState(deps.db, key);
-  if (state?.lockedUntil && Date.parse(state.lockedUntil) > now) throw tooSoon(Date.parse(state.lockedUntil), now);
-  if (state && Date.parse(state.sentAt) + RESEND_COOLDOWN_MS > now) {
-    throw tooSoon(Date.parse(state.sentAt) + RESEND_COOLDOWN_MS, now);
-  }
+  const sentAt = await getCodeSentAt(deps.db, key);
+  if (sentAt && Date.parse(sentAt) + RESEND_COOLDOWN_MS > now)
+    throw tooSoon(Date.parse(sentAt) + RESEND_COOLDOWN_MS, now);
   const code = newCode();
   await putCode(deps.db, key, {
     channel,
@@ -65,27 +61,14 @@ export async function issueCode(deps: Deps, key: CodeKey, channel: OtpChannel): 
   return code;
 }
 
-function noteFailure(deps: Deps, key: CodeKey, nowMs: number): Promise<void> {
-  return recordFailure(deps.db, key, {
-    now: isoAt(nowMs),
-    windowStartedBefore: isoAt(nowMs - FAILURE_WINDOW_MS),
-    maxFailures: FAILURES_BEFORE_LOCK,
-    lockUntil: isoAt(nowMs + LOCK_MS),
-  });
-}
-
 /** Checks and consumes a code. Every attempt is counted before the comparison. */
 export async function checkCode(deps: Deps, key: CodeKey, code: string): Promise<void> {
   const now = deps.clock.now();
   const live = await countAttempt(deps.db, key);
   if (!live) throw codeErrors.invalid();
-  if (live.locked_until && Date.parse(live.locked_until) > now) throw tooSoon(Date.parse(live.locked_until), now);
   if (Date.parse(live.expires_at) <= now) throw codeErrors.expired();
   if (live.attempts > MAX_ATTEMPTS) throw codeErrors.invalid();
   const presented = codeDigest(deps, key, code);
-  if (!digestsEqual(presented, Buffer.from(live.digest, "base64url"))) {
-    await noteFailure(deps, key, now);
-    throw codeErrors.invalid();
-  }
+  if (!digestsEqual(presented, Buffer.from(live.digest, "base64url"))) throw codeErrors.invalid();
   if (!(await consumeCode(deps.db, key, live.digest, isoAt(now)))) throw codeErrors.invalid();
 }

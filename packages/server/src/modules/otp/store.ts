@@ -10,23 +10,19 @@ export interface CodeKey extends TenantScope {
   readonly identifier: string;
 }
 
-export interface CodeState {
-  sentAt: string;
-  lockedUntil: string | null;
-}
-
-export async function getCodeState(db: Db, key: CodeKey): Promise<CodeState | undefined> {
+/** When the identifier's current code was sent, if it has one. */
+export async function getCodeSentAt(db: Db, key: CodeKey): Promise<string | undefined> {
   const row = await db.kysely
     .selectFrom("otp_codes")
     .$call(inTenant(key))
     .where("purpose", "=", key.purpose)
     .where("identifier", "=", key.identifier)
-    .select(["sent_at", "locked_until"])
+    .select("sent_at")
     .executeTakeFirst();
-  return row ? { sentAt: row.sent_at, lockedUntil: row.locked_until } : undefined;
+  return row?.sent_at;
 }
 
-/** Stores a new code, replacing (and so killing) the previous one; the failure budget is kept. */
+/** Stores a new code, replacing (and so killing) the previous one. */
 export async function putCode(
   db: Db,
   key: CodeKey,
@@ -48,9 +44,8 @@ export async function putCode(
       identifier: key.identifier,
       ...fresh,
       consumed_at: null,
+      // Left from the identifier-wide lock (now a per-network limit at the routes); the column is NOT NULL.
       failures: 0,
-      failure_window_started_at: null,
-      locked_until: null,
     })
     .onConflict((oc) =>
       oc.columns(["organization_id", "mode", "purpose", "identifier"]).doUpdateSet({ ...fresh, consumed_at: null }),
@@ -70,7 +65,7 @@ export async function countAttempt(db: Db, key: CodeKey) {
     .where("purpose", "=", key.purpose)
     .where("identifier", "=", key.identifier)
     .where("consumed_at", "is", null)
-    .returning(["attempts", "digest", "expires_at", "locked_until"])
+    .returning(["attempts", "digest", "expires_at"])
     .executeTakeFirst();
 }
 
@@ -86,33 +81,6 @@ export async function consumeCode(db: Db, key: CodeKey, digest: string, now: str
     .where("consumed_at", "is", null)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
-}
-
-/**
- * Counts one failed comparison in one statement (parallel failures all count): a failure
- * window older than `windowStartedBefore` starts over; reaching `maxFailures` sets the lock,
- * and an existing lock is never shortened.
- */
-export async function recordFailure(
-  db: Db,
-  key: CodeKey,
-  rule: { now: string; windowStartedBefore: string; maxFailures: number; lockUntil: string },
-): Promise<void> {
-  const stale = sql<boolean>`(failure_window_started_at is null or failure_window_started_at <= ${rule.windowStartedBefore})`;
-  const next = sql<number>`(case when ${stale} then 1 else failures + 1 end)`;
-  await db.kysely
-    .updateTable("otp_codes")
-    .set({
-      failures: next,
-      failure_window_started_at: sql<string>`(case when ${stale} then ${rule.now} else failure_window_started_at end)`,
-      locked_until: sql<
-        string | null
-      >`(case when ${next} >= ${rule.maxFailures} then ${rule.lockUntil} else locked_until end)`,
-    })
-    .$call(inTenant(key))
-    .where("purpose", "=", key.purpose)
-    .where("identifier", "=", key.identifier)
-    .execute();
 }
 
 export async function insertOutboxMessage(

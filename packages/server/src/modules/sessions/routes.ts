@@ -3,7 +3,7 @@ import type { FastifyPluginAsync } from "fastify";
 import type { Deps } from "../../deps.js";
 import { addRoute } from "../../http/contract-routes.js";
 import { errors } from "../../http/errors.js";
-import { enforceLimits } from "../../http/rate-limit.js";
+import { clientOf, enforceLimits } from "../../http/rate-limit.js";
 import { authOf, consumerOf } from "../access/index.js";
 import { listSessions, refreshSession, revokeConsumerSessions, startGuestSession } from "./service.js";
 
@@ -14,7 +14,11 @@ export function sessionRoutes(deps: Deps): FastifyPluginAsync {
       const { tenant } = authOf(request);
       // Generous: shoppers behind one carrier NAT share an address during a drop.
       await enforceLimits(deps.limiter, reply, [
-        { key: `guest:ip:${tenant.organizationId}:${tenant.mode}:${request.ip}`, limit: 120, windowMs: 60_000 },
+        {
+          key: `guest:ip:${tenant.organizationId}:${tenant.mode}:${clientOf(deps, request)}`,
+          limit: 120,
+          windowMs: 60_000,
+        },
       ]);
       return startGuestSession(deps, tenant);
     });
