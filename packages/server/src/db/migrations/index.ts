@@ -16,6 +16,7 @@ import * as m0014 from "./0014-normalize-emails.js";
 import * as m0015 from "./0015-dashboard-sign-in-codes.js";
 import * as m0016 from "./0016-code-deliveries.js";
 import * as m0017 from "./0017-queue-activity.js";
+import * as m0018 from "./0018-test-mode-allowed-origins.js";
 
 /**
  * Forward-only, numbered migrations, run in order inside a transaction each (both dialects
@@ -39,4 +40,5 @@ export const migrations: Record<string, Migration> = {
   "0015-dashboard-sign-in-codes": m0015,
   "0016-code-deliveries": m0016,
   "0017-queue-activity": m0017,
+  "0018-test-mode-allowed-origins": m0018,
 };
