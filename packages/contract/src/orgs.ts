@@ -1,10 +1,5 @@
 import { Type } from "typebox";
-
-/**
- * The origins test mode allows while the organization has set none of its own
- * (`testAllowedOrigins: null`): a developer's machine, on any port.
- */
-export const TEST_MODE_DEFAULT_ORIGINS: readonly string[] = ["http://localhost:*", "http://127.0.0.1:*"];
+import { TEST_MODE_DEFAULT_ORIGINS } from "./routes/orgs.js";
 
 const originRules = (description: string) =>
   Type.Array(Type.String({ minLength: 1, maxLength: 253 }), { maxItems: 100, uniqueItems: true, description });
