@@ -23,6 +23,8 @@ describe("settings helpers", () => {
     expect(isOriginRule("https://shop.example.com")).toBe(true);
     expect(isOriginRule("shop.example.com:8443")).toBe(true);
     expect(isOriginRule("*.example.com")).toBe(true);
+    expect(isOriginRule("http://localhost:*")).toBe(true);
+    expect(isOriginRule("http://localhost:**")).toBe(false);
     expect(isOriginRule("https://shop.example.com/cart")).toBe(false);
     expect(isOriginRule("not an origin")).toBe(false);
   });

@@ -33,7 +33,7 @@ export const ERRORS = {
   origin_not_allowed: {
     status: 403,
     error: "origin_not_allowed",
-    when: "A browser request from an origin the organization does not allow.",
+    when: "A browser request (with `Origin`) from an origin the organization does not allow in the mode of its key or access token.",
   },
   live_key_required: {
     status: 403,

@@ -1,4 +1,12 @@
 import { Type } from "typebox";
+import { TEST_MODE_DEFAULT_ORIGINS } from "./routes/orgs.js";
+
+const originRules = (description: string) =>
+  Type.Array(Type.String({ minLength: 1, maxLength: 253 }), { maxItems: 100, uniqueItems: true, description });
+const LIVE_ORIGINS = "Origins allowed to use live mode from a browser (publishable keys, access tokens); empty = any";
+const TEST_ORIGINS =
+  "Origins allowed to use test mode from a browser; empty = any; null = the default, " +
+  `${TEST_MODE_DEFAULT_ORIGINS.join(" and ")} (any port)`;
 
 /** Schemas of the organization routes. */
 export const OrganizationView = Type.Object({
@@ -10,7 +18,8 @@ export const OrganizationView = Type.Object({
   rateLimitPerMinute: Type.Union([Type.Integer(), Type.Null()]),
   accessTokenTtlSeconds: Type.Integer(),
   refreshTokenTtlSeconds: Type.Integer(),
-  allowedOrigins: Type.Array(Type.String()),
+  allowedOrigins: Type.Array(Type.String(), { description: LIVE_ORIGINS }),
+  testAllowedOrigins: Type.Union([Type.Array(Type.String()), Type.Null()], { description: TEST_ORIGINS }),
   smsAllowedCountries: Type.Array(Type.String()),
   otpWebhookUrl: Type.Union([Type.String(), Type.Null()]),
   otpWebhookSecret: Type.Optional(
@@ -23,13 +32,8 @@ export const OrganizationView = Type.Object({
 export const OrganizationPatch = Type.Object(
   {
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-    allowedOrigins: Type.Optional(
-      Type.Array(Type.String({ minLength: 1, maxLength: 253 }), {
-        maxItems: 100,
-        uniqueItems: true,
-        description: "Origins allowed to use publishable keys from a browser; empty = any",
-      }),
-    ),
+    allowedOrigins: Type.Optional(originRules(LIVE_ORIGINS)),
+    testAllowedOrigins: Type.Optional(Type.Union([originRules(TEST_ORIGINS), Type.Null()])),
     accessTokenTtlSeconds: Type.Optional(
       Type.Integer({ minimum: 60, maximum: 86_400, description: "Consumer access token lifetime (1 min to 24 h)" }),
     ),

@@ -147,7 +147,7 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
   const experiences = new ExperienceCache(db, clock, metrics.cacheCounters("experience"));
   const signingKeys = new SigningKeyRing(db, clock, secrets["signing-key-encryption"]);
   const sessionLiveness = new SessionLiveness(db, clock);
-  const accessTokens = new AccessTokenVerifier(signingKeys, clock, (sessionId) => sessionLiveness.isLive(sessionId));
+  const accessTokens = new AccessTokenVerifier(signingKeys, clock, (sessionId) => sessionLiveness.liveOwner(sessionId));
   invalidation.subscribe((event) => {
     keys.apply(event);
     organizations.apply(event);

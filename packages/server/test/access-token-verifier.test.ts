@@ -27,7 +27,7 @@ describe.each(dialects())("AccessTokenVerifier (%s)", (dialect) => {
     const verifier = new AccessTokenVerifier(
       server.deps.signingKeys,
       server.clock,
-      (id) => server.deps.sessionLiveness.isLive(id),
+      (id) => server.deps.sessionLiveness.liveOwner(id),
       1,
     );
     expect((await verifier.verify(token)).ok).toBe(true); // cached
@@ -61,7 +61,7 @@ describe.each(dialects())("AccessTokenVerifier (%s)", (dialect) => {
       .execute();
     // As in another server process: none of these tokens has been verified here yet.
     const verifier = new AccessTokenVerifier(server.deps.signingKeys, server.clock, (id) =>
-      server.deps.sessionLiveness.isLive(id),
+      server.deps.sessionLiveness.liveOwner(id),
     );
     const before = server.deps.sessionLiveness.statementCount;
     const outcomes = await Promise.all(tokens.map((token) => verifier.verify(token)));

@@ -218,6 +218,36 @@ describe.each(dialects())("consumer sessions and tokens (%s)", (dialect) => {
       expect(padded.json().error).toBe("invalid_token");
     });
 
+    it("refuses a token signed with our key whose organization, mode or consumer is not its session's", async () => {
+      const real = await guest();
+      const victim = await guest();
+      const other = await createTestOrganization(server, "Elsewhere");
+      const claims = decodeJwt(real.accessToken);
+      const { kid, privateKey } = await server.deps.signingKeys.activeKey();
+      const signed = (overrides: Record<string, unknown>) =>
+        new SignJWT({ ...claims, ...overrides })
+          .setProtectedHeader({ alg: "EdDSA", typ: "at+jwt", kid })
+          .sign(privateKey);
+      // Control: a fresh token (never seen by this process) for the session's own owner verifies.
+      expect((await sessions(await signed({ jti: "jti_owner" }))).statusCode).toBe(200);
+      const foreignOrganization = other.organization.id;
+      for (const overrides of [
+        { jti: "jti_org", organizationId: foreignOrganization, aud: foreignOrganization },
+        { jti: "jti_mode", mode: "test" },
+        { jti: "jti_consumer", consumerId: victim.session.consumerId },
+      ]) {
+        const token = await signed(overrides);
+        const response = await sessions(token);
+        expect(response.statusCode, JSON.stringify(overrides)).toBe(401);
+        expect(response.json().error).toBe("invalid_token");
+        // Not remembered as verified: a second use is refused too.
+        expect((await sessions(token)).json().error).toBe("invalid_token");
+      }
+      // The victim's sessions stayed theirs alone.
+      const victimSessions = await sessions(victim.accessToken);
+      expect(victimSessions.json().data).toHaveLength(1);
+    });
+
     it("refuses an expired token (after a small skew) with token_expired", async () => {
       const envelope = await guest();
       server.clock.advance(3_600_000 + 1_000);

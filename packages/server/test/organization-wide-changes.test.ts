@@ -71,6 +71,7 @@ describe.each(dialects())("organization-wide changes (%s)", (dialect) => {
     expect(rules.statusCode).toBe(200);
     const changes = [
       { allowedOrigins: ["https://evil.example"] },
+      { testAllowedOrigins: ["https://evil.example"] },
       { accessTokenTtlSeconds: 86_400 },
       { refreshTokenTtlSeconds: 31_536_000 },
       { smsAllowedCountries: ["US", "GB", "FR"] },

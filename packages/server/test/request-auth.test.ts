@@ -196,7 +196,12 @@ describe.each(dialects())("request authentication (%s)", (dialect) => {
       expect((await from(undefined)).statusCode).toBe(200);
       const refused = await from("https://evil.example.com");
       expect(refused.statusCode).toBe(403);
-      expect(refused.body).toBe('{"error":"origin_not_allowed"}');
+      expect(refused.json()).toEqual({
+        error: "origin_not_allowed",
+        message:
+          "Origin https://evil.example.com is not allowed for this organization's live mode. Add it under " +
+          "Settings → Allowed origins in the dashboard, or to allowedOrigins with PATCH /api/v1/organization.",
+      });
       expect((await from("https://drops.example")).statusCode).toBe(403);
       expect((await from("http://shop.example.com")).statusCode).toBe(403);
 

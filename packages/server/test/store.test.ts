@@ -30,6 +30,7 @@ describe.each(dialects())("storage (%s)", (dialect) => {
       accessTokenTtlSeconds: 3600,
       refreshTokenTtlSeconds: 2592000,
       allowedOrigins: [],
+      testAllowedOrigins: null,
     });
     expect(parseKey(keys.publishableLive)).toMatchObject({ kind: "publishable", mode: "live" });
     expect(parseKey(keys.secretLive)).toMatchObject({ kind: "secret", mode: "live" });

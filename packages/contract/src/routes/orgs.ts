@@ -1,5 +1,12 @@
 import { route } from "../route.js";
 
+/**
+ * The origins test mode allows while the organization has set none of its own
+ * (`testAllowedOrigins: null`): a developer's machine, on any port. Plain data, here with the
+ * routes, so the dashboard can show it without the schemas.
+ */
+export const TEST_MODE_DEFAULT_ORIGINS: readonly string[] = ["http://localhost:*", "http://127.0.0.1:*"];
+
 const tags = ["Organization"];
 const admin = { api: "admin", auth: { kind: "secret", scope: "admin" }, tags } as const;
 

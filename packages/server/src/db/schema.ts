@@ -16,8 +16,10 @@ export interface OrganizationsTable {
   rate_limit_per_minute: number | null;
   access_token_ttl_seconds: number;
   refresh_token_ttl_seconds: number;
-  /** JSON array of origins allowed for publishable-key browser use (`*.example.com` wildcards). */
+  /** JSON array of origins allowed for browser use of live mode (`*.example.com` wildcards). */
   allowed_origins: string;
+  /** The same for test mode; null: the default (`http://localhost:*`, `http://127.0.0.1:*`). */
+  test_allowed_origins: string | null;
   /** JSON array of ISO 3166 country codes SMS codes may be sent to (SMS-pumping guard). */
   sms_allowed_countries: Generated<string>;
   /** The organization's own code-delivery endpoint, if any, and its signing secret (sealed). */

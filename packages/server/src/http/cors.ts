@@ -17,8 +17,10 @@ const PREFLIGHT_MAX_AGE_SECONDS = "600";
 /**
  * Browsers call the consumer API from the merchant's own pages, on another origin. A preflight
  * carries no credentials, so it cannot be judged per organization: it is answered for any
- * origin, and the real request is then checked against the publishable key's allowed origins
- * (403 `origin_not_allowed`). No cookies are involved, so credentials are never allowed.
+ * origin, and the real request is then checked against the allowed origins of its tenant's mode,
+ * whether a publishable key or an access token alone proved the tenant (403 `origin_not_allowed`,
+ * which the page may read, like any refusal, so a developer sees what to allow; nothing else is
+ * served to a refused origin). No cookies are involved, so credentials are never allowed.
  *
  * Our own hook rather than @fastify/cors: the plugin rebuilt the route's options and its own on
  * every request (about 5% of a cached read, profiled), for a policy this small.

@@ -91,7 +91,15 @@ export const errors = {
     new AppError("ip_not_allowed", {
       message: "This key may not be used from this IP address.",
     }),
-  originNotAllowed: () => new AppError("origin_not_allowed"),
+  // Names the refused origin (the caller's own) and the setting to add it to, so a developer whose
+  // page is refused sees how to fix it.
+  originNotAllowed: (origin: string, mode: "live" | "test") =>
+    new AppError("origin_not_allowed", {
+      message:
+        `Origin ${origin} is not allowed for this organization's ${mode} mode. Add it under Settings → ` +
+        `Allowed origins in the dashboard, or to ${mode === "live" ? "allowedOrigins" : "testAllowedOrigins"} ` +
+        "with PATCH /api/v1/organization.",
+    }),
   invalidToken: () => new AppError("invalid_token", { message: "The access token is not valid." }),
   tokenExpired: () => new AppError("token_expired", { message: "The access token has expired: refresh it." }),
   csrfTokenInvalid: () =>

@@ -48,7 +48,14 @@ const AUTH_ERRORS: Record<RouteAuth["kind"], ErrorCode[]> = {
   none: [],
   secret: [...KEY_ERRORS, "secret_key_required", "permission_denied"],
   publishable: [...KEY_ERRORS, "origin_not_allowed"],
-  consumer: ["authentication_required", "invalid_token", "token_expired", "invalid_api_key", "rate_limit_exceeded"],
+  consumer: [
+    "authentication_required",
+    "invalid_token",
+    "token_expired",
+    "invalid_api_key",
+    "origin_not_allowed",
+    "rate_limit_exceeded",
+  ],
   member: ["authentication_required", "permission_denied", "rate_limit_exceeded"],
 };
 

@@ -4,14 +4,20 @@ import { InlineError } from "../../components/load-state";
 import { isOriginRule } from "./origin-rule";
 
 interface AllowedOriginsProps {
-  origins: string[];
+  /** The mode this list is for, in labels ("live", "test"). */
+  mode: string;
+  origins: readonly string[];
+  /** The origins are the mode's default, not a list of the merchant's (test mode until one is saved). */
+  isDefault?: boolean;
   editable: boolean;
   onSave: (origins: string[]) => Promise<void>;
+  /** Given when the mode has a default the merchant's list replaces. */
+  onRestoreDefault?: (() => Promise<void>) | undefined;
 }
 
-/** The origins allowed to use publishable keys from a browser; changes are saved together. */
-export function AllowedOrigins({ origins, editable, onSave }: AllowedOriginsProps) {
-  const [draft, setDraft] = useState(origins);
+/** One mode's origins allowed to call the API from a browser; changes are saved together. */
+export function AllowedOrigins({ mode, origins, isDefault, editable, onSave, onRestoreDefault }: AllowedOriginsProps) {
+  const [draft, setDraft] = useState<string[]>([...origins]);
   const [entry, setEntry] = useState("");
   const [entryError, setEntryError] = useState<string>();
   const [saveError, setSaveError] = useState<string>();
@@ -24,7 +30,9 @@ export function AllowedOrigins({ origins, editable, onSave }: AllowedOriginsProp
     event.preventDefault();
     const origin = entry.trim().replace(/\/+$/, "");
     if (!isOriginRule(origin)) {
-      setEntryError("Enter an origin (https://shop.example.com), a host, or a wildcard (*.example.com).");
+      setEntryError(
+        "Enter an origin (https://shop.example.com), a host, or a wildcard (*.example.com, http://localhost:*).",
+      );
       return;
     }
     if (draft.includes(origin)) {
@@ -42,11 +50,11 @@ export function AllowedOrigins({ origins, editable, onSave }: AllowedOriginsProp
     setSaved(false);
   };
 
-  const save = async () => {
+  const run = async (change: () => Promise<void>) => {
     setBusy(true);
     setSaveError(undefined);
     try {
-      await onSave(draft);
+      await change();
       setSaved(true);
     } catch (error) {
       setSaveError(messageOf(error));
@@ -57,8 +65,11 @@ export function AllowedOrigins({ origins, editable, onSave }: AllowedOriginsProp
 
   return (
     <div className="stack">
+      {isDefault && !changed && (
+        <p className="muted">The default: a developer's machine, on any port. Saving a list of your own replaces it.</p>
+      )}
       {draft.length === 0 ? (
-        <p className="muted">Any origin — publishable keys work from every website.</p>
+        <p className="muted">Any origin — {mode} mode works from every website.</p>
       ) : (
         <ul className="chip-list">
           {draft.map((origin) => (
@@ -82,7 +93,7 @@ export function AllowedOrigins({ origins, editable, onSave }: AllowedOriginsProp
         <>
           <form className="inline-form" onSubmit={add} noValidate>
             <div className="field">
-              <label htmlFor={`${id}-origin`}>Add origin</label>
+              <label htmlFor={`${id}-origin`}>Add {mode} origin</label>
               <input
                 id={`${id}-origin`}
                 value={entry}
@@ -103,9 +114,19 @@ export function AllowedOrigins({ origins, editable, onSave }: AllowedOriginsProp
           </form>
           <InlineError message={saveError} />
           <div className="cell-inline">
-            <button type="button" className="button button-primary" disabled={!changed || busy} onClick={save}>
-              Save origins
+            <button
+              type="button"
+              className="button button-primary"
+              disabled={!changed || busy}
+              onClick={() => run(() => onSave(draft))}
+            >
+              Save {mode} origins
             </button>
+            {onRestoreDefault && !isDefault && (
+              <button type="button" className="button" disabled={busy} onClick={() => run(onRestoreDefault)}>
+                Restore default
+              </button>
+            )}
             <span role="status" className="muted">
               {saved && !changed ? "Saved" : ""}
             </span>

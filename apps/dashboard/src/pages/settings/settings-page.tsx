@@ -14,8 +14,8 @@ export function SettingsPage() {
   const { canManage } = useSession();
   const organization = useResource(() => api.call(routes.getOrganization, {}));
 
-  const saveOrigins = async (allowedOrigins: string[]) => {
-    await api.call(routes.updateOrganization, { body: { allowedOrigins } });
+  const saveOrigins = async (body: { allowedOrigins: string[] } | { testAllowedOrigins: string[] | null }) => {
+    await api.call(routes.updateOrganization, { body });
     organization.reload();
   };
 
@@ -59,8 +59,29 @@ export function SettingsPage() {
 
               <section className="panel" aria-labelledby="origins-title">
                 <h2 id="origins-title">Allowed origins</h2>
-                <p className="hint">Websites that may use your publishable keys. Leave empty to allow any.</p>
-                <AllowedOrigins origins={org.allowedOrigins} editable={canManage} onSave={saveOrigins} />
+                <p className="hint">
+                  Websites that may call the API from a browser, with a publishable key or a shopper's token. Each mode
+                  has its own list; an empty list allows any. <span className="mono">*.example.com</span> covers
+                  subdomains, <span className="mono">:*</span> any port.
+                </p>
+                <h3>Live mode</h3>
+                <AllowedOrigins
+                  key={`live:${org.allowedOrigins.join(" ")}`}
+                  mode="live"
+                  origins={org.allowedOrigins}
+                  editable={canManage}
+                  onSave={(allowedOrigins) => saveOrigins({ allowedOrigins })}
+                />
+                <h3>Test mode</h3>
+                <AllowedOrigins
+                  key={`test:${org.testAllowedOrigins?.join(" ") ?? "default"}`}
+                  mode="test"
+                  origins={org.testAllowedOrigins ?? routes.TEST_MODE_DEFAULT_ORIGINS}
+                  isDefault={org.testAllowedOrigins === null}
+                  editable={canManage}
+                  onSave={(testAllowedOrigins) => saveOrigins({ testAllowedOrigins })}
+                  onRestoreDefault={() => saveOrigins({ testAllowedOrigins: null })}
+                />
               </section>
 
               <section className="panel" aria-labelledby="otp-title">

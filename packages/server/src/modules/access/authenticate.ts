@@ -101,14 +101,21 @@ async function verifyKey(
   // the key may make the request at all.
   const verdict = authorizeKey(auth, key, { ip: () => request.ip });
   if (!verdict.ok) throw verdict.error;
-  const origin = request.headers.origin;
-  if (record.kind === "publishable" && typeof origin === "string") {
-    const organization = await deps.organizations.get(record.organizationId);
-    const originVerdict = authorizeOrigin(origin, organization?.allowedOrigins ?? null);
-    if (!originVerdict.ok) throw originVerdict.error;
-  }
+  if (record.kind === "publishable") await authorizeBrowserOrigin(deps, request, record);
   deps.lastUsed.record(record.id, deps.clock.now());
   return key;
+}
+
+/**
+ * A browser's request (one with `Origin`) against its tenant's allowed origins, whichever
+ * browser credential proved the tenant: a publishable key, or an access token sent alone.
+ * The organization is read only when there is an origin to judge.
+ */
+async function authorizeBrowserOrigin(deps: Deps, request: FastifyRequest, tenant: TenantScope): Promise<void> {
+  const origin = request.headers.origin;
+  if (typeof origin !== "string") return;
+  const verdict = authorizeOrigin(origin, tenant, await deps.organizations.get(tenant.organizationId));
+  if (!verdict.ok) throw verdict.error;
 }
 
 /** A bearer verified as an access token; null when it is absent or a key. */
@@ -138,6 +145,8 @@ async function authenticateConsumer(deps: Deps, request: FastifyRequest): Promis
     );
     const verdict = authorizeTokenIn(claims, key.record);
     if (!verdict.ok) throw verdict.error;
+  } else {
+    await authorizeBrowserOrigin(deps, request, claims);
   }
   request.auth = {
     tenant: { organizationId: claims.organizationId, mode: claims.mode },

@@ -69,10 +69,22 @@ describe("authorization decisions", () => {
     expect(errorOf(authorizeKey(manage, narrow, request))).toBe("permission_denied");
   });
 
-  it("origins: a browser's origin must be one the organization allows", () => {
-    expect(errorOf(authorizeOrigin("https://shop.example", ["https://shop.example"]))).toBeNull();
-    expect(errorOf(authorizeOrigin("https://evil.example", ["https://shop.example"]))).toBe("origin_not_allowed");
-    expect(errorOf(authorizeOrigin("https://shop.example", null))).toBe("origin_not_allowed");
+  it("origins: a browser's origin must be one the organization allows in the request's mode", () => {
+    const live = { organizationId: "org_1", mode: "live" } as const;
+    const test = { organizationId: "org_1", mode: "test" } as const;
+    const shop = { allowedOrigins: ["https://shop.example"], testAllowedOrigins: null };
+    expect(errorOf(authorizeOrigin("https://shop.example", live, shop))).toBeNull();
+    expect(errorOf(authorizeOrigin("https://evil.example", live, shop))).toBe("origin_not_allowed");
+    expect(errorOf(authorizeOrigin("https://shop.example", live, undefined))).toBe("origin_not_allowed");
+    // Test mode has its own list; unset, a developer's machine on any port.
+    expect(errorOf(authorizeOrigin("http://localhost:5173", test, shop))).toBeNull();
+    expect(errorOf(authorizeOrigin("http://127.0.0.1:8080", test, shop))).toBeNull();
+    expect(errorOf(authorizeOrigin("http://localhost:5173", live, shop))).toBe("origin_not_allowed");
+    expect(errorOf(authorizeOrigin("https://shop.example", test, shop))).toBe("origin_not_allowed");
+    const staging = { ...shop, testAllowedOrigins: ["https://staging.shop.example"] };
+    expect(errorOf(authorizeOrigin("https://staging.shop.example", test, staging))).toBeNull();
+    expect(errorOf(authorizeOrigin("http://localhost:5173", test, staging))).toBe("origin_not_allowed");
+    expect(errorOf(authorizeOrigin("https://evil.example", test, { ...shop, testAllowedOrigins: [] }))).toBeNull();
   });
 
   it("consumers: a token is only good in the tenant (organization and mode) that issued it", () => {

@@ -1,7 +1,7 @@
 import { MANAGEMENT_SCOPE, type RouteAuth } from "@fanfare/contract";
 import { type AppError, errors } from "../../http/errors.js";
 import { changesState } from "../../lib/http-methods.js";
-import { originAllowed } from "../../lib/origin.js";
+import { type OriginSettings, originAllowed, originsAllowedIn } from "../../lib/origin.js";
 import type { TenantScope } from "../../lib/tenant.js";
 import type { VerifiedKey } from "../keys/verify.js";
 import { roleAllows } from "../members/roles.js";
@@ -35,11 +35,17 @@ export function authorizeKey(auth: RouteAuth, key: VerifiedKey, request: { ip: (
 }
 
 /**
- * A browser's request with a publishable key: its `Origin` must be one the organization allows
- * (`allowedOrigins` is null when the organization is gone).
+ * A browser's request (one with `Origin`), whatever proved its tenant (a publishable key or an
+ * access token): the origin must be one the organization allows in that mode. Refused when the
+ * organization is gone (`settings` undefined).
  */
-export function authorizeOrigin(origin: string, allowedOrigins: readonly string[] | null): Authorization {
-  return allowedOrigins && originAllowed(origin, allowedOrigins) ? ALLOWED : refused(errors.originNotAllowed());
+export function authorizeOrigin(
+  origin: string,
+  tenant: TenantScope,
+  settings: OriginSettings | undefined,
+): Authorization {
+  if (settings && originAllowed(origin, originsAllowedIn(settings, tenant.mode))) return ALLOWED;
+  return refused(errors.originNotAllowed(origin, tenant.mode));
 }
 
 /**

@@ -117,6 +117,7 @@ export async function createOrganization(
     accessTokenTtlSeconds: DEFAULT_ACCESS_TOKEN_TTL_SECONDS,
     refreshTokenTtlSeconds: DEFAULT_REFRESH_TOKEN_TTL_SECONDS,
     allowedOrigins: [],
+    testAllowedOrigins: null,
     smsAllowedCountries: ["US"],
     otpWebhookUrl: null,
     otpWebhookSecretSealed: null,
@@ -165,6 +166,8 @@ export async function setPlan(
 export interface OrganizationChanges {
   name?: string | undefined;
   allowedOrigins?: string[] | undefined;
+  /** null: back to test mode's default. */
+  testAllowedOrigins?: string[] | null | undefined;
   accessTokenTtlSeconds?: number | undefined;
   refreshTokenTtlSeconds?: number | undefined;
   smsAllowedCountries?: string[] | undefined;
@@ -201,6 +204,17 @@ async function checkWebhookUrl(deps: Deps, url: string): Promise<void> {
   }
 }
 
+function checkOriginRules(field: "allowedOrigins" | "testAllowedOrigins", rules: string[] | null | undefined): void {
+  rules?.forEach((origin, index) => {
+    if (!isValidOriginRule(origin)) {
+      const path = `body.${field}.${index}`;
+      const message =
+        "must be an origin (https://shop.example.com), a host, or a wildcard (*.example.com, http://localhost:*)";
+      throw errors.validation(`Invalid request: ${path} ${message}.`, [{ path, message }]);
+    }
+  });
+}
+
 /**
  * Changes settings with an audit row in live mode, then drops the cached copy in every process.
  * Both modes read them, so a test key may not change them.
@@ -214,13 +228,8 @@ export async function updateOrganizationSettings(
   const context = organizationWide(tenant, actor);
   const current = await findOrganization(deps.db, tenant.organizationId);
   if (!current) throw errors.resourceNotFound("Organization");
-  changes.allowedOrigins?.forEach((origin, index) => {
-    if (!isValidOriginRule(origin)) {
-      const path = `body.allowedOrigins.${index}`;
-      const message = "must be an origin (https://shop.example.com), a host, or a wildcard (*.example.com)";
-      throw errors.validation(`Invalid request: ${path} ${message}.`, [{ path, message }]);
-    }
-  });
+  checkOriginRules("allowedOrigins", changes.allowedOrigins);
+  checkOriginRules("testAllowedOrigins", changes.testAllowedOrigins);
   if (changes.otpWebhookUrl) await checkWebhookUrl(deps, changes.otpWebhookUrl);
   const now = deps.clock.now();
   const defined = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));

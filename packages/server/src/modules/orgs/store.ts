@@ -10,7 +10,10 @@ export interface Organization {
   rateLimitPerMinute: number | null;
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
+  /** Live mode's allowed browser origins (empty: any). */
   allowedOrigins: string[];
+  /** Test mode's; null: the default, a developer's machine (TEST_MODE_DEFAULT_ORIGINS). */
+  testAllowedOrigins: string[] | null;
   smsAllowedCountries: string[];
   otpWebhookUrl: string | null;
   /** Sealed with a key derived from FANFARE_SECRET; never returned by the API. */
@@ -31,6 +34,7 @@ function toOrganization(row: Selectable<OrganizationsTable>): Organization {
     accessTokenTtlSeconds: row.access_token_ttl_seconds,
     refreshTokenTtlSeconds: row.refresh_token_ttl_seconds,
     allowedOrigins: JSON.parse(row.allowed_origins) as string[],
+    testAllowedOrigins: row.test_allowed_origins === null ? null : (JSON.parse(row.test_allowed_origins) as string[]),
     smsAllowedCountries: JSON.parse(row.sms_allowed_countries) as string[],
     otpWebhookUrl: row.otp_webhook_url,
     otpWebhookSecretSealed: row.otp_webhook_secret_sealed,
@@ -51,6 +55,7 @@ export async function insertOrganization(executor: Executor, org: Organization):
       access_token_ttl_seconds: org.accessTokenTtlSeconds,
       refresh_token_ttl_seconds: org.refreshTokenTtlSeconds,
       allowed_origins: JSON.stringify(org.allowedOrigins),
+      test_allowed_origins: org.testAllowedOrigins === null ? null : JSON.stringify(org.testAllowedOrigins),
       sms_allowed_countries: JSON.stringify(org.smsAllowedCountries),
       otp_webhook_url: org.otpWebhookUrl,
       otp_webhook_secret_sealed: org.otpWebhookSecretSealed,
@@ -112,6 +117,8 @@ export async function updateOrganization(
     .set({
       name: organization.name,
       allowed_origins: JSON.stringify(organization.allowedOrigins),
+      test_allowed_origins:
+        organization.testAllowedOrigins === null ? null : JSON.stringify(organization.testAllowedOrigins),
       access_token_ttl_seconds: organization.accessTokenTtlSeconds,
       refresh_token_ttl_seconds: organization.refreshTokenTtlSeconds,
       sms_allowed_countries: JSON.stringify(organization.smsAllowedCountries),

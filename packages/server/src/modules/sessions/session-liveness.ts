@@ -1,16 +1,16 @@
 import type { Db } from "../../db/database.js";
 import { GroupCommit } from "../../db/group-commit.js";
 import { type Clock, isoAt } from "../../lib/clock.js";
-import { liveSessionsAmong } from "./store.js";
+import { type LiveSessionOwner, liveSessionsAmong } from "./store.js";
 
 /**
- * Whether sessions are live, asked together: a token this process did not issue (the other
- * server process did, or this one restarted) is checked against its session once, and during a
- * drop thousands arrive in the same second. The checks one event-loop turn delivers share one
- * statement, by the same natural batching as the group commits.
+ * Whether sessions are live, and whose they are, asked together: a token this process did not
+ * issue (the other server process did, or this one restarted) is checked against its session
+ * once, and during a drop thousands arrive in the same second. The checks one event-loop turn
+ * delivers share one statement, by the same natural batching as the group commits.
  */
 export class SessionLiveness {
-  private readonly checks: GroupCommit<string, boolean>;
+  private readonly checks: GroupCommit<string, LiveSessionOwner | undefined>;
 
   constructor(
     private readonly db: Db,
@@ -23,7 +23,8 @@ export class SessionLiveness {
     });
   }
 
-  isLive(sessionId: string): Promise<boolean> {
+  /** The session's owner while it is live; undefined once it is revoked, ended or unknown. */
+  liveOwner(sessionId: string): Promise<LiveSessionOwner | undefined> {
     return this.checks.submit("sessions", sessionId);
   }
 
@@ -34,6 +35,6 @@ export class SessionLiveness {
 
   private async checkTogether(sessionIds: string[]) {
     const live = await liveSessionsAmong(this.db, [...new Set(sessionIds)], isoAt(this.clock.now()));
-    return sessionIds.map((id) => ({ ok: true as const, value: live.has(id) }));
+    return sessionIds.map((id) => ({ ok: true as const, value: live.get(id) }));
   }
 }

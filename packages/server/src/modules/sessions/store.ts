@@ -60,19 +60,33 @@ export function insertSessions(
   );
 }
 
+/** Whose a live session is: a token naming it must name the same organization, mode and consumer. */
+export interface LiveSessionOwner {
+  organizationId: string;
+  mode: "live" | "test";
+  consumerId: string;
+}
+
 /**
- * Which of these sessions are live (not revoked, not past their absolute end). Not
- * tenant-scoped: a verified token names its session; the token's tenant was checked already.
+ * Which of these sessions are live (not revoked, not past their absolute end), with their owners.
+ * Not tenant-scoped: a verified token names its session, and its claims are compared with the
+ * owner returned here.
  */
-export async function liveSessionsAmong(db: Db, sessionIds: readonly string[], now: string): Promise<Set<string>> {
+export async function liveSessionsAmong(
+  db: Db,
+  sessionIds: readonly string[],
+  now: string,
+): Promise<Map<string, LiveSessionOwner>> {
   const rows = await db.kysely
     .selectFrom("sessions")
-    .select("id")
+    .select(["id", "organization_id", "mode", "consumer_id"])
     .where(isOneOf(db.dialect, "id", sessionIds))
     .where("revoked_at", "is", null)
     .where("expires_at", ">", now)
     .execute();
-  return new Set(rows.map((row) => row.id));
+  return new Map(
+    rows.map((row) => [row.id, { organizationId: row.organization_id, mode: row.mode, consumerId: row.consumer_id }]),
+  );
 }
 
 export async function listLiveSessions(

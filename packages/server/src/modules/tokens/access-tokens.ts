@@ -66,8 +66,30 @@ export type TokenOutcome =
   | { ok: true; claims: AccessClaims }
   | { ok: false; reason: "invalid" | "expired" | "revoked" };
 
-/** Asks the database whether a session is still live (not revoked, not past its absolute end). */
-export type SessionCheck = (sessionId: string) => Promise<boolean>;
+/** Whose a session is, as the database knows it. */
+export interface SessionOwner {
+  organizationId: string;
+  mode: Mode;
+  consumerId: string;
+}
+
+/**
+ * Asks the database whether a session is still live (not revoked, not past its absolute end),
+ * and whose it is; undefined when it is not live.
+ */
+export type SessionCheck = (sessionId: string) => Promise<SessionOwner | undefined>;
+
+/**
+ * A token is only as good as its session: one naming another organization, mode or consumer than
+ * the session's (which only the signing key could have made) is a forgery.
+ */
+function ownsSession(claims: AccessClaims, owner: SessionOwner): boolean {
+  return (
+    owner.organizationId === claims.organizationId &&
+    owner.mode === claims.mode &&
+    owner.consumerId === claims.consumerId
+  );
+}
 
 function isClaims(payload: Record<string, unknown>): payload is AccessClaims & Record<string, unknown> {
   return (
@@ -83,7 +105,8 @@ function isClaims(payload: Record<string, unknown>): payload is AccessClaims & R
 
 /**
  * Verifies access tokens: EdDSA only, a known `kid`, issuer and audience, expiry with a small
- * skew, and a live session. Ed25519 verification costs ~60 µs, so verified tokens are cached until expiry;
+ * skew, and a live session whose organization, mode and consumer are the token's (compared in
+ * the one session check a token's first use makes). Ed25519 verification costs ~60 µs, so verified tokens are cached until expiry;
  * revoked sessions arrive as events and are refused from the cache at once.
  */
 export class AccessTokenVerifier {
@@ -97,7 +120,7 @@ export class AccessTokenVerifier {
   constructor(
     private readonly ring: SigningKeyRing,
     private readonly clock: Clock,
-    private readonly sessionIsLive: SessionCheck,
+    private readonly liveSessionOwner: SessionCheck,
     capacity = 100_000,
   ) {
     this.cache = new LruCache(capacity);
@@ -117,9 +140,10 @@ export class AccessTokenVerifier {
     if (!checked.ok) return checked;
     const { claims } = checked;
     const generation = this.generation;
-    if (this.revokedSessions.get(claims.sessionId) || !(await this.sessionIsLive(claims.sessionId))) {
-      return { ok: false, reason: "revoked" };
-    }
+    if (this.revokedSessions.get(claims.sessionId)) return { ok: false, reason: "revoked" };
+    const owner = await this.liveSessionOwner(claims.sessionId);
+    if (!owner) return { ok: false, reason: "revoked" };
+    if (!ownsSession(claims, owner)) return { ok: false, reason: "invalid" };
     // A revocation announced during the session check must not be outlived by a cached copy.
     if (generation === this.generation) this.remember(token, claims);
     return { ok: true, claims };
