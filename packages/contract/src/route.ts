@@ -58,6 +58,13 @@ export interface RouteDefinition {
   errors?: readonly ErrorCode[];
   /** Answers `text/event-stream` (Server-Sent Events): each event's data is its success schema. */
   stream?: true;
+  /**
+   * Takes power away from a credential (deactivates or deletes a key, ends sessions, removes a
+   * member): counted against the plan like any route, but never refused because the shared rate
+   * limiter is unreachable (`FANFARE_RATE_LIMIT_FAILURE_MODE=closed`), so a leaked key can always
+   * be stopped.
+   */
+  revokes?: true;
 }
 
 export type Route<D extends RouteDefinition = RouteDefinition> = D & { operationId: string };

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { existsSync } from "node:fs";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { FaultProxy } from "./fault-proxy.js";
 import { createTestOrganization, createTestServer, type TestServer } from "./harness.js";
 import { call } from "./http.js";
 import { reachable } from "./services.js";
@@ -92,5 +93,80 @@ describe.runIf(available)("rate limits when Redis dies and comes back", () => {
     await ready(open);
     expect((await ready(open)).body.checks.rateLimiter).toBe("ok");
     expect(logs.lines.filter((line) => line.includes("shared through Redis again"))).toHaveLength(1);
+  }, 30_000);
+});
+
+describe.runIf(available)("revocation and latency while Redis is down or hung", () => {
+  let redis: ChildProcess;
+  const proxy = new FaultProxy(PORT);
+  let closed: TestServer;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    await proxy.start();
+    const url = proxy.urlFor(URL_);
+    closed = await createTestServer("sqlite", { FANFARE_REDIS_URL: url, FANFARE_RATE_LIMIT_FAILURE_MODE: "closed" });
+  });
+  afterAll(async () => {
+    proxy.set("pass");
+    await closed.close();
+    await proxy.close();
+    if (redis.exitCode === null) await stopRedis(redis);
+  });
+
+  it("a leaked key can be deactivated and deleted, and a session ended, with the limiter failing closed", async () => {
+    const { keys } = await createTestOrganization(closed);
+    const created = await call(closed.admin, "POST", "/api/v1/api-keys", {
+      key: keys.secretLive,
+      body: { name: "leaked", type: "secret" },
+    });
+    const leaked = created.json() as { id: string; key: string };
+    const guest = await call(closed.consumer, "POST", "/api/v1/auth/guest", {
+      headers: { "x-publishable-key": keys.publishableLive },
+    });
+    const { accessToken } = guest.json() as { accessToken: string };
+
+    proxy.set("cut");
+    const list = await call(closed.admin, "GET", "/api/v1/experiences", { key: keys.secretLive });
+    expect(list.statusCode).toBe(503);
+    const deactivated = await call(closed.admin, "POST", `/api/v1/api-keys/${leaked.id}/deactivate`, {
+      key: keys.secretLive,
+    });
+    expect(deactivated.statusCode).toBe(200);
+    expect((await call(closed.admin, "GET", "/api/v1/api-keys", { key: leaked.key })).statusCode).toBe(401);
+    const deleted = await call(closed.admin, "DELETE", `/api/v1/api-keys/${leaked.id}`, { key: keys.secretLive });
+    expect(deleted.statusCode).toBe(200);
+    const loggedOut = await call(closed.consumer, "POST", "/api/v1/auth/logout", {
+      headers: { "x-publishable-key": keys.publishableLive, authorization: `Bearer ${accessToken}` },
+    });
+    expect(loggedOut.statusCode).toBe(204);
+    proxy.set("pass");
+  }, 30_000);
+
+  it("no request waits on a hung Redis: the limiter gives up within its timeout, a change's answer never waits on its broadcast", async () => {
+    // The limiter is back once /readyz (which probes Redis) says so.
+    const deadline = Date.now() + 10_000;
+    while ((await closed.admin.inject({ method: "GET", url: "/readyz" })).statusCode !== 200) {
+      if (Date.now() > deadline) throw new Error("the limiter did not reach Redis again");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const { keys } = await createTestOrganization(closed);
+    const created = await call(closed.admin, "POST", "/api/v1/api-keys", {
+      key: keys.secretLive,
+      body: { name: "hung", type: "secret" },
+    });
+    const { id } = created.json() as { id: string };
+    proxy.set("hang");
+    // Deactivating again is a no-op change, but still one that must answer at once each time.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const startedAt = Date.now();
+      const answer = await call(closed.admin, "POST", `/api/v1/api-keys/${id}/deactivate`, { key: keys.secretLive });
+      expect(answer.statusCode).toBe(200);
+      expect(Date.now() - startedAt).toBeLessThan(1000);
+    }
+    const startedAt = Date.now();
+    expect((await call(closed.admin, "GET", "/api/v1/experiences", { key: keys.secretLive })).statusCode).toBe(503);
+    expect(Date.now() - startedAt).toBeLessThan(1000);
+    proxy.set("pass");
   }, 30_000);
 });

@@ -32,6 +32,7 @@ export const signOutConsumer = route({
   params: "IdParams",
   responses: { 200: "RevokeSessionsResult" },
   errors: ["consumer_not_found"],
+  revokes: true,
 });
 
 export const eraseConsumer = route({

@@ -65,6 +65,7 @@ export const deactivateApiKey = route({
   params: "KeyIdParams",
   responses: { 200: "ApiKeyView" },
   errors: ["not_found"],
+  revokes: true,
 });
 
 export const activateApiKey = route({
@@ -85,4 +86,5 @@ export const deleteApiKey = route({
   params: "KeyIdParams",
   responses: { 200: "DeletedApiKey" },
   errors: ["not_found"],
+  revokes: true,
 });

@@ -31,6 +31,7 @@ export const signOut = route({
   path: "/dashboard/sign-out",
   summary: "End this session",
   responses: { 204: "NoContent" },
+  revokes: true,
 });
 
 export const getDashboardMe = route({
@@ -57,6 +58,7 @@ export const revokeDashboardSession = route({
   params: "IdParams",
   responses: { 204: "NoContent" },
   errors: ["not_found"],
+  revokes: true,
 });
 
 export const listMembers = route({
@@ -86,6 +88,7 @@ export const removeMember = route({
   params: "IdParams",
   responses: { 204: "NoContent" },
   errors: ["not_found", "last_owner"],
+  revokes: true,
 });
 
 export const listInvitations = route({

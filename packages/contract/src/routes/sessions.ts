@@ -30,6 +30,7 @@ export const logout = route({
   summary: "Sign out of this session, or of all of them",
   body: "LogoutBody",
   responses: { 204: "NoContent" },
+  revokes: true,
 });
 
 export const listConsumerSessions = route({
@@ -48,4 +49,5 @@ export const revokeConsumerSession = route({
   params: "IdParams",
   responses: { 204: "NoContent" },
   errors: ["not_found"],
+  revokes: true,
 });

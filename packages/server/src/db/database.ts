@@ -67,7 +67,9 @@ const UNAVAILABLE_MESSAGES = new Set([
   "Connection terminated unexpectedly",
   "Connection terminated",
 ]);
-// Network failures, and PostgreSQL's shutdown, crash, cannot-connect-now and connection-failure codes.
+// Network failures, and PostgreSQL's shutdown, crash, cannot-connect-now and connection-failure
+// codes; 55000 is what a server that is not accepting connections yet (recovery, a promoted
+// replica's start) may answer.
 const UNAVAILABLE_CODES = new Set([
   "ECONNREFUSED",
   "ECONNRESET",
@@ -78,6 +80,7 @@ const UNAVAILABLE_CODES = new Set([
   "57P01",
   "57P02",
   "57P03",
+  "55000",
   "08000",
   "08001",
   "08003",

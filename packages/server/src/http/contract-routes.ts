@@ -7,6 +7,8 @@ declare module "fastify" {
   interface FastifyContextConfig {
     /** The API whose port serves the route, from its definition (checked when the app is built). */
     api?: RouteDefinition["api"];
+    /** The route takes a credential's power away (see `RouteDefinition.revokes`). */
+    revokes?: true;
   }
 }
 
@@ -56,7 +58,12 @@ export function addRoute<D extends RouteDefinition>(
   app.route({
     method: route.method,
     url: route.path,
-    config: { api: route.api, auth: route.auth, ...(route.errors ? { errors: route.errors } : {}) },
+    config: {
+      api: route.api,
+      auth: route.auth,
+      ...(route.errors ? { errors: route.errors } : {}),
+      ...(route.revokes ? { revokes: true as const } : {}),
+    },
     schema: {
       operationId: route.operationId,
       summary: route.summary,

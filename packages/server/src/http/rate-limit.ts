@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Deps } from "../deps.js";
 import { rateLimitNetwork } from "../lib/ip.js";
-import type { LimitDecision, RateLimiter } from "../ratelimit/limiter.js";
+import type { ConsumeOptions, LimitDecision, RateLimiter } from "../ratelimit/limiter.js";
 import { planLimitPerMinute } from "../ratelimit/plans.js";
 import { type AppError, errors, RateLimitError } from "./errors.js";
 
@@ -49,9 +49,14 @@ function showTightest(reply: FastifyReply, decision: LimitDecision): void {
  * Counts the request against each limit, in order. Over a limit: 429 with Retry-After, and
  * nothing else happens for the request.
  */
-export async function enforceLimits(limiter: RateLimiter, reply: FastifyReply, limits: Limit[]): Promise<void> {
+export async function enforceLimits(
+  limiter: RateLimiter,
+  reply: FastifyReply,
+  limits: Limit[],
+  options?: ConsumeOptions,
+): Promise<void> {
   for (const { key, limit, windowMs } of limits) {
-    const decision = await limiter.consume(key, limit, windowMs);
+    const decision = await limiter.consume(key, limit, windowMs, options);
     showTightest(reply, decision);
     if (!decision.allowed) {
       throw new LimitReachedError(Math.ceil(decision.retryAfterMs / 1000), LIMIT_NAME.exec(key)?.[0] ?? "other");
@@ -87,7 +92,13 @@ export async function enforcePlanLimit(deps: Deps, request: FastifyRequest, repl
   if (!bucket || !request.auth) return;
   const organization = await deps.organizations.get(request.auth.tenant.organizationId);
   if (!organization) throw errors.invalidApiKey();
-  await enforceLimits(deps.limiter, reply, [
-    { key: bucket, limit: planLimitPerMinute(organization), windowMs: MINUTE },
-  ]);
+  // A route that takes a credential's power away must work while the shared limiter is down.
+  await enforceLimits(
+    deps.limiter,
+    reply,
+    [{ key: bucket, limit: planLimitPerMinute(organization), windowMs: MINUTE }],
+    {
+      localWhenUnavailable: request.routeOptions.config.revokes === true,
+    },
+  );
 }

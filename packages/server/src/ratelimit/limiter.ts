@@ -20,6 +20,10 @@ export class LimiterUnavailableError extends Error {
   }
 }
 
+export interface ConsumeOptions {
+  localWhenUnavailable?: boolean;
+}
+
 /**
  * Sliding-window limiter: the previous fixed window's count, weighted by how much of it still
  * overlaps the sliding window, plus the current window's count. Correct at window edges (a
@@ -29,7 +33,8 @@ export interface RateLimiter {
   readonly backend: "memory" | "redis";
   /** True while a shared backend is unreachable and limits are kept per process (or refused). */
   readonly degraded: boolean;
-  consume(key: string, limit: number, windowMs: number): Promise<LimitDecision>;
+  /** `localWhenUnavailable`: counted per process, never refused, while the shared backend is out of reach. */
+  consume(key: string, limit: number, windowMs: number, options?: ConsumeOptions): Promise<LimitDecision>;
   /** Checks the backend now (for `/readyz`), so recovery is seen even when no request is counted. */
   probe(): Promise<void>;
   close(): Promise<void>;

@@ -3,11 +3,19 @@ import type { Logger } from "pino";
 import type { Clock } from "../lib/clock.js";
 import { LruCache } from "../lib/lru.js";
 import { hmacSha256 } from "../lib/secrets.js";
-import { decide, type LimitDecision, LimiterUnavailableError, type RateLimiter } from "./limiter.js";
+import {
+  type ConsumeOptions,
+  decide,
+  type LimitDecision,
+  LimiterUnavailableError,
+  type RateLimiter,
+} from "./limiter.js";
 import { MemoryLimiter } from "./memory.js";
 
 /** Failure mode `closed`: without the shared counters, nothing rate-limited is served. */
 const limiterUnavailable = () => new LimiterUnavailableError(5);
+/** How long a Redis found unreachable is left alone before a request tries it again. */
+const RETRY_UNREACHABLE_MS = 1000;
 
 // Atomic: read both windows, decide, and count only an allowed request — all in one script,
 // so processes sharing Redis enforce one combined limit.
@@ -37,6 +45,7 @@ export class RedisLimiter implements RateLimiter {
   private readonly fallback: MemoryLimiter;
   private readonly digests = new LruCache<string, string>(DIGESTS_KEPT);
   private unreachable = false;
+  private lastAttemptMs = 0;
 
   /** `keyDigestKey` (HKDF-derived) names every counter in Redis by a MAC of what it counts. */
   constructor(
@@ -75,8 +84,14 @@ export class RedisLimiter implements RateLimiter {
     return this.unreachable;
   }
 
-  async consume(key: string, limit: number, windowMs: number): Promise<LimitDecision> {
+  async consume(key: string, limit: number, windowMs: number, options: ConsumeOptions = {}): Promise<LimitDecision> {
     const now = this.clock.now();
+    // While Redis is known to be out of reach, only one request a second pays the command
+    // timeout to find out whether it is back; the others are decided at once.
+    if (this.unreachable && Date.now() - this.lastAttemptMs < RETRY_UNREACHABLE_MS) {
+      return this.unavailable(key, limit, windowMs, options);
+    }
+    this.lastAttemptMs = Date.now();
     const windowStartMs = now - (now % windowMs);
     const base = `fanfare:rl:${windowMs}:${this.storedKey(key)}`;
     try {
@@ -94,9 +109,13 @@ export class RedisLimiter implements RateLimiter {
       return allowed === 1 ? { ...decision, allowed: true } : { ...decision, allowed: false };
     } catch (err) {
       this.lost(err);
-      if (this.failureMode === "closed") throw limiterUnavailable();
-      return this.fallback.consume(key, limit, windowMs);
+      return this.unavailable(key, limit, windowMs, options);
     }
+  }
+
+  private unavailable(key: string, limit: number, windowMs: number, options: ConsumeOptions): Promise<LimitDecision> {
+    if (this.failureMode === "closed" && !options.localWhenUnavailable) throw limiterUnavailable();
+    return this.fallback.consume(key, limit, windowMs);
   }
 
   /**

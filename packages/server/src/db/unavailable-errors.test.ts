@@ -1,0 +1,23 @@
+import { describe, expect, it } from "vitest";
+import { isDatabaseUnavailable } from "./database.js";
+
+const pgError = (code: string, message: string) => Object.assign(new Error(message), { code });
+
+describe("which database errors are an outage (503), not a bug (500)", () => {
+  it.each([
+    ["57P01", "terminating connection due to administrator command"],
+    ["57P03", "the database system is starting up"],
+    ["55000", "the database system is not accepting connections"],
+    ["08006", "connection failure"],
+    ["ECONNREFUSED", "connect ECONNREFUSED 127.0.0.1:5432"],
+  ])("%s is unavailable", (code, message) => {
+    expect(isDatabaseUnavailable(pgError(code, message))).toBe(true);
+  });
+
+  it.each([
+    ["23505", "duplicate key value violates unique constraint"],
+    ["42P01", "relation does not exist"],
+  ])("%s is not", (code, message) => {
+    expect(isDatabaseUnavailable(pgError(code, message))).toBe(false);
+  });
+});
