@@ -199,7 +199,7 @@ async function buildApp(
   // Before authentication: nothing reads a key or token that arrived in clear text.
   enforceHttps(app, config);
   dropUnusedConnectionsOnClose(app);
-  dropUnreceivedRequestsOnClose(app);
+  dropUnreceivedRequestsOnClose(app, config.requestTimeoutMs);
   countUsage(app, deps);
   countRequests(app, deps, options.api);
   defaultEmptyBody(app);

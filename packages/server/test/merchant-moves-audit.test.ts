@@ -11,7 +11,7 @@ import { LOOPBACK_ALLOWED, WebhookReceiver } from "./webhook-receiver.js";
 
 interface AuditRow {
   action: string;
-  actor: { type: string; id: string | null };
+  actor: { type: string; id: string | null; keyValue: string | null };
   target: { type: string; id: string };
   requestId: string | null;
   before: unknown;
@@ -87,7 +87,7 @@ describe.each(dialects())("merchant moves are audited (%s)", (dialect) => {
     expect(rows).toEqual([
       expect.objectContaining({
         action: "queue.admitted_next",
-        actor: { type: "api_key", id: keyId },
+        actor: { type: "api_key", id: keyId, keyValue: "current" },
         target: { type: "queue", id: queueId },
         requestId: admitted.headers["x-request-id"],
         after: { requested: 2, admitted: [line[0]?.consumerId, line[1]?.consumerId] },
@@ -115,7 +115,10 @@ describe.each(dialects())("merchant moves are audited (%s)", (dialect) => {
     expect((await move("complete", { consumerId: fraud.consumerId })).statusCode).toBe(409);
 
     const rows = (await auditLog()).filter((row) => MOVES.includes(row.action));
-    const byKey = { actor: { type: "api_key", id: keyId }, target: { type: "queue", id: queueId } };
+    const byKey = {
+      actor: { type: "api_key", id: keyId, keyValue: "current" },
+      target: { type: "queue", id: queueId },
+    };
     expect(rows).toEqual([
       expect.objectContaining({
         ...byKey,
@@ -263,7 +266,7 @@ describe.each(dialects())("other changes by a key or a member are audited (%s)",
     const { exchangeCode, expiresAt } = minted.json();
     const consumers = (await admin("GET", "/consumers")).json().data as { id: string }[];
 
-    const byKey = { type: "api_key", id: keyId };
+    const byKey = { type: "api_key", id: keyId, keyValue: "current" };
     expect(await auditLog()).toEqual([
       expect.objectContaining({
         action: "consumer.exchange_code_issued",
@@ -289,7 +292,7 @@ describe.each(dialects())("other changes by a key or a member are audited (%s)",
     expect((await dashboard(here, "DELETE", `/sessions/${sessionIdOf(elsewhere)}`)).statusCode).toBe(404);
     expect((await dashboard(here, "POST", "/sign-out")).statusCode).toBe(204);
 
-    const member = { type: "member", id: memberIdOf(here) };
+    const member = { type: "member", id: memberIdOf(here), keyValue: null };
     const target = { type: "member", id: memberIdOf(here) };
     expect(await auditLog()).toEqual([
       expect.objectContaining({

@@ -6,7 +6,7 @@ import { buildAdminApp } from "../src/app.js";
 import { CLI_ACTOR } from "../src/modules/audit/service.js";
 import { addOwner } from "../src/modules/members/service.js";
 import { type BootstrapKeys, createOrganization } from "../src/modules/orgs/service.js";
-import { asMember, type MemberSession, signInMember } from "./dashboard-member.js";
+import { acceptInvitationAs, asMember, type MemberSession, signInMember } from "./dashboard-member.js";
 import {
   createTestDatabase,
   createTestOrganization,
@@ -163,8 +163,7 @@ describe.each(dialects())("live streams end with their credential (%s)", (dialec
       body: { email, role: "viewer" },
     });
     expect(invited.statusCode).toBe(201);
-    await call(server.admin, "POST", "/api/v1/dashboard/invitations/accept", { body: { code: invited.json().code } });
-    return signInMember(server.admin, receiver, email);
+    return acceptInvitationAs(server.admin, receiver, invited.json().code, email);
   };
 
   it("a key deactivated, deleted or stripped of its permission: `revoked` and the end within a second", async () => {

@@ -50,12 +50,15 @@ export const answerClientError: NonNullable<FastifyServerOptions["clientErrorHan
   socket.destroy();
 };
 
+/** A request whose body is still arriving when shutdown starts gets this long to finish sending it. */
+const RECEIVE_GRACE_AT_CLOSE_MS = 5000;
+
 /**
- * A closing server would wait for a request whose body is still arriving (up to the request
- * timeout, and past the shutdown deadline when that is shorter): such requests have not started
- * and are dropped first, so shutdown waits only on requests that are being answered.
+ * A closing server would wait for a request whose body is still arriving, up to the request
+ * timeout and past a shorter shutdown deadline. Such a request may finish sending within a grace
+ * period (and is then answered); one still arriving after it has not started, and is dropped.
  */
-export function dropUnreceivedRequestsOnClose(app: FastifyInstance): void {
+export function dropUnreceivedRequestsOnClose(app: FastifyInstance, requestTimeoutMs: number): void {
   const receiving = new Set<IncomingMessage>();
   app.server.on("request", (request: IncomingMessage) => {
     if (request.complete) return;
@@ -65,7 +68,13 @@ export function dropUnreceivedRequestsOnClose(app: FastifyInstance): void {
     request.once("close", done);
   });
   app.addHook("preClose", (done) => {
-    for (const request of receiving) if (!request.complete) (request.socket as Socket).destroy();
+    const drop = setTimeout(
+      () => {
+        for (const request of receiving) if (!request.complete) (request.socket as Socket).destroy();
+      },
+      Math.min(RECEIVE_GRACE_AT_CLOSE_MS, requestTimeoutMs),
+    );
+    drop.unref();
     done();
   });
 }
