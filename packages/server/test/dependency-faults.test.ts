@@ -57,7 +57,10 @@ describe.runIf(withPostgres)("a real server process through a PostgreSQL outage"
     await until("the webhook dispatcher to notice", () => server.stdout().includes("webhook delivery failing"), 10_000);
     const refused = await createKey();
     expect(refused.status).toBe(503);
-    await new Promise((resolve) => setTimeout(resolve, 3000));
+    // The flushes with counts to write have failed too; the process has outlived them all.
+    for (const task of ["usage flush", "last-used flush"]) {
+      await until(`the ${task} to fail`, () => server.stdout().includes(`"task":"${task}"`), 10_000);
+    }
     expect(server.child.exitCode).toBeNull();
     const failing = server
       .stdout()
