@@ -76,13 +76,7 @@ export async function insertKey(executor: Executor, scope: TenantScope, key: New
 }
 
 export async function getKey(db: Db, scope: TenantScope, id: string): Promise<ApiKeyRecord | undefined> {
-  const row = await db.kysely
-    .selectFrom("api_keys")
-    .selectAll()
-    .$call(inTenant(scope))
-    .where("id", "=", id)
-    .executeTakeFirst();
-  return row ? toRecord(row) : undefined;
+  return (await getKeyWithDigest(db, scope, id))?.record;
 }
 
 export async function listKeys(db: Db, scope: TenantScope): Promise<ApiKeyRecord[]> {
