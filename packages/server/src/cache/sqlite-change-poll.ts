@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import type { Logger } from "pino";
 import type { Db } from "../db/database.js";
-import { OutageLog } from "../lib/outage-log.js";
+import { PeriodicTask } from "../lib/periodic-task.js";
 import type { TransportListener } from "./transport.js";
 
 /** How often the SQLite bus looks for another process's writes. */
@@ -15,20 +15,17 @@ const SQLITE_CHANGE_POLL_MS = 250;
  */
 export function sqliteChangePoll(db: Db, listener: TransportListener, logger: Logger): { close(): Promise<void> } {
   let seen: number | undefined;
-  const outage = new OutageLog(logger, "checking the database for other processes' changes");
-  const look = async () => {
-    try {
+  const look = new PeriodicTask(
+    "checking the database for other processes' changes",
+    async () => {
       const { rows } = await sql<{ data_version: number }>`pragma data_version`.execute(db.kysely);
       const version = rows[0]?.data_version;
       if (seen !== undefined && version !== seen) listener.reconnected();
       seen = version;
-      outage.succeeded();
-    } catch (err) {
-      outage.failed(err);
-    }
-  };
-  void look();
-  const timer = setInterval(() => void look(), SQLITE_CHANGE_POLL_MS);
-  timer.unref();
-  return { close: async () => clearInterval(timer) };
+    },
+    { everyMs: SQLITE_CHANGE_POLL_MS, logger },
+  );
+  void look.runNow();
+  look.start();
+  return { close: () => look.stop() };
 }
