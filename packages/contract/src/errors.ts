@@ -161,10 +161,20 @@ export const ERRORS = {
     error: "internal_error",
     when: "An unexpected failure; quote `requestId` to support.",
   },
+  database_unavailable: {
+    status: 503,
+    error: "database_unavailable",
+    when: "The database is out of reach or saturated: the request did not happen, retry it after `Retry-After`.",
+  },
+  storage_unavailable: {
+    status: 503,
+    error: "storage_unavailable",
+    when: "The server's disk is full or failing: the request did not happen, retry it after `Retry-After`.",
+  },
   service_unavailable: {
     status: 503,
     error: "service_unavailable",
-    when: "The database is out of reach or saturated: the request did not happen, retry it.",
+    when: "A dependency other than the database is out of reach (the shared rate limiter with `FANFARE_RATE_LIMIT_FAILURE_MODE=closed`): retry it after `Retry-After`.",
   },
 } as const satisfies Record<string, { status: number; error: string; when: string }>;
 

@@ -71,8 +71,8 @@ describe.runIf(available)("serving while PostgreSQL stops and comes back", () =>
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(refused.statusCode).toBe(503);
     expect(refused.json()).toEqual({
-      error: "service_unavailable",
-      message: "The service is temporarily unavailable.",
+      error: "database_unavailable",
+      message: "The database is temporarily out of reach: the request did not happen, retry it.",
     });
     expect(refused.headers["retry-after"]).toBeDefined();
     const ready = await server.admin.inject({ method: "GET", url: "/readyz" });

@@ -126,6 +126,12 @@ export const errors = {
       { message: "The service is temporarily unavailable." },
       { "retry-after": String(retryAfterSeconds) },
     ),
+  databaseUnavailable: (retryAfterSeconds = 1) =>
+    new AppError(
+      "database_unavailable",
+      { message: "The database is temporarily out of reach: the request did not happen, retry it." },
+      { "retry-after": String(retryAfterSeconds) },
+    ),
   internal: (requestId: string) =>
     new AppError("internal_error", { message: "An unexpected error occurred.", requestId }),
   // RFC 9110 requires Upgrade (and so Connection) on a 426.
@@ -218,6 +224,13 @@ export function sendError(reply: FastifyReply, error: AppError): FastifyReply {
 
 const RETRY_WHEN_UNAVAILABLE_SECONDS = 1;
 
+/** The 503 for a failure of a dependency (the request did not happen), or undefined for any other. */
+export function unavailableDependency(err: unknown): AppError | undefined {
+  if (isDatabaseUnavailable(err)) return errors.databaseUnavailable(RETRY_WHEN_UNAVAILABLE_SECONDS);
+  if (err instanceof LimiterUnavailableError) return errors.serviceUnavailable(err.retryAfterSeconds);
+  return undefined;
+}
+
 /** The one place errors become HTTP: catalogued errors as they are, anything else a logged 500. */
 export function installErrorHandling(app: FastifyInstance, bodyLimit: number): void {
   app.setErrorHandler((raw: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
@@ -225,9 +238,7 @@ export function installErrorHandling(app: FastifyInstance, bodyLimit: number): v
     if (raw instanceof RateLimitError && request.identity) request.identity.rateLimited = true;
     if (raw instanceof AppError) error = raw;
     else if (raw.validation) error = fromValidation(raw);
-    else if (isDatabaseUnavailable(raw)) error = errors.serviceUnavailable(RETRY_WHEN_UNAVAILABLE_SECONDS);
-    else if (raw instanceof LimiterUnavailableError) error = errors.serviceUnavailable(raw.retryAfterSeconds);
-    else error = fromFramework(raw, bodyLimit);
+    else error = unavailableDependency(raw) ?? fromFramework(raw, bodyLimit);
     if (!error) {
       request.log.error({ err: raw }, "unhandled error");
       error = errors.internal(request.id);

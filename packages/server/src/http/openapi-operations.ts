@@ -67,7 +67,9 @@ export function errorCodesOf(
   acceptsMembers: boolean,
   declared: readonly ErrorCode[] = [],
 ): ErrorCode[] {
-  const codes = new Set<ErrorCode>([...AUTH_ERRORS[auth.kind], ...declared, "internal_error", "service_unavailable"]);
+  const codes = new Set<ErrorCode>([...AUTH_ERRORS[auth.kind], ...declared, "internal_error"]);
+  // Any route can meet an unreachable database, a failing disk or (when limited) an unreachable limiter.
+  for (const code of ["database_unavailable", "storage_unavailable", "service_unavailable"] as const) codes.add(code);
   if (auth.kind !== "none") codes.add("https_required");
   // The access module refuses a regenerated key's previous value on every route needing this scope.
   if (auth.kind === "secret" && auth.scope === MANAGEMENT_SCOPE) codes.add("key_rotating");

@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import { type Db, isDatabaseUnavailable } from "../../db/database.js";
 import { GroupCommit, type GroupCommitOptions, type ItemOutcome } from "../../db/group-commit.js";
 import type { Database } from "../../db/schema.js";
-import { AppError, errors } from "../../http/errors.js";
+import { AppError, errors, unavailableDependency } from "../../http/errors.js";
 import { type Clock, isoAt } from "../../lib/clock.js";
 import {
   advanceQueue,
@@ -179,7 +179,7 @@ export class ArrivalWriter {
   private refusal(err: unknown, arrivals: number): AppError {
     if (err instanceof AppError) return err;
     this.logger.error({ err, arrivals }, "a batch of queue arrivals could not be written");
-    return errors.serviceUnavailable();
+    return unavailableDependency(err) ?? errors.serviceUnavailable();
   }
 
   private async writeBatch(
