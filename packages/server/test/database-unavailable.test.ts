@@ -1,6 +1,9 @@
+import { tmpdir } from "node:os";
+import { sql } from "kysely";
 import pg from "pg";
 import { describe, expect, inject, it } from "vitest";
-import { isDatabaseUnavailable } from "../src/db/database.js";
+import { openDatabase } from "../src/db/database.js";
+import { isDatabaseUnavailable } from "../src/db/unavailable.js";
 import { POSTGRES_URL } from "./services.js";
 
 describe("telling an unavailable database from a bug", () => {
@@ -23,5 +26,18 @@ describe("telling an unavailable database from a bug", () => {
     held.release();
     await pool.end();
     expect(isDatabaseUnavailable(error)).toBe(true);
+  });
+
+  it.runIf(inject("postgres"))("waits for a slow query on a live database instead of refusing it", async () => {
+    const db = openDatabase({ databaseUrl: POSTGRES_URL, dataDir: tmpdir(), poolSize: 2 });
+    try {
+      // Longer than the circuit's stall threshold with nothing else settling: PostgreSQL is asked
+      // directly, answers, and the query is left to finish.
+      const slow = await sql<{ slept: string }>`select pg_sleep(1.5)::text as slept`.execute(db.kysely);
+      expect(slow.rows).toHaveLength(1);
+      expect(await db.ping()).toBe(true);
+    } finally {
+      await db.close();
+    }
   });
 });

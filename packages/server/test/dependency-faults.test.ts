@@ -24,6 +24,7 @@ describe.runIf(withPostgres)("a real server process through a PostgreSQL outage"
   let database: TestDatabase;
   let server: ServerProcess;
   let secretKey = "";
+  let publishableKey = "";
 
   beforeAll(async () => {
     database = await createTestDatabase("postgres");
@@ -33,6 +34,7 @@ describe.runIf(withPostgres)("a real server process through a PostgreSQL outage"
     const env = { ...database.env, FANFARE_DATABASE_URL: proxy.urlFor(database.env.FANFARE_DATABASE_URL ?? "") };
     expect(init.status).toBe(0);
     secretKey = /sk_live_\w+/.exec(init.stdout)?.[0] ?? "";
+    publishableKey = /pk_live_\w+/.exec(init.stdout)?.[0] ?? "";
     server = await startServerProcess({ ...env, FANFARE_USAGE_FLUSH_MS: "100" });
     servers.push(server);
   }, 60_000);
@@ -81,4 +83,48 @@ describe.runIf(withPostgres)("a real server process through a PostgreSQL outage"
     const metrics = await (await fetch(`${server.adminUrl}/metrics`)).text();
     expect(metrics).toMatch(/^fanfare_unhandled_rejections_total 0$/m);
   }, 60_000);
+
+  const timed = async (request: () => Promise<Response>) => {
+    const started = Date.now();
+    const response = await request();
+    return { status: response.status, body: await response.text(), ms: Date.now() - started };
+  };
+  const publicOrganization = () =>
+    fetch(`${server.consumerUrl}/api/v1/organizations/current`, {
+      headers: { "x-publishable-key": publishableKey },
+    });
+
+  it.each(["hang", "cut"] as const)(
+    "answers 503 within 2 s while PostgreSQL is %s, serves cached reads, and is back within 2 s",
+    async (mode) => {
+      expect((await createKey()).status).toBe(201);
+      expect((await publicOrganization()).status).toBe(200);
+      const logBefore = server.stdout().length;
+      proxy.set(mode);
+      // More requests than the pool has connections: none waits behind the others.
+      const refused = await Promise.all(Array.from({ length: 25 }, () => timed(createKey)));
+      for (const answer of refused) {
+        expect(answer.status).toBe(503);
+        expect(JSON.parse(answer.body).error).toBe("database_unavailable");
+        expect(answer.ms).toBeLessThan(2_000);
+      }
+      const ready = await timed(() => fetch(`${server.adminUrl}/readyz`));
+      expect(ready.status).toBe(503);
+      expect(ready.ms).toBeLessThan(2_000);
+      // The key and the organization come from memory: this read needs no database.
+      expect((await publicOrganization()).status).toBe(200);
+
+      proxy.set("pass");
+      const restored = Date.now();
+      await until("a key creation to succeed again", async () => (await createKey()).status === 201, 2_000);
+      expect(Date.now() - restored).toBeLessThan(2_000);
+      expect((await fetch(`${server.adminUrl}/readyz`)).status).toBe(200);
+      expect(server.child.exitCode).toBeNull();
+      // One line when PostgreSQL went away and one when it came back, not one per request.
+      const logged = () => server.stdout().slice(logBefore);
+      await until("the recovery to be logged", () => logged().includes('"PostgreSQL working again"'), 2_000);
+      expect(logged().split('"PostgreSQL failing; retrying with backoff"')).toHaveLength(2);
+    },
+    30_000,
+  );
 });

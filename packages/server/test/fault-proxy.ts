@@ -67,13 +67,14 @@ export class FaultProxy {
     const forget = () => this.drop(pair);
     client.on("close", forget);
     upstream.on("close", forget);
-    // A hung proxy reads nothing, so the peer's writes back up as on a stopped process.
+    client.pipe(upstream);
+    upstream.pipe(client);
+    // A hung proxy reads nothing, so the peer's writes back up as on a stopped process (after
+    // pipe(), which would resume them).
     if (this.mode === "hang") {
       client.pause();
       upstream.pause();
     }
-    client.pipe(upstream);
-    upstream.pipe(client);
   }
 
   private drop(pair: { client: Socket; upstream: Socket }): void {

@@ -5,6 +5,7 @@ import { Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
 import pg from "pg";
 import type { Logger } from "pino";
 import { LruCache } from "../lib/lru.js";
+import { DEFAULT_TIMINGS, PostgresCircuit } from "./postgres-circuit.js";
 import type { Database } from "./schema.js";
 import { SqliteCheckpointer } from "./sqlite-checkpointer.js";
 
@@ -57,46 +58,10 @@ const POOL_WAIT_MS = 15_000;
 /** No query waits longer than this for an answer (a hung network would otherwise hold requests). */
 const QUERY_TIMEOUT_MS = 30_000;
 
-/**
- * The database is out of reach or saturated (no pooled connection within the wait, connection
- * refused or reset): the request did not happen and may be retried, so it is a 503, not a 500.
- */
-const UNAVAILABLE_MESSAGES = new Set([
-  "timeout exceeded when trying to connect",
-  "Query read timeout",
-  "Connection terminated unexpectedly",
-  "Connection terminated",
-]);
-// Network failures, and PostgreSQL's shutdown, crash, cannot-connect-now and connection-failure
-// codes; 55000 is what a server that is not accepting connections yet (recovery, a promoted
-// replica's start) may answer.
-const UNAVAILABLE_CODES = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "EPIPE",
-  "ETIMEDOUT",
-  "EHOSTUNREACH",
-  "ENOTFOUND",
-  "57P01",
-  "57P02",
-  "57P03",
-  "55000",
-  "08000",
-  "08001",
-  "08003",
-  "08006",
-]);
-
 /** A write refused because a primary key or unique index already holds the value. */
 export function isUniqueViolation(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   return code === "23505" || code === "SQLITE_CONSTRAINT_PRIMARYKEY" || code === "SQLITE_CONSTRAINT_UNIQUE";
-}
-
-export function isDatabaseUnavailable(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
-  const code = (err as { code?: unknown }).code;
-  return UNAVAILABLE_MESSAGES.has(err.message) || (typeof code === "string" && UNAVAILABLE_CODES.has(code));
 }
 
 function openPostgres(url: string, options: DatabaseOptions): Db {
@@ -116,10 +81,26 @@ function openPostgres(url: string, options: DatabaseOptions): Db {
     client.on("error", () => {});
     useNamedStatements(client, names);
   });
-  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const circuit = new PostgresCircuit(() => answersAtAll(url, DEFAULT_TIMINGS.probeTimeoutMs));
+  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool: circuit.wrap(pool) }) });
   return handle(kysely, "postgres", redactUrl(url), {
+    start: (logger) => circuit.report(logger),
+    stop: async () => circuit.stop(),
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
   });
+}
+
+/** Resolves if PostgreSQL answers `select 1` on a connection of its own within `timeoutMs`. */
+async function answersAtAll(url: string, timeoutMs: number): Promise<void> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs });
+  client.on("error", () => {});
+  try {
+    await client.connect();
+    await client.query("select 1");
+  } finally {
+    // Not end(): on a hung server its goodbye would never be read, and the socket would stay.
+    client.connection.stream.destroy();
+  }
 }
 
 /** A query text is prepared from its second use on; at most this many texts are. */

@@ -1,7 +1,8 @@
 import type { Transaction } from "kysely";
-import { type Db, isDatabaseUnavailable } from "./database.js";
+import type { Db } from "./database.js";
 import type { ItemOutcome } from "./group-commit.js";
 import type { Database } from "./schema.js";
+import { isDatabaseUnavailable } from "./unavailable.js";
 
 /**
  * Writes a batch of independent items in one transaction, so they share one commit. If it fails

@@ -1,6 +1,6 @@
 import { ERRORS, type ErrorCode, type ErrorField } from "@fanfare/contract";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { isDatabaseUnavailable } from "../db/database.js";
+import { isDatabaseUnavailable } from "../db/unavailable.js";
 import { LimiterUnavailableError } from "../ratelimit/limiter.js";
 
 export interface ErrorBody {

@@ -1,8 +1,9 @@
 import type { Transaction } from "kysely";
 import type { Logger } from "pino";
-import { type Db, isDatabaseUnavailable } from "../../db/database.js";
+import type { Db } from "../../db/database.js";
 import { GroupCommit, type GroupCommitOptions, type ItemOutcome } from "../../db/group-commit.js";
 import type { Database } from "../../db/schema.js";
+import { isDatabaseUnavailable } from "../../db/unavailable.js";
 import { AppError, errors, unavailableDependency } from "../../http/errors.js";
 import { type Clock, isoAt } from "../../lib/clock.js";
 import {

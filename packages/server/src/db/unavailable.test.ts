@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isDatabaseUnavailable } from "./database.js";
+import { isDatabaseUnavailable } from "./unavailable.js";
 
 const pgError = (code: string, message: string) => Object.assign(new Error(message), { code });
 
