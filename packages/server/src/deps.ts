@@ -2,6 +2,7 @@ import cluster from "node:cluster";
 import type { DestinationStream, Logger } from "pino";
 import { pino } from "pino";
 import { createInvalidationBus, type InvalidationBus } from "./cache/invalidation.js";
+import { VerdictTrust } from "./cache/verdict-trust.js";
 import type { Config } from "./config.js";
 import { type Db, openDatabase } from "./db/database.js";
 import { migrateToLatest } from "./db/migrate.js";
@@ -142,12 +143,22 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
     logger,
     publishTimeoutMs: config.invalidationPublishTimeoutMs,
   });
-  const keys = new KeyVerifier(db, clock, secrets["api-key-digest"], { counters: metrics.cacheCounters("api_key") });
-  const organizations = new OrganizationCache(db, clock, metrics.cacheCounters("organization"));
-  const experiences = new ExperienceCache(db, clock, metrics.cacheCounters("experience"));
+  const trust = new VerdictTrust(invalidation);
+  const keys = new KeyVerifier(db, clock, secrets["api-key-digest"], {
+    counters: metrics.cacheCounters("api_key"),
+    trust,
+  });
+  const organizations = new OrganizationCache(db, clock, metrics.cacheCounters("organization"), trust);
+  const experiences = new ExperienceCache(db, clock, metrics.cacheCounters("experience"), trust);
   const signingKeys = new SigningKeyRing(db, clock, secrets["signing-key-encryption"]);
   const sessionLiveness = new SessionLiveness(db, clock);
-  const accessTokens = new AccessTokenVerifier(signingKeys, clock, (sessionId) => sessionLiveness.liveOwner(sessionId));
+  const accessTokens = new AccessTokenVerifier(
+    signingKeys,
+    clock,
+    (sessionId) => sessionLiveness.liveOwner(sessionId),
+    undefined,
+    trust,
+  );
   invalidation.subscribe((event) => {
     keys.apply(event);
     organizations.apply(event);

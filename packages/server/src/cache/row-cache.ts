@@ -1,5 +1,6 @@
 import type { Clock } from "../lib/clock.js";
 import { LruCache } from "../lib/lru.js";
+import { ALWAYS_HEARD } from "./verdict-trust.js";
 
 /** Where a cache counts its lookups: answered from memory (hits) or read from the database (misses). */
 export interface CacheCounters {
@@ -27,6 +28,7 @@ export class RowCache<V> {
     private readonly ttlMs = 60_000,
     capacity = 10_000,
     private readonly counters = UNCOUNTED,
+    private readonly trust = ALWAYS_HEARD,
   ) {
     this.entries = new LruCache(capacity);
   }
@@ -34,14 +36,18 @@ export class RowCache<V> {
   async get(id: string, load: () => Promise<V | undefined>): Promise<V | undefined> {
     const now = this.clock.now();
     const hit = this.entries.get(id);
-    if (hit && now - hit.cachedAtMs < this.ttlMs) {
+    const age = hit === undefined ? Number.POSITIVE_INFINITY : now - hit.cachedAtMs;
+    if (hit && age < this.trust.maxAgeMs(this.ttlMs)) {
       this.counters.hits.inc();
       return hit.value;
     }
     this.counters.misses.inc();
     const generation = this.generation;
-    const value = await this.loadOnce(id, load);
-    if (value !== undefined && generation === this.generation) this.entries.set(id, { value, cachedAtMs: now });
+    const stale = hit && age < this.ttlMs ? hit.value : undefined;
+    const value = await this.trust.refresh(() => this.loadOnce(id, load), stale);
+    if (value !== undefined && value !== stale && generation === this.generation) {
+      this.entries.set(id, { value, cachedAtMs: now });
+    }
     return value;
   }
 

@@ -1,6 +1,7 @@
 import { hash } from "node:crypto";
 import type { InvalidationEvent } from "../../cache/invalidation.js";
 import { type CacheCounters, UNCOUNTED } from "../../cache/row-cache.js";
+import { ALWAYS_HEARD, type VerdictTrust } from "../../cache/verdict-trust.js";
 import type { Db } from "../../db/database.js";
 import type { KeyValue } from "../../db/schema.js";
 import type { Clock } from "../../lib/clock.js";
@@ -40,6 +41,8 @@ export interface KeyVerifierOptions {
   /** How long "no such key" is remembered, so garbage cannot hammer the database. */
   negativeTtlMs?: number;
   counters?: CacheCounters;
+  /** Shortens the TTLs while other processes' changes may go unheard. */
+  trust?: VerdictTrust;
 }
 
 function toVerified(record: ApiKeyRecord, graceUntil: string | null): VerifiedKey {
@@ -86,6 +89,7 @@ export class KeyVerifier {
   private generation = 0;
   private readonly positiveTtlMs: number;
   private readonly negativeTtlMs: number;
+  private readonly trust: VerdictTrust;
 
   constructor(
     private readonly db: Db,
@@ -97,6 +101,7 @@ export class KeyVerifier {
     this.positiveTtlMs = options.positiveTtlMs ?? 60_000;
     this.negativeTtlMs = options.negativeTtlMs ?? 10_000;
     this.counters = options.counters ?? UNCOUNTED;
+    this.trust = options.trust ?? ALWAYS_HEARD;
   }
 
   async verify(presented: string): Promise<KeyOutcome> {
@@ -106,13 +111,17 @@ export class KeyVerifier {
     const now = this.clock.now();
     let entry = this.cache.get(cacheKey);
     const ttl = entry?.key ? this.positiveTtlMs : this.negativeTtlMs;
-    const fresh = entry !== undefined && now - entry.cachedAtMs < ttl;
+    const age = entry === undefined ? Number.POSITIVE_INFINITY : now - entry.cachedAtMs;
+    const fresh = age < this.trust.maxAgeMs(ttl);
     (fresh ? this.counters.hits : this.counters.misses).inc();
     if (!entry || !fresh) {
       const generation = this.generation;
-      entry = { key: await this.loadOnce(cacheKey, presented), cachedAtMs: this.clock.now() };
+      const stale = age < ttl ? entry : undefined;
+      const read = async () => ({ key: await this.loadOnce(cacheKey, presented), cachedAtMs: this.clock.now() });
+      const loaded = await this.trust.refresh(read, stale);
       // A change was announced while we read: what we read may predate it, so it is not cached.
-      if (generation === this.generation) this.remember(cacheKey, entry);
+      if (loaded !== stale && generation === this.generation) this.remember(cacheKey, loaded);
+      entry = loaded;
     }
     const key = entry.key;
     // The row is the truth for kind and mode; a mismatch with the prefix means tampering.

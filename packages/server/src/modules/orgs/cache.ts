@@ -1,5 +1,6 @@
 import type { InvalidationEvent } from "../../cache/invalidation.js";
 import { type CacheCounters, RowCache, UNCOUNTED } from "../../cache/row-cache.js";
+import { ALWAYS_HEARD, type VerdictTrust } from "../../cache/verdict-trust.js";
 import type { Db } from "../../db/database.js";
 import type { Clock } from "../../lib/clock.js";
 import { findOrganization, type Organization } from "./store.js";
@@ -12,8 +13,9 @@ export class OrganizationCache {
     private readonly db: Db,
     clock: Clock,
     counters: CacheCounters = UNCOUNTED,
+    trust: VerdictTrust = ALWAYS_HEARD,
   ) {
-    this.rows = new RowCache(clock, undefined, undefined, counters);
+    this.rows = new RowCache(clock, undefined, undefined, counters, trust);
   }
 
   get(organizationId: string): Promise<Organization | undefined> {

@@ -1,6 +1,7 @@
 import type { KeyObject } from "node:crypto";
 import type { JWTHeaderParameters } from "jose";
 import type { InvalidationEvent } from "../../cache/invalidation.js";
+import { ALWAYS_HEARD } from "../../cache/verdict-trust.js";
 import type { Mode } from "../../db/schema.js";
 import type { Clock } from "../../lib/clock.js";
 import { parseJws, signEdDsaJwt, signedWithEdDsa } from "../../lib/compact-jws.js";
@@ -110,7 +111,8 @@ function isClaims(payload: Record<string, unknown>): payload is AccessClaims & R
  * revoked sessions arrive as events and are refused from the cache at once.
  */
 export class AccessTokenVerifier {
-  private readonly cache: LruCache<string, AccessClaims>;
+  /** Verified tokens, with when their session was last seen live. */
+  private readonly cache: LruCache<string, { claims: AccessClaims; sessionCheckedAtMs: number }>;
   /** Cached tokens by session, so a revocation removes them instead of only marking them. */
   private readonly tokensBySession = new Map<string, Set<string>>();
   private readonly revokedSessions: LruCache<string, true>;
@@ -122,6 +124,7 @@ export class AccessTokenVerifier {
     private readonly clock: Clock,
     private readonly liveSessionOwner: SessionCheck,
     capacity = 100_000,
+    private readonly trust = ALWAYS_HEARD,
   ) {
     this.cache = new LruCache(capacity);
     this.revokedSessions = new LruCache(capacity);
@@ -131,9 +134,14 @@ export class AccessTokenVerifier {
     const nowSeconds = this.clock.now() / 1000;
     const cached = this.cache.get(token);
     if (cached) {
-      if (this.revokedSessions.get(cached.sessionId)) return { ok: false, reason: "revoked" };
-      if (cached.exp + CLOCK_SKEW_SECONDS <= nowSeconds) return { ok: false, reason: "expired" };
-      return { ok: true, claims: cached };
+      const { claims, sessionCheckedAtMs } = cached;
+      if (this.revokedSessions.get(claims.sessionId)) return { ok: false, reason: "revoked" };
+      if (claims.exp + CLOCK_SKEW_SECONDS <= nowSeconds) return { ok: false, reason: "expired" };
+      // Tokens live minutes, so their own expiry is the TTL; unheard revocations shorten it.
+      if (this.clock.now() - sessionCheckedAtMs >= this.trust.maxAgeMs(Number.POSITIVE_INFINITY)) {
+        return this.checkSessionAgain(token, claims);
+      }
+      return { ok: true, claims };
     }
     this.verifiedSignatures++;
     const checked = await this.checkSignatureAndClaims(token, nowSeconds);
@@ -146,6 +154,21 @@ export class AccessTokenVerifier {
     if (!ownsSession(claims, owner)) return { ok: false, reason: "invalid" };
     // A revocation announced during the session check must not be outlived by a cached copy.
     if (generation === this.generation) this.remember(token, claims);
+    return { ok: true, claims };
+  }
+
+  private async checkSessionAgain(token: string, claims: AccessClaims): Promise<TokenOutcome> {
+    const generation = this.generation;
+    const checkedAtMs = this.clock.now();
+    const live = await this.trust.refresh(
+      async () => (await this.liveSessionOwner(claims.sessionId)) !== undefined,
+      true,
+    );
+    if (!live) {
+      this.cache.delete(token);
+      return { ok: false, reason: "revoked" };
+    }
+    if (generation === this.generation) this.cache.set(token, { claims, sessionCheckedAtMs: checkedAtMs });
     return { ok: true, claims };
   }
 
@@ -210,7 +233,7 @@ export class AccessTokenVerifier {
       this.cache.clear();
       this.tokensBySession.clear();
     }
-    this.cache.set(token, claims);
+    this.cache.set(token, { claims, sessionCheckedAtMs: this.clock.now() });
     const tokens = this.tokensBySession.get(claims.sessionId) ?? new Set<string>();
     tokens.add(token);
     this.tokensBySession.set(claims.sessionId, tokens);
