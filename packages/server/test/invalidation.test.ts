@@ -1,9 +1,16 @@
-import { afterEach, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import type { BootstrapKeys } from "../src/modules/orgs/service.js";
 import { createTestDatabase, type TestDatabase } from "./harness.js";
 import { runCli, type ServerProcess, startServerProcess, stopAll } from "./process.js";
 import { REDIS_URL } from "./services.js";
 
-const transports = inject("postgres") ? ["postgres", ...(inject("redis") ? ["redis"] : [])] : [];
+// "redis down": Redis is configured but refuses every connection; PostgreSQL's NOTIFY carries the events alone.
+const transports = inject("postgres") ? ["postgres", "redis down", ...(inject("redis") ? ["redis"] : [])] : [];
+const REDIS_BY_TRANSPORT: Record<string, Record<string, string>> = {
+  postgres: {},
+  "redis down": { FANFARE_REDIS_URL: "redis://127.0.0.1:1" },
+  redis: { FANFARE_REDIS_URL: REDIS_URL },
+};
 
 async function timeUntil(check: () => Promise<boolean>, limitMs: number): Promise<number> {
   const started = Date.now();
@@ -16,19 +23,24 @@ async function timeUntil(check: () => Promise<boolean>, limitMs: number): Promis
 
 describe.each(transports)("key changes reach every server process (%s)", (transport) => {
   let database: TestDatabase;
-  const servers: ServerProcess[] = [];
+  let env: Record<string, string>;
+  let organizationId: string;
+  let keys: BootstrapKeys;
+  let a: ServerProcess;
+  let b: ServerProcess;
 
-  afterEach(async () => {
-    await stopAll(servers);
+  beforeAll(async () => {
+    database = await createTestDatabase("postgres");
+    env = { ...database.env, ...REDIS_BY_TRANSPORT[transport] };
+    ({ organizationId, keys } = JSON.parse(runCli(["init", "--name", "Two Nodes", "--json"], env).stdout));
+    [a, b] = await Promise.all([startServerProcess(env), startServerProcess(env)]);
+  }, 60_000);
+  afterAll(async () => {
+    await stopAll([a, b].filter(Boolean));
     await database.drop();
   });
 
   it("a key deactivated or regenerated through process A is refused by process B within 1 s", async () => {
-    database = await createTestDatabase("postgres");
-    const env = { ...database.env, ...(transport === "redis" ? { FANFARE_REDIS_URL: REDIS_URL } : {}) };
-    const { keys } = JSON.parse(runCli(["init", "--name", "Two Nodes", "--json"], env).stdout);
-    const [a, b] = await Promise.all([startServerProcess(env), startServerProcess(env)]);
-    servers.push(a, b);
     const admin = (base: string, method: string, path: string, key: string, body?: unknown) =>
       fetch(`${base}/api/v1${path}`, {
         method,
@@ -60,11 +72,6 @@ describe.each(transports)("key changes reach every server process (%s)", (transp
   });
 
   it("a session logged out through process A is refused by process B within 1 s", async () => {
-    database = await createTestDatabase("postgres");
-    const env = { ...database.env, ...(transport === "redis" ? { FANFARE_REDIS_URL: REDIS_URL } : {}) };
-    const { keys } = JSON.parse(runCli(["init", "--name", "Two Nodes", "--json"], env).stdout);
-    const [a, b] = await Promise.all([startServerProcess(env), startServerProcess(env)]);
-    servers.push(a, b);
     const guest = await fetch(`${a.consumerUrl}/api/v1/auth/guest`, {
       method: "POST",
       headers: { "x-publishable-key": keys.publishableLive },
@@ -83,12 +90,24 @@ describe.each(transports)("key changes reach every server process (%s)", (transp
     expect(elapsed).toBeLessThan(1000);
   });
 
+  it("a plan changed by the CLI applies on every serving process within 1 s", async () => {
+    const limitOn = async (base: string) =>
+      (await fetch(`${base}/api/v1/api-keys`, { headers: { authorization: `Bearer ${keys.secretLive}` } })).headers.get(
+        "x-ratelimit-limit",
+      );
+    const before = await limitOn(a.adminUrl);
+    expect(await limitOn(b.adminUrl)).toBe(before); // the organization cached on both
+
+    const changed = runCli(["orgs", "set-plan", organizationId, "enterprise", "--limit", "12345"], env);
+    expect(changed.status).toBe(0);
+    const noticed = Date.now();
+    for (const server of [a, b]) {
+      await timeUntil(async () => (await limitOn(server.adminUrl)) === "12345", 1000);
+    }
+    expect(Date.now() - noticed).toBeLessThan(1000);
+  });
+
   it("an experience renamed or deleted through process A reads so on process B within 1 s", async () => {
-    database = await createTestDatabase("postgres");
-    const env = { ...database.env, ...(transport === "redis" ? { FANFARE_REDIS_URL: REDIS_URL } : {}) };
-    const { keys } = JSON.parse(runCli(["init", "--name", "Two Nodes", "--json"], env).stdout);
-    const [a, b] = await Promise.all([startServerProcess(env), startServerProcess(env)]);
-    servers.push(a, b);
     const secret = { authorization: `Bearer ${keys.secretLive}`, "content-type": "application/json" };
     const created = (await (
       await fetch(`${a.adminUrl}/api/v1/experiences`, {
