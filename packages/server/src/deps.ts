@@ -53,7 +53,7 @@ export interface Deps {
   readonly secrets: DerivedKeys;
   /** What `/metrics` on the admin port shows: counted here by every part of the server. */
   readonly metrics: Metrics;
-  /** Cross-process cache invalidation: Redis when configured, else PostgreSQL, else SQLite's data_version. */
+  /** Cross-process cache invalidation: PostgreSQL NOTIFY (and Redis pub/sub when configured), else SQLite's data_version. */
   readonly invalidation: InvalidationBus;
   readonly keys: KeyVerifier;
   readonly lastUsed: LastUsedBuffer;
