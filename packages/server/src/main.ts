@@ -67,9 +67,10 @@ export async function bootstrapDevelopment(deps: Deps): Promise<RunningServer["b
 }
 
 const ALERT_EVALUATION_MS = 60_000;
+const REVOCATION_CATCH_UP_MS = 1000;
 
-/** Webhook sending (every second) and alert evaluation (every minute), stopped at shutdown. */
-function startBackgroundJobs(deps: Deps): void {
+/** Webhook sending, alert evaluation and revocation catch-up, stopped at shutdown. */
+function startBackgroundJobs(deps: Deps, revocations: PeriodicTask): void {
   deps.webhooks.start();
   const alerts = new PeriodicTask(
     "alert evaluation",
@@ -80,7 +81,20 @@ function startBackgroundJobs(deps: Deps): void {
     { everyMs: ALERT_EVALUATION_MS, logger: deps.logger },
   );
   alerts.start();
-  deps.onShutdown(() => alerts.stop());
+  revocations.start();
+  deps.onShutdown(async () => {
+    await alerts.stop();
+    await revocations.stop();
+  });
+}
+
+/** Until every revocation still in reach is known, tokens signed elsewhere are checked in the database. */
+function revocationCatchUp(deps: Deps): PeriodicTask {
+  return new PeriodicTask(
+    "revocation catch-up",
+    () => deps.accessTokens.revocations.learn((sinceMs) => deps.sessionLiveness.revokedSince(sinceMs)),
+    { everyMs: REVOCATION_CATCH_UP_MS, logger: deps.logger },
+  );
 }
 
 /** config → deps → migrations → both apps → listen. The only place that listens. */
@@ -94,9 +108,12 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     const bootstrapped = options.devBootstrap ? await bootstrapDevelopment(deps) : undefined;
     const consumer = await buildConsumerApp(deps);
     const admin = await buildAdminApp(deps);
+    const revocations = revocationCatchUp(deps);
+    // From the first request on, a token another process signed costs no database round trip.
+    await revocations.runNow();
     await consumer.listen({ host: config.host, port: config.consumerPort });
     await admin.listen({ host: config.host, port: config.adminPort });
-    startBackgroundJobs(deps);
+    startBackgroundJobs(deps, revocations);
     let stopping: Promise<void> | undefined;
     const shutdown = () => {
       stopping ??= (async () => {

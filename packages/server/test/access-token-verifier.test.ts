@@ -16,14 +16,14 @@ describe.each(dialects())("AccessTokenVerifier (%s)", (dialect) => {
   });
   afterAll(() => server.close());
 
-  it("keeps a revoked session's token refused even after its revocation marker is evicted", async () => {
+  it("keeps a revoked session's token refused when the token cache has room for one token only", async () => {
     const { keys } = await createTestOrganization(server);
     const guest = await call(server.consumer, "POST", "/api/v1/auth/guest", {
       headers: { "x-publishable-key": keys.publishableLive },
     });
     const token = guest.json().accessToken as string;
     const sessionId = decodeJwt(token).sessionId as string;
-    // Room for one entry only, so the next revocation evicts this one's marker.
+    // Room for one token only: revocations are remembered apart from the tokens.
     const verifier = new AccessTokenVerifier(
       server.deps.signingKeys,
       server.clock,
@@ -100,5 +100,41 @@ describe.each(dialects())("AccessTokenVerifier (%s)", (dialect) => {
     server.clock.advance(61_000);
     await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 ? ring.activeKey() : ring.publicKey(kid))));
     expect(statements).toBe(4);
+  });
+
+  it("judges a token signed elsewhere without the database once every revocation in reach is known", async () => {
+    const { keys } = await createTestOrganization(server);
+    const tokens = await Promise.all(
+      Array.from({ length: 3 }, async (_, i) => {
+        const guest = await call(server.consumer, "POST", "/api/v1/auth/guest", {
+          headers: { "x-publishable-key": keys.publishableLive },
+          remoteAddress: `198.51.100.${i}`,
+        });
+        return guest.json().accessToken as string;
+      }),
+    );
+    const [earlier, fresh, later] = tokens as [string, string, string];
+    // Revoked before this "process" started: only the database can tell it.
+    await server.deps.db.kysely
+      .updateTable("sessions")
+      .set({ revoked_at: isoAt(server.clock.now()) })
+      .where("id", "=", decodeJwt(earlier).sessionId as string)
+      .execute();
+    let sessionChecks = 0;
+    const verifier = new AccessTokenVerifier(server.deps.signingKeys, server.clock, (id) => {
+      sessionChecks++;
+      return server.deps.sessionLiveness.liveOwner(id);
+    });
+    await verifier.revocations.learn((sinceMs) => server.deps.sessionLiveness.revokedSince(sinceMs));
+    expect(verifier.revocations.known).toBe(true);
+    expect(await verifier.verify(earlier)).toEqual({ ok: false, reason: "revoked" });
+    expect((await verifier.verify(fresh)).ok).toBe(true);
+    expect(sessionChecks).toBe(0);
+
+    // A transport reconnected: events may have been missed, so sessions are asked about again.
+    verifier.apply({ type: "all" });
+    expect(verifier.revocations.known).toBe(false);
+    expect((await verifier.verify(later)).ok).toBe(true);
+    expect(sessionChecks).toBe(1);
   });
 });

@@ -14,6 +14,11 @@ export const UNHEARD_MAX_AGE_MS = 1000;
 export class VerdictTrust {
   constructor(private readonly invalidation: { readonly healthy: boolean }) {}
 
+  /** Whether changes made by other processes are being heard. */
+  get hearing(): boolean {
+    return this.invalidation.healthy;
+  }
+
   maxAgeMs(ttlMs: number): number {
     return this.invalidation.healthy ? ttlMs : Math.min(ttlMs, UNHEARD_MAX_AGE_MS);
   }

@@ -19,6 +19,7 @@ import * as m0017 from "./0017-queue-activity.js";
 import * as m0018 from "./0018-audit-actor-key-value.js";
 import * as m0019 from "./0019-browser-bound-sign-in-codes.js";
 import * as m0020 from "./0020-test-mode-allowed-origins.js";
+import * as m0021 from "./0021-recently-revoked-sessions.js";
 
 /**
  * Forward-only, numbered migrations, run in order inside a transaction each (both dialects
@@ -45,4 +46,5 @@ export const migrations: Record<string, Migration> = {
   "0018-audit-actor-key-value": m0018,
   "0019-browser-bound-sign-in-codes": m0019,
   "0020-test-mode-allowed-origins": m0020,
+  "0021-recently-revoked-sessions": m0021,
 };

@@ -1,7 +1,7 @@
 import type { Db } from "../../db/database.js";
 import { GroupCommit } from "../../db/group-commit.js";
 import { type Clock, isoAt } from "../../lib/clock.js";
-import { type LiveSessionOwner, liveSessionsAmong } from "./store.js";
+import { type LiveSessionOwner, liveSessionsAmong, sessionsRevokedSince } from "./store.js";
 
 /**
  * Whether sessions are live, and whose they are, asked together: a token this process did not
@@ -26,6 +26,12 @@ export class SessionLiveness {
   /** The session's owner while it is live; undefined once it is revoked, ended or unknown. */
   liveOwner(sessionId: string): Promise<LiveSessionOwner | undefined> {
     return this.checks.submit("sessions", sessionId);
+  }
+
+  /** Sessions revoked after `sinceMs`, for a process that must know every revocation still in reach. */
+  async revokedSince(sinceMs: number): Promise<{ sessionId: string; revokedAtMs: number }[]> {
+    const rows = await sessionsRevokedSince(this.db, isoAt(sinceMs));
+    return rows.map((row) => ({ sessionId: row.sessionId, revokedAtMs: Date.parse(row.revokedAt) }));
   }
 
   /** Statements run so far (a test sees many checks share few). */

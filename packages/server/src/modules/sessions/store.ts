@@ -107,6 +107,17 @@ export async function listLiveSessions(
   return rows.map(toSession);
 }
 
+/** Sessions revoked after `since`, oldest first. */
+export async function sessionsRevokedSince(db: Db, since: string): Promise<{ sessionId: string; revokedAt: string }[]> {
+  const rows = await db.kysely
+    .selectFrom("sessions")
+    .select(["id", "revoked_at"])
+    .where("revoked_at", ">", since)
+    .orderBy("revoked_at")
+    .execute();
+  return rows.map((row) => ({ sessionId: row.id, revokedAt: row.revoked_at ?? since }));
+}
+
 /** Revokes live sessions matching the filter; returns the ids it revoked. */
 export async function revokeSessions(
   executor: Executor,

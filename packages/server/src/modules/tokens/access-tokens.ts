@@ -7,6 +7,7 @@ import type { Clock } from "../../lib/clock.js";
 import { parseJws, signEdDsaJwt, signedWithEdDsa } from "../../lib/compact-jws.js";
 import { newId } from "../../lib/ids.js";
 import { LruCache } from "../../lib/lru.js";
+import { RevokedSessions } from "./revoked-sessions.js";
 import type { SigningKeyRing } from "./signing-keys.js";
 
 export const TOKEN_ISSUER = "fanfare";
@@ -106,16 +107,19 @@ function isClaims(payload: Record<string, unknown>): payload is AccessClaims & R
 
 /**
  * Verifies access tokens: EdDSA only, a known `kid`, issuer and audience, expiry with a small
- * skew, and a live session whose organization, mode and consumer are the token's (compared in
- * the one session check a token's first use makes). Ed25519 verification costs ~60 µs, so verified tokens are cached until expiry;
- * revoked sessions arrive as events and are refused from the cache at once.
+ * skew, and a session not revoked. Ed25519 verification costs ~60 µs, so verified tokens are
+ * cached until expiry; revoked sessions arrive as events and are refused from the cache at once.
+ * A token's first use asks the database about its session (live, and the token's organization,
+ * mode and consumer) only while this process cannot know every revocation that could concern it:
+ * before it has read them at start, after events may have been missed, or while none are heard.
  */
 export class AccessTokenVerifier {
   /** Verified tokens, with when their session was last seen live. */
   private readonly cache: LruCache<string, { claims: AccessClaims; sessionCheckedAtMs: number }>;
   /** Cached tokens by session, so a revocation removes them instead of only marking them. */
   private readonly tokensBySession = new Map<string, Set<string>>();
-  private readonly revokedSessions: LruCache<string, true>;
+  /** Revocations known to this process; complete ones spare a token's first use its database check. */
+  readonly revocations: RevokedSessions;
   private generation = 0;
   private verifiedSignatures = 0;
 
@@ -127,7 +131,7 @@ export class AccessTokenVerifier {
     private readonly trust = ALWAYS_HEARD,
   ) {
     this.cache = new LruCache(capacity);
-    this.revokedSessions = new LruCache(capacity);
+    this.revocations = new RevokedSessions(clock);
   }
 
   async verify(token: string): Promise<TokenOutcome> {
@@ -135,7 +139,7 @@ export class AccessTokenVerifier {
     const cached = this.cache.get(token);
     if (cached) {
       const { claims, sessionCheckedAtMs } = cached;
-      if (this.revokedSessions.get(claims.sessionId)) return { ok: false, reason: "revoked" };
+      if (this.revocations.has(claims.sessionId)) return { ok: false, reason: "revoked" };
       if (claims.exp + CLOCK_SKEW_SECONDS <= nowSeconds) return { ok: false, reason: "expired" };
       // Tokens live minutes, so their own expiry is the TTL; unheard revocations shorten it.
       if (this.clock.now() - sessionCheckedAtMs >= this.trust.maxAgeMs(Number.POSITIVE_INFINITY)) {
@@ -148,7 +152,13 @@ export class AccessTokenVerifier {
     if (!checked.ok) return checked;
     const { claims } = checked;
     const generation = this.generation;
-    if (this.revokedSessions.get(claims.sessionId)) return { ok: false, reason: "revoked" };
+    if (this.revocations.has(claims.sessionId)) return { ok: false, reason: "revoked" };
+    // Our signature vouches for the claims, and the session was live when the token was signed
+    // (here or by another process): with every revocation since known, no database is asked.
+    if (this.revocations.known && this.trust.hearing) {
+      this.remember(token, claims);
+      return { ok: true, claims };
+    }
     const owner = await this.liveSessionOwner(claims.sessionId);
     if (!owner) return { ok: false, reason: "revoked" };
     if (!ownsSession(claims, owner)) return { ok: false, reason: "invalid" };
@@ -207,7 +217,7 @@ export class AccessTokenVerifier {
    * verified, so its first use costs no signature check. A session already known revoked is not.
    */
   warm(token: string, claims: AccessClaims): void {
-    if (!this.revokedSessions.get(claims.sessionId)) this.remember(token, claims);
+    if (!this.revocations.has(claims.sessionId)) this.remember(token, claims);
   }
 
   /** Ed25519 verifications done (cache misses): what warming and caching save shows here. */
@@ -218,12 +228,13 @@ export class AccessTokenVerifier {
   apply(event: InvalidationEvent): void {
     this.generation++;
     if (event.type === "session") {
-      this.revokedSessions.set(event.sessionId, true);
+      this.revocations.add(event.sessionId);
       for (const token of this.tokensBySession.get(event.sessionId) ?? []) this.cache.delete(token);
       this.tokensBySession.delete(event.sessionId);
     } else if (event.type === "all") {
       this.cache.clear();
       this.tokensBySession.clear();
+      this.revocations.forgetCompleteness();
     }
   }
 
