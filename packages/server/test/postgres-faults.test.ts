@@ -2,7 +2,10 @@ import { execFileSync } from "node:child_process";
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { sql } from "kysely";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openDatabase } from "../src/db/database.js";
 import type { BootstrapKeys } from "../src/modules/orgs/service.js";
 import { createTestOrganization, createTestServer, type TestServer } from "./harness.js";
 import { call } from "./http.js";
@@ -90,4 +93,31 @@ describe.runIf(available)("serving while PostgreSQL stops and comes back", () =>
     expect(recovered).toBe(201);
     expect((await server.admin.inject({ method: "GET", url: "/readyz" })).statusCode).toBe(200);
   }, 60_000);
+
+  it("leaves a slow query running when PostgreSQL is alive but refuses new connections (too many clients)", async () => {
+    const db = openDatabase({ databaseUrl: URL_, dataDir, poolSize: 1 });
+    const held: pg.Client[] = [];
+    try {
+      expect(await db.ping()).toBe(true); // the pool's one connection, opened before the slots run out
+      for (;;) {
+        const client = new pg.Client({ connectionString: URL_ });
+        const refused = await client.connect().then(
+          () => undefined,
+          (err: { code?: string }) => err.code,
+        );
+        if (refused) {
+          expect(refused).toBe("53300");
+          break;
+        }
+        held.push(client);
+      }
+      // Long enough for the circuit to ask PostgreSQL on a new connection, which it refuses with
+      // an answer of its own: alive, so nothing is cut.
+      const slow = await sql`select pg_sleep(1.5)`.execute(db.kysely);
+      expect(slow.rows).toHaveLength(1);
+    } finally {
+      await Promise.all(held.map((client) => client.end()));
+      await db.close();
+    }
+  }, 30_000);
 });

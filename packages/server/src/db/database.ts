@@ -8,6 +8,7 @@ import { LruCache } from "../lib/lru.js";
 import { DEFAULT_TIMINGS, PostgresCircuit } from "./postgres-circuit.js";
 import type { Database } from "./schema.js";
 import { SqliteCheckpointer } from "./sqlite-checkpointer.js";
+import { isDatabaseUnavailable } from "./unavailable.js";
 
 export type DialectName = "sqlite" | "postgres";
 
@@ -90,6 +91,8 @@ function openPostgres(url: string, options: DatabaseOptions): Db {
   });
 }
 
+const SQLSTATE = /^[0-9A-Z]{5}$/;
+
 /** Resolves if PostgreSQL answers `select 1` on a connection of its own within `timeoutMs`. */
 async function answersAtAll(url: string, timeoutMs: number): Promise<void> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs });
@@ -97,6 +100,10 @@ async function answersAtAll(url: string, timeoutMs: number): Promise<void> {
   try {
     await client.connect();
     await client.query("select 1");
+  } catch (err) {
+    // An error PostgreSQL itself sent (too many connections, say) is an answer: it is alive.
+    const code = (err as { code?: unknown }).code;
+    if (typeof code !== "string" || !SQLSTATE.test(code) || isDatabaseUnavailable(err)) throw err;
   } finally {
     // Not end(): on a hung server its goodbye would never be read, and the socket would stay.
     client.connection.stream.destroy();
