@@ -62,12 +62,16 @@ function registerHealth(app: FastifyInstance, deps: Deps): void {
   app.get("/healthz", hide, async () => ({ status: "ok" }));
   app.get("/readyz", hide, async (_request, reply) => {
     const database = (await deps.db.ping()) ? "ok" : "unavailable";
+    // A full disk still answers reads, so the database pings fine while every write that needs room fails.
+    const writable = await deps.db.storageAvailable();
+    const storage = writable === undefined ? {} : { storage: writable ? "ok" : "unavailable" };
     await deps.limiter.probe();
     const rateLimiter = deps.limiter.degraded ? "degraded" : "ok";
     // Degraded but open still serves (with per-process limits); degraded and closed refuses.
-    const ready = database === "ok" && (rateLimiter === "ok" || deps.config.rateLimitFailureMode === "open");
+    const ready =
+      database === "ok" && writable !== false && (rateLimiter === "ok" || deps.config.rateLimitFailureMode === "open");
     // Failing code delivery is reported, never a reason to take the server out of rotation.
-    const checks = { database, rateLimiter, codeDelivery: deps.codes.health };
+    const checks = { database, ...storage, rateLimiter, codeDelivery: deps.codes.health };
     return reply.code(ready ? 200 : 503).send({ status: ready ? "ready" : "not_ready", checks });
   });
 }

@@ -40,7 +40,12 @@ describe.each(dialects())("HTTP contract (%s)", (dialect) => {
       expect(ready.statusCode).toBe(200);
       expect(ready.json()).toEqual({
         status: "ready",
-        checks: { database: "ok", rateLimiter: "ok", codeDelivery: "ok" },
+        checks: {
+          database: "ok",
+          ...(dialect === "sqlite" ? { storage: "ok" } : {}),
+          rateLimiter: "ok",
+          codeDelivery: "ok",
+        },
       });
     }
   });

@@ -74,7 +74,7 @@ describe.runIf(available)("rate limits when Redis dies and comes back", () => {
     expect(logs.lines.filter((line) => line.includes("Redis unreachable"))).toHaveLength(1);
     expect(await ready(open)).toEqual({
       status: 200,
-      body: { status: "ready", checks: { database: "ok", rateLimiter: "degraded", codeDelivery: "ok" } },
+      body: { status: "ready", checks: { database: "ok", storage: "ok", rateLimiter: "degraded", codeDelivery: "ok" } },
     });
 
     const refused = await list(closed, closedKeys.secretLive);

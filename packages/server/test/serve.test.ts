@@ -27,7 +27,12 @@ describe.each(dialects())("fanfare serve (%s)", (dialect) => {
     expect(consumerHealth.status).toBe(200);
     expect(await adminReady.json()).toEqual({
       status: "ready",
-      checks: { database: "ok", rateLimiter: "ok", codeDelivery: "ok" },
+      checks: {
+        database: "ok",
+        ...(dialect === "sqlite" ? { storage: "ok" } : {}),
+        rateLimiter: "ok",
+        codeDelivery: "ok",
+      },
     });
 
     first.child.kill("SIGTERM");

@@ -1,13 +1,15 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import SqliteDatabase from "better-sqlite3";
-import { Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
+import { Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
 import type { Logger } from "pino";
 import { LruCache } from "../lib/lru.js";
 import { DEFAULT_TIMINGS, PostgresCircuit } from "./postgres-circuit.js";
 import type { Database } from "./schema.js";
 import { SqliteCheckpointer } from "./sqlite-checkpointer.js";
+import { ObservedSqliteDialect } from "./sqlite-dialect.js";
+import { SqliteStorageHealth } from "./sqlite-storage-health.js";
 import { isDatabaseUnavailable } from "./unavailable.js";
 
 export type DialectName = "sqlite" | "postgres";
@@ -27,6 +29,11 @@ export interface Db {
   readonly location: string;
   /** True when the database answers a trivial query. */
   ping(): Promise<boolean>;
+  /**
+   * Whether the disk takes writes (SQLite: false from a full or failing disk until a probe finds
+   * it writable again); undefined on PostgreSQL, whose storage is its server's.
+   */
+  storageAvailable(): Promise<boolean | undefined>;
   /** Starts the database's own upkeep, for a serving process (SQLite: checkpoints off the event loop). */
   startUpkeep(logger: Logger): void;
   /** The connection pool as it is now; undefined on SQLite, which has none. */
@@ -162,11 +169,23 @@ function openSqlite(dataDir: string): Db {
   database.pragma("foreign_keys = ON");
   database.pragma("synchronous = NORMAL");
   database.pragma("busy_timeout = 5000");
-  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
-  const checkpointer = new SqliteCheckpointer(database, file);
+  const dialect = new ObservedSqliteDialect(
+    { database: withStatementCache(database) },
+    { inTransaction: () => database.inTransaction, failed: (err) => storage.observe(err) },
+  );
+  const kysely = new Kysely<Database>({ dialect });
+  const checkpointer = new SqliteCheckpointer(database, file, (err) => storage.observe(err));
+  const storage = new SqliteStorageHealth(kysely, dataDir, () => checkpointer.restartNow());
   return handle(kysely, "sqlite", file, {
-    start: (logger) => checkpointer.start(logger),
-    stop: () => checkpointer.stop(),
+    start: (logger) => {
+      storage.start(logger);
+      checkpointer.start(logger);
+    },
+    stop: async () => {
+      await storage.stop();
+      await checkpointer.stop();
+    },
+    storageAvailable: () => storage.available(),
   });
 }
 
@@ -195,6 +214,7 @@ interface DialectExtras {
   start?(logger: Logger): void;
   stop?(): Promise<void>;
   poolStats?(): PoolStats;
+  storageAvailable?(): Promise<boolean>;
 }
 
 function handle(kysely: Kysely<Database>, dialect: DialectName, location: string, extras: DialectExtras): Db {
@@ -210,6 +230,7 @@ function handle(kysely: Kysely<Database>, dialect: DialectName, location: string
         return false;
       }
     },
+    storageAvailable: async () => extras.storageAvailable?.(),
     startUpkeep: (logger) => extras.start?.(logger),
     poolStats: () => extras.poolStats?.(),
     async close() {

@@ -2,12 +2,21 @@ import type { Transaction } from "kysely";
 import type { Db } from "./database.js";
 import type { ItemOutcome } from "./group-commit.js";
 import type { Database } from "./schema.js";
+import { isStorageUnavailable } from "./storage-errors.js";
 import { isDatabaseUnavailable } from "./unavailable.js";
+
+/**
+ * A failure every other write meets too (the database out of reach, its disk full or failing):
+ * writing a batch's items again one by one would only repeat it.
+ */
+export function failsEveryWrite(err: unknown): boolean {
+  return isDatabaseUnavailable(err) || isStorageUnavailable(err);
+}
 
 /**
  * Writes a batch of independent items in one transaction, so they share one commit. If it fails
  * for a reason of its own (a unique value taken meanwhile, say) rather than an unreachable
- * database, each item is written again alone, so one item's fault is answered to it only.
+ * database or a full disk, each item is written again alone, so one item's fault is answered to it only.
  */
 export async function writeTogether<In, Out>(
   db: Db,
@@ -18,7 +27,7 @@ export async function writeTogether<In, Out>(
     const values = await db.kysely.transaction().execute((trx) => write(trx, items));
     return values.map((value) => ({ ok: true, value }));
   } catch (err) {
-    if (items.length === 1 || isDatabaseUnavailable(err)) throw err;
+    if (items.length === 1 || failsEveryWrite(err)) throw err;
     return Promise.all(
       items.map((item) =>
         db.kysely

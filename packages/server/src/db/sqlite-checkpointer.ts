@@ -21,7 +21,12 @@ const database = new Database(workerData.file, { fileMustExist: true });
 database.pragma("busy_timeout = 1000");
 let told = false;
 setInterval(() => {
-  database.pragma("wal_checkpoint(PASSIVE)");
+  try {
+    database.pragma("wal_checkpoint(PASSIVE)");
+  } catch (err) {
+    // A SqliteError crosses to the main thread as its code alone: send a plain Error with both.
+    throw Object.assign(new Error(err.message), { code: err.code });
+  }
   if (!told) parentPort.postMessage("checkpointed");
   told = true;
 }, workerData.everyMs);
@@ -33,7 +38,7 @@ setInterval(() => {
  * copying the pages and fsyncing both files there blocked the event loop for more than half of
  * the write cost of a surge. A passive checkpoint never blocks the writer; if the worker fails
  * (a full disk), the writer takes checkpoints back and the worker is started again with backoff
- * until it checkpoints once more.
+ * until it checkpoints once more, or at once when the storage is found writable again.
  */
 export class SqliteCheckpointer {
   private worker: Worker | undefined;
@@ -44,6 +49,8 @@ export class SqliteCheckpointer {
   constructor(
     private readonly database: SqliteDatabase.Database,
     private readonly file: string,
+    /** Told why the worker failed (a full disk is the storage's outage too). */
+    private readonly failed: (err: unknown) => void = () => {},
   ) {}
 
   start(logger: Logger): void {
@@ -68,6 +75,7 @@ export class SqliteCheckpointer {
       this.worker = undefined;
       this.writerCheckpoints(SQLITE_AUTOCHECKPOINT_PAGES);
       this.outage?.failed(err);
+      this.failed(err);
       const failures = this.outage?.consecutiveFailures ?? 1;
       const waitMs = Math.min(RESTART_AFTER_MS * 2 ** (failures - 1), MAX_RESTART_AFTER_MS);
       this.restart = setTimeout(() => this.startWorker(), waitMs);
@@ -75,6 +83,13 @@ export class SqliteCheckpointer {
     });
     this.worker = worker;
     this.writerCheckpoints(FALLBACK_AUTOCHECKPOINT_PAGES);
+  }
+
+  /** Starts a failed worker again now rather than at the end of its backoff: the disk has room again. */
+  restartNow(): void {
+    if (this.stopped || this.worker) return;
+    clearTimeout(this.restart);
+    this.startWorker();
   }
 
   async stop(): Promise<void> {

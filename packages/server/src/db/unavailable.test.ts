@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { isStorageUnavailable } from "./storage-errors.js";
 import { isDatabaseUnavailable } from "./unavailable.js";
 
 const pgError = (code: string, message: string) => Object.assign(new Error(message), { code });
@@ -19,5 +20,22 @@ describe("which database errors are an outage (503), not a bug (500)", () => {
     ["42P01", "relation does not exist"],
   ])("%s is not", (code, message) => {
     expect(isDatabaseUnavailable(pgError(code, message))).toBe(false);
+  });
+});
+
+describe("which SQLite errors are the storage failing (503 storage_unavailable)", () => {
+  it.each([
+    "SQLITE_FULL",
+    "SQLITE_IOERR",
+    "SQLITE_IOERR_WRITE",
+    "SQLITE_IOERR_FSYNC",
+    "SQLITE_CANTOPEN",
+    "SQLITE_READONLY_DBMOVED",
+  ])("%s is", (code) => {
+    expect(isStorageUnavailable(pgError(code, "storage"))).toBe(true);
+  });
+
+  it.each(["SQLITE_CORRUPT", "SQLITE_CONSTRAINT_UNIQUE", "SQLITE_ERROR", "SQLITE_FULLNESS"])("%s is not", (code) => {
+    expect(isStorageUnavailable(pgError(code, "other"))).toBe(false);
   });
 });

@@ -1,5 +1,6 @@
 import { ERRORS, type ErrorCode, type ErrorField } from "@fanfare/contract";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { isStorageUnavailable } from "../db/storage-errors.js";
 import { isDatabaseUnavailable } from "../db/unavailable.js";
 import { LimiterUnavailableError } from "../ratelimit/limiter.js";
 
@@ -132,6 +133,12 @@ export const errors = {
       { message: "The database is temporarily out of reach: the request did not happen, retry it." },
       { "retry-after": String(retryAfterSeconds) },
     ),
+  storageUnavailable: (retryAfterSeconds = 1) =>
+    new AppError(
+      "storage_unavailable",
+      { message: "The server's storage is full or failing: the request did not happen, retry it." },
+      { "retry-after": String(retryAfterSeconds) },
+    ),
   internal: (requestId: string) =>
     new AppError("internal_error", { message: "An unexpected error occurred.", requestId }),
   // RFC 9110 requires Upgrade (and so Connection) on a 426.
@@ -223,10 +230,13 @@ export function sendError(reply: FastifyReply, error: AppError): FastifyReply {
 }
 
 const RETRY_WHEN_UNAVAILABLE_SECONDS = 1;
+/** A full disk is freed by someone, not by the next second. */
+const RETRY_WHEN_STORAGE_FAILS_SECONDS = 5;
 
 /** The 503 for a failure of a dependency (the request did not happen), or undefined for any other. */
 export function unavailableDependency(err: unknown): AppError | undefined {
   if (isDatabaseUnavailable(err)) return errors.databaseUnavailable(RETRY_WHEN_UNAVAILABLE_SECONDS);
+  if (isStorageUnavailable(err)) return errors.storageUnavailable(RETRY_WHEN_STORAGE_FAILS_SECONDS);
   if (err instanceof LimiterUnavailableError) return errors.serviceUnavailable(err.retryAfterSeconds);
   return undefined;
 }
@@ -242,7 +252,8 @@ export function installErrorHandling(app: FastifyInstance, bodyLimit: number): v
     if (!error) {
       request.log.error({ err: raw }, "unhandled error");
       error = errors.internal(request.id);
-    } else if (error.status >= 500) {
+    } else if (error.status >= 500 && error.code !== "storage_unavailable") {
+      // A full or failing disk is logged once per outage, with its cause, by the database handle.
       request.log.error({ err: raw }, "request failed");
     }
     return sendError(reply, error);

@@ -26,7 +26,11 @@ export class OutageLog {
     this.failures++;
     if (this.failingSinceMs !== undefined) return;
     this.failingSinceMs = nowMs;
-    this.logger.warn({ err, task: this.what }, `${this.what} failing; retrying with backoff`);
+    // Log lines censor every `code` field (sign-in codes); an error's code names the cause
+    // (SQLITE_FULL, ECONNREFUSED), so it goes out again as `errorCode`.
+    const code = (err as { code?: unknown } | null)?.code;
+    const errorCode = typeof code === "string" ? { errorCode: code } : {};
+    this.logger.warn({ err, ...errorCode, task: this.what }, `${this.what} failing; retrying with backoff`);
   }
 
   succeeded(nowMs = Date.now()): void {

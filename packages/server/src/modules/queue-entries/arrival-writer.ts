@@ -3,7 +3,8 @@ import type { Logger } from "pino";
 import type { Db } from "../../db/database.js";
 import { GroupCommit, type GroupCommitOptions, type ItemOutcome } from "../../db/group-commit.js";
 import type { Database } from "../../db/schema.js";
-import { isDatabaseUnavailable } from "../../db/unavailable.js";
+import { failsEveryWrite } from "../../db/shared-transaction.js";
+import { isStorageUnavailable } from "../../db/storage-errors.js";
 import { AppError, errors, unavailableDependency } from "../../http/errors.js";
 import { type Clock, isoAt } from "../../lib/clock.js";
 import {
@@ -56,8 +57,8 @@ export interface ArrivalResult {
  * cannot decide (a re-entry, a refusal, or a queue or place that changed since the read) is
  * written lock first, reading everything under the lock. Nothing is answered before the commit.
  * A batch that fails for a logical reason (a constraint, a trigger) is written again one arrival
- * at a time, so only the faulty arrival fails (503); an unreachable database fails the whole
- * batch (503), and a failure that is itself an answer (like 404) answers every arrival of the
+ * at a time, so only the faulty arrival fails (503); an unreachable database or a full disk fails
+ * the whole batch (503), and a failure that is itself an answer (like 404) answers every arrival of the
  * batch.
  */
 /** What a batch tells the process's instruments: its size, and the new places it gave a queue. */
@@ -113,7 +114,7 @@ export class ArrivalWriter {
       try {
         return (await this.takeNumbersFirst(arrivals, locked)) ?? (await this.transact(arrivals, locked));
       } catch (err) {
-        if (arrivals.length === 1 || err instanceof AppError || isDatabaseUnavailable(err)) throw err;
+        if (arrivals.length === 1 || err instanceof AppError || failsEveryWrite(err)) throw err;
         // One arrival's fault must not fail the others: each is written again alone, one after
         // another in acceptance order (numbers stay dense and in order), while we hold the turn.
         const outcomes: ItemOutcome<ArrivalResult>[] = [];
@@ -179,7 +180,9 @@ export class ArrivalWriter {
   /** What arrivals whose write failed are answered: an AppError as it is, anything else 503. */
   private refusal(err: unknown, arrivals: number): AppError {
     if (err instanceof AppError) return err;
-    this.logger.error({ err, arrivals }, "a batch of queue arrivals could not be written");
+    // A full or failing disk is logged once per outage by the database handle, not per batch.
+    if (!isStorageUnavailable(err))
+      this.logger.error({ err, arrivals }, "a batch of queue arrivals could not be written");
     return unavailableDependency(err) ?? errors.serviceUnavailable();
   }
 
