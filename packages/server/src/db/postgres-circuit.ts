@@ -145,14 +145,10 @@ export class PostgresCircuit {
       if (now - this.lastProbeMs >= this.timings.retryEveryMs) void this.probe();
       return;
     }
-    if (this.waiting.size === 0 || now - this.lastSettledMs < this.timings.stallMs) return;
-    if (now - this.lastProbeMs < this.timings.stallMs * 2) return;
-    for (const entry of this.waiting) {
-      if (now - entry.startedMs >= this.timings.stallMs) {
-        this.suspect();
-        return;
-      }
-    }
+    if (now - this.lastSettledMs < this.timings.stallMs || now - this.lastProbeMs < this.timings.stallMs * 2) return;
+    // A Set iterates in insertion order: the first entry has waited longest.
+    const oldest = this.waiting.values().next().value;
+    if (oldest && now - oldest.startedMs >= this.timings.stallMs) this.suspect();
   }
 
   private suspect(): void {

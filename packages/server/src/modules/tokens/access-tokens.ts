@@ -135,14 +135,15 @@ export class AccessTokenVerifier {
   }
 
   async verify(token: string): Promise<TokenOutcome> {
-    const nowSeconds = this.clock.now() / 1000;
+    const nowMs = this.clock.now();
+    const nowSeconds = nowMs / 1000;
     const cached = this.cache.get(token);
     if (cached) {
       const { claims, sessionCheckedAtMs } = cached;
       if (this.revocations.has(claims.sessionId)) return { ok: false, reason: "revoked" };
       if (claims.exp + CLOCK_SKEW_SECONDS <= nowSeconds) return { ok: false, reason: "expired" };
       // Tokens live minutes, so their own expiry is the TTL; unheard revocations shorten it.
-      if (this.clock.now() - sessionCheckedAtMs >= this.trust.maxAgeMs(Number.POSITIVE_INFINITY)) {
+      if (nowMs - sessionCheckedAtMs >= this.trust.maxAgeMs(Number.POSITIVE_INFINITY)) {
         return this.checkSessionAgain(token, claims);
       }
       return { ok: true, claims };
