@@ -16,6 +16,25 @@ describe.each(dialects())("AccessTokenVerifier (%s)", (dialect) => {
   });
   afterAll(() => server.close());
 
+  /** `count` guests' access tokens, each asked from its own address in the /24 `network`. */
+  const guestTokens = (publishableKey: string, count: number, network: string) =>
+    Promise.all(
+      Array.from({ length: count }, async (_, i) => {
+        const guest = await call(server.consumer, "POST", "/api/v1/auth/guest", {
+          headers: { "x-publishable-key": publishableKey },
+          remoteAddress: `${network}.${i}`,
+        });
+        return guest.json().accessToken as string;
+      }),
+    );
+  /** Revoked as another process would, with no event reaching the verifier under test. */
+  const revokeInDatabase = (sessionId: string) =>
+    server.deps.db.kysely
+      .updateTable("sessions")
+      .set({ revoked_at: isoAt(server.clock.now()) })
+      .where("id", "=", sessionId)
+      .execute();
+
   it("keeps a revoked session's token refused when the token cache has room for one token only", async () => {
     const { keys } = await createTestOrganization(server);
     const guest = await call(server.consumer, "POST", "/api/v1/auth/guest", {
@@ -32,11 +51,7 @@ describe.each(dialects())("AccessTokenVerifier (%s)", (dialect) => {
     );
     expect((await verifier.verify(token)).ok).toBe(true); // cached
 
-    await server.deps.db.kysely
-      .updateTable("sessions")
-      .set({ revoked_at: isoAt(server.clock.now()) })
-      .where("id", "=", sessionId)
-      .execute();
+    await revokeInDatabase(sessionId);
     verifier.apply({ type: "session", sessionId });
     verifier.apply({ type: "session", sessionId: "sess_01JSOMEOTHERSESSION0000000" });
     expect(await verifier.verify(token)).toEqual({ ok: false, reason: "revoked" });
@@ -44,21 +59,9 @@ describe.each(dialects())("AccessTokenVerifier (%s)", (dialect) => {
 
   it("checks the sessions of many unseen tokens in few statements, and still refuses a revoked one", async () => {
     const { keys } = await createTestOrganization(server);
-    const tokens = await Promise.all(
-      Array.from({ length: 40 }, async (_, i) => {
-        const guest = await call(server.consumer, "POST", "/api/v1/auth/guest", {
-          headers: { "x-publishable-key": keys.publishableLive },
-          remoteAddress: `203.0.113.${i}`,
-        });
-        return guest.json().accessToken as string;
-      }),
-    );
+    const tokens = await guestTokens(keys.publishableLive, 40, "203.0.113");
     const revoked = decodeJwt(tokens[7] as string).sessionId as string;
-    await server.deps.db.kysely
-      .updateTable("sessions")
-      .set({ revoked_at: isoAt(server.clock.now()) })
-      .where("id", "=", revoked)
-      .execute();
+    await revokeInDatabase(revoked);
     // As in another server process: none of these tokens has been verified here yet.
     const verifier = new AccessTokenVerifier(server.deps.signingKeys, server.clock, (id) =>
       server.deps.sessionLiveness.liveOwner(id),
@@ -104,22 +107,10 @@ describe.each(dialects())("AccessTokenVerifier (%s)", (dialect) => {
 
   it("judges a token signed elsewhere without the database once every revocation in reach is known", async () => {
     const { keys } = await createTestOrganization(server);
-    const tokens = await Promise.all(
-      Array.from({ length: 3 }, async (_, i) => {
-        const guest = await call(server.consumer, "POST", "/api/v1/auth/guest", {
-          headers: { "x-publishable-key": keys.publishableLive },
-          remoteAddress: `198.51.100.${i}`,
-        });
-        return guest.json().accessToken as string;
-      }),
-    );
+    const tokens = await guestTokens(keys.publishableLive, 3, "198.51.100");
     const [earlier, fresh, later] = tokens as [string, string, string];
     // Revoked before this "process" started: only the database can tell it.
-    await server.deps.db.kysely
-      .updateTable("sessions")
-      .set({ revoked_at: isoAt(server.clock.now()) })
-      .where("id", "=", decodeJwt(earlier).sessionId as string)
-      .execute();
+    await revokeInDatabase(decodeJwt(earlier).sessionId as string);
     let sessionChecks = 0;
     const verifier = new AccessTokenVerifier(server.deps.signingKeys, server.clock, (id) => {
       sessionChecks++;

@@ -2,17 +2,10 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { FaultProxy } from "./fault-proxy.js";
 import { createTestDatabase, type TestDatabase } from "./harness.js";
 import { runCli, type ServerProcess, startServerProcess, stopAll } from "./process.js";
+import { until } from "./until.js";
 
 const withPostgres = inject("postgres");
 if (!withPostgres) console.log("[skip] dependency fault tests: PostgreSQL is not reachable");
-
-async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 /**
  * `fanfare serve` as in production (webhook dispatcher, flushes, sweeps and alert evaluation all

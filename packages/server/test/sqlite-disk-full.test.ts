@@ -9,14 +9,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { BootstrapKeys } from "../src/modules/orgs/service.js";
 import { createTestOrganization, createTestQueue, createTestServer, type TestServer } from "./harness.js";
 import { call } from "./http.js";
-
-async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+import { until } from "./until.js";
 
 /** Whether the database file alone, as if its write-ahead log were gone, holds this consumer. */
 function inMainFile(dataDir: string, consumerId: string): boolean {
