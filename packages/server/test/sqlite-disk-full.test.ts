@@ -118,8 +118,11 @@ interface Fault {
    * fits into the write-ahead log's existing length still succeeds, once a checkpoint let it restart.
    */
   refusesEveryWrite: boolean;
-  /** Whether the checkpointer's own connection meets the fault (it copies pages into the database file). */
-  checkpointerFails: boolean;
+  /**
+   * Whether the checkpointer's own connection can meet the fault: it does when a frame it copies
+   * extends the database file, which depends on whether the writes that fitted added a page.
+   */
+  checkpointerMayFail: boolean;
   /** Makes the disk full; writes that need room fail from now on. */
   fill(server: TestServer): Promise<void>;
   /** Gives the room back. */
@@ -162,9 +165,6 @@ async function outage(server: TestServer, fault: Fault): Promise<void> {
   expect(server.logs.text).not.toContain("request failed");
   expect(server.logs.text).not.toContain("unhandled error");
 
-  if (fault.checkpointerFails) {
-    await until("the checkpointer to fail", () => checkpointerLines(server, "failing").length === 1);
-  }
   await fault.free(server);
   // Nothing asks: the probe finds the room by itself.
   await until("the storage probe to find room", () => storageLines(server, "working again").length === 1);
@@ -173,15 +173,17 @@ async function outage(server: TestServer, fault: Fault): Promise<void> {
     const status = (await attempt()).statusCode;
     expect({ what, ok: status >= 200 && status < 300 }).toEqual({ what, ok: true });
   }
-  if (fault.checkpointerFails) {
-    await until("the checkpointer to work again", () => checkpointerLines(server, "working again").length === 1);
-  } else {
-    expect(checkpointerLines(server, "failing")).toEqual([]);
-  }
+  // Whether or not the checkpointer failed, checkpoints resume: the writer alone would not copy
+  // a handful of pages into the database file.
   const lastGuest = writes.consumers.at(-1) ?? "";
   await until("a checkpoint to copy the last guest into the database file", () =>
     inMainFile(server.config.dataDir, lastGuest),
   );
+  const checkpointerFailures = checkpointerLines(server, "failing").length;
+  expect(checkpointerFailures).toBeLessThanOrEqual(fault.checkpointerMayFail ? 1 : 0);
+  if (checkpointerFailures === 1) {
+    await until("the checkpointer to work again", () => checkpointerLines(server, "working again").length === 1);
+  }
 
   const { kysely } = server.deps.db;
   const integrity = await sql<{ integrity_check: string }>`pragma integrity_check`.execute(kysely);
@@ -211,7 +213,7 @@ describe("SQLite with a full disk", () => {
     let limit = 0;
     await outage(server, {
       refusesEveryWrite: true,
-      checkpointerFails: false,
+      checkpointerMayFail: false,
       async fill({ deps }) {
         const { rows } = await sql<{ max_page_count: number }>`pragma max_page_count`.execute(deps.db.kysely);
         limit = rows[0]?.max_page_count ?? 0;
@@ -239,7 +241,7 @@ describe("SQLite with a full disk", () => {
         const ballast = join(mount, "ballast");
         await outage(server, {
           refusesEveryWrite: false,
-          checkpointerFails: true,
+          checkpointerMayFail: true,
           async fill() {
             const fd = openSync(ballast, "w");
             try {
