@@ -164,7 +164,7 @@ export const ERRORS = {
   database_unavailable: {
     status: 503,
     error: "database_unavailable",
-    when: "The database is out of reach or saturated: the request did not happen, retry it after `Retry-After`.",
+    when: "The database is out of reach or saturated: retry after `Retry-After`. Usually nothing happened; a change cut off while it committed may have been made (entering a queue again gets the same place).",
   },
   storage_unavailable: {
     status: 503,

@@ -10,7 +10,7 @@ export class DatabaseUnreachableError extends Error {
 
 /**
  * The database is out of reach or saturated (no pooled connection within the wait, connection
- * refused or reset): the request did not happen and may be retried, so it is a 503, not a 500.
+ * refused or reset): worth retrying, so it is a 503, not a 500.
  */
 const UNAVAILABLE_MESSAGES = new Set([
   "timeout exceeded when trying to connect",

@@ -130,7 +130,7 @@ export const errors = {
   databaseUnavailable: (retryAfterSeconds = 1) =>
     new AppError(
       "database_unavailable",
-      { message: "The database is temporarily out of reach: the request did not happen, retry it." },
+      { message: "The database is temporarily out of reach: retry the request. A change cut off while it committed may have been made; entering a queue again gets the same place." },
       { "retry-after": String(retryAfterSeconds) },
     ),
   storageUnavailable: (retryAfterSeconds = 1) =>
@@ -233,7 +233,7 @@ const RETRY_WHEN_UNAVAILABLE_SECONDS = 1;
 /** A full disk is freed by someone, not by the next second. */
 const RETRY_WHEN_STORAGE_FAILS_SECONDS = 5;
 
-/** The 503 for a failure of a dependency (the request did not happen), or undefined for any other. */
+/** The 503 for a failure of a dependency (worth retrying), or undefined for any other. */
 export function unavailableDependency(err: unknown): AppError | undefined {
   if (isDatabaseUnavailable(err)) return errors.databaseUnavailable(RETRY_WHEN_UNAVAILABLE_SECONDS);
   if (isStorageUnavailable(err)) return errors.storageUnavailable(RETRY_WHEN_STORAGE_FAILS_SECONDS);
