@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { CacheCounters } from "./cache/row-cache.js";
 import type { Db, PoolStats } from "./db/database.js";
-import { placesInLiveQueues } from "./modules/queues/index.js";
+import { placesInLiveQueues } from "./modules/queue-entries/index.js";
 
 export type ApiName = "consumer" | "admin";
 

@@ -75,7 +75,8 @@ describe.runIf(available)("serving while PostgreSQL stops and comes back", () =>
     expect(refused.statusCode).toBe(503);
     expect(refused.json()).toEqual({
       error: "database_unavailable",
-      message: "The database is temporarily out of reach: retry the request. A change cut off while it committed may have been made; entering a queue again gets the same place.",
+      message:
+        "The database is temporarily out of reach: retry the request. A change cut off while it committed may have been made; entering a queue again gets the same place.",
     });
     expect(refused.headers["retry-after"]).toBeDefined();
     const ready = await server.admin.inject({ method: "GET", url: "/readyz" });

@@ -130,7 +130,10 @@ export const errors = {
   databaseUnavailable: (retryAfterSeconds = 1) =>
     new AppError(
       "database_unavailable",
-      { message: "The database is temporarily out of reach: retry the request. A change cut off while it committed may have been made; entering a queue again gets the same place." },
+      {
+        message:
+          "The database is temporarily out of reach: retry the request. A change cut off while it committed may have been made; entering a queue again gets the same place.",
+      },
       { "retry-after": String(retryAfterSeconds) },
     ),
   storageUnavailable: (retryAfterSeconds = 1) =>

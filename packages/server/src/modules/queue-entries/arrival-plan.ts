@@ -1,6 +1,6 @@
 import { isoAt } from "../../lib/clock.js";
 import type { TenantScope } from "../../lib/tenant.js";
-import type { QueueCounters } from "../queues/index.js";
+import type { QueueCounters } from "./line-counters.js";
 import { effectiveStatus, entryErrors, holdsNoPlace } from "./rules.js";
 import type { Entry } from "./store.js";
 

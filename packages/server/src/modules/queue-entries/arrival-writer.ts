@@ -7,13 +7,7 @@ import { failsEveryWrite } from "../../db/shared-transaction.js";
 import { isStorageUnavailable } from "../../db/storage-errors.js";
 import { AppError, errors, unavailableDependency } from "../../http/errors.js";
 import { type Clock, isoAt } from "../../lib/clock.js";
-import {
-  advanceQueue,
-  lockQueueForArrivals,
-  type QueueForArrivals,
-  queueNotFound,
-  readQueueForArrivals,
-} from "../queues/index.js";
+import { queueNotFound } from "../queues/index.js";
 import {
   type Arrival,
   type ArrivalOutcome,
@@ -21,6 +15,7 @@ import {
   planArrivals,
   withLapsedExpired,
 } from "./arrival-plan.js";
+import { advanceQueue, lockQueueForArrivals, type QueueForArrivals, readQueueForArrivals } from "./line-counters.js";
 import { refusalOfNewPlaces } from "./rules.js";
 import {
   departedThroughIn,

@@ -5,8 +5,9 @@ import { isoAt } from "../../lib/clock.js";
 import type { TenantScope } from "../../lib/tenant.js";
 import { applyChange, inMode } from "../audit/apply-change.js";
 import type { Actor } from "../audit/service.js";
-import { adjustCounts, lockQueue, queueNotFound, requireQueue } from "../queues/index.js";
+import { queueNotFound, requireQueue } from "../queues/index.js";
 import { checkAdmissionToken, signAdmission } from "./admission-tokens.js";
+import { adjustCounts, lockQueue } from "./line-counters.js";
 import { positionOf } from "./positions.js";
 import { effectiveStatus, entryErrors } from "./rules.js";
 import {

@@ -5,7 +5,7 @@ import { preparedQuery } from "../../db/prepared.js";
 import type { Database, DenyReason, EntryStatus, Mode, QueueEntriesTable } from "../../db/schema.js";
 import { inTenant } from "../../db/scoped-queries.js";
 import type { TenantScope } from "../../lib/tenant.js";
-import { type NumbersTaken, type QueueForArrivals, takeNumbersIfUnchanged } from "../queues/index.js";
+import { type NumbersTaken, type QueueForArrivals, takeNumbersIfUnchanged } from "./line-counters.js";
 import { departureIncrements, FENWICK_DEPTH, prefixNodes } from "./positions.js";
 
 /** A consumer's place in a queue. `seq` is its arrival number, dense and unique per queue. */

@@ -3,8 +3,8 @@ import { isoAt } from "../../lib/clock.js";
 import type { TenantScope } from "../../lib/tenant.js";
 import { applyChange, inMode } from "../audit/apply-change.js";
 import type { Actor } from "../audit/service.js";
+import { extendRunningAdmissions } from "../queue-entries/index.js";
 import { requireQueue } from "../queues/index.js";
-import { extendRunningAdmissions } from "./store.js";
 
 /**
  * The control room's own action (admitting and denying are the queue entries' audited moves):

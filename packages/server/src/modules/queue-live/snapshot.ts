@@ -1,9 +1,10 @@
 import type { Deps } from "../../deps.js";
 import { isoAt } from "../../lib/clock.js";
 import type { TenantScope } from "../../lib/tenant.js";
+import { countsByStatus, nextInLine } from "../queue-entries/index.js";
 import { queueStatus, requireQueue } from "../queues/index.js";
 import { ACTIVITY_BUCKET_MS, ENTER_LATENCY_BOUNDS_MS } from "./activity.js";
-import { activitySince, countsByStatus, nextInLine } from "./store.js";
+import { activitySince } from "./store.js";
 
 const WINDOW_MS = 5 * 60_000;
 const NEXT_IN_LINE = 10;
