@@ -3,7 +3,7 @@
  * process) on a fresh database with one enterprise organization, and small helpers for load.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type autocannon from "autocannon";
@@ -72,6 +72,27 @@ export function withChildren(pids: (number | undefined)[]): number[] {
     }
   }
   return all;
+}
+
+/**
+ * CPU time (user + system) that the PostgreSQL backends serving this run's server connections have
+ * used so far, in seconds: the backends are found by the application name the harness gives them.
+ * Needs the backends' /proc entries, so PostgreSQL on this machine; a backend that has ended since
+ * is no longer counted (the pool keeps its connections through a scenario's load).
+ */
+export async function postgresBackendCpuSeconds(databaseUrl: string): Promise<number> {
+  const applicationName = new URL(databaseUrl).searchParams.get("application_name");
+  const client = new pg.Client({ connectionString: POSTGRES_URL });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ pid: number }>(
+      "select pid from pg_stat_activity where application_name = $1",
+      [applicationName],
+    );
+    return cpuSecondsOf(rows.map((row) => row.pid).filter((pid) => existsSync(`/proc/${pid}/stat`)));
+  } finally {
+    await client.end();
+  }
 }
 
 /** Peak resident memory of a process so far (kernel high-water mark), in MB. */
@@ -176,6 +197,8 @@ export async function startFanfare(options: {
     await client.end();
     const url = new URL(POSTGRES_URL);
     url.searchParams.set("options", `-c search_path=${schema}`);
+    // Names this run's backends, so that their CPU can be told from other clients' (see below).
+    url.searchParams.set("application_name", schema);
     databaseUrl = url.toString();
     env.FANFARE_DATABASE_URL = databaseUrl;
   }

@@ -2,7 +2,10 @@
  * `npm run bench`: starts a bare Fastify baseline and a real Fanfare server (built JS, child
  * processes), loads them with autocannon on loopback, and writes docs/BENCHMARKS.md.
  *
- *   npm run bench -- [--db sqlite|postgres] [--redis] [--duration 5] [--warmup 2] [--rounds 3] [--connections 50]
+ *   npm run bench -- [--db sqlite|postgres] [--redis] [--peers] [--duration 5] [--warmup 2] [--rounds 3] [--connections 50]
+ *
+ * `--peers` also loads oidc-provider and better-auth's API-key plugin (bench/peers/) beside the
+ * Fanfare scenarios they match, and with `--db postgres` the PostgreSQL backends' CPU is counted.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
@@ -15,17 +18,20 @@ import {
   inParallel,
   json,
   peakRssMb,
+  postgresBackendCpuSeconds,
   ROOT,
   start,
   startFanfare,
   untilLastResponse,
 } from "./harness.js";
+import { OIDC_CLIENT } from "./peers/oidc-client.js";
 import { surgeSectionOf } from "./surge-report.js";
 
 const { values: options } = parseArgs({
   options: {
     db: { type: "string", default: "sqlite" },
     redis: { type: "boolean", default: false },
+    peers: { type: "boolean", default: false },
     duration: { type: "string", default: "5" },
     warmup: { type: "string", default: "2" },
     rounds: { type: "string", default: "3" },
@@ -53,6 +59,8 @@ interface Scenario {
   amount?: number;
   /** Issue #17's goal for bare Fastify's CPU per request ÷ this scenario's. */
   cpuGoal?: number;
+  /** A peer's server: its process is the one measured, and the Fanfare scenario it stands beside. */
+  peer?: { pid: number | undefined; beside: string; goal?: string };
 }
 
 interface Round {
@@ -70,6 +78,9 @@ interface Result {
   p99: number;
   errors: number;
   rssMb: number;
+  /** PostgreSQL backends' CPU per request, in microseconds, when the server runs on PostgreSQL. */
+  databaseCpuMicros?: number | undefined;
+  peer?: Scenario["peer"];
 }
 
 function autocannonOptions(scenario: Scenario, run: { duration: number } | { amount: number }): autocannon.Options {
@@ -101,25 +112,64 @@ async function settle(pid: number | undefined): Promise<void> {
   }
 }
 
-async function load(scenario: Scenario, pid: number | undefined): Promise<Result> {
+async function load(scenario: Scenario, pid: number | undefined, databaseUrl?: string): Promise<Result> {
   await settle(pid);
   // Unmeasured load first: the JIT and the caches settle, as in a server that has been up a while.
   // It is a run of its own so that the CPU counted below belongs to the measured requests only.
   if (!scenario.amount && WARMUP > 0) await autocannon(autocannonOptions(scenario, { duration: WARMUP }));
+  const databaseBefore = databaseUrl ? await postgresBackendCpuSeconds(databaseUrl) : 0;
   const cpuBefore = cpuSecondsOf([pid]);
   const measured = autocannonOptions(scenario, scenario.amount ? { amount: scenario.amount } : { duration: DURATION });
   const timed = untilLastResponse(measured.requests?.[0] ?? {});
   const result = await autocannon({ ...measured, requests: [timed.request] });
   const cpuSeconds = cpuSecondsOf([pid]) - cpuBefore;
+  const databaseSeconds = databaseUrl ? (await postgresBackendCpuSeconds(databaseUrl)) - databaseBefore : undefined;
+  const perRequest = (seconds: number) => Math.round((seconds * 1e6) / Math.max(1, result.requests.total));
   return {
     name: scenario.name,
     rps: Math.round(scenario.amount ? result.requests.total / timed.seconds() : result.requests.average),
-    cpuMicros: Math.round((cpuSeconds * 1e6) / Math.max(1, result.requests.total)),
+    cpuMicros: perRequest(cpuSeconds),
     cpuGoal: scenario.cpuGoal,
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.non2xx + result.errors + result.timeouts,
     rssMb: peakRssMb(pid),
+    databaseCpuMicros: databaseSeconds === undefined ? undefined : perRequest(databaseSeconds),
+    peer: scenario.peer,
+  };
+}
+
+/** The peers' servers (`--peers`), each a child process printing its address. */
+async function startPeers(env: NodeJS.ProcessEnv) {
+  const oidc = await start(["--import", "tsx", "bench/peers/oidc-provider.ts"], env, /peer http\S+/);
+  const betterAuth = await start(["--import", "tsx", "bench/peers/better-auth.ts"], env, /peer http\S+ key \S+/);
+  const oidcUrl = /peer (http\S+)/.exec(oidc.output())?.[1] ?? "";
+  const [, betterAuthUrl, apiKey] = /peer (http\S+) key (\S+)/.exec(betterAuth.output()) ?? [];
+  const scenarios: Scenario[] = [
+    {
+      name: "P1. oidc-provider POST /token (client credentials, EdDSA JWT, in memory)",
+      url: `${oidcUrl}/token`,
+      method: "POST",
+      headers: {
+        authorization: `Basic ${Buffer.from(`${OIDC_CLIENT.id}:${OIDC_CLIENT.secret}`).toString("base64")}`,
+        "content-type": "application/x-www-form-urlencoded",
+      },
+      body: "grant_type=client_credentials&scope=enter",
+      peer: { pid: oidc.child.pid, beside: "4.", goal: "≤ 0.50" },
+    },
+    {
+      name: "P2. better-auth API-key verify (x-api-key, SQLite)",
+      url: `${betterAuthUrl}/resource`,
+      headers: { "x-api-key": apiKey ?? "" },
+      peer: { pid: betterAuth.child.pid, beside: "1." },
+    },
+  ];
+  return {
+    scenarios,
+    stop() {
+      oidc.child.kill("SIGTERM");
+      betterAuth.child.kill("SIGTERM");
+    },
   };
 }
 
@@ -128,6 +178,7 @@ async function main(): Promise<void> {
   const { consumerUrl, adminUrl, keys, server } = fanfare;
   const baseline = await start(["--import", "tsx", "bench/baseline.ts"], fanfare.env, /baseline http/);
   const baselineUrl = /baseline (http\S+)/.exec(baseline.output())?.[1] ?? "";
+  const peers = options.peers ? await startPeers(fanfare.env) : undefined;
   const secret = { authorization: `Bearer ${keys.secretLive}`, "content-type": "application/json" };
   const publishable = { "x-publishable-key": keys.publishableLive };
 
@@ -248,9 +299,11 @@ async function main(): Promise<void> {
         baseline.child.pid,
       );
       const results: Result[] = [];
-      for (const scenario of scenarios(await newQueue(`Entry ${round}`))) {
+      for (const scenario of [...scenarios(await newQueue(`Entry ${round}`)), ...(peers?.scenarios ?? [])]) {
         process.stdout.write(`${scenario.name}…\n`);
-        const result = await load(scenario, server.child.pid);
+        const result = scenario.peer
+          ? await load(scenario, scenario.peer.pid)
+          : await load(scenario, server.child.pid, fanfare.databaseUrl);
         // A refused request is expected only for the invalid key.
         if (scenario.name.startsWith("7.")) result.errors = 0;
         results.push(result);
@@ -260,6 +313,7 @@ async function main(): Promise<void> {
     writeReport(rounds);
   } finally {
     baseline.child.kill("SIGTERM");
+    peers?.stop();
     await fanfare.stop();
   }
 }
@@ -305,10 +359,54 @@ function summarise(rounds: Round[]): string {
   ].join("\n");
 }
 
+/** Per peer: its CPU per request beside the Fanfare scenario it matches, in the same rounds. */
+function peerTable(rounds: Round[]): string {
+  const peers = rounds[0]?.results.filter((result) => result.peer) ?? [];
+  if (peers.length === 0) return "";
+  const rows = peers.map(({ name, peer }) => {
+    const pairs = rounds.flatMap((round) => {
+      const theirs = round.results.find((result) => result.name === name);
+      const ours = round.results.find((result) => peer && result.name.startsWith(peer.beside));
+      return theirs && ours ? [{ theirs, ours, ratio: ours.cpuMicros / Math.max(1, theirs.cpuMicros) }] : [];
+    });
+    const ratios = pairs.map((pair) => pair.ratio);
+    const typical = pairs.find((pair) => pair.ratio === median(ratios));
+    if (!typical) return "";
+    const range = `${ratioText(Math.min(...ratios))}–${ratioText(Math.max(...ratios))}`;
+    return `| ${name} | ${typical.theirs.cpuMicros} | ${typical.ours.name} | ${typical.ours.cpuMicros} | ${ratioText(typical.ratio)} | ${range} | ${peer?.goal ?? ""} |`;
+  });
+  return [
+    "| peer | its server CPU µs/req | Fanfare scenario | ours µs/req | ours ÷ peer | range | goal |",
+    "|---|---:|---|---:|---:|---:|---:|",
+    ...rows,
+  ].join("\n");
+}
+
+/**
+ * PostgreSQL's side of each request: the backends' CPU per request (median round), and how many
+ * such requests a second that CPU alone would allow on a 16-core PostgreSQL.
+ */
+function databaseTable(rounds: Round[]): string {
+  const names = (rounds[0]?.results ?? []).filter((result) => result.databaseCpuMicros !== undefined);
+  if (names.length === 0) return "";
+  const rows = names.map(({ name }) => {
+    const measured = rounds.map((round) => round.results.find((result) => result.name === name) as Result);
+    const typical = median(measured.map((result) => result.databaseCpuMicros ?? 0));
+    const server = median(measured.map((result) => result.cpuMicros));
+    const perSecond = typical > 0 ? Math.round(16e6 / typical).toLocaleString("en") : "–";
+    return `| ${name} | ${server} | ${typical} | ${perSecond} |`;
+  });
+  return [
+    "| scenario | server CPU µs/req | PostgreSQL backends' CPU µs/req | per second on 16 PostgreSQL cores (CPU alone) |",
+    "|---|---:|---:|---:|",
+    ...rows,
+  ].join("\n");
+}
+
 function writeReport(rounds: Round[]): void {
   const version = (name: string) =>
     (JSON.parse(readFileSync(join(ROOT, "node_modules", name, "package.json"), "utf8")) as { version: string }).version;
-  const table = summarise(rounds);
+  const table = [summarise(rounds), peerTable(rounds), databaseTable(rounds)].filter(Boolean).join("\n\n");
   const setup = `${options.db === "postgres" ? "PostgreSQL" : "SQLite"}${options.redis ? " + Redis" : ""}`;
   const report = `# Benchmarks
 
@@ -333,8 +431,16 @@ CPU ratio (its req/s and latencies) and the range of that ratio over the rounds.
 Non-2xx is summed over the rounds. Peak RSS is the server's high-water mark so far (it only grows).
 The server logs at \`warn\` here (one line per request at \`info\` would measure the log pipe).
 
+With \`--peers\`, two peers run beside the matching scenarios in the same rounds: panva's
+oidc-provider issuing client-credentials access tokens (EdDSA JWTs, in memory) beside the guest
+session, and better-auth's API-key plugin verifying \`x-api-key\` (SQLite, behind bare Fastify)
+beside the secret-key GET; "ours ÷ peer" is our server CPU per request over theirs. On PostgreSQL
+the backends serving the server (found by the run's \`application_name\`) are measured too. One
+queue's arrivals are also bound by its row lock, which the CPU figure leaves out.
+
 Rerun: \`npm run bench\` (SQLite), \`npm run bench -- --db postgres\`, add \`--redis\` for shared rate
-limits; \`--duration\`, \`--warmup\`, \`--rounds\`, \`--connections\` and \`--tokens\` change the load.
+limits and \`--peers\` for the peers; \`--duration\`, \`--warmup\`, \`--rounds\`, \`--connections\` and
+\`--tokens\` change the load.
 `;
   const file = resolve(ROOT, options.output);
   // \`npm run surge\` owns the section from its heading on: keep its latest runs.
