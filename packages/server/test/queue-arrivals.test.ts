@@ -422,62 +422,94 @@ describe.each(dialects())("queue arrivals in group commits (%s)", (dialect) => {
   });
 });
 
-describe.runIf(inject("postgres"))("arrivals through two server processes on one PostgreSQL", () => {
+describe.runIf(inject("postgres"))("arrivals through several server processes on one PostgreSQL", () => {
   let database: TestDatabase;
   const servers: ServerProcess[] = [];
 
   afterEach(async () => {
-    await stopAll(servers);
+    await stopAll(servers.splice(0));
     await database.drop();
   });
 
-  it("numbers a burst entering the same queue through both processes densely, once each", async () => {
+  const json = { "content-type": "application/json" };
+  const post = async (url: string, headers: Record<string, string>, body: unknown = {}) => {
+    const response = await fetch(url, { method: "POST", headers, body: JSON.stringify(body) });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+
+  /** `count` server processes on one database, an organization, and a queue of that capacity. */
+  async function line(count: number, capacity: number | null) {
     database = await createTestDatabase("postgres");
     const env = { ...database.env, FANFARE_LOG_LEVEL: "error" };
     const { keys } = JSON.parse(
-      runCli(["init", "--name", "Two Nodes", "--plan", "enterprise", "--limit", "1000000", "--json"], env).stdout,
+      runCli(["init", "--name", "Nodes", "--plan", "enterprise", "--limit", "1000000", "--json"], env).stdout,
     );
-    const a = await startServerProcess(env);
-    servers.push(a);
-    const b = await startServerProcess(env);
-    servers.push(b);
-    const json = { "content-type": "application/json" };
+    for (let i = 0; i < count; i++) servers.push(await startServerProcess(env));
+    const [first] = servers as [ServerProcess];
     const secret = { authorization: `Bearer ${keys.secretLive}`, ...json };
-    const post = async (url: string, headers: Record<string, string>, body: unknown = {}) => {
-      const response = await fetch(url, { method: "POST", headers, body: JSON.stringify(body) });
-      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-    };
-    const experience = await post(`${a.adminUrl}/api/v1/experiences`, secret, { name: "Drop" });
-    const queue = await post(`${a.adminUrl}/api/v1/experiences/${experience.body.id}/queues`, secret, {
+    const experience = await post(`${first.adminUrl}/api/v1/experiences`, secret, { name: "Drop" });
+    const queue = await post(`${first.adminUrl}/api/v1/experiences/${experience.body.id}/queues`, secret, {
       name: "Line",
+      ...(capacity === null ? {} : { capacity }),
     });
+    // Each guest is signed by one process and enters through the others too, as behind a balancer.
     const tokens = await Promise.all(
       Array.from({ length: 200 }, async (_, i) => {
-        const base = i % 2 === 0 ? a.consumerUrl : b.consumerUrl;
-        const guest = await post(`${base}/api/v1/auth/guest`, { "x-publishable-key": keys.publishableLive, ...json });
+        const issuer = servers[i % count] as ServerProcess;
+        const guest = await post(`${issuer.consumerUrl}/api/v1/auth/guest`, {
+          "x-publishable-key": keys.publishableLive,
+          ...json,
+        });
         return guest.body.accessToken as string;
       }),
     );
-    // Each consumer enters twice, once through each process, all at once.
-    const entries = await Promise.all(
-      tokens.flatMap((token) =>
-        [a, b].map((server) =>
-          post(`${server.consumerUrl}/api/v1/queues/${queue.body.id}/enter`, {
-            authorization: `Bearer ${token}`,
-            ...json,
-          }),
-        ),
-      ),
-    );
-    expect(entries.every((entry) => entry.status === 200 || entry.status === 201)).toBe(true);
-    expect(entries.filter((entry) => entry.status === 201)).toHaveLength(200);
+    const enter = (server: ServerProcess, token: string) =>
+      post(`${server.consumerUrl}/api/v1/queues/${queue.body.id}/enter`, { authorization: `Bearer ${token}`, ...json });
+    return { tokens, enter, queueId: queue.body.id as string };
+  }
+
+  /** Every consumer enters through every process, all at once: each consumer's answers agree. */
+  async function burst(tokens: string[], enter: (server: ServerProcess, token: string) => ReturnType<typeof post>) {
+    const answers = await Promise.all(tokens.flatMap((token) => servers.map((server) => enter(server, token))));
     const positionOf = new Map<string, number>();
-    for (const entry of entries) {
-      const consumerId = entry.body.consumerId as string;
-      const position = entry.body.position as number;
+    for (const answer of answers) {
+      if (answer.status !== 200 && answer.status !== 201) continue;
+      const consumerId = answer.body.consumerId as string;
+      const position = answer.body.position as number;
       expect(positionOf.get(consumerId) ?? position).toBe(position);
       positionOf.set(consumerId, position);
     }
-    expect(sorted([...positionOf.values()])).toEqual(oneTo(200));
+    return { answers, positions: sorted([...positionOf.values()]) };
+  }
+
+  it("numbers a burst through two processes densely, once each", async () => {
+    const { tokens, enter } = await line(2, null);
+    const { answers, positions } = await burst(tokens, enter);
+    expect(answers.every((answer) => answer.status === 200 || answer.status === 201)).toBe(true);
+    expect(answers.filter((answer) => answer.status === 201)).toHaveLength(200);
+    expect(positions).toEqual(oneTo(200));
+  }, 120_000);
+
+  it("through three processes never passes capacity, refuses the rest alike, and lets one who left come back", async () => {
+    const { tokens, enter, queueId } = await line(3, 150);
+    const { answers, positions } = await burst(tokens, enter);
+    expect(answers.filter((answer) => answer.status === 201)).toHaveLength(150);
+    expect(positions).toEqual(oneTo(150));
+    const refused = answers.filter((answer) => answer.status === 429);
+    expect(refused.length).toBe(answers.length - 150 * 3);
+    expect(new Set(refused.map((answer) => answer.body.error))).toEqual(new Set(["Queue is full"]));
+
+    const [a, b, c] = servers as [ServerProcess, ServerProcess, ServerProcess];
+    // Answers are in token order, one per process: token i's are i × 3 … i × 3 + 2.
+    const leaver = tokens.find((_, i) => answers.slice(i * 3, i * 3 + 3).some((answer) => answer.status === 201));
+    const left = await post(`${b.consumerUrl}/api/v1/queues/${queueId}/leave`, {
+      authorization: `Bearer ${leaver}`,
+      ...json,
+    });
+    expect(left.status).toBe(200);
+    const [again, twin] = await Promise.all([enter(c, leaver ?? ""), enter(a, leaver ?? "")]);
+    expect([again.status, twin.status].sort()).toEqual([200, 201]);
+    expect(again.body.consumerId).toBe(left.body.consumerId);
+    expect(twin.body.position).toBe(again.body.position);
   }, 120_000);
 });

@@ -1,0 +1,12 @@
+import autocannon from "autocannon";
+import { json, startFanfare } from "./harness.js";
+const f = await startFanfare({ db: "sqlite", redis: false, build: false, nodeArgs: ["--cpu-prof", "--cpu-prof-dir=/tmp/prof-get"] });
+const secret = { authorization: `Bearer ${f.keys.secretLive}`, "content-type": "application/json" };
+const exp = await json<{ id: string }>(`${f.adminUrl}/api/v1/experiences`, { method: "POST", headers: secret, body: JSON.stringify({ name: "x" }) });
+const url = `${f.adminUrl}/api/v1/experiences/${exp.id}`;
+await autocannon({ url, connections: 50, duration: 3, headers: secret });
+const r = await autocannon({ url, connections: 50, duration: 10, headers: secret });
+console.log("rps", r.requests.average);
+const bad = await autocannon({ url, connections: 50, duration: 8, headers: { authorization: "Bearer sk_live_0000000000000000000000000000000000000000000000" } });
+console.log("bad rps", bad.requests.average);
+await f.stop();
