@@ -221,7 +221,10 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
     signingKeys,
     accessTokens,
     arrivals: new ArrivalWriter(db, clock, logger, {
-      batch: (size) => metrics.arrivalBatchSizes.observe(size),
+      batch: (size, path) => {
+        metrics.arrivalBatchSizes.observe(size);
+        metrics.arrivalBatches.inc({ path });
+      },
       placesTaken: (queueId, count) => queueActivity.record(queueId, "arrivals", count),
     }),
     queueActivity,

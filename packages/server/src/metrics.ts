@@ -33,6 +33,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly arrivalBatches = new Counter({
+    name: "fanfare_queue_arrival_batches_total",
+    help: "Group commits of queue arrivals, by how they were written: numbers_first (one statement, no lock held across a round trip), lock_first (the queue row locked first: re-entries, refusals, a plan another process overtook), one_by_one (after a fault).",
+    labelNames: ["path"] as const,
+    registers: [this.registry],
+  });
+
   readonly queueAdmissions = new Counter({
     name: "fanfare_queue_admissions_total",
     help: "Places admitted, by queue.",

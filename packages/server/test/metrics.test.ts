@@ -80,7 +80,9 @@ describe.each(dialects())("metrics (%s)", (dialect) => {
       ),
     ).toBe(2);
     expect(sampleOf(text, `fanfare_rate_limited_total{api="consumer",limit="guest"}`)).toBe(1);
-    expect(sampleOf(text, "fanfare_queue_arrival_batch_size_count")).toBeGreaterThanOrEqual(1);
+    // Two shoppers entered one after the other: two batches, each written numbers first.
+    expect(sampleOf(text, "fanfare_queue_arrival_batch_size_count")).toBe(2);
+    expect(sampleOf(text, `fanfare_queue_arrival_batches_total{path="numbers_first"}`)).toBe(2);
     expect(sampleOf(text, `fanfare_queue_places{queue="${queueId}",state="waiting"}`)).toBe(1);
     expect(sampleOf(text, `fanfare_queue_places{queue="${queueId}",state="admitted"}`)).toBe(1);
     expect(sampleOf(text, `fanfare_queue_admissions_total{queue="${queueId}"}`)).toBe(1);
@@ -100,6 +102,25 @@ describe.each(dialects())("metrics (%s)", (dialect) => {
     }
     expect(text).not.toContain(email);
     expect(text).not.toContain("nowhere");
+  });
+
+  it("counts a re-entry's batch as written lock first", async () => {
+    const queueId = await createTestQueue(server, keys.secretLive);
+    const shopper = (await guest("10.9.0.4")).json();
+    const enter = () =>
+      call(server.consumer, "POST", `/api/v1/queues/${queueId}/enter`, {
+        key: shopper.accessToken,
+        headers: { "x-publishable-key": keys.publishableLive },
+      });
+    const batches = async (path: string) =>
+      sampleOf((await scrape()).body, `fanfare_queue_arrival_batches_total{path="${path}"}`) ?? 0;
+    expect((await enter()).statusCode).toBe(201);
+    const [numbersFirst, lockFirst] = [await batches("numbers_first"), await batches("lock_first")];
+    const left = await call(server.consumer, "POST", `/api/v1/queues/${queueId}/leave`, { key: shopper.accessToken });
+    expect(left.statusCode).toBe(200);
+    expect((await enter()).statusCode).toBe(201);
+    expect(await batches("lock_first")).toBe(lockFirst + 1);
+    expect(await batches("numbers_first")).toBe(numbersFirst);
   });
 
   it("drops a deleted queue from the places at the next scrape", async () => {

@@ -19,9 +19,12 @@ import { writeNumbersFirst } from "./numbers-first.js";
  */
 export const ARRIVAL_BATCHES: GroupCommitOptions = { maxBatch: 256, maxWaitMs: 5, maxInFlight: 1 };
 
-/** What a batch tells the process's instruments: its size, and the new places it gave a queue. */
+/** How a batch was written: numbers first, lock first, or one arrival at a time after a fault. */
+export type ArrivalPath = "numbers_first" | "lock_first" | "one_by_one";
+
+/** What a batch tells the process's instruments: its size and path, and the new places it gave a queue. */
 export interface ArrivalObserver {
-  batch(size: number): void;
+  batch(size: number, path: ArrivalPath): void;
   placesTaken(queueId: string, count: number): void;
 }
 
@@ -57,23 +60,22 @@ export class ArrivalWriter {
   }
 
   private async observed(arrivals: Arrival[]): Promise<ItemOutcome<ArrivalResult>[]> {
-    this.observer.batch(arrivals.length);
-    const outcomes = await this.write(arrivals);
+    const { outcomes, path } = await this.write(arrivals);
+    this.observer.batch(arrivals.length, path);
     const taken = outcomes.filter((outcome) => outcome.ok && outcome.value.created).length;
     if (taken > 0 && arrivals[0]) this.observer.placesTaken(arrivals[0].queueId, taken);
     return outcomes;
   }
 
-  private async write(arrivals: Arrival[]): Promise<ItemOutcome<ArrivalResult>[]> {
+  private async write(arrivals: Arrival[]): Promise<{ outcomes: ItemOutcome<ArrivalResult>[]; path: ArrivalPath }> {
     try {
       try {
-        return (
-          (await writeNumbersFirst(this.db, this.clock, arrivals)) ??
-          (await writeLockFirst(this.db, this.clock, arrivals))
-        );
+        const decided = await writeNumbersFirst(this.db, this.clock, arrivals);
+        if (decided) return { outcomes: decided, path: "numbers_first" };
+        return { outcomes: await writeLockFirst(this.db, this.clock, arrivals), path: "lock_first" };
       } catch (err) {
         if (arrivals.length === 1 || err instanceof AppError || failsEveryWrite(err)) throw err;
-        return await this.oneByOne(arrivals);
+        return { outcomes: await this.oneByOne(arrivals), path: "one_by_one" };
       }
     } catch (err) {
       throw this.refusal(err, arrivals.length);
