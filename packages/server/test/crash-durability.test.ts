@@ -53,19 +53,24 @@ describe.each(dialects())("a server killed with SIGKILL during a burst of writes
     }
 
     const acknowledged: Acknowledged = { keyIds: [], entries: [] };
-    const writes = [
-      ...Array.from({ length: 120 }, (_, i) => async () => {
-        const response = await post(first.adminUrl, "/api/v1/api-keys", secret, { name: `burst ${i}`, type: "secret" });
-        if (response.ok) acknowledged.keyIds.push((await read(response)).id);
-      }),
-      ...guests.map((token) => async () => {
-        const response = await post(first.consumerUrl, `/api/v1/queues/${queue.id}/enter`, {
-          authorization: `Bearer ${token}`,
-          ...json,
-        });
-        if (response.ok) acknowledged.entries.push({ consumerToken: token, position: (await read(response)).position });
-      }),
-    ].sort(() => Math.random() - 0.5);
+    const keyWrites = Array.from({ length: 120 }, (_, i) => async () => {
+      const response = await post(first.adminUrl, "/api/v1/api-keys", secret, { name: `burst ${i}`, type: "secret" });
+      if (response.ok) acknowledged.keyIds.push((await read(response)).id);
+    });
+    const entries = guests.map((token) => async () => {
+      const response = await post(first.consumerUrl, `/api/v1/queues/${queue.id}/enter`, {
+        authorization: `Bearer ${token}`,
+        ...json,
+      });
+      if (response.ok) acknowledged.entries.push({ consumerToken: token, position: (await read(response)).position });
+    });
+    // Both kinds interleaved, the same way every run, so that the kill finds both in flight.
+    const writes = Array.from({ length: Math.max(keyWrites.length, entries.length) }, (_, i) => [
+      keyWrites[i],
+      entries[i],
+    ])
+      .flat()
+      .filter((write) => write !== undefined);
 
     // Fire everything at once and kill the process while the writes are in flight.
     const settled = Promise.allSettled(writes.map((write) => write()));

@@ -20,7 +20,6 @@ import type {
   QueueView,
   WebhookDeliveryView,
   WebhookEndpointView,
-  WebhookEndpointWithSecret,
 } from "@fanfare/contract";
 import type { Static } from "typebox";
 
@@ -42,7 +41,6 @@ export type UsagePoint = OrganizationUsageReport["series"][number];
 export type Alert = Static<typeof AlertView>;
 export type AlertRules = Static<typeof AlertRulesSchema>;
 export type WebhookEndpoint = Static<typeof WebhookEndpointView>;
-export type WebhookEndpointSecret = Static<typeof WebhookEndpointWithSecret>;
 export type CreateWebhookBody = Static<typeof CreateWebhookEndpointBody>;
 export type WebhookDelivery = Static<typeof WebhookDeliveryView>;
 export type Organization = Static<typeof OrganizationView>;

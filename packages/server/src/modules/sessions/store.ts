@@ -161,13 +161,6 @@ const refreshTokenRow = (token: NewRefreshToken) => ({
   successor_encrypted: null,
 });
 
-export async function insertRefreshToken(trx: Executor, digest: string, sessionId: string, now: string): Promise<void> {
-  await trx
-    .insertInto("refresh_tokens")
-    .values(refreshTokenRow({ digest, sessionId, createdAt: now }))
-    .execute();
-}
-
 /** Many refresh tokens in one statement. */
 export function insertRefreshTokens(
   trx: Transaction<Database>,
