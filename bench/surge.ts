@@ -20,6 +20,7 @@ import { cpus, totalmem } from "node:os";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type autocannon from "autocannon";
+import { type ArrivalBatches, arrivalBatches } from "./arrival-batches.js";
 import { type CpuHierarchy, cpuHierarchy, createQuotaGroup, type QuotaGroup } from "./cpu-quota.js";
 import { addressOf, type Fanfare, json, POSTGRES_URL, ROOT, startFanfare, withChildren } from "./harness.js";
 import { type Figure, measurePhysical, physicalTable } from "./physical.js";
@@ -113,6 +114,8 @@ interface Guest {
 
 interface Run {
   phases: Phase[];
+  /** The group commits of the arrivals (the enter phase only). */
+  batches: ArrivalBatches;
   entries: number;
   admitted: number;
   problems: string[];
@@ -237,7 +240,9 @@ async function surge(fanfare: Fanfare, periods: Periods | undefined, shoppers: n
       Math.max(1, Math.floor(CONNECTIONS / 4)),
     ),
   ];
+  const batchesBefore = await arrivalBatches(fanfare);
   const together = await withServerCpu(fanfare, entering, periods);
+  const batchesAfter = await arrivalBatches(fanfare);
   admissionsDone = true;
   await admitting;
   phases.push(...together);
@@ -276,6 +281,10 @@ async function surge(fanfare: Fanfare, periods: Periods | undefined, shoppers: n
   if (refusedAdmissions.size > 0) problems.push(`admission batches answered ${[...refusedAdmissions].join(", ")}`);
   return {
     phases,
+    batches: {
+      commits: batchesAfter.commits - batchesBefore.commits,
+      arrivals: batchesAfter.arrivals - batchesBefore.arrivals,
+    },
     entries: rows.length,
     admitted: admitted.reduce((sum, n) => sum + n, 0),
     problems: problems.map((problem) => `${name}: ${problem}`),
@@ -296,7 +305,7 @@ function tables(setup: string, run: Run): string {
         `| ${p.name} | ${p.requests} | ${integer(perSecond(p))} | ${p.p50} | ${p.p99} | ${integer(p.cpuMicrosPerRequest)} | ${integer(p.loadCpuMicrosPerRequest)} | ${p.serverErrors} | ${p.dropped} |`,
     ),
     "",
-    `Entries: ${run.entries.toLocaleString("en")}, admitted in batches of ${ADMIT_BATCH} meanwhile: ${run.admitted.toLocaleString("en")}.`,
+    `Entries: ${run.entries.toLocaleString("en")}, written in ${integer(run.batches.commits)} group commits (${(run.batches.arrivals / run.batches.commits).toFixed(1)} arrivals each on average, all processes); admitted in batches of ${ADMIT_BATCH} meanwhile: ${run.admitted.toLocaleString("en")}.`,
   ].join("\n");
 }
 
@@ -375,7 +384,7 @@ async function main(): Promise<void> {
     ? scalingTable(
         runs.map(({ processes, run }): ScalingRow => {
           const [guest, enter] = run.phases as [Phase, Phase];
-          return { processes, guest, enter };
+          return { processes, guest, enter, batches: run.batches };
         }),
         CPU_QUOTA,
       )
