@@ -127,19 +127,16 @@ let nextAddress = 0;
 /** `amount` split as evenly as it goes over `parts`: the share of part `p`. */
 const shareOf = (amount: number, parts: number, p: number) => Math.floor(amount / parts) + (p < amount % parts ? 1 : 0);
 
-/** One stream per process, each over its own shoppers, `request(guest)` building the request. */
-function perProcess(
-  dealt: Guest[][],
-  amount: (shoppers: Guest[]) => number,
-  request: (guest: Guest | undefined) => autocannon.Request,
-): Stream[] {
+/** One stream per process, one request for each of its shoppers, `request(guest)` building it. */
+function perProcess(dealt: Guest[][], request: (guest: Guest | undefined) => autocannon.Request): Stream[] {
   return dealt.map((shoppers) => {
     let next = 0;
     return {
-      amount: amount(shoppers),
+      amount: shoppers.length,
+      // The shopper-less request is the template (method, onResponse); each send gets its shopper's.
       request: {
         ...request(undefined),
-        setupRequest: (base) => ({ ...base, ...request(shoppers[next++ % shoppers.length]) }),
+        setupRequest: (base) => ({ ...base, ...request(shoppers[next++]) }),
       },
     };
   });
@@ -225,18 +222,12 @@ async function surge(fanfare: Fanfare, periods: Periods | undefined, shoppers: n
     headers: { ...publishable, authorization: `Bearer ${guest?.accessToken}` },
   });
   const entering = (): Promise<Load>[] => [
-    load(
-      fanfare,
-      "enter (one queue)",
-      `${queuePath}/enter`,
-      perProcess(dealt, (mine) => mine.length, asConsumer("POST")),
-      CONNECTIONS,
-    ),
+    load(fanfare, "enter (one queue)", `${queuePath}/enter`, perProcess(dealt, asConsumer("POST")), CONNECTIONS),
     load(
       fanfare,
       "status polling (alongside)",
       `${queuePath}/status`,
-      perProcess(dealt, (mine) => mine.length, asConsumer("GET")),
+      perProcess(dealt, asConsumer("GET")),
       Math.max(1, Math.floor(CONNECTIONS / 4)),
     ),
   ];
@@ -249,18 +240,14 @@ async function surge(fanfare: Fanfare, periods: Periods | undefined, shoppers: n
 
   process.stdout.write(`${name}: ${guests.length} consumers rotate their refresh token once…\n`);
   let rotations = 0;
-  const refreshStreams = perProcess(
-    dealt,
-    (mine) => mine.length,
-    (guest) => ({
-      method: "POST",
-      headers: { ...publishable, "content-type": "application/json", "x-forwarded-for": guest?.address ?? "" },
-      body: JSON.stringify({ refreshToken: guest?.refreshToken }),
-      onResponse: (status) => {
-        if (status === 200) rotations++;
-      },
-    }),
-  );
+  const refreshStreams = perProcess(dealt, (guest) => ({
+    method: "POST",
+    headers: { ...publishable, "content-type": "application/json", "x-forwarded-for": guest?.address ?? "" },
+    body: JSON.stringify({ refreshToken: guest?.refreshToken }),
+    onResponse: (status) => {
+      if (status === 200) rotations++;
+    },
+  }));
   phases.push(
     ...(await withServerCpu(
       fanfare,
