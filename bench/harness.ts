@@ -155,6 +155,7 @@ export interface Fanfare {
   /** Every server process (`processes` of them, one database), each on its own ports. */
   servers: Running[];
   consumerUrls: string[];
+  adminUrls: string[];
   stop(): Promise<void>;
 }
 
@@ -257,6 +258,7 @@ export async function startFanfare(options: {
     adminUrl: urlOf(server, "admin"),
     servers,
     consumerUrls: servers.map((each) => urlOf(each, "consumer")),
+    adminUrls: servers.map((each) => urlOf(each, "admin")),
     async stop() {
       await stopServers();
       rmSync(dataDir, { recursive: true, force: true });

@@ -10,8 +10,11 @@ export const SURGE_HEADING = "## Drop surge";
 const INTRO = `Written by \`npm run surge\`; each setup keeps its latest run. All shoppers get a guest session
 (each from its own address, sent as \`X-Forwarded-For\` by the trusted loopback), then all of them
 enter one queue at once while a quarter as many connections poll status and the merchant admits
-in batches, then each rotates its refresh token once. With several processes the connections are
-spread round-robin over them, all on one database. Server CPU is user + system time of every
+in batches, then each rotates its refresh token once. With several processes, all on one
+database, each creates an even share of the sessions and each shopper's token then goes to a
+process other than the one that issued it, as behind a round-robin load balancer. With
+\`--cpu-quota Q\` each server process runs in a cgroup of its own held to Q cores, and
+\`--scaling\` compares 1, 2 … N such processes. Server CPU is user + system time of every
 server thread (\`/proc/<pid>/stat\`) over the phase, divided by its requests; enter and status
 polling run together and share one figure. The physical figures are measured in the same run,
 before the load, on the same machine: the distance between them and the table is what the

@@ -6,28 +6,29 @@
  * succeeded and nothing answered 5xx; exits 1 if not. Prints the run next to the machine's
  * physical figures and keeps the latest run per setup in docs/BENCHMARKS.md.
  *
+ * With several processes each shopper's access token goes to a process other than the one that
+ * issued it, as behind a round-robin load balancer (token-dealer.ts).
+ *
  *   npm run surge -- [--consumers 20000] [--connections 200] [--db sqlite|postgres] [--redis]
  *                    [--processes 1] [--workers 1] [--physical-seconds 3] [--physical-only] [--no-report] [--skip-build]
  *                    [--cpu-prof DIR]   (each server writes a V8 CPU profile there when it stops)
+ *                    [--cpu-quota Q]    (each server process in its own cgroup, held to Q cores; root only)
+ *                    [--scaling]        (runs 1, 2 … --processes processes in turn and compares them)
+ *                    [--warm-up 0]      (shoppers run through a queue of their own first, not measured)
  */
 import { cpus, totalmem } from "node:os";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import autocannon from "autocannon";
-import {
-  addressOf,
-  cpuSecondsOf,
-  type Fanfare,
-  json,
-  POSTGRES_URL,
-  ROOT,
-  startFanfare,
-  untilLastResponse,
-  withChildren,
-} from "./harness.js";
+import type autocannon from "autocannon";
+import { type ArrivalBatches, arrivalBatches } from "./arrival-batches.js";
+import { type CpuHierarchy, cpuHierarchy, createQuotaGroup, type QuotaGroup } from "./cpu-quota.js";
+import { addressOf, type Fanfare, json, POSTGRES_URL, ROOT, startFanfare, withChildren } from "./harness.js";
 import { type Figure, measurePhysical, physicalTable } from "./physical.js";
 import { entriesOf, violations } from "./surge-checks.js";
+import { type Load, load, type Periods, type Phase, type Stream, withServerCpu } from "./surge-load.js";
 import { writeSurgeBlock } from "./surge-report.js";
+import { type ScalingRow, scalingTable } from "./surge-scaling.js";
+import { dealToOthers } from "./token-dealer.js";
 
 const { values: options } = parseArgs({
   options: {
@@ -43,6 +44,9 @@ const { values: options } = parseArgs({
     // The CI variant runs after `npm ci` has built everything.
     "skip-build": { type: "boolean", default: false },
     "cpu-prof": { type: "string" },
+    "cpu-quota": { type: "string" },
+    scaling: { type: "boolean", default: false },
+    "warm-up": { type: "string", default: "0" },
   },
 });
 
@@ -64,6 +68,9 @@ const CONNECTIONS = positiveNumber("connections", options.connections, true);
 const PROCESSES = positiveNumber("processes", options.processes, true);
 const WORKERS = positiveNumber("workers", options.workers, true);
 const PHYSICAL_SECONDS = positiveNumber("physical-seconds", options["physical-seconds"], false);
+const CPU_QUOTA =
+  options["cpu-quota"] === undefined ? undefined : positiveNumber("cpu-quota", options["cpu-quota"], false);
+const WARM_UP = options["warm-up"] === "0" ? 0 : positiveNumber("warm-up", options["warm-up"], true);
 const ADMIT_BATCH = 500;
 if (options.db !== "sqlite" && options.db !== "postgres")
   refuse(`--db must be sqlite or postgres (got "${options.db}")`);
@@ -76,129 +83,123 @@ if (WORKERS > 1 && !(options.db === "postgres" && options.redis)) {
   refuse(`--workers ${WORKERS} needs --db postgres --redis, as \`fanfare serve --workers\` does`);
 }
 if (CONNECTIONS > CONSUMERS) refuse(`--connections (${CONNECTIONS}) must not exceed --consumers (${CONSUMERS})`);
+if (options.scaling && PROCESSES < 2)
+  refuse("--scaling runs 1, 2 … N processes in turn: give --processes N (2 or more)");
+/** Where the quota groups go; checked (a group made and removed) before anything is built or started. */
+const hierarchy = CPU_QUOTA === undefined ? undefined : quotaHierarchy(CPU_QUOTA);
 
-interface Phase {
-  name: string;
-  requests: number;
-  seconds: number;
-  p50: number;
-  p99: number;
-  serverErrors: number;
-  /** Connection errors and client timeouts: the load generator gave up, the server may still have answered. */
-  dropped: number;
-  /** Server CPU (all processes, all threads) over the phase per request; phases that run together share it. */
-  cpuMicrosPerRequest: number;
-  /** The load generator's own CPU (this process) per request: it shares the machine's cores. */
-  loadCpuMicrosPerRequest: number;
+function quotaHierarchy(cores: number): CpuHierarchy {
+  const found = cpuHierarchy();
+  if (typeof found === "string") refuse(`--cpu-quota ${cores}: ${found}; refusing to run without the quota`);
+  try {
+    createQuotaGroup(found, `fanfare-surge-${process.pid}-probe`, cores).remove();
+  } catch (err) {
+    refuse(
+      `--cpu-quota ${cores}: cannot set up a cgroup in ${found.mount} (${(err as Error).message}); refusing to run without the quota`,
+    );
+  }
+  return found;
 }
 
 const perSecond = (phase: Phase) => phase.requests / phase.seconds;
 const integer = (value: number) => Math.round(value).toLocaleString("en");
 
-/** Fires `amount` requests, spread round-robin over every server process. */
-async function load(
-  fanfare: Fanfare,
-  name: string,
-  path: string,
-  amount: number,
-  request: autocannon.Request,
-  connections = CONNECTIONS,
-): Promise<Omit<Phase, "cpuMicrosPerRequest" | "loadCpuMicrosPerRequest">> {
-  const timed = untilLastResponse(request);
-  const result = await autocannon({
-    // autocannon takes a list of URLs and deals the connections over them round-robin (its typings
-    // only know a single URL).
-    url: fanfare.consumerUrls.map((url) => `${url}${path}`) as unknown as string,
-    connections,
-    amount,
-    timeout: 30,
-    requests: [timed.request],
-  });
-  return {
-    name,
-    requests: result.requests.total,
-    seconds: timed.seconds(),
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    serverErrors: result["5xx"],
-    dropped: result.errors + result.timeouts,
-  };
-}
-
-/** Starts the loads together and charges them the servers' CPU time over the whole window. */
-async function withServerCpu(
-  fanfare: Fanfare,
-  loads: () => Promise<Omit<Phase, "cpuMicrosPerRequest" | "loadCpuMicrosPerRequest">>[],
-): Promise<Phase[]> {
-  const pids = withChildren(fanfare.servers.map((server) => server.child.pid));
-  const before = cpuSecondsOf(pids);
-  const loadBefore = cpuSecondsOf([process.pid]);
-  const results = await Promise.all(loads());
-  const cpuSeconds = cpuSecondsOf(pids) - before;
-  const loadCpuSeconds = cpuSecondsOf([process.pid]) - loadBefore;
-  const requests = results.reduce((sum, result) => sum + result.requests, 0);
-  return results.map((result) => ({
-    ...result,
-    cpuMicrosPerRequest: (cpuSeconds * 1e6) / requests,
-    loadCpuMicrosPerRequest: (loadCpuSeconds * 1e6) / requests,
-  }));
-}
-
 interface Guest {
   accessToken: string;
   refreshToken: string;
   consumerId: string;
+  /** The client address it came from (X-Forwarded-For), kept for its refresh. */
+  address: string;
 }
 
 interface Run {
   phases: Phase[];
+  /** The group commits of the arrivals (the enter phase only). */
+  batches: ArrivalBatches;
   entries: number;
   admitted: number;
   problems: string[];
 }
 
-async function surge(fanfare: Fanfare): Promise<Run> {
+/** Shoppers' addresses run on across the warm-up and the measured surge: every session its own. */
+let nextAddress = 0;
+
+/** `amount` split as evenly as it goes over `parts`: the share of part `p`. */
+const shareOf = (amount: number, parts: number, p: number) => Math.floor(amount / parts) + (p < amount % parts ? 1 : 0);
+
+/** One stream per process, one request for each of its shoppers, `request(guest)` building it. */
+function perProcess(dealt: Guest[][], request: (guest: Guest | undefined) => autocannon.Request): Stream[] {
+  return dealt.map((shoppers) => {
+    let next = 0;
+    return {
+      amount: shoppers.length,
+      // The shopper-less request is the template (method, onResponse); each send gets its shopper's.
+      request: {
+        ...request(undefined),
+        setupRequest: (base) => ({ ...base, ...request(shoppers[next++]) }),
+      },
+    };
+  });
+}
+
+async function surge(fanfare: Fanfare, periods: Periods | undefined, shoppers: number, name: string): Promise<Run> {
   const { adminUrl, keys } = fanfare;
+  const processes = fanfare.servers.length;
   const secret = { authorization: `Bearer ${keys.secretLive}`, "content-type": "application/json" };
   const publishable = { "x-publishable-key": keys.publishableLive };
   const experience = await json<{ id: string }>(`${adminUrl}/api/v1/experiences`, {
     method: "POST",
     headers: secret,
-    body: JSON.stringify({ name: "Surge drop" }),
+    body: JSON.stringify({ name: `${name} drop` }),
   });
   const queue = await json<{ id: string }>(`${adminUrl}/api/v1/experiences/${experience.id}/queues`, {
     method: "POST",
     headers: secret,
-    body: JSON.stringify({ name: "Surge", status: "OPEN" }),
+    body: JSON.stringify({ name, status: "OPEN" }),
   });
   const queuePath = `/api/v1/queues/${queue.id}`;
   const phases: Phase[] = [];
 
-  process.stdout.write(`creating ${CONSUMERS} guest consumers…\n`);
-  const guests: Guest[] = [];
-  let address = 0;
-  const guestPhase = () =>
-    load(fanfare, "guest sessions", "/api/v1/auth/guest", CONSUMERS, {
+  process.stdout.write(`${name}: creating ${shoppers} guest consumers…\n`);
+  // Who issued each token: every process creates its share of the sessions.
+  const issued: Guest[][] = fanfare.servers.map(() => []);
+  const guestStreams: Stream[] = issued.map((mine, p) => ({
+    amount: shareOf(shoppers, processes, p),
+    request: {
       method: "POST",
-      setupRequest: (request) => ({
-        ...request,
-        headers: { ...publishable, "x-forwarded-for": addressOf(address++) },
-      }),
-      onResponse: (status, body) => {
+      setupRequest: (request, context) => {
+        const address = addressOf(nextAddress++);
+        // autocannon keeps one context per connection, so the response finds its request's address.
+        (context as { address: string }).address = address;
+        return { ...request, headers: { ...publishable, "x-forwarded-for": address } };
+      },
+      onResponse: (status, body, context) => {
         if (status !== 200 && status !== 201) return;
-        const envelope = JSON.parse(body) as Omit<Guest, "consumerId"> & { session: { consumerId: string } };
-        guests.push({
+        const envelope = JSON.parse(body) as Omit<Guest, "consumerId" | "address"> & {
+          session: { consumerId: string };
+        };
+        mine.push({
           accessToken: envelope.accessToken,
           refreshToken: envelope.refreshToken,
           consumerId: envelope.session.consumerId,
+          address: (context as { address: string }).address,
         });
       },
-    });
-  phases.push(...(await withServerCpu(fanfare, () => [guestPhase()])));
+    },
+  }));
+  phases.push(
+    ...(await withServerCpu(
+      fanfare,
+      () => [load(fanfare, "guest sessions", "/api/v1/auth/guest", guestStreams, CONNECTIONS)],
+      periods,
+    )),
+  );
+  const dealt = dealToOthers(issued);
+  const guests = dealt.flat();
 
-  process.stdout.write(`${guests.length} consumers enter at once; status polling and admission run alongside…\n`);
-  let entering = 0;
-  let polling = 0;
+  process.stdout.write(
+    `${name}: ${guests.length} consumers enter at once; status polling and admission run alongside…\n`,
+  );
   let admissionsDone = false;
   const admitted: number[] = [];
   const refusedAdmissions = new Set<number>();
@@ -216,63 +217,64 @@ async function surge(fanfare: Fanfare): Promise<Run> {
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   })();
-  const consumerHeaders = (guest: Guest | undefined) => ({
-    ...publishable,
-    authorization: `Bearer ${guest?.accessToken}`,
+  const asConsumer = (method: string) => (guest: Guest | undefined) => ({
+    method: method as autocannon.Request["method"],
+    headers: { ...publishable, authorization: `Bearer ${guest?.accessToken}` },
   });
-  const together = await withServerCpu(fanfare, () => [
-    load(fanfare, "enter (one queue)", `${queuePath}/enter`, guests.length, {
-      method: "POST",
-      setupRequest: (request) => ({ ...request, headers: consumerHeaders(guests[entering++]) }),
-    }),
+  const entering = (): Promise<Load>[] => [
+    load(fanfare, "enter (one queue)", `${queuePath}/enter`, perProcess(dealt, asConsumer("POST")), CONNECTIONS),
     load(
       fanfare,
       "status polling (alongside)",
       `${queuePath}/status`,
-      guests.length,
-      { setupRequest: (request) => ({ ...request, headers: consumerHeaders(guests[polling++ % guests.length]) }) },
+      perProcess(dealt, asConsumer("GET")),
       Math.max(1, Math.floor(CONNECTIONS / 4)),
     ),
-  ]);
+  ];
+  const batchesBefore = await arrivalBatches(fanfare);
+  const together = await withServerCpu(fanfare, entering, periods);
+  const batchesAfter = await arrivalBatches(fanfare);
   admissionsDone = true;
   await admitting;
   phases.push(...together);
 
-  process.stdout.write(`${guests.length} consumers rotate their refresh token once…\n`);
-  let refreshing = 0;
+  process.stdout.write(`${name}: ${guests.length} consumers rotate their refresh token once…\n`);
   let rotations = 0;
-  const refreshPhase = () =>
-    load(fanfare, "refresh rotations", "/api/v1/auth/refresh", guests.length, {
-      method: "POST",
-      setupRequest: (request) => {
-        const i = refreshing++;
-        return {
-          ...request,
-          headers: { ...publishable, "content-type": "application/json", "x-forwarded-for": addressOf(i) },
-          body: JSON.stringify({ refreshToken: guests[i]?.refreshToken }),
-        };
-      },
-      onResponse: (status) => {
-        if (status === 200) rotations++;
-      },
-    });
-  phases.push(...(await withServerCpu(fanfare, () => [refreshPhase()])));
+  const refreshStreams = perProcess(dealt, (guest) => ({
+    method: "POST",
+    headers: { ...publishable, "content-type": "application/json", "x-forwarded-for": guest?.address ?? "" },
+    body: JSON.stringify({ refreshToken: guest?.refreshToken }),
+    onResponse: (status) => {
+      if (status === 200) rotations++;
+    },
+  }));
+  phases.push(
+    ...(await withServerCpu(
+      fanfare,
+      () => [load(fanfare, "refresh rotations", "/api/v1/auth/refresh", refreshStreams, CONNECTIONS)],
+      periods,
+    )),
+  );
 
   const rows = await entriesOf(fanfare, queue.id);
   const problems = violations(
     rows,
     guests.map((guest) => guest.consumerId),
   );
-  if (guests.length !== CONSUMERS) problems.push(`only ${guests.length} of ${CONSUMERS} guest sessions were created`);
+  if (guests.length !== shoppers) problems.push(`only ${guests.length} of ${shoppers} guest sessions were created`);
   if (rotations !== guests.length) problems.push(`only ${rotations} of ${guests.length} refresh rotations succeeded`);
   if (phases.some((p) => p.serverErrors > 0)) problems.push("some requests answered 5xx");
   if (phases.some((p) => p.dropped > 0)) problems.push("some requests failed or timed out (30 s)");
   if (refusedAdmissions.size > 0) problems.push(`admission batches answered ${[...refusedAdmissions].join(", ")}`);
   return {
     phases,
+    batches: {
+      commits: batchesAfter.commits - batchesBefore.commits,
+      arrivals: batchesAfter.arrivals - batchesBefore.arrivals,
+    },
     entries: rows.length,
     admitted: admitted.reduce((sum, n) => sum + n, 0),
-    problems,
+    problems: problems.map((problem) => `${name}: ${problem}`),
   };
 }
 
@@ -290,20 +292,62 @@ function tables(setup: string, run: Run): string {
         `| ${p.name} | ${p.requests} | ${integer(perSecond(p))} | ${p.p50} | ${p.p99} | ${integer(p.cpuMicrosPerRequest)} | ${integer(p.loadCpuMicrosPerRequest)} | ${p.serverErrors} | ${p.dropped} |`,
     ),
     "",
-    `Entries: ${run.entries.toLocaleString("en")}, admitted in batches of ${ADMIT_BATCH} meanwhile: ${run.admitted.toLocaleString("en")}.`,
+    `Entries: ${run.entries.toLocaleString("en")}, written in ${integer(run.batches.commits)} group commits (${(run.batches.arrivals / run.batches.commits).toFixed(1)} arrivals each on average, all processes); admitted in batches of ${ADMIT_BATCH} meanwhile: ${run.admitted.toLocaleString("en")}.`,
   ].join("\n");
 }
 
-function report(setup: string, run: Run, physical: Figure[]): string {
+function report(body: string, physical: Figure[]): string {
   const date = new Date().toISOString().slice(0, 10);
   const command = ["npm run surge --", ...process.argv.slice(2)].join(" ");
-  return `${date}: ${CONSUMERS.toLocaleString("en")} consumers, ${CONNECTIONS} connections, \`${command}\`.
+  return `${date}: ${CONSUMERS.toLocaleString("en")} consumers${WARM_UP > 0 ? ` after ${WARM_UP.toLocaleString("en")} to warm up` : ""}, ${CONNECTIONS} connections, \`${command}\`.
 Machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${Math.round(totalmem() / 2 ** 30)} GiB; Node ${process.version}.
 
-${tables(setup, run)}
+${body}
 
 ${physicalTable(physical)}
 `;
+}
+
+const storage = `${options.db === "postgres" ? "PostgreSQL" : "SQLite"}${options.redis ? " + Redis" : ""}`;
+const quotaNote = CPU_QUOTA === undefined ? "" : `, ${CPU_QUOTA} CPU each`;
+const setupOf = (processes: number) =>
+  `${storage}, ${processes} process${processes > 1 ? "es" : ""}${WORKERS > 1 ? `, ${WORKERS} workers` : ""}${quotaNote}`;
+
+/** Starts `processes` servers (each in its quota group with --cpu-quota), warms up, runs the surge, stops. */
+async function measure(processes: number, build: boolean): Promise<Run> {
+  const profiles = options["cpu-prof"] && resolve(options["cpu-prof"], options.scaling ? `${processes}-processes` : "");
+  const fanfare = await startFanfare({
+    db: options.db as string,
+    redis: options.redis,
+    build,
+    processes,
+    serveArgs: WORKERS > 1 ? ["--workers", String(WORKERS)] : [],
+    nodeArgs: profiles ? ["--cpu-prof", `--cpu-prof-dir=${profiles}`] : [],
+  });
+  const groups: QuotaGroup[] = [];
+  try {
+    if (hierarchy && CPU_QUOTA !== undefined) {
+      fanfare.servers.forEach((server, i) => {
+        const group = createQuotaGroup(hierarchy, `fanfare-surge-${process.pid}-${i}`, CPU_QUOTA);
+        groups.push(group);
+        // Its workers too, when `serve --workers` started any: one host's share for the whole server.
+        for (const pid of withChildren([server.child.pid])) group.add(pid);
+      });
+    }
+    const periods: Periods | undefined =
+      groups.length === 0
+        ? undefined
+        : () =>
+            groups
+              .map((group) => group.periods())
+              .reduce((sum, each) => ({ total: sum.total + each.total, throttled: sum.throttled + each.throttled }));
+    const warmUp = WARM_UP > 0 ? await surge(fanfare, periods, WARM_UP, "Warm-up") : undefined;
+    const run = await surge(fanfare, periods, CONSUMERS, "Surge");
+    return { ...run, problems: [...(warmUp?.problems ?? []), ...run.problems] };
+  } finally {
+    await fanfare.stop();
+    for (const group of groups) group.remove();
+  }
 }
 
 async function main(): Promise<void> {
@@ -315,35 +359,48 @@ async function main(): Promise<void> {
     return;
   }
 
-  const setup = `${options.db === "postgres" ? "PostgreSQL" : "SQLite"}${options.redis ? " + Redis" : ""}, ${PROCESSES} process${PROCESSES > 1 ? "es" : ""}${WORKERS > 1 ? `, ${WORKERS} workers` : ""}`;
-  const fanfare = await startFanfare({
-    db: options.db as string,
-    redis: options.redis,
-    build: !options["skip-build"],
-    processes: PROCESSES,
-    serveArgs: WORKERS > 1 ? ["--workers", String(WORKERS)] : [],
-    nodeArgs: options["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${resolve(options["cpu-prof"])}`] : [],
-  });
-  let run: Run;
-  try {
-    run = await surge(fanfare);
-  } finally {
-    await fanfare.stop();
+  const counts = options.scaling ? Array.from({ length: PROCESSES }, (_, i) => i + 1) : [PROCESSES];
+  const runs: { processes: number; run: Run }[] = [];
+  for (const processes of counts) {
+    // One build serves every run.
+    const run = await measure(processes, !options["skip-build"] && runs.length === 0);
+    process.stdout.write(`\n${tables(setupOf(processes), run)}\n\n`);
+    runs.push({ processes, run });
   }
-
-  process.stdout.write(`\n${tables(setup, run)}\n\n${physicalTable(physical)}\n\n`);
-  if (run.problems.length > 0) {
-    process.stdout.write(`FAILED:\n${run.problems.map((problem) => `  - ${problem}`).join("\n")}\n`);
+  const scaling = options.scaling
+    ? scalingTable(
+        runs.map(({ processes, run }): ScalingRow => {
+          const [guest, enter] = run.phases as [Phase, Phase];
+          return { processes, guest, enter, batches: run.batches };
+        }),
+        CPU_QUOTA,
+      )
+    : undefined;
+  process.stdout.write(`${scaling ? `${scaling}\n\n` : ""}${physicalTable(physical)}\n\n`);
+  const problems = runs.flatMap(({ processes, run }) =>
+    run.problems.map((problem) => `${setupOf(processes)}: ${problem}`),
+  );
+  if (problems.length > 0) {
+    process.stdout.write(`FAILED:\n${problems.map((problem) => `  - ${problem}`).join("\n")}\n`);
     process.exitCode = 1;
     return;
   }
   process.stdout.write(
     "all checks passed: one entry each, gap-free arrival numbers, admission in order, every rotation, no 5xx\n",
   );
-  if (!options["no-report"]) {
-    writeSurgeBlock(resolve(ROOT, "docs/BENCHMARKS.md"), setup, report(setup, run, physical));
-    process.stdout.write(`written to docs/BENCHMARKS.md, section "Drop surge", ${setup}\n`);
-  }
+  if (options["no-report"]) return;
+  const title = scaling ? `${storage}, 1–${PROCESSES} processes${quotaNote} (scaling)` : setupOf(PROCESSES);
+  const body = scaling
+    ? [
+        scaling,
+        ...runs.map(
+          ({ processes, run }) =>
+            `${processes} process${processes > 1 ? "es" : ""}:\n\n${tables(setupOf(processes), run)}`,
+        ),
+      ].join("\n\n")
+    : tables(title, (runs[0] as { run: Run }).run);
+  writeSurgeBlock(resolve(ROOT, "docs/BENCHMARKS.md"), title, report(body, physical));
+  process.stdout.write(`written to docs/BENCHMARKS.md, section "Drop surge", ${title}\n`);
 }
 
 await main();

@@ -1,7 +1,8 @@
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
+import { cpuHierarchy } from "../../../bench/cpu-quota.js";
 
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 // The surge runs the built server, as production does; `npm ci`/`npm install` build it.
@@ -32,4 +33,40 @@ describe.runIf(built || process.env.CI === "true")("drop surge, CI size (npm run
     expect(run.stderr).toContain("--processes 2 needs --db postgres");
     expect(run.stdout).toBe("");
   });
+
+  it("refuses a CPU quota it cannot set up instead of running without it", () => {
+    // Under the kernel's minimum as root; no cgroups at all otherwise: refused either way.
+    const run = surge(["--db", "postgres", "--processes", "2", "--cpu-quota", "0.001"], 30_000);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/^npm run surge: --cpu-quota 0\.001: .+; refusing to run without the quota\n$/);
+    expect(run.stdout).toBe("");
+  });
+});
+
+const hierarchy = cpuHierarchy();
+describe.runIf(
+  (built || process.env.CI === "true") && typeof hierarchy !== "string" && inject("postgres") && inject("redis"),
+)("drop surge scaling under CPU quotas (npm run surge -- --scaling --cpu-quota)", () => {
+  it("runs 1 and 2 quota-held processes after a warm-up, compares them, and removes its groups", () => {
+    const mount = (hierarchy as Exclude<typeof hierarchy, string>).mount;
+    const groups = () => readdirSync(mount).filter((name) => name.startsWith("fanfare-surge-"));
+    const before = groups();
+    const run = surge(
+      [
+        ...["--db", "postgres", "--redis", "--processes", "2", "--cpu-quota", "0.5", "--scaling"],
+        ...["--consumers", "400", "--warm-up", "100", "--connections", "40", "--physical-seconds", "0.2"],
+        ...["--no-report", "--skip-build"],
+      ],
+      170_000,
+    );
+    expect(run.stdout, run.stderr).toContain("all checks passed");
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain("Warm-up: creating 100 guest consumers");
+    expect(run.stdout).toContain("| PostgreSQL + Redis, 2 processes, 0.5 CPU each |");
+    expect(run.stdout).toMatch(/\| 1 \| [\d,]+ \| [\d,]+ \| [\d,]+ \| [\d,]+ \| \d+% \| \d+% \|/);
+    expect(run.stdout).toMatch(
+      /\| 2 \| [\d,]+ \(×\d\.\d\d\) \| [\d,]+ \| [\d,]+ \(×\d\.\d\d\) \| [\d,]+ \| \d+% \| \d+% \|/,
+    );
+    expect(groups()).toEqual(before);
+  }, 180_000);
 });
