@@ -75,6 +75,22 @@ describe.each(dialects())("AccessTokenVerifier (%s)", (dialect) => {
     expect(verifier.signatureVerifications).toBe(40);
   });
 
+  it("verifies an unseen token's signature once however many requests bring it at once", async () => {
+    const { keys } = await createTestOrganization(server);
+    const [token] = await guestTokens(keys.publishableLive, 1, "203.0.114");
+    const verifier = new AccessTokenVerifier(server.deps.signingKeys, server.clock, (id) =>
+      server.deps.sessionLiveness.liveOwner(id),
+    );
+    const outcomes = await Promise.all(Array.from({ length: 5 }, () => verifier.verify(token as string)));
+    expect(outcomes.every((outcome) => outcome.ok)).toBe(true);
+    expect(verifier.signatureVerifications).toBe(1);
+    // Once settled, the next use is a cache hit, and a token never seen is checked anew.
+    await verifier.verify(token as string);
+    expect(verifier.signatureVerifications).toBe(1);
+    expect(await verifier.verify(`${token}x`)).toEqual({ ok: false, reason: "invalid" });
+    expect(verifier.signatureVerifications).toBe(2);
+  });
+
   it("reads a signing key once however many requests ask for it at once", async () => {
     let statements = 0;
     const counting: KyselyPlugin = {

@@ -120,6 +120,11 @@ export class AccessTokenVerifier {
   private readonly tokensBySession = new Map<string, Set<string>>();
   /** Revocations known to this process; complete ones spare a token's first use its database check. */
   readonly revocations: RevokedSessions;
+  /**
+   * First verifications in progress, by token: a shopper's enter and status poll often reach a
+   * process together with a token it has not seen, and they share one signature check.
+   */
+  private readonly firstUses = new Map<string, Promise<TokenOutcome>>();
   private generation = 0;
   private verifiedSignatures = 0;
 
@@ -148,6 +153,15 @@ export class AccessTokenVerifier {
       }
       return { ok: true, claims };
     }
+    let first = this.firstUses.get(token);
+    if (!first) {
+      first = this.verifyFirstUse(token, nowSeconds).finally(() => this.firstUses.delete(token));
+      this.firstUses.set(token, first);
+    }
+    return first;
+  }
+
+  private async verifyFirstUse(token: string, nowSeconds: number): Promise<TokenOutcome> {
     this.verifiedSignatures++;
     const checked = await this.checkSignatureAndClaims(token, nowSeconds);
     if (!checked.ok) return checked;
