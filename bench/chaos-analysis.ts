@@ -83,6 +83,8 @@ export interface ChaosAnalysis {
   doubled: number;
   arrivalGaps: boolean;
   waitedOverMaxMs: number;
+  /** When the first and the last of those were sent, in ms; null for none. */
+  waitedOverMaxSentMs: [number, number] | null;
   slowestMs: number;
   answered503: number;
   answered503OutsideWindows: number;
@@ -101,7 +103,8 @@ const largest = (values: number[]) => values.reduce((max, value) => Math.max(max
 const waited = (r: RequestRecord) => r.endMs - r.startMs;
 
 function fullServiceAfter(requests: RequestRecord[], fault: FaultWindow, nextStartMs: number): number | null {
-  const after = requests.filter((r) => r.endMs > fault.endMs && r.startMs < nextStartMs);
+  // What the next fault did is its own.
+  const after = requests.filter((r) => r.endMs > fault.endMs && r.endMs < nextStartMs);
   const lastFailureEnd = Math.max(fault.endMs, largest(after.filter((r) => !succeeded(r.status)).map((r) => r.endMs)));
   const servedSince = after.some((r) => succeeded(r.status) && r.startMs >= lastFailureEnd);
   return servedSince ? lastFailureEnd - fault.endMs : null;
@@ -149,6 +152,7 @@ export function analyse(input: ChaosInput): ChaosAnalysis {
     else if (enters[first]?.status === 200 && first > 0) committedAnswered503ThenAcknowledged++;
   }
 
+  const slow = requests.filter((r) => waited(r) > MAX_WAIT_MS);
   const seqs = input.entries.map((e) => e.seq).sort((a, b) => a - b);
   const inWindow = (ms: number) => faults.some((f) => ms >= f.startMs && ms <= f.endMs + RECOVERY_MS);
   const refused = requests.filter((r) => r.status === 503);
@@ -170,7 +174,14 @@ export function analyse(input: ChaosInput): ChaosAnalysis {
     committedNeverAcknowledged,
     doubled: [...rowsOf.values()].filter((count) => count > 1).length,
     arrivalGaps: seqs.some((seq, i) => seq !== i + 1),
-    waitedOverMaxMs: requests.filter((r) => waited(r) > MAX_WAIT_MS).length,
+    waitedOverMaxMs: slow.length,
+    waitedOverMaxSentMs:
+      slow.length === 0
+        ? null
+        : [
+            slow.reduce((min, r) => Math.min(min, r.startMs), Number.POSITIVE_INFINITY),
+            largest(slow.map((r) => r.startMs)),
+          ],
     slowestMs: largest(requests.map(waited)),
     answered503: refused.length,
     answered503OutsideWindows: refused.filter((r) => !inWindow(r.endMs)).length,

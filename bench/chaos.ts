@@ -7,7 +7,7 @@
  * #29. Prints the figures; exits 1 if a goal is missed.
  *
  *   npm run chaos -- [--consumers 20000] [--processes 1] [--pg-cut-seconds 5] [--pg-mode cut|hang]
- *                    [--redis-cut-seconds 5] [--redis-mode cut|hang] [--connections 200] [--skip-build]
+ *                    [--redis-cut-seconds 5] [--redis-mode cut|hang] [--connections 50] [--skip-build]
  *
  * Timeline: 10 s of drop, the Redis fault, 5 s, the PostgreSQL fault, then as long again as before
  * it (so the PostgreSQL fault is in the middle of the drop); arrivals spread evenly over all of it,
@@ -29,7 +29,7 @@ const { values: options } = parseArgs({
     "pg-mode": { type: "string", default: "cut" },
     "redis-cut-seconds": { type: "string", default: "5" },
     "redis-mode": { type: "string", default: "cut" },
-    connections: { type: "string", default: "200" },
+    connections: { type: "string", default: "50" },
     "skip-build": { type: "boolean", default: false },
   },
 });
@@ -103,7 +103,10 @@ function printed(a: ChaosAnalysis): string {
     ["committed but answered 503, then acknowledged by a retry", count(a.committedAnswered503ThenAcknowledged)],
     ["committed, never acknowledged", count(a.committedNeverAcknowledged)],
     ["requests", count(a.requests)],
-    ["requests that waited more than 2 s", count(a.waitedOverMaxMs)],
+    [
+      "requests that waited more than 2 s",
+      `${count(a.waitedOverMaxMs)}${a.waitedOverMaxSentMs ? `, sent from ${seconds(a.waitedOverMaxSentMs[0])} to ${seconds(a.waitedOverMaxSentMs[1])}` : ""}`,
+    ],
     ["slowest request", `${a.slowestMs.toFixed(0)} ms`],
     ["503s", count(a.answered503)],
     ["503s outside the fault windows (+ 2 s)", count(a.answered503OutsideWindows)],

@@ -61,6 +61,7 @@ describe("npm run chaos: the analysis of a drop under faults", () => {
       answered503: 2,
       answered503OutsideWindows: 0,
       waitedOverMaxMs: 0,
+      waitedOverMaxSentMs: null,
       slowestMs: 200,
     });
     expect(analysis.faults.map((f) => [f.dependency, f.answered503, f.slowestMs, f.fullServiceAfterMs])).toEqual([
@@ -121,6 +122,14 @@ describe("npm run chaos: the analysis of a drop under faults", () => {
     expect(analysis.faults[0]?.fullServiceAfterMs).toBe(1_600);
   });
 
+  it("does not count the next fault's failures against the previous one's return", () => {
+    const run = cleanRun();
+    run.requests.push(request("status", 0, 4_990, 5_010, 503));
+    const analysis = analyse(run);
+    expect(missed(analysis)).toEqual([]);
+    expect(analysis.faults[0]?.fullServiceAfterMs).toBe(0);
+  });
+
   it("misses full service when nothing succeeded after the last failure", () => {
     const run = cleanRun();
     run.requests = run.requests.filter((r) => r.endMs < 2_000 || r.endMs > 5_000);
@@ -141,6 +150,7 @@ describe("npm run chaos: the analysis of a drop under faults", () => {
     run.requests.push(request("status", 2, 3_000, 5_001, 200));
     const analysis = analyse(run);
     expect(analysis.waitedOverMaxMs).toBe(1);
+    expect(analysis.waitedOverMaxSentMs).toEqual([3_000, 3_000]);
     // Sent before the Redis hang, it is not counted against it.
     expect(missed(analysis)).toEqual(["no request waits more than 2 s"]);
   });
