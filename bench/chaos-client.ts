@@ -69,11 +69,15 @@ async function send(url: string, init: RequestInit): Promise<Answer> {
   }
 }
 
-/** The catalog's error code of a refusal, or what went wrong when nothing answered. */
+/**
+ * The catalog's error code of a refusal (with the request id a 500 names, to find it in the
+ * server's log), or what went wrong when nothing answered.
+ */
 function errorOf(answer: Answer): string {
   if (answer.status === 0) return answer.body.slice(0, 80);
   try {
-    return String((JSON.parse(answer.body) as { error?: unknown }).error);
+    const body = JSON.parse(answer.body) as { error?: unknown; requestId?: unknown };
+    return body.requestId ? `${body.error} ${body.requestId}` : String(body.error);
   } catch {
     return answer.body.slice(0, 80);
   }

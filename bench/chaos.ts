@@ -133,6 +133,15 @@ function printed(a: ChaosAnalysis): string {
   ].join("\n");
 }
 
+/** The servers' log lines of the requests that answered 500 (their bodies name the request id). */
+function printServerErrors(fanfare: Fanfare, drop: DropRecord): void {
+  const ids = new Set(drop.requests.flatMap((r) => /\breq_\w+/.exec(r.error ?? "") ?? []));
+  if (ids.size === 0) return;
+  const lines = fanfare.servers.flatMap((server) => server.output().split("\n"));
+  const logged = lines.filter((line) => [...ids].some((id) => line.includes(id)));
+  process.stdout.write(`the servers' log of the requests answered 500:\n${logged.slice(0, 10).join("\n")}\n`);
+}
+
 /** Runs the drop with its fault schedule; what it observed, before the servers are stopped. */
 async function chaos(fanfare: Fanfare, postgresProxy: FaultProxy, redisProxy: FaultProxy) {
   const secret = { authorization: `Bearer ${fanfare.keys.secretLive}`, "content-type": "application/json" };
@@ -180,6 +189,7 @@ async function chaos(fanfare: Fanfare, postgresProxy: FaultProxy, redisProxy: Fa
     if (!alive[i])
       process.stdout.write(`server process ${i + 1} died; its last output:\n${server.output().slice(-4000)}\n`);
   }
+  printServerErrors(fanfare, drop);
   return { drop, windows, alive, rows: await entriesOf(fanfare, queue.id) };
 }
 
