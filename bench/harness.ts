@@ -173,6 +173,13 @@ export async function startFanfare(options: {
   nodeArgs?: string[];
   /** Extra arguments of `fanfare serve` (`--workers 2`, say). */
   serveArgs?: string[];
+  /** A Redis of the caller's (with `redis`) instead of the shared one. */
+  redisUrl?: string;
+  /**
+   * The server processes' environment, made from the CLI's: lets them reach PostgreSQL and Redis
+   * through fault proxies in this process, which the CLI (run synchronously) would block.
+   */
+  serverEnv?: (env: NodeJS.ProcessEnv) => NodeJS.ProcessEnv;
 }): Promise<Fanfare> {
   if (options.build !== false) spawnSync("npm", ["run", "build"], { cwd: ROOT, stdio: "inherit" });
   const dataDir = mkdtempSync(join(tmpdir(), "fanfare-bench-"));
@@ -203,7 +210,7 @@ export async function startFanfare(options: {
     databaseUrl = url.toString();
     env.FANFARE_DATABASE_URL = databaseUrl;
   }
-  if (options.redis) env.FANFARE_REDIS_URL = REDIS_URL;
+  if (options.redis) env.FANFARE_REDIS_URL = options.redisUrl ?? REDIS_URL;
 
   const cli = (args: string[]) => {
     const run = spawnSync(process.execPath, ["packages/server/bin/fanfare.js", ...args], {
@@ -236,7 +243,7 @@ export async function startFanfare(options: {
       servers.push(
         await start(
           [...(options.nodeArgs ?? []), "packages/server/bin/fanfare.js", "serve", ...(options.serveArgs ?? [])],
-          env,
+          options.serverEnv?.(env) ?? env,
           /admin API\s+http/,
         ),
       );
