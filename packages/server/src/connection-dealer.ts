@@ -27,6 +27,8 @@ const ignore = () => {};
  * a connection handed to a worker that dies first is then closed, never left hanging, and with
  * no worker live a connection is closed at once instead of waiting for one to come back.
  * Dropping the copy never harms a connection the worker holds: the worker's descriptor keeps it.
+ * (Node's own copy, without `keepOpen`, leaks when the worker dies with a socket in flight: the
+ * channel's disconnect waits for an acknowledgement that never comes, and the client hangs.)
  */
 export class ConnectionDealer {
   private readonly servers: Server[] = [];
