@@ -102,6 +102,9 @@ export async function superviseWorkers(
     throw err;
   }
   const socketDirectory = mkdtempSync(join(tmpdir(), "fanfare-workers-"));
+  const removeSocketDirectory = () => rmSync(socketDirectory, { recursive: true, force: true });
+  // Also when the primary itself fails: only a kill -9 leaves the directory behind.
+  process.once("exit", removeSocketDirectory);
   cluster.setupPrimary({ args: [...process.argv.slice(2), "--worker-sockets", socketDirectory] });
 
   const outage = new OutageLog(options.logger, "workers");
@@ -158,7 +161,7 @@ export async function superviseWorkers(
           }),
       ),
     );
-    rmSync(socketDirectory, { recursive: true, force: true });
+    removeSocketDirectory();
     return codes.every((code) => code === 0) ? 0 : 1;
   };
   for (const slot of slots) fork(slot);
