@@ -3,6 +3,7 @@ import type { Server as TlsServer } from "node:tls";
 import type { FastifyInstance } from "fastify";
 import { buildAdminApp, buildConsumerApp } from "./app.js";
 import { type Config, ConfigError } from "./config.js";
+import { serveHandedConnections } from "./connection-dealer.js";
 import { createDeps, type Deps, type DepsOverrides, prepareDatabase } from "./deps.js";
 import { PeriodicTask } from "./lib/periodic-task.js";
 import { certificateFingerprint, readTlsCredentials } from "./lib/tls-credentials.js";
@@ -16,6 +17,12 @@ export interface StartOptions {
   /** On an empty database outside production, create a development organization. */
   devBootstrap?: boolean;
   overrides?: DepsOverrides;
+  /**
+   * `serve --workers`: the primary owns the ports and hands connections over. The apps listen
+   * only on these private UNIX sockets, since Node's HTTP server enforces request timeouts and
+   * closes idle connections only once it listens.
+   */
+  handedOver?: { consumerPath: string; adminPath: string };
 }
 
 export interface RunningServer {
@@ -30,8 +37,10 @@ export interface RunningServer {
   shutdown(): Promise<void>;
 }
 
-function urlOf(app: FastifyInstance, config: Config): string {
-  const address = app.server.address() as AddressInfo;
+/** Where a listening server is reached: `unix:` and its path for a private socket. */
+export function urlOf(address: AddressInfo | string | null, config: Config): string {
+  if (typeof address === "string") return `unix:${address}`;
+  if (!address) throw new Error("the server is not listening");
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
   return `${config.tls ? "https" : "http"}://${host}:${address.port}`;
 }
@@ -111,13 +120,23 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     const revocations = revocationCatchUp(deps);
     // From the first request on, a token another process signed costs no database round trip.
     await revocations.runNow();
-    await consumer.listen({ host: config.host, port: config.consumerPort });
-    await admin.listen({ host: config.host, port: config.adminPort });
+    const { handedOver } = options;
+    const handed = handedOver && serveHandedConnections({ consumer: consumer.server, admin: admin.server });
+    // Exclusive: in a cluster worker, a shared listen would make the primary own the socket.
+    await consumer.listen(
+      handedOver
+        ? { path: handedOver.consumerPath, exclusive: true }
+        : { host: config.host, port: config.consumerPort },
+    );
+    await admin.listen(
+      handedOver ? { path: handedOver.adminPath, exclusive: true } : { host: config.host, port: config.adminPort },
+    );
     startBackgroundJobs(deps, revocations);
     let stopping: Promise<void> | undefined;
     const shutdown = () => {
       stopping ??= (async () => {
         await Promise.all([consumer.close(), admin.close()]);
+        await handed?.drain();
         await deps.close();
       })();
       return stopping;
@@ -126,8 +145,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       deps,
       consumer,
       admin,
-      consumerUrl: urlOf(consumer, config),
-      adminUrl: urlOf(admin, config),
+      consumerUrl: urlOf(consumer.server.address(), config),
+      adminUrl: urlOf(admin.server.address(), config),
       ...(bootstrapped ? { bootstrapped } : {}),
       shutdown,
     };

@@ -51,6 +51,24 @@ describe("fanfare serve --workers", () => {
     "gives up with a clear error when the workers cannot start, instead of restarting them forever",
     async () => {
       database = await createTestDatabase("postgres");
+      // The primary checks neither HTTPS nor the metrics token: every worker refuses to start.
+      const refused = runCli(["serve", "--workers", "2"], {
+        ...database.env,
+        FANFARE_REDIS_URL: REDIS_URL,
+        NODE_ENV: "production",
+        FANFARE_CONSUMER_PORT: "0",
+        FANFARE_ADMIN_PORT: "0",
+      });
+      expect(refused.status).not.toBe(0);
+      expect(refused.stderr).toContain("FANFARE_TLS_CERT_FILE and FANFARE_TLS_KEY_FILE are required");
+      expect(refused.stderr).toMatch(/--workers 2: worker \d+ exited with code 1 before listening/);
+    },
+  );
+
+  it.runIf(inject("postgres") && inject("redis"))(
+    "refuses to start when a port is taken: the primary listens on both itself",
+    async () => {
+      database = await createTestDatabase("postgres");
       const taken = createServer();
       await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
       try {
@@ -62,8 +80,9 @@ describe("fanfare serve --workers", () => {
           FANFARE_ADMIN_PORT: "0",
         });
         expect(refused.status).not.toBe(0);
-        expect(refused.stderr).toContain("EADDRINUSE");
-        expect(refused.stderr).toMatch(/--workers 2: worker \d+ exited with code 1 before listening/);
+        expect(refused.stderr).toContain(`EADDRINUSE: address already in use 127.0.0.1:${port}`);
+        // No worker was started for a server that could not listen.
+        expect(refused.stderr).not.toContain("worker");
       } finally {
         taken.close();
       }

@@ -1,7 +1,7 @@
 import cluster from "node:cluster";
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { pino } from "pino";
-import { type Config, loadConfig } from "../../config.js";
+import { type Config, ConfigError, loadConfig } from "../../config.js";
 import { createLogger } from "../../deps.js";
 import {
   exitOnSignals,
@@ -10,12 +10,13 @@ import {
   startServer,
   surviveUnhandledRejections,
 } from "../../main.js";
-import { type ListeningMessage, parseWorkers, superviseWorkers } from "../../workers.js";
+import { parseWorkers, type ReadyMessage, superviseWorkers, workerSocketPaths } from "../../workers.js";
 import { formatKeys } from "./init.js";
 
 interface ServeOptions {
   devBootstrap?: boolean;
   workers?: string;
+  workerSockets?: string;
 }
 
 export function registerServe(program: Command): void {
@@ -28,9 +29,11 @@ export function registerServe(program: Command): void {
       "server processes on the same ports: a number, or auto for every core (PostgreSQL and Redis only)",
       "1",
     )
+    // Set by the primary of --workers for the workers it starts: where their private sockets go.
+    .addOption(new Option("--worker-sockets <directory>").hideHelp())
     .action(async (options: ServeOptions) => {
       const config = loadConfig();
-      if (cluster.isWorker) return serveAsWorker(config);
+      if (cluster.isWorker) return serveAsWorker(config, options.workerSockets);
       const workers = parseWorkers(options.workers ?? "1");
       if (workers > 1) return superviseAsPrimary(config, workers, options.devBootstrap ?? false);
       const server = await startServer(config, { devBootstrap: options.devBootstrap ?? false });
@@ -43,11 +46,15 @@ export function registerServe(program: Command): void {
     });
 }
 
-/** One of `--workers N`: the primary migrated and bootstrapped already. */
-async function serveAsWorker(config: Config): Promise<void> {
+/** One of `--workers N`: the primary migrated and bootstrapped already, and hands it connections. */
+async function serveAsWorker(config: Config, socketDirectory: string | undefined): Promise<void> {
+  const id = cluster.worker?.id;
+  if (!socketDirectory || id === undefined) {
+    throw new ConfigError("--worker-sockets", "is given by the primary of --workers to the workers it starts");
+  }
   let server: RunningServer;
   try {
-    server = await startServer(config);
+    server = await startServer(config, { handedOver: workerSocketPaths(socketDirectory, id) });
   } catch (err) {
     // The channel to the primary would keep this process alive after the error is printed.
     cluster.worker?.disconnect();
@@ -56,12 +63,8 @@ async function serveAsWorker(config: Config): Promise<void> {
   exitOnSignals(server);
   reloadTlsOnSighup(server);
   surviveUnhandledRejections(server);
-  const listening: ListeningMessage = {
-    type: "fanfare:listening",
-    consumerUrl: server.consumerUrl,
-    adminUrl: server.adminUrl,
-  };
-  process.send?.(listening);
+  const ready: ReadyMessage = { type: "fanfare:ready" };
+  process.send?.(ready);
 }
 
 async function superviseAsPrimary(config: Config, workers: number, devBootstrap: boolean): Promise<void> {
