@@ -104,6 +104,17 @@ describe.runIf(withPostgres)("a real server process through a PostgreSQL outage"
       const ready = await timed(() => fetch(`${server.adminUrl}/readyz`));
       expect(ready.status).toBe(503);
       expect(ready.ms).toBeLessThan(2_000);
+      // Once PostgreSQL is known out of reach, refused requests leave nothing queued in the pool,
+      // which would otherwise open a connection for each of them on PostgreSQL's return.
+      const waitingQueries = async () =>
+        Number(
+          /^fanfare_db_pool_waiting_queries (\d+)$/m.exec(
+            await (await fetch(`${server.adminUrl}/metrics`)).text(),
+          )?.[1],
+        );
+      const queuedAtTrip = await waitingQueries();
+      await Promise.all(Array.from({ length: 10 }, () => createKey()));
+      expect(await waitingQueries()).toBeLessThanOrEqual(queuedAtTrip);
       // The key and the organization come from memory: this read needs no database.
       expect((await publicOrganization()).status).toBe(200);
 

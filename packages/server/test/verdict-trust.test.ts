@@ -5,6 +5,7 @@ import { isDatabaseUnavailable } from "../src/db/unavailable.js";
 import { KeyVerifier } from "../src/modules/keys/verify.js";
 import type { BootstrapKeys } from "../src/modules/orgs/service.js";
 import { AccessTokenVerifier } from "../src/modules/tokens/access-tokens.js";
+import { SigningKeyRing } from "../src/modules/tokens/signing-keys.js";
 import { FaultProxy } from "./fault-proxy.js";
 import {
   createTestDatabase,
@@ -15,6 +16,7 @@ import {
   type TestServer,
 } from "./harness.js";
 import { call } from "./http.js";
+import { until } from "./until.js";
 
 /** The invalidation bus's health, as the test sets it: another process's events heard or not. */
 class Hearing {
@@ -114,5 +116,53 @@ describe.runIf(inject("postgres"))("cached verdicts while the database is out of
     server.clock.advance(60_000);
     const refused = await verifier.verify(keys.secretLive).catch((err: unknown) => err);
     expect(isDatabaseUnavailable(refused)).toBe(true);
+    proxy.set("pass");
+  });
+
+  /** A guest's access token, once the server answers again after the previous test's cut. */
+  async function guestToken(): Promise<string> {
+    let token = "";
+    await until("the database to answer again", async () => {
+      const guest = await call(server.consumer, "POST", "/api/v1/auth/guest", {
+        headers: { "x-publishable-key": keys.publishableLive },
+      });
+      token = guest.statusCode === 200 ? guest.json().accessToken : "";
+      return token !== "";
+    });
+    return token;
+  }
+
+  /** A verifier that knows every revocation, as a serving process does: it asks the database only for keys. */
+  async function knowingVerifier(ring: SigningKeyRing): Promise<AccessTokenVerifier> {
+    const verifier = new AccessTokenVerifier(ring, server.clock, (id) => server.deps.sessionLiveness.liveOwner(id));
+    await verifier.revocations.learn(async () => []);
+    return verifier;
+  }
+
+  it("keeps verifying tokens with a signing key it holds when the key's re-read cannot reach the database", async () => {
+    const [before, after] = [await guestToken(), await guestToken()];
+    const ring = new SigningKeyRing(server.deps.db, server.clock, server.deps.secrets["signing-key-encryption"]);
+    const verifier = await knowingVerifier(ring);
+    expect((await verifier.verify(before)).ok).toBe(true);
+    proxy.set("cut");
+    // Past the key's re-read time, as in a process that has served for a minute.
+    server.clock.advance(61_000);
+    expect((await verifier.verify(after)).ok).toBe(true);
+    proxy.set("pass");
+  });
+
+  it("answers 503, never 401, for a token whose signing key it cannot read while the database is out of reach", async () => {
+    const accessToken = await guestToken();
+    proxy.set("cut");
+    // A ring that has read no key yet, as in another process that just started.
+    const ring = new SigningKeyRing(server.deps.db, server.clock, server.deps.secrets["signing-key-encryption"]);
+    const verifier = await knowingVerifier(ring);
+    const refused = await verifier.verify(accessToken).catch((err: unknown) => err);
+    expect(isDatabaseUnavailable(refused)).toBe(true);
+    proxy.set("pass");
+    await until(
+      "the database to answer again",
+      async () => (await verifier.verify(accessToken).catch(() => undefined))?.ok === true,
+    );
   });
 });

@@ -16,6 +16,14 @@ describe("which database errors are an outage (503), not a bug (500)", () => {
   });
 
   it.each([
+    "Client has encountered a connection error and is not queryable",
+    "Client was closed and is not queryable",
+    "Connection terminated unexpectedly",
+  ])("pg's %s (no code: a query on a connection already lost) is unavailable", (message) => {
+    expect(isDatabaseUnavailable(new Error(message))).toBe(true);
+  });
+
+  it.each([
     ["23505", "duplicate key value violates unique constraint"],
     ["42P01", "relation does not exist"],
   ])("%s is not", (code, message) => {

@@ -17,6 +17,10 @@ const UNAVAILABLE_MESSAGES = new Set([
   "Query read timeout",
   "Connection terminated unexpectedly",
   "Connection terminated",
+  // What pg answers a query (a ROLLBACK, say) on a connection that has already failed: the
+  // original failure was a lost connection, so the request's answer is 503 too.
+  "Client has encountered a connection error and is not queryable",
+  "Client was closed and is not queryable",
 ]);
 // Network failures, and PostgreSQL's shutdown, crash, cannot-connect-now and connection-failure
 // codes; 55000 is what a server that is not accepting connections yet (recovery, a promoted

@@ -1,6 +1,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
 import type { JWTHeaderParameters } from "jose";
 import type { Db } from "../../db/database.js";
+import { unavailableDependency } from "../../http/errors.js";
 import { type Clock, isoAt } from "../../lib/clock.js";
 import { isId, newId } from "../../lib/ids.js";
 import { LruCache } from "../../lib/lru.js";
@@ -125,7 +126,14 @@ export class SigningKeyRing {
     if (cached && !cached.key && now - cached.loadedAtMs < UNKNOWN_KID_TTL_MS) return Promise.resolve(null);
     const pending = this.publicKeysLoading.get(kid);
     if (pending) return pending;
-    const loading = this.loadPublicKey(kid, now).finally(() => this.publicKeysLoading.delete(kid));
+    const loading = this.loadPublicKey(kid, now)
+      .catch((err: unknown) => {
+        // The periodic re-read of a key we hold must not turn a database outage into refused
+        // tokens: the key stays until the database answers (retiring it needs the database).
+        if (cached?.key && unavailableDependency(err)) return cached.key;
+        throw err;
+      })
+      .finally(() => this.publicKeysLoading.delete(kid));
     this.publicKeysLoading.set(kid, loading);
     return loading;
   }
