@@ -98,6 +98,24 @@ describe.each(dialects())("queue arrivals in group commits (%s)", (dialect) => {
     expect(await counters(queueId)).toEqual({ last_seq: 300, waiting_count: 300, admitted_count: 0 });
   });
 
+  it("holds to a queue that another process closed, filled or deleted since this one last planned with its row", async () => {
+    const queueId = await createQueue({ capacity: 5 });
+    const [first, second, third, fourth] = (await guests(4)) as [Guest, Guest, Guest, Guest];
+    expect((await enter(first, queueId)).statusCode).toBe(201);
+    // Written straight to the database, as another process would: this one's row is a moment old.
+    const queueRow = () => server.deps.db.kysely.updateTable("queues").where("id", "=", queueId);
+    await queueRow().set({ status_override: "CLOSED" }).execute();
+    expect((await enter(second, queueId)).json()).toEqual({ error: "Queue is closed" });
+    await queueRow().set({ status_override: null, capacity: 1 }).execute();
+    expect((await enter(second, queueId)).json()).toEqual({ error: "Queue is full" });
+    await queueRow().set({ capacity: 5 }).execute();
+    expect((await enter(second, queueId)).statusCode).toBe(201);
+    await queueRow().set({ deleted_at: new Date().toISOString() }).execute();
+    expect((await enter(third, queueId)).statusCode).toBe(404);
+    expect((await enter(fourth, queueId)).statusCode).toBe(404);
+    expect(await counters(queueId)).toEqual({ last_seq: 2, waiting_count: 2, admitted_count: 0 });
+  });
+
   it("answers a burst of status polls from few reads, each consumer its own place", async () => {
     const queueId = await createQueue();
     const [stranger, ...people] = (await guests(61)) as [Guest, ...Guest[]];

@@ -9,6 +9,7 @@ import type { Arrival } from "./arrival-plan.js";
 import type { ArrivalResult } from "./arrival-result.js";
 import { writeLockFirst } from "./lock-first.js";
 import { writeNumbersFirst } from "./numbers-first.js";
+import { PlanningRows } from "./planning-rows.js";
 
 /**
  * One batch of a queue in flight per process: that is this process's mutex over the queue's
@@ -38,6 +39,7 @@ export interface ArrivalObserver {
  */
 export class ArrivalWriter {
   private readonly batches: GroupCommit<Arrival, ArrivalResult>;
+  private readonly planningRows: PlanningRows;
 
   constructor(
     private readonly db: Db,
@@ -47,6 +49,7 @@ export class ArrivalWriter {
     options: GroupCommitOptions = ARRIVAL_BATCHES,
   ) {
     this.batches = new GroupCommit((_key, arrivals) => this.observed(arrivals), options);
+    this.planningRows = new PlanningRows(db, clock);
   }
 
   enter(arrival: Arrival): Promise<ArrivalResult> {
@@ -70,10 +73,12 @@ export class ArrivalWriter {
   private async write(arrivals: Arrival[]): Promise<{ outcomes: ItemOutcome<ArrivalResult>[]; path: ArrivalPath }> {
     try {
       try {
-        const decided = await writeNumbersFirst(this.db, this.clock, arrivals);
+        const decided = await writeNumbersFirst(this.db, this.clock, this.planningRows, arrivals);
         if (decided) return { outcomes: decided, path: "numbers_first" };
+        this.forgetPlanningRow(arrivals);
         return { outcomes: await writeLockFirst(this.db, this.clock, arrivals), path: "lock_first" };
       } catch (err) {
+        this.forgetPlanningRow(arrivals);
         if (arrivals.length === 1 || err instanceof AppError || failsEveryWrite(err)) throw err;
         return { outcomes: await this.oneByOne(arrivals), path: "one_by_one" };
       }
@@ -96,6 +101,11 @@ export class ArrivalWriter {
       }
     }
     return outcomes;
+  }
+
+  /** A batch that could not go numbers first may have met a changed queue: its next plan reads the row. */
+  private forgetPlanningRow([first]: Arrival[]): void {
+    if (first) this.planningRows.forget(first.tenant, first.queueId);
   }
 
   /** What arrivals whose write failed are answered: an AppError as it is, anything else 503. */
