@@ -4,21 +4,13 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { connect, createServer } from "node:net";
+import { connect } from "node:net";
 import { FaultProxy } from "../packages/server/test/fault-proxy.js";
+import { freePort } from "../packages/server/test/services.js";
 
 export { type FaultMode, FaultProxy } from "../packages/server/test/fault-proxy.js";
 
 const REDIS_BINARY = "/usr/bin/redis-server";
-
-/** A port nothing listens on now (the kernel's pick for an ephemeral listener). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -5,14 +5,15 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { FaultProxy } from "./fault-proxy.js";
 import { createTestOrganization, createTestServer, type TestServer } from "./harness.js";
 import { call } from "./http.js";
-import { reachable } from "./services.js";
+import { freePort, reachable } from "./services.js";
 
 /**
  * Redis is killed and restarted under a running server. The test runs its own redis-server on a
  * private port, so the shared one other test files use is never disturbed.
  */
 const REDIS_BINARY = "/usr/bin/redis-server";
-const PORT = 6391;
+// Chosen once: a restarted Redis comes back on the same port, where the servers look for it.
+const PORT = await freePort();
 const URL_ = `redis://127.0.0.1:${PORT}`;
 const available = existsSync(REDIS_BINARY);
 if (!available) console.log(`[skip] Redis fault tests: ${REDIS_BINARY} not found`);
