@@ -61,7 +61,9 @@ const RECEIVE_GRACE_AT_CLOSE_MS = 5000;
 export function dropUnreceivedRequestsOnClose(app: FastifyInstance, requestTimeoutMs: number): void {
   const receiving = new Set<IncomingMessage>();
   app.server.on("request", (request: IncomingMessage) => {
-    if (request.complete) return;
+    // Without a declared body (RFC 9112 §6.3) a request is received with its headers: most of the
+    // traffic (every GET) adds no listeners here.
+    if (request.complete || !declaresBody(request)) return;
     receiving.add(request);
     const done = () => receiving.delete(request);
     request.once("end", done);
@@ -77,4 +79,9 @@ export function dropUnreceivedRequestsOnClose(app: FastifyInstance, requestTimeo
     drop.unref();
     done();
   });
+}
+
+function declaresBody(request: IncomingMessage): boolean {
+  const length = request.headers["content-length"];
+  return request.headers["transfer-encoding"] !== undefined || (length !== undefined && length !== "0");
 }
