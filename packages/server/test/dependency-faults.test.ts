@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { FaultProxy } from "./fault-proxy.js";
-import { createTestDatabase, type TestDatabase } from "./harness.js";
-import { runCli, type ServerProcess, startServerProcess, stopAll } from "./process.js";
+import type { ServerProcess } from "./process.js";
+import { type ProxiedServer, serveThroughProxy } from "./proxied-server.js";
 import { until } from "./until.js";
 
 const withPostgres = inject("postgres");
@@ -13,30 +13,16 @@ if (!withPostgres) console.log("[skip] dependency fault tests: PostgreSQL is not
  */
 describe.runIf(withPostgres)("a real server process through a PostgreSQL outage", () => {
   const proxy = new FaultProxy(5432);
-  const servers: ServerProcess[] = [];
-  let database: TestDatabase;
+  let proxied: ProxiedServer | undefined;
   let server: ServerProcess;
   let secretKey = "";
   let publishableKey = "";
 
   beforeAll(async () => {
-    database = await createTestDatabase("postgres");
-    await proxy.start();
-    // Straight to PostgreSQL: runCli blocks this process, and with it the proxy.
-    const init = runCli(["init", "--name", "Outage"], database.env);
-    const env = { ...database.env, FANFARE_DATABASE_URL: proxy.urlFor(database.env.FANFARE_DATABASE_URL ?? "") };
-    expect(init.status).toBe(0);
-    secretKey = /sk_live_\w+/.exec(init.stdout)?.[0] ?? "";
-    publishableKey = /pk_live_\w+/.exec(init.stdout)?.[0] ?? "";
-    server = await startServerProcess({ ...env, FANFARE_USAGE_FLUSH_MS: "100" });
-    servers.push(server);
+    proxied = await serveThroughProxy(proxy, "Outage", { FANFARE_USAGE_FLUSH_MS: "100" });
+    ({ server, secretKey, publishableKey } = proxied);
   }, 60_000);
-  afterAll(async () => {
-    proxy.set("pass");
-    await stopAll(servers);
-    await proxy.close();
-    await database?.drop();
-  });
+  afterAll(() => proxied?.stop());
 
   const createKey = () =>
     fetch(`${server.adminUrl}/api/v1/api-keys`, {

@@ -3,11 +3,11 @@ import { request } from "node:http";
 import { connect, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { FaultProxy } from "./fault-proxy.js";
-import { createTestDatabase, type TestDatabase } from "./harness.js";
-import { runCli, type ServerProcess, startServerProcess, stopAll } from "./process.js";
+import type { ServerProcess } from "./process.js";
+import { type ProxiedServer, serveThroughProxy } from "./proxied-server.js";
+import { REDIS_URL } from "./services.js";
 import { until } from "./until.js";
 
-const REDIS_URL = process.env.FANFARE_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 const withServices = inject("postgres") && inject("redis");
 if (!withServices) console.log("[skip] worker fault tests: PostgreSQL or Redis is not reachable");
 
@@ -72,36 +72,16 @@ const answers = (held: Held) => held.received().split("HTTP/1.1 200").length - 1
  */
 describe.runIf(withServices)("serve --workers when workers die or PostgreSQL goes away", () => {
   const proxy = new FaultProxy(5432);
-  const servers: ServerProcess[] = [];
-  let database: TestDatabase;
+  let proxied: ProxiedServer | undefined;
   let server: ServerProcess;
   let secretKey = "";
   let publishableKey = "";
 
   beforeAll(async () => {
-    database = await createTestDatabase("postgres");
-    await proxy.start();
-    // Straight to PostgreSQL: runCli blocks this process, and with it the proxy.
-    const init = runCli(["init", "--name", "Workers"], database.env);
-    expect(init.status).toBe(0);
-    secretKey = /sk_live_\w+/.exec(init.stdout)?.[0] ?? "";
-    publishableKey = /pk_live_\w+/.exec(init.stdout)?.[0] ?? "";
-    server = await startServerProcess(
-      {
-        ...database.env,
-        FANFARE_DATABASE_URL: proxy.urlFor(database.env.FANFARE_DATABASE_URL ?? ""),
-        FANFARE_REDIS_URL: REDIS_URL,
-      },
-      ["--workers", "2"],
-    );
-    servers.push(server);
+    proxied = await serveThroughProxy(proxy, "Workers", { FANFARE_REDIS_URL: REDIS_URL }, ["--workers", "2"]);
+    ({ server, secretKey, publishableKey } = proxied);
   }, 60_000);
-  afterAll(async () => {
-    proxy.set("pass");
-    await stopAll(servers);
-    await proxy.close();
-    await database?.drop();
-  });
+  afterAll(() => proxied?.stop());
 
   const workerPids = (): number[] => {
     try {
@@ -248,7 +228,6 @@ describe.runIf(withServices)("serve --workers when workers die or PostgreSQL goe
     const logFrom = server.stdout().length;
     const workers = workerPids();
     expect(workers).toHaveLength(2);
-    servers.splice(0);
     server.child.kill("SIGTERM");
     await until("both workers to begin shutting down", () => {
       return server.stdout().slice(logFrom).split('"shutting down: finishing in-flight requests').length - 1 === 2;
