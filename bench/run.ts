@@ -322,6 +322,7 @@ const median = (values: number[]) => [...values].sort((x, y) => x - y)[values.le
 const percent = (ratio: number) => `${Math.round(ratio * 100)}%`;
 
 const ratioText = (ratio: number) => ratio.toFixed(2);
+const rangeText = (ratios: number[]) => `${ratioText(Math.min(...ratios))}–${ratioText(Math.max(...ratios))}`;
 
 /**
  * Per scenario: the round with the median CPU ratio to its own baseline (bare Fastify's server CPU
@@ -347,7 +348,7 @@ function summarise(rounds: Round[]): string {
     const typical = measured.find((m) => m.cpuRatio === median(cpuRatios)) as (typeof measured)[number];
     const { name, rps, cpuMicros, cpuGoal, p50, p99, rssMb } = typical.result;
     const errors = measured.reduce((sum, m) => sum + m.result.errors, 0);
-    const range = `${ratioText(Math.min(...cpuRatios))}–${ratioText(Math.max(...cpuRatios))}`;
+    const range = rangeText(cpuRatios);
     rows.push(
       `| ${name} | ${rps.toLocaleString("en")} | ${percent(typical.rpsRatio)} | ${cpuMicros} | ${ratioText(typical.cpuRatio)} | ${range} | ${cpuGoal ? `≥ ${ratioText(cpuGoal)}` : ""} | ${p50} | ${p99} | ${errors} | ${rssMb} |`,
     );
@@ -363,7 +364,7 @@ function summarise(rounds: Round[]): string {
 function peerTable(rounds: Round[]): string {
   const peers = rounds[0]?.results.filter((result) => result.peer) ?? [];
   if (peers.length === 0) return "";
-  const rows = peers.map(({ name, peer }) => {
+  const rows = peers.flatMap(({ name, peer }) => {
     const pairs = rounds.flatMap((round) => {
       const theirs = round.results.find((result) => result.name === name);
       const ours = round.results.find((result) => peer && result.name.startsWith(peer.beside));
@@ -371,9 +372,10 @@ function peerTable(rounds: Round[]): string {
     });
     const ratios = pairs.map((pair) => pair.ratio);
     const typical = pairs.find((pair) => pair.ratio === median(ratios));
-    if (!typical) return "";
-    const range = `${ratioText(Math.min(...ratios))}–${ratioText(Math.max(...ratios))}`;
-    return `| ${name} | ${typical.theirs.cpuMicros} | ${typical.ours.name} | ${typical.ours.cpuMicros} | ${ratioText(typical.ratio)} | ${range} | ${peer?.goal ?? ""} |`;
+    if (!typical) return [];
+    return [
+      `| ${name} | ${typical.theirs.cpuMicros} | ${typical.ours.name} | ${typical.ours.cpuMicros} | ${ratioText(typical.ratio)} | ${rangeText(ratios)} | ${peer?.goal ?? ""} |`,
+    ];
   });
   return [
     "| peer | its server CPU µs/req | Fanfare scenario | ours µs/req | ours ÷ peer | range | goal |",

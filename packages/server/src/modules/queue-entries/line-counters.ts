@@ -52,10 +52,6 @@ const toCounters = (row: {
   capacity: row.capacity,
 });
 
-function liveQueue(trx: Transaction<Database>, scope: TenantScope, queueId: string) {
-  return trx.updateTable("queues").$call(inTenant(scope)).where("id", "=", queueId).where("deleted_at", "is", null);
-}
-
 const arrivalColumns = [...counterColumns, "open_at", "close_at", "status_override"] as const;
 
 /** The queue's row as arrivals see it: the counters, and the window that decides whether new places are given. */
@@ -77,13 +73,17 @@ const toQueueForArrivals = (row: {
   window: { openAt: row.open_at, closeAt: row.close_at, statusOverride: row.status_override },
 });
 
-/** `lockQueue` for arrivals. */
+/** Locks the queue's row for the rest of the transaction (a no-op update), and reads it as arrivals see it. */
 export async function lockQueueForArrivals(
   trx: Transaction<Database>,
   scope: TenantScope,
   queueId: string,
 ): Promise<QueueForArrivals | undefined> {
-  const row = await liveQueue(trx, scope, queueId)
+  const row = await trx
+    .updateTable("queues")
+    .$call(inTenant(scope))
+    .where("id", "=", queueId)
+    .where("deleted_at", "is", null)
     .set((eb) => ({ last_seq: eb.ref("last_seq") }))
     .returning(arrivalColumns)
     .executeTakeFirst();
@@ -143,12 +143,12 @@ export function takeNumbersIfUnchanged(
 }
 
 /** Locks the queue's row for the rest of the transaction: every change to its entries goes through here. */
-export async function lockQueue(trx: Transaction<Database>, scope: TenantScope, queueId: string) {
-  const row = await liveQueue(trx, scope, queueId)
-    .set((eb) => ({ last_seq: eb.ref("last_seq") }))
-    .returning(counterColumns)
-    .executeTakeFirst();
-  return row ? toCounters(row) : undefined;
+export async function lockQueue(
+  trx: Transaction<Database>,
+  scope: TenantScope,
+  queueId: string,
+): Promise<QueueCounters | undefined> {
+  return (await lockQueueForArrivals(trx, scope, queueId))?.counters;
 }
 
 /** One batch of arrivals: `taken` new arrival numbers, and the places they changed. */
