@@ -3,7 +3,7 @@ import type { JWTHeaderParameters } from "jose";
 import type { InvalidationEvent } from "../../cache/invalidation.js";
 import { ALWAYS_HEARD } from "../../cache/verdict-trust.js";
 import type { Mode } from "../../db/schema.js";
-import { unavailableDependency } from "../../http/errors.js";
+import { failsEveryWrite } from "../../db/shared-transaction.js";
 import type { Clock } from "../../lib/clock.js";
 import { parseJws, signEdDsaJwt, signedWithEdDsa } from "../../lib/compact-jws.js";
 import { newId } from "../../lib/ids.js";
@@ -217,7 +217,7 @@ export class AccessTokenVerifier {
     } catch (err) {
       // A key that cannot be read now is an outage (503), not a forged token (401, which tells
       // the client to drop its session).
-      if (unavailableDependency(err)) throw err;
+      if (failsEveryWrite(err)) throw err;
       return invalid;
     }
     if (!signedWithEdDsa(jws, key)) return invalid;

@@ -1,7 +1,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
 import type { JWTHeaderParameters } from "jose";
 import type { Db } from "../../db/database.js";
-import { unavailableDependency } from "../../http/errors.js";
+import { failsEveryWrite } from "../../db/shared-transaction.js";
 import { type Clock, isoAt } from "../../lib/clock.js";
 import { isId, newId } from "../../lib/ids.js";
 import { LruCache } from "../../lib/lru.js";
@@ -130,7 +130,7 @@ export class SigningKeyRing {
       .catch((err: unknown) => {
         // The periodic re-read of a key we hold must not turn a database outage into refused
         // tokens: the key stays until the database answers (retiring it needs the database).
-        if (cached?.key && unavailableDependency(err)) return cached.key;
+        if (cached?.key && failsEveryWrite(err)) return cached.key;
         throw err;
       })
       .finally(() => this.publicKeysLoading.delete(kid));
