@@ -1,4 +1,5 @@
-import { decodeJwt } from "jose";
+import { generateKeyPairSync } from "node:crypto";
+import { decodeJwt, decodeProtectedHeader } from "jose";
 import type { KyselyPlugin } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isoAt } from "../src/lib/clock.js";
@@ -89,6 +90,29 @@ describe.each(dialects())("AccessTokenVerifier (%s)", (dialect) => {
     expect(verifier.signatureVerifications).toBe(1);
     expect(await verifier.verify(`${token}x`)).toEqual({ ok: false, reason: "invalid" });
     expect(verifier.signatureVerifications).toBe(2);
+  });
+
+  it("checks a token of the key that signs by signing it again, and one of a key it does not hold by verifying", async () => {
+    const { keys } = await createTestOrganization(server);
+    const [token] = (await guestTokens(keys.publishableLive, 1, "203.0.115")) as [string];
+    const { kid } = decodeProtectedHeader(token) as { kid: string };
+    const encryptionKey = deriveKeys(server.config.secret)["signing-key-encryption"];
+    const verifierWith = (ring: SigningKeyRing) =>
+      new AccessTokenVerifier(ring, server.clock, (id) => server.deps.sessionLiveness.liveOwner(id));
+
+    // As in another process that has started (and so loaded the key that signs).
+    const started = new SigningKeyRing(server.deps.db, server.clock, encryptionKey);
+    await started.ensureKey();
+    expect(started.signingKeyOf(kid)).toBeDefined();
+    expect((await verifierWith(started).verify(token)).ok).toBe(true);
+    // A ring that holds the wrong private half for the kid refuses the genuine token: the private half is what decided.
+    const mismatched = new SigningKeyRing(server.deps.db, server.clock, encryptionKey);
+    mismatched.signingKeyOf = () => generateKeyPairSync("ed25519").privateKey;
+    expect(await verifierWith(mismatched).verify(token)).toEqual({ ok: false, reason: "invalid" });
+    // A ring that has not loaded the key that signs verifies with the public half.
+    const unloaded = new SigningKeyRing(server.deps.db, server.clock, encryptionKey);
+    expect(unloaded.signingKeyOf(kid)).toBeUndefined();
+    expect((await verifierWith(unloaded).verify(token)).ok).toBe(true);
   });
 
   it("reads a signing key once however many requests ask for it at once", async () => {

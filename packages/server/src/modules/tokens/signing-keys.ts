@@ -32,7 +32,7 @@ export interface PublicJwk {
  * from FANFARE_SECRET; public halves are published as a JWKS. The newest unretired key signs.
  */
 export class SigningKeyRing {
-  private active: { key: Promise<ActiveSigningKey>; loadedAtMs: number } | undefined;
+  private active: { key: Promise<ActiveSigningKey>; loadedAtMs: number; loaded?: ActiveSigningKey } | undefined;
   private readonly publicKeys = new LruCache<
     string,
     { key: KeyObject | null; loadedAtMs: number; usableUntilMs: number }
@@ -72,7 +72,10 @@ export class SigningKeyRing {
     return kid;
   }
 
-  /** Creates the first signing key on a fresh database. */
+  /**
+   * Creates the first signing key on a fresh database, and loads the one that signs: a process
+   * that has issued no token yet checks other processes' tokens with it too (`signingKeyOf`).
+   */
   async ensureKey(): Promise<void> {
     const existing = await this.db.kysely
       .selectFrom("signing_keys")
@@ -80,6 +83,7 @@ export class SigningKeyRing {
       .where("retired_at", "is", null)
       .executeTakeFirst();
     if (!existing) await this.rotate();
+    await this.activeKey();
   }
 
   /**
@@ -90,12 +94,27 @@ export class SigningKeyRing {
     const now = this.clock.now();
     if (this.active && now - this.active.loadedAtMs < ACTIVE_KEY_TTL_MS) return this.active.key;
     const loading = this.loadActiveKey();
-    const active = { key: loading, loadedAtMs: now };
+    const active: NonNullable<typeof this.active> = { key: loading, loadedAtMs: now };
     this.active = active;
-    loading.catch(() => {
-      if (this.active === active) this.active = undefined;
-    });
+    loading.then(
+      (key) => {
+        active.loaded = key;
+      },
+      () => {
+        if (this.active === active) this.active = undefined;
+      },
+    );
     return loading;
+  }
+
+  /**
+   * The private half of `kid` if it is the key that signs and is loaded here, which lets a token
+   * it signed be checked by signing again (`signedWithEdDsa`); undefined otherwise, and the token
+   * is verified with the public half. Every server process loads the active key.
+   */
+  signingKeyOf(kid: string): KeyObject | undefined {
+    const loaded = this.active?.loaded;
+    return loaded?.kid === kid ? loaded.privateKey : undefined;
   }
 
   private async loadActiveKey(): Promise<ActiveSigningKey> {
