@@ -13,11 +13,10 @@ import { installAuthentication } from "./http/auth.js";
 import { servesOnly } from "./http/contract-routes.js";
 import { allowBrowserOrigins } from "./http/cors.js";
 import { serveDashboard } from "./http/dashboard-static.js";
-import { errors, installErrorHandling, RateLimitError } from "./http/errors.js";
+import { errors, installErrorHandling } from "./http/errors.js";
 import { enforceHttps, httpsServerFactory } from "./http/https.js";
 import { lazyChildLogger } from "./http/lazy-logger.js";
 import { type ApiDescription, registerOpenApi } from "./http/openapi.js";
-import { refusedBy } from "./http/rate-limit.js";
 import { installRequestContext } from "./http/request-context.js";
 import { requestIdFor } from "./http/request-id.js";
 import { RequestLogController } from "./http/request-log.js";
@@ -96,16 +95,16 @@ function registerMetrics(app: FastifyInstance, deps: Deps): void {
 /**
  * Every response counts in the request metrics, under its route's pattern (`unmatched` for a 404
  * without a route: never the URL); refusals by a rate limit count under the limit's name too.
+ * The error handler marks a refusal by a rate limit on the request (`identity.rateLimitedBy`),
+ * so refused requests run no `onError` hook of their own.
  */
 function countRequests(app: FastifyInstance, deps: Deps, api: ApiName): void {
   const responses = deps.metrics.responsesOf(api);
   app.addHook("onResponse", (request, reply, done) => {
     const route = request.routeOptions.url ?? "unmatched";
     responses.record(route, request.method, reply.statusCode, reply.elapsedTime / 1000);
-    done();
-  });
-  app.addHook("onError", (_request, _reply, error, done) => {
-    if (error instanceof RateLimitError) deps.metrics.rateLimited.inc({ api, limit: refusedBy(error) });
+    const limit = request.identity?.rateLimitedBy;
+    if (limit !== undefined) deps.metrics.rateLimited.inc({ api, limit });
     done();
   });
 }
@@ -146,16 +145,17 @@ function defaultEmptyBody(app: FastifyInstance): void {
 /** Every response to a request made with a key counts in that key's usage statistics. */
 function countUsage(app: FastifyInstance, deps: Deps): void {
   app.addHook("onResponse", (request, reply, done) => {
-    const { keyId, organizationId, mode, rateLimited } = request.identity;
+    const { keyId, organizationId, mode, rateLimitedBy } = request.identity;
     if (keyId && organizationId && mode) {
       const status = reply.statusCode;
-      const outcome = rateLimited
-        ? "rate_limited"
-        : status < 400
-          ? "success"
-          : status < 500
-            ? "client_error"
-            : "server_error";
+      const outcome =
+        rateLimitedBy !== undefined
+          ? "rate_limited"
+          : status < 400
+            ? "success"
+            : status < 500
+              ? "client_error"
+              : "server_error";
       deps.usage.record({ keyId, organizationId, mode }, outcome);
     }
     done();

@@ -40,9 +40,15 @@ export class AppError<C extends ErrorCode = ErrorCode> extends Error {
   }
 }
 
-/** Its own class, so usage statistics can tell a refusal by a rate limit from other 429s. */
+/**
+ * Its own class, so usage statistics can tell a refusal by a rate limit from other 429s, and
+ * metrics count it under its limit's name (`plan`, `guest`, `otp-request`…; `other` when none).
+ */
 export class RateLimitError extends AppError<"rate_limit_exceeded"> {
-  constructor(retryAfterSeconds: number) {
+  constructor(
+    retryAfterSeconds: number,
+    readonly limitName = "other",
+  ) {
     super("rate_limit_exceeded", { retryAfter: retryAfterSeconds }, { "retry-after": String(retryAfterSeconds) });
   }
 }
@@ -248,7 +254,7 @@ export function unavailableDependency(err: unknown): AppError | undefined {
 export function installErrorHandling(app: FastifyInstance, bodyLimit: number): void {
   app.setErrorHandler((raw: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     let error: AppError | undefined;
-    if (raw instanceof RateLimitError && request.identity) request.identity.rateLimited = true;
+    if (raw instanceof RateLimitError && request.identity) request.identity.rateLimitedBy = raw.limitName;
     if (raw instanceof AppError) error = raw;
     else if (raw.validation) error = fromValidation(raw);
     else error = unavailableDependency(raw) ?? fromFramework(raw, bodyLimit);

@@ -18,23 +18,8 @@ export function rateLimitExceeded(retryAfterSeconds: number): AppError {
   return new RateLimitError(retryAfterSeconds);
 }
 
-/** A refusal by one of the limits below, which metrics count by the limit's name. */
-class LimitReachedError extends RateLimitError {
-  constructor(
-    retryAfterSeconds: number,
-    readonly limitName: string,
-  ) {
-    super(retryAfterSeconds);
-  }
-}
-
 // Only a plain word: the rest of a key holds ids, addresses and emails, which never reach metrics.
 const LIMIT_NAME = /^[a-z-]+(?=:)/;
-
-/** The name a refusal is counted under: its limit's (`plan`, `guest`, `otp-request`…), else `other`. */
-export function refusedBy(error: RateLimitError): string {
-  return error instanceof LimitReachedError ? error.limitName : "other";
-}
 
 /** The X-RateLimit-* headers show the tightest limit the request was counted against. */
 function showTightest(reply: FastifyReply, decision: LimitDecision): void {
@@ -59,7 +44,7 @@ export async function enforceLimits(
     const decision = await limiter.consume(key, limit, windowMs, options);
     showTightest(reply, decision);
     if (!decision.allowed) {
-      throw new LimitReachedError(Math.ceil(decision.retryAfterMs / 1000), LIMIT_NAME.exec(key)?.[0] ?? "other");
+      throw new RateLimitError(Math.ceil(decision.retryAfterMs / 1000), LIMIT_NAME.exec(key)?.[0] ?? "other");
     }
   }
 }

@@ -6,8 +6,8 @@ export interface RequestIdentity {
   organizationId?: string;
   keyId?: string;
   mode?: Mode;
-  /** Refused by a rate limit (usage counts it apart from other client errors). */
-  rateLimited?: boolean;
+  /** The limit that refused the request, if one did: usage counts it apart from other client errors, metrics by name. */
+  rateLimitedBy?: string;
 }
 
 declare module "fastify" {
