@@ -15,6 +15,8 @@
  *                    [--cpu-quota Q]    (each server process in its own cgroup, held to Q cores; root only)
  *                    [--scaling]        (runs 1, 2 … --processes processes in turn and compares them)
  *                    [--warm-up 0]      (shoppers run through a queue of their own first, not measured)
+ *                    [--per-process]    (--consumers, --warm-up and --connections are each process's: N
+ *                                        processes get N times the load, so that each is as busy as one alone)
  */
 import { cpus, totalmem } from "node:os";
 import { resolve } from "node:path";
@@ -47,6 +49,7 @@ const { values: options } = parseArgs({
     "cpu-quota": { type: "string" },
     scaling: { type: "boolean", default: false },
     "warm-up": { type: "string", default: "0" },
+    "per-process": { type: "boolean", default: false },
   },
 });
 
@@ -142,7 +145,13 @@ function perProcess(dealt: Guest[][], request: (guest: Guest | undefined) => aut
   });
 }
 
-async function surge(fanfare: Fanfare, periods: Periods | undefined, shoppers: number, name: string): Promise<Run> {
+async function surge(
+  fanfare: Fanfare,
+  periods: Periods | undefined,
+  size: { shoppers: number; connections: number },
+  name: string,
+): Promise<Run> {
+  const { shoppers, connections } = size;
   const { adminUrl, keys } = fanfare;
   const processes = fanfare.servers.length;
   const secret = { authorization: `Bearer ${keys.secretLive}`, "content-type": "application/json" };
@@ -190,7 +199,7 @@ async function surge(fanfare: Fanfare, periods: Periods | undefined, shoppers: n
   phases.push(
     ...(await withServerCpu(
       fanfare,
-      () => [load(fanfare, "guest sessions", "/api/v1/auth/guest", guestStreams, CONNECTIONS)],
+      () => [load(fanfare, "guest sessions", "/api/v1/auth/guest", guestStreams, connections)],
       periods,
     )),
   );
@@ -222,13 +231,13 @@ async function surge(fanfare: Fanfare, periods: Periods | undefined, shoppers: n
     headers: { ...publishable, authorization: `Bearer ${guest?.accessToken}` },
   });
   const entering = (): Promise<Load>[] => [
-    load(fanfare, "enter (one queue)", `${queuePath}/enter`, perProcess(dealt, asConsumer("POST")), CONNECTIONS),
+    load(fanfare, "enter (one queue)", `${queuePath}/enter`, perProcess(dealt, asConsumer("POST")), connections),
     load(
       fanfare,
       "status polling (alongside)",
       `${queuePath}/status`,
       perProcess(dealt, asConsumer("GET")),
-      Math.max(1, Math.floor(CONNECTIONS / 4)),
+      Math.max(1, Math.floor(connections / 4)),
     ),
   ];
   const batchesBefore = await arrivalBatches(fanfare);
@@ -251,7 +260,7 @@ async function surge(fanfare: Fanfare, periods: Periods | undefined, shoppers: n
   phases.push(
     ...(await withServerCpu(
       fanfare,
-      () => [load(fanfare, "refresh rotations", "/api/v1/auth/refresh", refreshStreams, CONNECTIONS)],
+      () => [load(fanfare, "refresh rotations", "/api/v1/auth/refresh", refreshStreams, connections)],
       periods,
     )),
   );
@@ -299,7 +308,8 @@ function tables(setup: string, run: Run): string {
 function report(body: string, physical: Figure[]): string {
   const date = new Date().toISOString().slice(0, 10);
   const command = ["npm run surge --", ...process.argv.slice(2)].join(" ");
-  return `${date}: ${CONSUMERS.toLocaleString("en")} consumers${WARM_UP > 0 ? ` after ${WARM_UP.toLocaleString("en")} to warm up` : ""}, ${CONNECTIONS} connections, \`${command}\`.
+  const each = options["per-process"] ? " per process" : "";
+  return `${date}: ${CONSUMERS.toLocaleString("en")} consumers${each}${WARM_UP > 0 ? ` after ${WARM_UP.toLocaleString("en")}${each} to warm up` : ""}, ${CONNECTIONS} connections${each}, \`${command}\`.
 Machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${Math.round(totalmem() / 2 ** 30)} GiB; Node ${process.version}.
 
 ${body}
@@ -341,8 +351,12 @@ async function measure(processes: number, build: boolean): Promise<Run> {
             groups
               .map((group) => group.periods())
               .reduce((sum, each) => ({ total: sum.total + each.total, throttled: sum.throttled + each.throttled }));
-    const warmUp = WARM_UP > 0 ? await surge(fanfare, periods, WARM_UP, "Warm-up") : undefined;
-    const run = await surge(fanfare, periods, CONSUMERS, "Surge");
+    // With --per-process, each process is as busy as one alone: what scaling compares.
+    const share = options["per-process"] ? processes : 1;
+    const connections = CONNECTIONS * share;
+    const warmUp =
+      WARM_UP > 0 ? await surge(fanfare, periods, { shoppers: WARM_UP * share, connections }, "Warm-up") : undefined;
+    const run = await surge(fanfare, periods, { shoppers: CONSUMERS * share, connections }, "Surge");
     return { ...run, problems: [...(warmUp?.problems ?? []), ...run.problems] };
   } finally {
     await fanfare.stop();

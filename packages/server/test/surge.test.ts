@@ -47,13 +47,13 @@ const hierarchy = cpuHierarchy();
 describe.runIf(
   (built || process.env.CI === "true") && typeof hierarchy !== "string" && inject("postgres") && inject("redis"),
 )("drop surge scaling under CPU quotas (npm run surge -- --scaling --cpu-quota)", () => {
-  it("runs 1 and 2 quota-held processes after a warm-up, compares them, and removes its groups", () => {
+  it("runs 1 and 2 quota-held processes after a warm-up, each as busy as one alone, compares them, and removes its groups", () => {
     const mount = (hierarchy as Exclude<typeof hierarchy, string>).mount;
     const groups = () => readdirSync(mount).filter((name) => name.startsWith("fanfare-surge-"));
     const before = groups();
     const run = surge(
       [
-        ...["--db", "postgres", "--redis", "--processes", "2", "--cpu-quota", "0.5", "--scaling"],
+        ...["--db", "postgres", "--redis", "--processes", "2", "--cpu-quota", "0.5", "--scaling", "--per-process"],
         ...["--consumers", "400", "--warm-up", "100", "--connections", "40", "--physical-seconds", "0.2"],
         ...["--no-report", "--skip-build"],
       ],
@@ -61,7 +61,11 @@ describe.runIf(
     );
     expect(run.stdout, run.stderr).toContain("all checks passed");
     expect(run.status).toBe(0);
+    // --per-process: two processes get twice the shoppers (and connections) of one.
     expect(run.stdout).toContain("Warm-up: creating 100 guest consumers");
+    expect(run.stdout).toContain("Surge: creating 400 guest consumers");
+    expect(run.stdout).toContain("Warm-up: creating 200 guest consumers");
+    expect(run.stdout).toContain("Surge: creating 800 guest consumers");
     expect(run.stdout).toContain("| PostgreSQL + Redis, 2 processes, 0.5 CPU each |");
     expect(run.stdout).toMatch(/\| 1 \| [\d,]+ \| [\d,]+ \| [\d,]+ \| [\d,]+ \| \d+% \| \d+% \|/);
     expect(run.stdout).toMatch(
