@@ -17,6 +17,7 @@
  *                    [--warm-up 0]      (shoppers run through a queue of their own first, not measured)
  *                    [--per-process]    (--consumers, --warm-up and --connections are each process's: N
  *                                        processes get N times the load, so that each is as busy as one alone)
+ *                    [--admit-batch 500] (the merchant admits this many every 250 ms during the arrivals; 0: none)
  */
 import { cpus, totalmem } from "node:os";
 import { resolve } from "node:path";
@@ -50,6 +51,7 @@ const { values: options } = parseArgs({
     scaling: { type: "boolean", default: false },
     "warm-up": { type: "string", default: "0" },
     "per-process": { type: "boolean", default: false },
+    "admit-batch": { type: "string", default: "500" },
   },
 });
 
@@ -74,7 +76,7 @@ const PHYSICAL_SECONDS = positiveNumber("physical-seconds", options["physical-se
 const CPU_QUOTA =
   options["cpu-quota"] === undefined ? undefined : positiveNumber("cpu-quota", options["cpu-quota"], false);
 const WARM_UP = options["warm-up"] === "0" ? 0 : positiveNumber("warm-up", options["warm-up"], true);
-const ADMIT_BATCH = 500;
+const ADMIT_BATCH = options["admit-batch"] === "0" ? 0 : positiveNumber("admit-batch", options["admit-batch"], true);
 if (options.db !== "sqlite" && options.db !== "postgres")
   refuse(`--db must be sqlite or postgres (got "${options.db}")`);
 if (PROCESSES > 1 && options.db !== "postgres") {
@@ -215,7 +217,7 @@ async function surge(
   const admitting = (async () => {
     // The merchant's server admits in batches (a server-side route of the consumer API) while
     // the surge is still arriving.
-    while (!admissionsDone) {
+    while (!admissionsDone && ADMIT_BATCH > 0) {
       const batch = await fetch(`${fanfare.consumerUrl}${queuePath}/admit`, {
         method: "POST",
         headers: secret,
