@@ -216,9 +216,9 @@ async function surge(
   const refusedAdmissions = new Set<number>();
   const admitting = (async () => {
     // The merchant's server admits in batches (a server-side route of the consumer API) while
-    // the surge is still arriving.
-    while (!admissionsDone && ADMIT_BATCH > 0) {
-      const batch = await fetch(`${fanfare.consumerUrl}${queuePath}/admit`, {
+    // the surge is still arriving, each batch through the next process as a load balancer would.
+    for (let turn = 0; !admissionsDone && ADMIT_BATCH > 0; turn++) {
+      const batch = await fetch(`${fanfare.consumerUrls[turn % processes]}${queuePath}/admit`, {
         method: "POST",
         headers: secret,
         body: JSON.stringify({ count: ADMIT_BATCH }),
