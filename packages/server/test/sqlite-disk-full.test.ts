@@ -6,6 +6,7 @@ import SqliteDatabase from "better-sqlite3";
 import type { LightMyRequestResponse } from "fastify";
 import { sql } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
+import { MAX_PROBE_AFTER_MS } from "../src/db/sqlite-storage-health.js";
 import type { BootstrapKeys } from "../src/modules/orgs/service.js";
 import { createTestOrganization, createTestQueue, createTestServer, type TestServer } from "./harness.js";
 import { call } from "./http.js";
@@ -166,8 +167,12 @@ async function outage(server: TestServer, fault: Fault): Promise<void> {
   expect(server.logs.text).not.toContain("unhandled error");
 
   await fault.free(server);
-  // Nothing asks: the probe finds the room by itself.
-  await until("the storage probe to find room", () => storageLines(server, "working again").length === 1);
+  // Nothing asks: the probe finds the room by itself, within two of its backed-off intervals.
+  await until(
+    "the storage probe to find room",
+    () => storageLines(server, "working again").length === 1,
+    2 * MAX_PROBE_AFTER_MS + 2000,
+  );
   expect(await readiness(server)).toMatchObject({ status: 200, checks: { storage: "ok" } });
   for (const [what, attempt] of writes.kinds()) {
     const status = (await attempt()).statusCode;
@@ -233,7 +238,7 @@ describe("SQLite with a full disk", () => {
     "on a real filesystem that fills up (a small tmpfs)",
     async () => {
       const mount = mkdtempSync(join(tmpdir(), "fanfare-full-disk-"));
-      execFileSync("mount", ["-t", "tmpfs", "-o", "size=8m", "tmpfs", mount]);
+      execFileSync("mount", ["-t", "tmpfs", "-o", "size=32m", "tmpfs", mount]);
       try {
         const dataDir = join(mount, "data");
         mkdirSync(dataDir);

@@ -7,7 +7,7 @@ import { isStorageUnavailable } from "./storage-errors.js";
 
 /** While storage fails it is probed after this, doubling up to the maximum: it heals without traffic. */
 const PROBE_AFTER_MS = 500;
-const MAX_PROBE_AFTER_MS = 8000;
+export const MAX_PROBE_AFTER_MS = 8000;
 /**
  * The room the database must have to grow before it counts as writable again: a disk freed by a
  * few kilobytes would fail again at the next write, and readiness would flap.
@@ -91,6 +91,10 @@ export class SqliteStorageHealth {
         const { rows } = await sql<{ user_version: number }>`pragma user_version`.execute(trx);
         await sql.raw(`pragma user_version = ${Number(rows[0]?.user_version ?? 0)}`).execute(trx);
       });
+      // A write-ahead log that grew while checkpoints could not run keeps that size on disk (the
+      // freed room can be all of it, on a small volume): copied back and truncated, it returns it.
+      // If the database file cannot grow yet either, the room below decides.
+      await sql`pragma wal_checkpoint(TRUNCATE)`.execute(this.kysely).catch(() => undefined);
       return (await this.room()) >= STORAGE_HEADROOM_BYTES;
     } catch {
       return false;
