@@ -68,6 +68,9 @@ function positiveNumber(name: string, text: string, integer: boolean): number {
   return value;
 }
 
+/** A count that may also be 0 ("none"). */
+const countOrNone = (name: string, text: string) => (text === "0" ? 0 : positiveNumber(name, text, true));
+
 const CONSUMERS = positiveNumber("consumers", options.consumers, true);
 const CONNECTIONS = positiveNumber("connections", options.connections, true);
 const PROCESSES = positiveNumber("processes", options.processes, true);
@@ -75,8 +78,8 @@ const WORKERS = positiveNumber("workers", options.workers, true);
 const PHYSICAL_SECONDS = positiveNumber("physical-seconds", options["physical-seconds"], false);
 const CPU_QUOTA =
   options["cpu-quota"] === undefined ? undefined : positiveNumber("cpu-quota", options["cpu-quota"], false);
-const WARM_UP = options["warm-up"] === "0" ? 0 : positiveNumber("warm-up", options["warm-up"], true);
-const ADMIT_BATCH = options["admit-batch"] === "0" ? 0 : positiveNumber("admit-batch", options["admit-batch"], true);
+const WARM_UP = countOrNone("warm-up", options["warm-up"]);
+const ADMIT_BATCH = countOrNone("admit-batch", options["admit-batch"]);
 if (options.db !== "sqlite" && options.db !== "postgres")
   refuse(`--db must be sqlite or postgres (got "${options.db}")`);
 if (PROCESSES > 1 && options.db !== "postgres") {

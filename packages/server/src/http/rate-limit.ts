@@ -44,7 +44,7 @@ export async function enforceLimits(
     const decision = await limiter.consume(key, limit, windowMs, options);
     showTightest(reply, decision);
     if (!decision.allowed) {
-      throw new RateLimitError(Math.ceil(decision.retryAfterMs / 1000), LIMIT_NAME.exec(key)?.[0] ?? "other");
+      throw new RateLimitError(Math.ceil(decision.retryAfterMs / 1000), LIMIT_NAME.exec(key)?.[0]);
     }
   }
 }
